@@ -1,0 +1,51 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area, Branch, Region, RegionMembership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = RegionMembership
+    extra = 0
+    autocomplete_fields = ["region"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["employee_no"]
+    list_display = ["employee_no", "name", "role", "mobile", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["employee_no", "name", "mobile", "email"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["employee_no", "password"]}),
+        (_("Person"), {"fields": ["name", "mobile", "email", "role", "hire_date"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["employee_no", "name", "role", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["name", "head"]
+    autocomplete_fields = ["head"]
+    search_fields = ["name"]
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "branch", "manager"]
+    autocomplete_fields = ["manager"]
+    search_fields = ["name"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "branch", "area", "manager"]
+    list_filter = ["branch"]
+    autocomplete_fields = ["manager"]
+    search_fields = ["name"]

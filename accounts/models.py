@@ -1,0 +1,212 @@
+"""The org tree (branch → optional area → region → account managers) and staff.
+
+Positions carry the scope: a region's `manager`, an area's `manager` and a branch's
+`head` decide what a person may see (see `accounts.selectors`). `User.role` says what
+the person mainly does and where the home page sends them.
+"""
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ACCOUNT_MANAGER = "am", _("Account manager")
+    REGIONAL_MANAGER = "rm", _("Regional manager")
+    AREA_MANAGER = "area_manager", _("Area manager")
+    BRANCH_HEAD = "branch_head", _("Branch head")
+    ADMIN = "admin", _("Administrator")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, employee_no: str, password: str | None = None, **fields) -> "User":
+        if not employee_no:
+            raise ValueError("An employee number is required")
+        user = self.model(employee_no=employee_no, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, employee_no: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        fields.setdefault("name", employee_no)
+        return self.create_user(employee_no, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    employee_no = models.CharField(_("employee number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.ACCOUNT_MANAGER
+    )
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("May log in to the configuration site (/admin/)."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "employee_no"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["employee_no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="user_email_unique_when_set"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.employee_no})"
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    head = models.ForeignKey(
+        User,
+        verbose_name=_("branch head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_branches",
+    )
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="areas"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    manager = models.ForeignKey(
+        User,
+        verbose_name=_("area manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_areas",
+    )
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["branch__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "name"], name="area_name_unique_in_branch")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="regions"
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="regions",
+    )
+    name = models.CharField(_("name"), max_length=64)
+    manager = models.ForeignKey(
+        User,
+        verbose_name=_("regional manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_regions",
+        help_text=_("For a directly managed region (直属) this is the branch head."),
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["branch__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "name"], name="region_name_unique_in_branch")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def on(self, day: datetime.date) -> "MembershipQuerySet":
+        return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+    def overlapping(self, start: datetime.date, end: datetime.date) -> "MembershipQuerySet":
+        return self.filter(start_date__lte=end).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=start)
+        )
+
+
+class RegionMembership(models.Model):
+    """An account manager's membership of a region from start_date to end_date (inclusive).
+
+    Logs record the region of the day they are for, so moving someone closes this
+    row and opens a new one without rewriting history.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("region membership")
+        verbose_name_plural = _("region memberships")
+        ordering = ["user", "-start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_membership_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.region} {self.start_date}–{self.end_date or ''}"

@@ -1,0 +1,102 @@
+"""Who may see and do what in the org tree. Every view asks here.
+
+Line management is positional: a person manages the regions they are the regional
+manager of, the regions of the areas they manage, and every region of the branches
+they head. Admins see every region read-only (they run the system and answer
+support questions) but act on nobody's logs and see no customer phone numbers.
+"""
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Branch, Region, RegionMembership, Role, User
+
+
+def _line_managed_q(user: User) -> Q:
+    return Q(manager=user) | Q(area__manager=user) | Q(branch__head=user)
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.role == Role.ADMIN
+
+
+def regions_line_managed_by(user: User) -> QuerySet[Region]:
+    """Regions this person manages directly or from above (area manager, branch head)."""
+    if not (user.is_authenticated and user.is_active):
+        return Region.objects.none()
+    return Region.objects.filter(_line_managed_q(user))
+
+
+def regions_visible_to(user: User) -> QuerySet[Region]:
+    if is_admin(user):
+        return Region.objects.all()
+    return regions_line_managed_by(user)
+
+
+def regions_signed_off_by(user: User) -> QuerySet[Region]:
+    """Regions whose logs this person signs off: only the region's own manager does."""
+    if not (user.is_authenticated and user.is_active):
+        return Region.objects.none()
+    return Region.objects.filter(manager=user)
+
+
+def branches_visible_to(user: User) -> QuerySet[Branch]:
+    return Branch.objects.filter(regions__in=regions_visible_to(user)).distinct()
+
+
+def get_region_for_user(user: User, region_id: int) -> Region:
+    """The region, or 404 when it lies outside the user's slice of the org."""
+    return get_object_or_404(
+        regions_visible_to(user).select_related("branch", "area", "manager"), pk=region_id
+    )
+
+
+def can_sign_off_region(user: User, region_id: int) -> bool:
+    return regions_signed_off_by(user).filter(pk=region_id).exists()
+
+
+def can_sign_off(user: User, log) -> bool:
+    """May `user` sign off, return or reopen `log` (an activity.DailyLog)?"""
+    if log.author_id == user.pk:
+        return False
+    return can_sign_off_region(user, log.region_id)
+
+
+def can_see_contact_details(user: User, *, owner_id: int, region_id: int | None) -> bool:
+    """Customer phone numbers are personal data: the owner and their line managers only."""
+    if user.pk == owner_id:
+        return True
+    if region_id is None:
+        return False
+    return regions_line_managed_by(user).filter(pk=region_id).exists()
+
+
+def membership_on(user: User, day: datetime.date) -> RegionMembership | None:
+    return (
+        RegionMembership.objects.on(day).filter(user=user).select_related("region__branch").first()
+    )
+
+
+def members_during(
+    region_ids, start: datetime.date, end: datetime.date
+) -> QuerySet[RegionMembership]:
+    """Memberships of these regions that overlap [start, end], with their people."""
+    return (
+        RegionMembership.objects.overlapping(start, end)
+        .filter(region_id__in=region_ids)
+        .select_related("user", "region")
+        .order_by("region__name", "user__name", "start_date")
+    )
+
+
+def home_kind(user: User) -> str:
+    """Which home page fits this person's work."""
+    if user.role == Role.ACCOUNT_MANAGER:
+        return "account_manager"
+    if user.role == Role.REGIONAL_MANAGER:
+        return "regional_manager"
+    if user.role in (Role.AREA_MANAGER, Role.BRANCH_HEAD):
+        return "overview"
+    return "admin"

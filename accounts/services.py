@@ -1,0 +1,55 @@
+"""Writes to the org tree and staff."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import Region, RegionMembership, User
+
+
+@transaction.atomic
+def membership_move(*, user: User, region: Region, start_date: datetime.date) -> RegionMembership:
+    """Put `user` in `region` from `start_date`, closing their current membership the day before.
+
+    Logs already written keep the region of their own day, so history stays put.
+    """
+    current = (
+        RegionMembership.objects.select_for_update()
+        .filter(user=user, end_date__isnull=True)
+        .first()
+    )
+    if current is not None:
+        if current.region_id == region.pk:
+            return current
+        if start_date < current.start_date:
+            raise ValidationError(
+                _("%(name)s is in %(region)s since %(date)s; a move must start after that.")
+                % {"name": user.name, "region": current.region, "date": current.start_date}
+            )
+        if start_date == current.start_date:
+            current.region = region
+            current.save(update_fields=["region"])
+            return current
+        current.end_date = start_date - datetime.timedelta(days=1)
+        current.save(update_fields=["end_date"])
+    elif RegionMembership.objects.filter(user=user, end_date__gte=start_date).exists():
+        raise ValidationError(_("That start date overlaps an earlier membership."))
+    membership = RegionMembership(user=user, region=region, start_date=start_date)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, user: User, end_date: datetime.date) -> None:
+    RegionMembership.objects.filter(user=user, end_date__isnull=True).update(end_date=end_date)
+
+
+def user_deactivate(*, user: User) -> None:
+    """Deactivated staff cannot log in; Django's ModelBackend also refuses their
+    existing sessions on the next request, and all their data stays."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])

@@ -1,0 +1,50 @@
+import datetime
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from activity import selectors as activity_selectors
+
+from . import selectors
+from .forms import LoginForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_GET
+@login_required
+def home(request):
+    """Send each role to their work."""
+    kind = selectors.home_kind(request.user)
+    if kind == "account_manager":
+        return redirect("activity:today")
+    if kind == "regional_manager":
+        return redirect("activity:queue")
+    day = _day_param(request) or timezone.localdate()
+    rows = activity_selectors.region_day_status(selectors.regions_visible_to(request.user), day)
+    return render(
+        request,
+        "accounts/overview.html",
+        {
+            "day": day,
+            "rows": rows,
+            "previous_day": day - datetime.timedelta(days=1),
+            "next_day": day + datetime.timedelta(days=1),
+            "is_today": day == timezone.localdate(),
+            "week_start": activity_selectors.week_start(day),
+        },
+    )
+
+
+def _day_param(request) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return None

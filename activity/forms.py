@@ -1,0 +1,233 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
+from .services import VisitInput
+
+# Phones bring up the number pad for these.
+NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0", "class": "text-center"}
+
+
+def count_field_name(metric: Metric) -> str:
+    return f"count_{metric.code}"
+
+
+class DailyLogForm(forms.ModelForm):
+    """The log's own fields plus one count field per active metric."""
+
+    class Meta:
+        model = DailyLog
+        fields = [
+            "needs_joint_visit",
+            "needs_from_manager",
+            "support_training",
+            "support_material",
+            "support_notes",
+            "remarks",
+        ]
+        widgets = {
+            "needs_from_manager": forms.Textarea(attrs={"rows": 2}),
+            "support_notes": forms.Textarea(attrs={"rows": 2}),
+            "remarks": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, metrics: list[Metric], counts: dict[int, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics
+        counts = counts or {}
+        for metric in metrics:
+            self.fields[count_field_name(metric)] = forms.IntegerField(
+                label=metric.label,
+                min_value=0,
+                max_value=9999,
+                required=False,
+                initial=counts.get(metric.pk, 0),
+                widget=forms.NumberInput(attrs=NUMERIC),
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Today's activity"),
+                Div(
+                    *[
+                        Div(Field(count_field_name(m)), css_class="col-6 col-sm-4 col-md")
+                        for m in metrics
+                    ],
+                    css_class="row g-2",
+                ),
+            ),
+        )
+        self.needs_helper = FormHelper()
+        self.needs_helper.form_tag = False
+        self.needs_helper.disable_csrf = True
+        self.needs_helper.layout = Layout(
+            Fieldset(
+                _("What I need from my regional manager"),
+                "needs_joint_visit",
+                "needs_from_manager",
+            ),
+            Fieldset(
+                _("Support needed"),
+                "support_training",
+                "support_material",
+                "support_notes",
+            ),
+            Fieldset(_("Remarks"), "remarks"),
+        )
+
+    def counts(self) -> dict[int, int]:
+        return {m.pk: self.cleaned_data.get(count_field_name(m)) or 0 for m in self.metrics}
+
+    def log_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class VisitForm(forms.Form):
+    prospect = forms.ModelChoiceField(
+        label=_("From my prospects"), queryset=Prospect.objects.none(), required=False
+    )
+    customer = forms.CharField(label=_("Customer or organisation"), max_length=100, required=False)
+    channel = forms.ChoiceField(
+        label=_("Sales channel"), choices=[("", "—"), *SalesChannel.choices], required=False
+    )
+    marketing_activity = forms.CharField(
+        label=_("Marketing activity"), max_length=100, required=False
+    )
+    stage = forms.ChoiceField(label=_("Intent and progress"), required=False)
+    needs = forms.CharField(
+        label=_("Customer needs"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    result = forms.CharField(
+        label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    save_prospect = forms.BooleanField(label=_("Add to my prospects"), required=False)
+    prospect_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    prospect_source = forms.ChoiceField(
+        label=_("Source market"), choices=[("", "—"), *SourceMarket.choices], required=False
+    )
+
+    def __init__(self, *args, owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import IntentStage
+
+        self.fields["stage"].choices = [("", "—"), *IntentStage.choices]
+        if owner is not None:
+            self.fields["prospect"].queryset = Prospect.objects.filter(owner=owner).only(
+                "pk", "name"
+            )
+
+    def clean(self):
+        data = super().clean()
+        prospect = data.get("prospect")
+        if not data.get("customer") and prospect is not None:
+            data["customer"] = prospect.name
+        if not data.get("customer"):
+            self.add_error("customer", _("Name the customer or organisation you visited."))
+        return data
+
+    def to_input(self) -> VisitInput:
+        data = self.cleaned_data
+        new_prospect = {}
+        if data.get("save_prospect") and not data.get("prospect"):
+            new_prospect = {
+                "phone": data.get("prospect_phone", ""),
+                "source": data.get("prospect_source", ""),
+            }
+        return VisitInput(
+            customer=data["customer"],
+            prospect_id=data["prospect"].pk if data.get("prospect") else None,
+            channel=data.get("channel", ""),
+            marketing_activity=data.get("marketing_activity", ""),
+            stage=data.get("stage", ""),
+            needs=data.get("needs", ""),
+            result=data.get("result", ""),
+            next_step=data.get("next_step", ""),
+            new_prospect=new_prospect,
+        )
+
+
+VisitFormSet = forms.formset_factory(VisitForm, extra=1, can_delete=True, max_num=50)
+
+
+def visits_from_formset(formset) -> list[VisitInput]:
+    return [
+        form.to_input()
+        for form in formset.forms
+        if form.has_changed() and not (formset.can_delete and form.cleaned_data.get("DELETE"))
+    ]
+
+
+def visit_initial(log: DailyLog | None) -> list[dict]:
+    if log is None:
+        return []
+    return [
+        {
+            "prospect": v.prospect_id,
+            "customer": v.customer,
+            "channel": v.channel,
+            "marketing_activity": v.marketing_activity,
+            "stage": v.stage,
+            "needs": v.needs,
+            "result": v.result,
+            "next_step": v.next_step,
+        }
+        for v in log.visits.all()
+    ]
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment (coaching note)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class BulkSignOffForm(forms.Form):
+    logs = forms.ModelMultipleChoiceField(queryset=DailyLog.objects.none(), label=_("Logs"))
+    comment = forms.CharField(label=_("Comment for all"), required=False, max_length=2000)
+
+    def __init__(self, *args, queue, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["logs"].queryset = queue
+        self.fields["logs"].error_messages.update(
+            invalid_choice=_("Some logs were already handled by someone else; reload the queue."),
+            invalid_pk_value=_("Some logs were already handled by someone else; reload the queue."),
+            required=_("Tick the logs to sign off."),
+        )
+
+
+class ProspectForm(forms.ModelForm):
+    class Meta:
+        model = Prospect
+        fields = [
+            "name",
+            "source",
+            "phone",
+            "address",
+            "contact_name",
+            "contact_gender",
+            "contact_age",
+            "contact_position",
+            "contact_hobbies",
+            "attitude",
+            "stage",
+        ]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True

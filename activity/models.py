@@ -1,0 +1,287 @@
+"""The daily work log (工作日志) and what hangs off it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Metric(models.Model):
+    """An activity counted on the daily log (拜访, 折页, 留电话 …), configured by admins."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=32)
+    name_en = models.CharField(_("name (English)"), max_length=64, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=5,
+        decimal_places=2,
+        default=1,
+        help_text=_("Weight of this metric in the weighted completion score."),
+    )
+
+    class Meta:
+        verbose_name = _("activity metric")
+        verbose_name_plural = _("activity metrics")
+        ordering = ["order", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(weight__gte=0), name="metric_weight_gte_0")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the current interface language."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class LogStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SIGNED_OFF = "signed_off", _("Signed off")
+    RETURNED = "returned", _("Returned")
+
+
+class DailyLogQuerySet(models.QuerySet):
+    def waiting_for_sign_off(self) -> "DailyLogQuerySet":
+        return self.filter(status=LogStatus.SUBMITTED)
+
+
+class DailyLog(models.Model):
+    """One account manager's work log for one day.
+
+    `region` is the region the author belonged to on `date`, fixed when the log is
+    created, so that moves between regions never rewrite history.
+    """
+
+    EDITABLE_BY_AUTHOR = (LogStatus.DRAFT, LogStatus.RETURNED)
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        related_name="daily_logs",
+    )
+    region = models.ForeignKey(
+        "accounts.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="logs"
+    )
+    date = models.DateField(_("date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=LogStatus.choices, default=LogStatus.DRAFT
+    )
+
+    needs_joint_visit = models.BooleanField(_("joint visit to close (陪同促成)"), default=False)
+    needs_from_manager = models.TextField(_("what I need from my regional manager"), blank=True)
+    support_training = models.BooleanField(_("training and coaching"), default=False)
+    support_material = models.BooleanField(_("leaflets and promotional material"), default=False)
+    support_notes = models.TextField(_("other support needed"), blank=True)
+    remarks = models.TextField(_("my remarks"), blank=True)
+
+    submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    is_late = models.BooleanField(
+        _("late"), default=False, help_text=_("First submitted after the day it is for.")
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    manager_comment = models.TextField(_("regional manager's comment"), blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DailyLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("daily work log")
+        verbose_name_plural = _("daily work logs")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "date"], name="one_log_per_person_per_day"),
+            models.CheckConstraint(
+                condition=Q(status__in=LogStatus.values), name="dailylog_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=LogStatus.SIGNED_OFF) | Q(signed_off_by__isnull=False),
+                name="signed_off_log_has_signer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "date"]),
+            models.Index(fields=["status", "region", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} {self.date}"
+
+    @property
+    def is_editable_by_author(self) -> bool:
+        return self.status in self.EDITABLE_BY_AUTHOR
+
+
+class MetricValue(models.Model):
+    """The count of one metric on one log."""
+
+    log = models.ForeignKey(DailyLog, on_delete=models.CASCADE, related_name="values")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="values")
+    value = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["log", "metric"], name="one_value_per_metric_per_log")
+        ]
+
+
+class IntentStage(models.TextChoices):
+    FIRST_CONTACT = "first_contact", _("First contact")
+    INTERESTED = "interested", _("Interested")
+    NEGOTIATING = "negotiating", _("Discussing a quote")
+    READY_TO_CLOSE = "ready_to_close", _("Ready to close")
+    WON = "won", _("Closed (policy sold)")
+    NOT_INTERESTED = "not_interested", _("Not interested")
+
+
+class SalesChannel(models.TextChoices):
+    COLD_VISIT = "cold_visit", _("Cold visit")
+    PHONE = "phone", _("Phone")
+    REFERRAL = "referral", _("Referral")
+    DEALERSHIP = "dealership", _("Car dealer / 4S shop")
+    COMMUNITY = "community", _("Community or on-site event")
+    RENEWAL = "renewal", _("Existing customer renewal")
+    OTHER = "other", _("Other")
+
+
+class SourceMarket(models.TextChoices):
+    WARM = "warm", _("Warm market (缘故)")
+    REFERRAL = "referral", _("Referral (介绍)")
+    TARGET = "target", _("Target market (目标市场)")
+
+
+class Gender(models.TextChoices):
+    MALE = "m", _("Male")
+    FEMALE = "f", _("Female")
+
+
+class Attitude(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral, waiting")
+    RESISTANT = "resistant", _("Resistant")
+
+
+class Prospect(models.Model):
+    """A prospective customer (准主顾) on an account manager's list."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="prospects",
+    )
+    name = models.CharField(_("customer or organisation"), max_length=100)
+    source = models.CharField(
+        _("source market"), max_length=16, choices=SourceMarket.choices, blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_gender = models.CharField(
+        _("gender"), max_length=1, choices=Gender.choices, blank=True
+    )
+    contact_age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    contact_position = models.CharField(_("position"), max_length=50, blank=True)
+    contact_hobbies = models.CharField(_("hobbies"), max_length=200, blank=True)
+    attitude = models.CharField(
+        _("attitude"), max_length=16, choices=Attitude.choices, blank=True
+    )
+    stage = models.CharField(
+        _("intent and progress"),
+        max_length=16,
+        choices=IntentStage.choices,
+        default=IntentStage.FIRST_CONTACT,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("prospect")
+        verbose_name_plural = _("prospects")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["owner", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VisitRecord(models.Model):
+    """One customer contact on a daily log (拜访记录)."""
+
+    log = models.ForeignKey(DailyLog, on_delete=models.CASCADE, related_name="visits")
+    prospect = models.ForeignKey(
+        Prospect,
+        verbose_name=_("prospect"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+    )
+    customer = models.CharField(_("customer or organisation"), max_length=100)
+    channel = models.CharField(
+        _("sales channel"), max_length=16, choices=SalesChannel.choices, blank=True
+    )
+    marketing_activity = models.CharField(_("marketing activity"), max_length=100, blank=True)
+    stage = models.CharField(
+        _("intent and progress"), max_length=16, choices=IntentStage.choices, blank=True
+    )
+    needs = models.TextField(_("customer needs"), blank=True)
+    result = models.TextField(_("result"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("visit record")
+        verbose_name_plural = _("visit records")
+        ordering = ["log", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.customer
+
+
+class LogEvent(models.Model):
+    """Audit trail: every status change of a log, who made it, when and why."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        RESUBMITTED = "resubmitted", _("resubmitted")
+        RETURNED = "returned", _("returned")
+        SIGNED_OFF = "signed_off", _("signed off")
+        REOPENED = "reopened", _("reopened")
+
+    log = models.ForeignKey(DailyLog, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    from_status = models.CharField(max_length=16, choices=LogStatus.choices)
+    to_status = models.CharField(max_length=16, choices=LogStatus.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("log event")
+        verbose_name_plural = _("log events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.log_id} {self.from_status}→{self.to_status}"

@@ -1,0 +1,194 @@
+"""Scoped reads of daily logs. Views get every log through here."""
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts import selectors as org
+from accounts.models import Region, RegionMembership, User
+
+from .models import DailyLog, LogStatus, Metric, MetricValue, Prospect
+
+
+def active_metrics() -> list[Metric]:
+    return list(Metric.objects.filter(is_active=True).order_by("order", "pk"))
+
+
+def is_expected_work_day(day: datetime.date) -> bool:
+    # Weekdays until the planning calendar (holidays, 调休) takes this over.
+    return day.weekday() < 5
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def logs_visible_to(user: User) -> QuerySet[DailyLog]:
+    """The author's own logs and the logs of every region the user may see."""
+    if not (user.is_authenticated and user.is_active):
+        return DailyLog.objects.none()
+    return DailyLog.objects.filter(Q(author=user) | Q(region__in=org.regions_visible_to(user)))
+
+
+def get_log_for_user(user: User, log_id: int) -> DailyLog:
+    """The log with what its page shows, or 404 outside the user's slice of the org."""
+    return get_object_or_404(
+        logs_visible_to(user)
+        .select_related("author", "region__branch", "signed_off_by")
+        .prefetch_related(
+            Prefetch("values", queryset=MetricValue.objects.select_related("metric")),
+            "visits__prospect",
+            "events__actor",
+        ),
+        pk=log_id,
+    )
+
+
+def own_log(user: User, day: datetime.date) -> DailyLog | None:
+    return (
+        DailyLog.objects.filter(author=user, date=day)
+        .prefetch_related("values", "visits")
+        .first()
+    )
+
+
+def counts_by_metric(log: DailyLog) -> dict[int, int]:
+    return {v.metric_id: v.value for v in log.values.all()}
+
+
+def _with_counts(logs: QuerySet[DailyLog]) -> QuerySet[DailyLog]:
+    return logs.prefetch_related(Prefetch("values", queryset=MetricValue.objects.only("log_id", "metric_id", "value")))
+
+
+def sign_off_queue(user: User) -> QuerySet[DailyLog]:
+    """Submitted logs waiting for this manager, oldest day first."""
+    return _with_counts(
+        DailyLog.objects.waiting_for_sign_off()
+        .filter(region__in=org.regions_signed_off_by(user))
+        .exclude(author=user)
+        .select_related("author", "region")
+        .order_by("date", "submitted_at", "pk")
+    )
+
+
+@dataclass
+class HistoryDay:
+    day: datetime.date
+    log: DailyLog | None
+    expected: bool
+
+
+def month_history(user: User, month: datetime.date, today: datetime.date) -> list[HistoryDay]:
+    """Every day of the month up to today, newest first, with the log if there is one."""
+    first = month.replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    logs = {
+        log.date: log
+        for log in _with_counts(
+            DailyLog.objects.filter(author=user, date__range=(first, last))
+        )
+    }
+    days = []
+    day = min(last, today)
+    while day >= first:
+        days.append(HistoryDay(day=day, log=logs.get(day), expected=is_expected_work_day(day)))
+        day -= datetime.timedelta(days=1)
+    return days
+
+
+@dataclass
+class GridRow:
+    member: User
+    cells: list  # one (day, status or None, log or None, expected) per day
+
+
+def week_grid(region: Region, start: datetime.date, today: datetime.date) -> list[GridRow]:
+    """Each member of the region that week × each day: the log status, or missing."""
+    days = [start + datetime.timedelta(days=i) for i in range(7)]
+    end = days[-1]
+    memberships = org.members_during([region.pk], start, end)
+    logs = {
+        (log.author_id, log.date): log
+        for log in DailyLog.objects.filter(region=region, date__range=(start, end)).only(
+            "pk", "author_id", "date", "status", "is_late"
+        )
+    }
+    by_member: dict[int, list[RegionMembership]] = defaultdict(list)
+    members: dict[int, User] = {}
+    for m in memberships:
+        by_member[m.user_id].append(m)
+        members[m.user_id] = m.user
+    rows = []
+    for user_id, user in sorted(members.items(), key=lambda item: item[1].name):
+        cells = []
+        for day in days:
+            member_that_day = any(
+                m.start_date <= day and (m.end_date is None or m.end_date >= day)
+                for m in by_member[user_id]
+            )
+            log = logs.get((user_id, day))
+            if log is not None:
+                status = log.status
+            elif member_that_day and is_expected_work_day(day) and day <= today:
+                status = "missing"
+            else:
+                status = None
+            cells.append({"day": day, "status": status, "log": log, "member": member_that_day})
+        rows.append(GridRow(member=user, cells=cells))
+    return rows
+
+
+@dataclass
+class RegionDayStatus:
+    region: Region
+    members: int
+    signed_off: int
+    submitted: int
+    returned: int
+    draft: int
+
+    @property
+    def not_submitted(self) -> int:
+        return max(self.members - self.signed_off - self.submitted - self.returned, 0)
+
+
+def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[RegionDayStatus]:
+    """Per region on `day`: members, and their logs by status. Two grouped queries."""
+    regions = list(regions.select_related("branch", "area", "manager").order_by("branch__name", "name"))
+    ids = [r.pk for r in regions]
+    members = dict(
+        RegionMembership.objects.on(day)
+        .filter(region_id__in=ids)
+        .values_list("region_id")
+        .annotate(n=Count("pk"))
+    )
+    statuses = defaultdict(dict)
+    for region_id, status, n in (
+        DailyLog.objects.filter(region_id__in=ids, date=day)
+        .values_list("region_id", "status")
+        .annotate(n=Count("pk"))
+    ):
+        statuses[region_id][status] = n
+    return [
+        RegionDayStatus(
+            region=r,
+            members=members.get(r.pk, 0),
+            signed_off=statuses[r.pk].get(LogStatus.SIGNED_OFF, 0),
+            submitted=statuses[r.pk].get(LogStatus.SUBMITTED, 0),
+            returned=statuses[r.pk].get(LogStatus.RETURNED, 0),
+            draft=statuses[r.pk].get(LogStatus.DRAFT, 0),
+        )
+        for r in regions
+    ]
+
+
+def prospects_of(user: User) -> QuerySet[Prospect]:
+    return Prospect.objects.filter(owner=user)
+
+
+def get_own_prospect(user: User, prospect_id: int) -> Prospect:
+    return get_object_or_404(prospects_of(user), pk=prospect_id)

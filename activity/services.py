@@ -1,0 +1,271 @@
+"""Writes to daily logs: saving, the sign-off state machine and its audit trail.
+
+Every transition is a conditional UPDATE on the expected status, so two clicks, two
+tabs or two managers racing produce exactly one winner; the loser gets
+`LogTransitionError` with a message for the user.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import selectors as org
+from accounts.models import User
+
+from .models import DailyLog, LogEvent, LogStatus, MetricValue, Prospect, VisitRecord
+
+
+class LogTransitionError(Exception):
+    """The log is no longer in the state this action needs (someone else acted first)."""
+
+
+@dataclass
+class VisitInput:
+    customer: str
+    prospect_id: int | None = None
+    channel: str = ""
+    marketing_activity: str = ""
+    stage: str = ""
+    needs: str = ""
+    result: str = ""
+    next_step: str = ""
+    # Create a prospect from this visit ("add to my prospects"), with these details.
+    new_prospect: dict = field(default_factory=dict)
+
+
+LOG_FIELDS = (
+    "needs_joint_visit",
+    "needs_from_manager",
+    "support_training",
+    "support_material",
+    "support_notes",
+    "remarks",
+)
+
+
+def local_today() -> datetime.date:
+    return timezone.localdate()
+
+
+@transaction.atomic
+def daily_log_save(
+    *,
+    author: User,
+    log_date: datetime.date,
+    fields: Mapping,
+    counts: Mapping[int, int],
+    visits: Iterable[VisitInput],
+    submit: bool = False,
+) -> DailyLog:
+    """Create or update `author`'s log for `log_date`; submit it when asked.
+
+    Drafts keep everything typed. A signed-off or submitted log is not the author's
+    to change any more.
+    """
+    if log_date > local_today():
+        raise ValidationError(_("You cannot fill in a log for a future day."))
+    log = DailyLog.objects.select_for_update().filter(author=author, date=log_date).first()
+    if log is None:
+        membership = org.membership_on(author, log_date)
+        if membership is None:
+            raise ValidationError(
+                _("You were not a member of any region on %(date)s.") % {"date": log_date}
+            )
+        log = DailyLog(author=author, date=log_date, region=membership.region)
+    elif not log.is_editable_by_author:
+        raise LogTransitionError(
+            _("This log is %(status)s and can no longer be changed.")
+            % {"status": log.get_status_display()}
+        )
+    for name in LOG_FIELDS:
+        if name in fields:
+            setattr(log, name, fields[name])
+    log.save()
+    _save_counts(log, counts)
+    _replace_visits(log, author, visits)
+    if submit:
+        _submit(log, author)
+    return log
+
+
+def _save_counts(log: DailyLog, counts: Mapping[int, int]) -> None:
+    existing = {v.metric_id: v for v in log.values.all()}
+    to_create, to_update = [], []
+    for metric_id, value in counts.items():
+        value = value or 0
+        if metric_id in existing:
+            if existing[metric_id].value != value:
+                existing[metric_id].value = value
+                to_update.append(existing[metric_id])
+        else:
+            to_create.append(MetricValue(log=log, metric_id=metric_id, value=value))
+    MetricValue.objects.bulk_create(to_create)
+    MetricValue.objects.bulk_update(to_update, ["value"])
+
+
+def _replace_visits(log: DailyLog, author: User, visits: Iterable[VisitInput]) -> None:
+    # The form always posts the whole list, so replacing keeps the log equal to what was typed.
+    log.visits.all().delete()
+    own_prospect_ids = set(
+        Prospect.objects.filter(owner=author).values_list("pk", flat=True)
+    )
+    records = []
+    for order, visit in enumerate(visits):
+        prospect_id = visit.prospect_id if visit.prospect_id in own_prospect_ids else None
+        if prospect_id is None and visit.new_prospect:
+            prospect = Prospect.objects.create(
+                owner=author, name=visit.customer, stage=visit.stage or "first_contact",
+                **visit.new_prospect,
+            )
+            prospect_id = prospect.pk
+        records.append(
+            VisitRecord(
+                log=log,
+                prospect_id=prospect_id,
+                customer=visit.customer,
+                channel=visit.channel,
+                marketing_activity=visit.marketing_activity,
+                stage=visit.stage,
+                needs=visit.needs,
+                result=visit.result,
+                next_step=visit.next_step,
+                order=order,
+            )
+        )
+    VisitRecord.objects.bulk_create(records)
+    # The latest visit's stage is the prospect's stage now.
+    for record in records:
+        if record.prospect_id and record.stage:
+            Prospect.objects.filter(pk=record.prospect_id).update(stage=record.stage)
+
+
+def _transition(
+    log: DailyLog,
+    *,
+    actor: User,
+    expected: Iterable[str],
+    to_status: str,
+    action: str,
+    comment: str = "",
+    **updates,
+) -> DailyLog:
+    expected = list(expected)
+    from_status = (
+        DailyLog.objects.filter(pk=log.pk, status__in=expected)
+        .values_list("status", flat=True)
+        .first()
+    )
+    changed = (
+        from_status is not None
+        and DailyLog.objects.filter(pk=log.pk, status=from_status).update(
+            status=to_status, updated_at=timezone.now(), **updates
+        )
+        == 1
+    )
+    if not changed:
+        log.refresh_from_db(fields=["status"])
+        raise LogTransitionError(
+            _("This log is already %(status)s; nothing was changed.")
+            % {"status": log.get_status_display()}
+        )
+    LogEvent.objects.create(
+        log=log,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+    )
+    log.refresh_from_db()
+    return log
+
+
+def _submit(log: DailyLog, author: User) -> DailyLog:
+    now = timezone.now()
+    resubmission = log.status == LogStatus.RETURNED
+    updates = {}
+    if log.submitted_at is None:
+        updates = {"submitted_at": now, "is_late": timezone.localdate(now) > log.date}
+    return _transition(
+        log,
+        actor=author,
+        expected=DailyLog.EDITABLE_BY_AUTHOR,
+        to_status=LogStatus.SUBMITTED,
+        action=LogEvent.Action.RESUBMITTED if resubmission else LogEvent.Action.SUBMITTED,
+        **updates,
+    )
+
+
+def _require_sign_off_right(actor: User, log: DailyLog) -> None:
+    if not org.can_sign_off(actor, log):
+        raise PermissionDenied(_("Only the regional manager of this log's region may do that."))
+
+
+@transaction.atomic
+def daily_log_sign_off(*, log: DailyLog, actor: User, comment: str = "") -> DailyLog:
+    _require_sign_off_right(actor, log)
+    return _transition(
+        log,
+        actor=actor,
+        expected=[LogStatus.SUBMITTED],
+        to_status=LogStatus.SIGNED_OFF,
+        action=LogEvent.Action.SIGNED_OFF,
+        comment=comment,
+        signed_off_by=actor,
+        signed_off_at=timezone.now(),
+        manager_comment=comment,
+    )
+
+
+@transaction.atomic
+def daily_log_return(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
+    _require_sign_off_right(actor, log)
+    if not reason.strip():
+        raise ValidationError(_("Say why the log goes back, so it can be corrected."))
+    return _transition(
+        log,
+        actor=actor,
+        expected=[LogStatus.SUBMITTED],
+        to_status=LogStatus.RETURNED,
+        action=LogEvent.Action.RETURNED,
+        comment=reason,
+        return_reason=reason,
+    )
+
+
+@transaction.atomic
+def daily_log_reopen(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
+    """Unlock a signed-off log for correction; it goes back to the author as returned."""
+    _require_sign_off_right(actor, log)
+    if not reason.strip():
+        raise ValidationError(_("Say why the signed-off log is reopened."))
+    return _transition(
+        log,
+        actor=actor,
+        expected=[LogStatus.SIGNED_OFF],
+        to_status=LogStatus.RETURNED,
+        action=LogEvent.Action.REOPENED,
+        comment=reason,
+        return_reason=reason,
+        signed_off_by=None,
+        signed_off_at=None,
+    )
+
+
+def daily_logs_sign_off(*, logs: Iterable[DailyLog], actor: User, comment: str = "") -> list:
+    """Sign off several logs from the queue; each is its own transition and audit entry.
+
+    Returns the logs that were signed; ones someone else handled first are skipped.
+    """
+    signed = []
+    for log in logs:
+        try:
+            signed.append(daily_log_sign_off(log=log, actor=actor, comment=comment))
+        except LogTransitionError:
+            continue
+    return signed

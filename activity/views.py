@@ -1,0 +1,261 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as org
+
+from . import selectors, services
+from .forms import (
+    BulkSignOffForm,
+    CommentForm,
+    DailyLogForm,
+    ProspectForm,
+    ReasonForm,
+    VisitFormSet,
+    visit_initial,
+    visits_from_formset,
+)
+from .services import LogTransitionError
+
+
+@require_GET
+@login_required
+def today(request):
+    return redirect("activity:log_edit", day=timezone.localdate())
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def log_edit(request, day: datetime.date):
+    """The author's own log for `day`: create, save as draft, submit."""
+    if day > timezone.localdate():
+        messages.error(request, _("You cannot fill in a log for a future day."))
+        return redirect("activity:today")
+    log = selectors.own_log(request.user, day)
+    if log is None and org.membership_on(request.user, day) is None:
+        raise PermissionDenied(_("Only account managers in a region fill in daily logs."))
+    if log is not None and not log.is_editable_by_author:
+        return redirect("activity:log_detail", pk=log.pk)
+    metrics = selectors.active_metrics()
+    counts = selectors.counts_by_metric(log) if log else {}
+    data = request.POST if request.method == "POST" else None
+    form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
+    formset = VisitFormSet(
+        data, initial=visit_initial(log), prefix="visits", form_kwargs={"owner": request.user}
+    )
+    if data is not None and form.is_valid() and formset.is_valid():
+        submit = "submit" in request.POST
+        try:
+            saved = services.daily_log_save(
+                author=request.user,
+                log_date=day,
+                fields=form.log_fields(),
+                counts=form.counts(),
+                visits=visits_from_formset(formset),
+                submit=submit,
+            )
+        except (ValidationError, LogTransitionError) as error:
+            form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+        else:
+            if submit:
+                messages.success(request, _("Log submitted to your regional manager."))
+                return redirect("activity:log_detail", pk=saved.pk)
+            messages.success(request, _("Draft saved."))
+            return redirect("activity:log_edit", day=day)
+    return render(
+        request,
+        "activity/log_edit.html",
+        {"form": form, "formset": formset, "log": log, "day": day, "metrics": metrics},
+    )
+
+
+@require_GET
+@login_required
+def log_detail(request, pk: int):
+    log = selectors.get_log_for_user(request.user, pk)
+    can_act = org.can_sign_off(request.user, log)
+    return render(
+        request,
+        "activity/log_detail.html",
+        {
+            "log": log,
+            "values": sorted(log.values.all(), key=lambda v: (v.metric.order, v.metric_id)),
+            "can_act": can_act,
+            "show_phones": org.can_see_contact_details(
+                request.user, owner_id=log.author_id, region_id=log.region_id
+            ),
+            "comment_form": CommentForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _transition_view(request, pk: int, form_class, action):
+    """Shared by sign-off, return and reopen: check the right, run the transition.
+
+    Returns a redirect when it failed (with a message), None when it succeeded.
+    """
+    log = selectors.get_log_for_user(request.user, pk)
+    if not org.can_sign_off(request.user, log):
+        raise PermissionDenied(_("Only the regional manager of this log's region may do that."))
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a reason."))
+        return redirect("activity:log_detail", pk=pk)
+    try:
+        action(log=log, actor=request.user, **form.cleaned_data)
+    except (LogTransitionError, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect("activity:log_detail", pk=pk)
+    return None
+
+
+@require_POST
+@login_required
+def log_sign_off(request, pk: int):
+    failed = _transition_view(request, pk, CommentForm, services.daily_log_sign_off)
+    if failed:
+        return failed
+    messages.success(request, _("Log signed off."))
+    return redirect("activity:queue")
+
+
+@require_POST
+@login_required
+def log_return(request, pk: int):
+    failed = _transition_view(request, pk, ReasonForm, services.daily_log_return)
+    if failed:
+        return failed
+    messages.success(request, _("Log returned to its author for correction."))
+    return redirect("activity:queue")
+
+
+@require_POST
+@login_required
+def log_reopen(request, pk: int):
+    failed = _transition_view(request, pk, ReasonForm, services.daily_log_reopen)
+    if failed:
+        return failed
+    messages.success(request, _("Log reopened; its author can correct it now."))
+    return redirect("activity:log_detail", pk=pk)
+
+
+@require_GET
+@login_required
+def my_logs(request):
+    today_ = timezone.localdate()
+    month = _month_param(request) or today_.replace(day=1)
+    days = selectors.month_history(request.user, month, today_)
+    previous_month = (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return render(
+        request,
+        "activity/my_logs.html",
+        {
+            "days": days,
+            "month": month,
+            "previous_month": previous_month,
+            "next_month": next_month if next_month <= today_ else None,
+            "metrics": selectors.active_metrics(),
+        },
+    )
+
+
+def _month_param(request) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        return None
+
+
+def _require_signing_manager(user) -> None:
+    if not org.regions_signed_off_by(user).exists():
+        raise PermissionDenied(_("The sign-off queue is for regional managers."))
+
+
+@require_GET
+@login_required
+def queue(request):
+    _require_signing_manager(request.user)
+    logs = list(selectors.sign_off_queue(request.user))
+    return render(
+        request,
+        "activity/queue.html",
+        {
+            "logs": logs,
+            "metrics": selectors.active_metrics(),
+            "regions": org.regions_signed_off_by(request.user).order_by("name"),
+            "today": timezone.localdate(),
+            "week_start": selectors.week_start(timezone.localdate()),
+        },
+    )
+
+
+@require_POST
+@login_required
+def bulk_sign_off(request):
+    _require_signing_manager(request.user)
+    form = BulkSignOffForm(request.POST, queue=selectors.sign_off_queue(request.user))
+    if not form.is_valid():
+        for error in form.errors.get("logs", []):
+            messages.error(request, error)
+        return redirect("activity:queue")
+    signed = services.daily_logs_sign_off(
+        logs=form.cleaned_data["logs"], actor=request.user, comment=form.cleaned_data["comment"]
+    )
+    messages.success(request, _("%(n)d logs signed off.") % {"n": len(signed)})
+    return redirect("activity:queue")
+
+
+@require_GET
+@login_required
+def week_grid(request, region_id: int):
+    region = org.get_region_for_user(request.user, region_id)
+    today_ = timezone.localdate()
+    try:
+        start = selectors.week_start(datetime.date.fromisoformat(request.GET.get("week", "")))
+    except ValueError:
+        start = selectors.week_start(today_)
+    rows = selectors.week_grid(region, start, today_)
+    return render(
+        request,
+        "activity/week_grid.html",
+        {
+            "region": region,
+            "rows": rows,
+            "days": [start + datetime.timedelta(days=i) for i in range(7)],
+            "start": start,
+            "previous_week": start - datetime.timedelta(days=7),
+            "next_week": start + datetime.timedelta(days=7),
+            "today": today_,
+        },
+    )
+
+
+@require_GET
+@login_required
+def prospect_list(request):
+    prospects = selectors.prospects_of(request.user)
+    query = request.GET.get("q", "").strip()
+    if query:
+        prospects = prospects.filter(name__icontains=query)
+    return render(request, "activity/prospect_list.html", {"prospects": prospects, "q": query})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def prospect_edit(request, pk: int | None = None):
+    prospect = selectors.get_own_prospect(request.user, pk) if pk else None
+    form = ProspectForm(request.POST or None, instance=prospect)
+    if request.method == "POST" and form.is_valid():
+        form.instance.owner = request.user
+        form.save()
+        messages.success(request, _("Prospect saved."))
+        return redirect("activity:prospect_list")
+    return render(request, "activity/prospect_form.html", {"form": form, "prospect": prospect})

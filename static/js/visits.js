@@ -1,0 +1,18 @@
+// "Add a visit": clone Django's empty formset form and bump TOTAL_FORMS.
+(function () {
+  const button = document.getElementById("add-visit");
+  if (!button) return;
+  const container = document.getElementById("visits");
+  const template = document.getElementById("visit-template");
+  const total = document.getElementById("id_visits-TOTAL_FORMS");
+  button.addEventListener("click", function () {
+    const index = parseInt(total.value, 10);
+    const html = template.innerHTML.replace(/__prefix__/g, String(index));
+    container.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    const added = container.lastElementChild;
+    added.querySelector("[data-visit-number]").textContent = String(index + 1);
+    const first = added.querySelector("input[name$='-customer']");
+    if (first) first.focus();
+  });
+})();
