@@ -1,0 +1,27 @@
+from tests.matrix import LOGIN, Row, anyone, everyone
+
+ROWS = [
+    # Home sends each role to their work (AM and RM are redirected, the others see regions).
+    Row("accounts:home", expect=everyone(200, am=302, peer_am=302, rm=302, other_rm=302)),
+    # The login page is for anonymous users; logged-in users are sent home.
+    Row("accounts:login", expect=everyone(302, anonymous=200, deactivated=200)),
+    Row(
+        "accounts:login",
+        method="post",
+        data=lambda org: {"username": org.am.employee_no, "password": "wrong"},
+        expect=everyone(302, anonymous=200, deactivated=200),
+    ),
+    # Logging out ends at the login page, whoever you were.
+    Row("accounts:logout", method="post", expect=everyone(LOGIN)),
+    Row("accounts:logout", method="get", expect=anyone(405)),
+    Row("accounts:password_change", expect=everyone(200)),
+    Row("accounts:password_change_done", expect=everyone(200)),
+    Row(
+        "set_language",
+        method="post",
+        data=lambda org: {"language": "en", "next": "/"},
+        expect=everyone(302, anonymous=302, deactivated=302),
+    ),
+    # Django's configuration site: staff only (admins); others are sent to its login.
+    Row("admin:index", expect=everyone(302, admin=200, anonymous=302, deactivated=302)),
+]

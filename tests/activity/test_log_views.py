@@ -1,0 +1,238 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from activity.models import DailyLog, LogStatus, Metric
+from tests import factories as f
+
+
+def form_data(counts=None, visits=(), action="save", **fields):
+    metrics = {m.code: m for m in Metric.objects.all()}
+    data = {f"count_{code}": str(value) for code, value in (counts or {}).items()}
+    data.update({"visits-TOTAL_FORMS": str(len(visits)), "visits-INITIAL_FORMS": "0"})
+    for i, visit in enumerate(visits):
+        data.update({f"visits-{i}-{k}": v for k, v in visit.items()})
+    data.update(fields)
+    data[action] = "1"
+    assert metrics  # seeded by migration
+    return data
+
+
+def edit_url(day):
+    return reverse("activity:log_edit", kwargs={"day": day})
+
+
+def test_today_redirects_to_todays_log(client_for, org, today):
+    response = client_for(org.am).get(reverse("activity:today"))
+    assert response.url == edit_url(today)
+
+
+def test_form_shows_a_numeric_field_per_active_metric(client_for, org, today):
+    Metric.objects.filter(code="closings").update(is_active=False)
+    html = client_for(org.am).get(edit_url(today)).content.decode()
+    assert 'name="count_visits"' in html and 'inputmode="numeric"' in html
+    assert 'name="count_closings"' not in html
+
+
+def test_save_draft_then_submit(client_for, org, today):
+    client = client_for(org.am)
+    response = client.post(edit_url(today), form_data({"visits": 4, "leaflets": 20}, [{"customer": "恒通物流", "needs": "统保"}]))
+    assert response.status_code == 302
+    log = DailyLog.objects.get()
+    assert log.status == LogStatus.DRAFT
+    response = client.post(edit_url(today), form_data({"visits": 5}, [{"customer": "恒通物流"}], action="submit"))
+    log.refresh_from_db()
+    assert response.url == reverse("activity:log_detail", kwargs={"pk": log.pk})
+    assert log.status == LogStatus.SUBMITTED
+    assert log.values.get(metric__code="visits").value == 5
+
+
+def test_invalid_input_rerenders_with_errors_and_keeps_what_was_typed(client_for, org, today):
+    data = form_data(
+        {"visits": -2, "leaflets": 30},
+        [{"customer": "", "needs": "想比价商业险"}],
+        remarks="今天跑了城西",
+        action="submit",
+    )
+    response = client_for(org.am).post(edit_url(today), data)
+    assert response.status_code == 200
+    assert not DailyLog.objects.exists()
+    form, formset = response.context["form"], response.context["formset"]
+    assert "count_visits" in form.errors
+    assert "customer" in formset.forms[0].errors
+    html = response.content.decode()
+    assert 'value="30"' in html and "今天跑了城西" in html and "想比价商业险" in html
+
+
+def test_future_day_is_refused_with_a_message(client_for, org, today):
+    response = client_for(org.am).get(edit_url(today + datetime.timedelta(days=1)), follow=True)
+    assert response.redirect_chain[-1][0] == edit_url(today)
+    assert "不能填写未来日期的日志" in response.content.decode()
+
+
+def test_submitted_log_edit_page_goes_to_the_read_only_page(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED)
+    response = client_for(org.am).post(edit_url(today), form_data({"visits": 99}))
+    assert response.url == reverse("activity:log_detail", kwargs={"pk": log.pk})
+    assert not log.values.exists()
+
+
+def test_detail_shows_comment_and_audit_trail(client_for, org, today):
+    from activity import services
+
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    services.daily_log_sign_off(log=log, actor=org.rm, comment="继续保持")
+    html = client_for(org.am).get(reverse("activity:log_detail", kwargs={"pk": log.pk})).content.decode()
+    assert "继续保持" in html
+    assert 'data-testid="audit-trail"' in html and org.rm.name in html
+
+
+def test_phone_numbers_only_for_owner_and_line_managers(client_for, org, today):
+    prospect = f.ProspectFactory(owner=org.am, phone="13912345678")
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    f.VisitRecordFactory(log=log, prospect=prospect, customer=prospect.name)
+    url = reverse("activity:log_detail", kwargs={"pk": log.pk})
+    for user, visible in ((org.am, True), (org.rm, True), (org.branch_head, True), (org.admin, False)):
+        html = client_for(user).get(url).content.decode()
+        assert ("13912345678" in html) is visible, user
+
+
+def test_sign_off_view_signs_and_goes_back_to_the_queue(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    response = client_for(org.rm).post(reverse("activity:log_sign_off", kwargs={"pk": log.pk}), {"comment": "好"})
+    assert response.url == reverse("activity:queue")
+    log.refresh_from_db()
+    assert log.status == LogStatus.SIGNED_OFF and log.manager_comment == "好"
+
+
+def test_second_sign_off_click_says_it_was_already_done(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    client = client_for(org.rm)
+    url = reverse("activity:log_sign_off", kwargs={"pk": log.pk})
+    client.post(url, {"comment": "一"})
+    response = client.post(url, {"comment": "二"}, follow=True)
+    assert "已是“已签批”状态" in response.content.decode()
+    log.refresh_from_db()
+    assert log.manager_comment == "一" and log.events.count() == 1
+
+
+def test_return_without_reason_changes_nothing(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    client_for(org.rm).post(reverse("activity:log_return", kwargs={"pk": log.pk}), {"reason": ""})
+    log.refresh_from_db()
+    assert log.status == LogStatus.SUBMITTED
+
+
+def test_bulk_sign_off_signs_only_the_ticked_logs(client_for, org, today):
+    logs = [f.DailyLogFactory(author=u, region=org.region, date=today) for u in (org.am, org.peer_am)]
+    foreign = f.DailyLogFactory(author=org.foreign_am, region=org.foreign_region, date=today)
+    client = client_for(org.rm)
+    response = client.post(reverse("activity:bulk_sign_off"), {"logs": [logs[0].pk], "comment": "好"})
+    assert response.status_code == 302
+    statuses = {log.pk: log.status for log in DailyLog.objects.all()}
+    assert statuses == {logs[0].pk: "signed_off", logs[1].pk: "submitted", foreign.pk: "submitted"}
+    # A foreign log id is not in this manager's queue: refused, nothing signed.
+    client.post(reverse("activity:bulk_sign_off"), {"logs": [logs[1].pk, foreign.pk]})
+    assert DailyLog.objects.get(pk=foreign.pk).status == "submitted"
+    assert DailyLog.objects.get(pk=logs[1].pk).status == "submitted"
+
+
+def test_queue_lists_submitted_logs_of_own_region_oldest_first(client_for, org, today):
+    newer = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    older = f.DailyLogFactory(author=org.peer_am, region=org.region, date=today - datetime.timedelta(days=2))
+    f.DailyLogFactory(author=org.outsider_am, region=org.other_region, date=today)
+    f.DailyLogFactory(author=org.am, region=org.region, date=today - datetime.timedelta(days=1), status=LogStatus.DRAFT)
+    response = client_for(org.rm).get(reverse("activity:queue"))
+    assert [log.pk for log in response.context["logs"]] == [older.pk, newer.pk]
+
+
+def test_week_grid_marks_missing_days_and_statuses(client_for, org):
+    monday = datetime.date(2026, 11, 16)
+    f.DailyLogFactory(author=org.am, region=org.region, date=monday, status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
+    f.DailyLogFactory(author=org.am, region=org.region, date=monday + datetime.timedelta(days=1), status=LogStatus.RETURNED)
+    response = client_for(org.rm).get(
+        reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-18"
+    )
+    rows = {row.member.name: [c["status"] for c in row.cells] for row in response.context["rows"]}
+    assert rows["张三"] == ["signed_off", "returned", "missing", "missing", "missing", None, None]
+    assert rows["李四"] == ["missing"] * 5 + [None, None]
+    assert "王五" not in rows  # another region
+
+
+def test_week_grid_shows_a_mover_only_on_their_days(client_for, org):
+    from accounts.services import membership_move
+
+    membership_move(user=org.outsider_am, region=org.region, start_date=datetime.date(2026, 11, 18))
+    response = client_for(org.rm).get(
+        reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-16"
+    )
+    rows = {row.member.name: [c["status"] for c in row.cells] for row in response.context["rows"]}
+    assert rows["王五"] == [None, None, "missing", "missing", "missing", None, None]
+
+
+def test_history_lists_days_with_status_and_comment(client_for, org, today):
+    log = f.DailyLogFactory(
+        author=org.am, region=org.region, date=today, status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm, manager_comment="拜访量不错",
+    )
+    response = client_for(org.am).get(reverse("activity:my_logs"))
+    days = response.context["days"]
+    assert days[0].day == today and days[0].log == log
+    assert "拜访量不错" in response.content.decode()
+
+
+def test_overview_counts_statuses_per_region(client_for, org, today):
+    f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED)
+    f.DailyLogFactory(author=org.peer_am, region=org.region, date=today, status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
+    response = client_for(org.branch_head).get(reverse("accounts:home"))
+    rows = {row.region.name: row for row in response.context["rows"]}
+    assert set(rows) == {"东", "西"}
+    east = rows["东"]
+    # 张三, 李四 and the deactivated AM are members of 东.
+    assert (east.members, east.submitted, east.signed_off, east.not_submitted) == (3, 1, 1, 1)
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_queue_queries_do_not_grow_with_logs(client_for, org, today, size, django_assert_max_num_queries):
+    region = org.region
+    for i in range(size):
+        am = f.member(region)
+        log = f.DailyLogFactory(author=am, region=region, date=today - datetime.timedelta(days=i % 5))
+        f.MetricValueFactory(log=log)
+    client = client_for(org.rm)
+    # session + user, manager check, queue, prefetched values, metrics, regions, nav link
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("activity:queue"))
+    assert len(response.context["logs"]) == size
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_week_grid_queries_do_not_grow_with_members(client_for, org, size, django_assert_max_num_queries):
+    monday = datetime.date(2026, 11, 16)
+    for i in range(size):
+        am = f.member(org.region)
+        f.DailyLogFactory(author=am, region=org.region, date=monday + datetime.timedelta(days=i % 5))
+    client = client_for(org.rm)
+    # session + user, region, memberships with users, logs, nav link
+    with django_assert_max_num_queries(6):
+        response = client.get(
+            reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-16"
+        )
+    assert len(response.context["rows"]) == size + 3  # + 张三, 李四, the deactivated AM
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_history_queries_do_not_grow_with_logs(client_for, org, size, django_assert_max_num_queries):
+    today = datetime.date(2026, 11, 30)
+    for i in range(size % 31):
+        log = f.DailyLogFactory(author=org.am, region=org.region, date=today - datetime.timedelta(days=i))
+        f.MetricValueFactory(log=log)
+    import time_machine
+
+    client = client_for(org.am)
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)):
+        # session + user, logs of the month, their values, metrics
+        with django_assert_max_num_queries(5):
+            response = client.get(reverse("activity:my_logs") + "?month=2026-11")
+    assert sum(1 for d in response.context["days"] if d.log) == size % 31

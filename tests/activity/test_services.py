@@ -1,0 +1,191 @@
+import datetime
+import threading
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from activity import services
+from activity.models import DailyLog, LogEvent, LogStatus, Metric, Prospect
+from activity.services import LogTransitionError, VisitInput
+from tests import factories as f
+
+
+@pytest.fixture
+def metrics(db):
+    return {m.code: m for m in Metric.objects.all()}
+
+
+def save(author, day, *, counts=None, visits=(), submit=False, **fields):
+    return services.daily_log_save(
+        author=author, log_date=day, fields=fields, counts=counts or {}, visits=visits, submit=submit
+    )
+
+
+def test_default_metrics_are_seeded_by_migration(metrics):
+    assert [m.name for m in Metric.objects.order_by("order")] == ["拜访", "折页", "留电话", "电话回访", "促成"]
+
+
+def test_draft_keeps_everything_typed(org, today, metrics):
+    log = save(
+        org.am, today,
+        counts={metrics["visits"].pk: 5, metrics["leaflets"].pk: 30},
+        visits=[VisitInput(customer="恒通物流", needs="车队统保", stage="interested")],
+        remarks="下午下雨", needs_joint_visit=True,
+    )
+    assert log.status == LogStatus.DRAFT
+    assert log.region == org.region
+    assert {v.metric.code: v.value for v in log.values.all()} == {"visits": 5, "leaflets": 30}
+    assert [(v.customer, v.needs, v.stage) for v in log.visits.all()] == [("恒通物流", "车队统保", "interested")]
+    assert log.remarks == "下午下雨" and log.needs_joint_visit
+
+
+def test_saving_again_updates_counts_and_replaces_visits(org, today, metrics):
+    save(org.am, today, counts={metrics["visits"].pk: 5}, visits=[VisitInput(customer="甲")])
+    log = save(org.am, today, counts={metrics["visits"].pk: 7}, visits=[VisitInput(customer="乙"), VisitInput(customer="丙")])
+    assert DailyLog.objects.count() == 1
+    assert log.values.get().value == 7
+    assert [v.customer for v in log.visits.all()] == ["乙", "丙"]
+
+
+def test_submit_records_the_event_and_is_not_late_on_the_day(org, today):
+    log = save(org.am, today, submit=True)
+    assert log.status == LogStatus.SUBMITTED
+    assert not log.is_late
+    event = log.events.get()
+    assert (event.action, event.from_status, event.to_status, event.actor) == (
+        "submitted", "draft", "submitted", org.am,
+    )
+
+
+def test_a_log_for_an_earlier_day_is_allowed_and_marked_late(org, today):
+    log = save(org.am, today - datetime.timedelta(days=3), submit=True)
+    assert log.is_late
+
+
+def test_future_days_are_refused(org, today):
+    with pytest.raises(ValidationError):
+        save(org.am, today + datetime.timedelta(days=1))
+    assert not DailyLog.objects.exists()
+
+
+def test_no_log_without_a_region_that_day(org, today):
+    with pytest.raises(ValidationError):
+        save(org.rm, today)
+
+
+def test_log_keeps_the_region_of_its_day_after_a_move(org):
+    from accounts.services import membership_move
+
+    monday, wednesday = datetime.date(2026, 11, 16), datetime.date(2026, 11, 18)
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)):
+        membership_move(user=org.am, region=org.other_region, start_date=wednesday)
+        before = save(org.am, monday, submit=True)
+        after = save(org.am, wednesday, submit=True)
+    assert before.region == org.region
+    assert after.region == org.other_region
+
+
+def test_submitted_log_is_locked_for_the_author(org, today):
+    save(org.am, today, submit=True)
+    with pytest.raises(LogTransitionError):
+        save(org.am, today, remarks="偷偷改")
+    assert DailyLog.objects.get().remarks == ""
+
+
+def test_full_cycle_return_resubmit_sign_off_reopen(org, today):
+    log = save(org.am, today, submit=True)
+    log = services.daily_log_return(log=log, actor=org.rm, reason="拜访记录太简单")
+    assert log.status == LogStatus.RETURNED and log.return_reason == "拜访记录太简单"
+    log = save(org.am, today, remarks="已补充", submit=True)
+    assert log.status == LogStatus.SUBMITTED
+    log = services.daily_log_sign_off(log=log, actor=org.rm, comment="不错")
+    assert (log.status, log.signed_off_by, log.manager_comment) == (LogStatus.SIGNED_OFF, org.rm, "不错")
+    with pytest.raises(LogTransitionError):
+        save(org.am, today, remarks="签批后修改")
+    log = services.daily_log_reopen(log=log, actor=org.rm, reason="促成数有误")
+    assert log.status == LogStatus.RETURNED and log.signed_off_by is None
+    assert list(log.events.values_list("action", flat=True)) == [
+        "submitted", "returned", "resubmitted", "signed_off", "reopened",
+    ]
+    assert log.events.get(action="reopened").comment == "促成数有误"
+
+
+def test_only_the_regions_manager_may_act(org, today):
+    log = save(org.am, today, submit=True)
+    for someone in (org.other_rm, org.area_manager, org.branch_head, org.admin, org.am):
+        with pytest.raises(PermissionDenied):
+            services.daily_log_sign_off(log=log, actor=someone)
+    assert DailyLog.objects.get().status == LogStatus.SUBMITTED
+
+
+def test_return_and_reopen_need_a_reason(org, today):
+    log = save(org.am, today, submit=True)
+    with pytest.raises(ValidationError):
+        services.daily_log_return(log=log, actor=org.rm, reason="  ")
+    assert DailyLog.objects.get().status == LogStatus.SUBMITTED
+
+
+def test_second_sign_off_of_the_same_log_fails_and_records_nothing(org, today):
+    log = save(org.am, today, submit=True)
+    services.daily_log_sign_off(log=log, actor=org.rm, comment="一")
+    stale = DailyLog.objects.get(pk=log.pk)
+    stale.status = LogStatus.SUBMITTED  # what a second tab still shows
+    with pytest.raises(LogTransitionError):
+        services.daily_log_sign_off(log=stale, actor=org.rm, comment="二")
+    assert LogEvent.objects.filter(action="signed_off").count() == 1
+    assert DailyLog.objects.get().manager_comment == "一"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers: SQLite's in-memory test database locks the table instead",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_sign_offs_racing_in_threads_exactly_one_wins(org, today):
+    log = save(org.am, today, submit=True)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def sign(comment):
+        try:
+            barrier.wait()
+            services.daily_log_sign_off(log=DailyLog.objects.get(pk=log.pk), actor=org.rm, comment=comment)
+            outcomes.append("ok")
+        except LogTransitionError:
+            outcomes.append("lost")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(c,)) for c in ("一", "二")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["lost", "ok"]
+    assert LogEvent.objects.filter(action="signed_off").count() == 1
+
+
+def test_bulk_sign_off_records_each_log_and_skips_handled_ones(org, today):
+    logs = [save(u, today, submit=True) for u in (org.am, org.peer_am)]
+    services.daily_log_return(log=logs[1], actor=org.rm, reason="重填")
+    signed = services.daily_logs_sign_off(logs=logs, actor=org.rm, comment="好")
+    assert [s.pk for s in signed] == [logs[0].pk]
+    assert LogEvent.objects.filter(action="signed_off").count() == 1
+
+
+def test_visit_can_create_a_prospect_inline_and_updates_its_stage(org, today):
+    save(org.am, today, visits=[VisitInput(customer="鑫源汽修", stage="interested", new_prospect={"phone": "13900001111", "source": "referral"})])
+    prospect = Prospect.objects.get()
+    assert (prospect.owner, prospect.name, prospect.phone, prospect.stage) == (org.am, "鑫源汽修", "13900001111", "interested")
+    save(org.am, today, visits=[VisitInput(customer="鑫源汽修", prospect_id=prospect.pk, stage="ready_to_close")])
+    prospect.refresh_from_db()
+    assert prospect.stage == "ready_to_close"
+    assert Prospect.objects.count() == 1
+
+
+def test_a_visit_cannot_point_at_someone_elses_prospect(org, today):
+    theirs = f.ProspectFactory(owner=org.peer_am)
+    log = save(org.am, today, visits=[VisitInput(customer="x", prospect_id=theirs.pk)])
+    assert log.visits.get().prospect is None

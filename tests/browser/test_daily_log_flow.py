@@ -1,0 +1,81 @@
+"""The foundation's main path, clicked through in headless Chromium.
+
+An AM fills today's log on a phone, the RM returns it, the AM corrects and
+resubmits, the RM signs off; the log is then locked for the AM and shows the
+comment; an RM of another region gets a 404.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from activity.models import DailyLog, LogStatus
+
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_log_return_resubmit_sign_off(org, live_server, login, new_page):
+    am_page = login(new_page(**PHONE), org.am)
+    expect(am_page.get_by_role("heading", name="工作日志")).to_be_visible()
+
+    # Counts on the number pad, two visits, a joint-visit request.
+    for code, value in {"visits": "5", "leaflets": "30", "phone_numbers": "4", "callbacks": "6", "closings": "1"}.items():
+        field = am_page.locator(f"#id_count_{code}")
+        expect(field).to_have_attribute("inputmode", "numeric")
+        field.fill(value)
+    am_page.locator("#id_visits-0-customer").fill("恒通物流")
+    am_page.locator("#id_visits-0-stage").select_option(label="有意向")
+    am_page.locator("#id_visits-0-needs").fill("车队统保，关心理赔速度")
+    am_page.get_by_test_id("add-visit").click()
+    am_page.locator("#id_visits-1-customer").fill("鑫源汽修")
+    am_page.locator("#id_visits-1-next_step").fill("下周送报价")
+    am_page.get_by_label("需要陪同促成").check()
+    # Usable on a 375 px phone: nothing scrolls sideways.
+    assert am_page.evaluate("document.documentElement.scrollWidth") <= 375
+    am_page.get_by_test_id("submit-log").click()
+    expect(am_page.get_by_test_id("log-status")).to_contain_text("已提交")
+    log = DailyLog.objects.get(author=org.am)
+    assert log.visits.count() == 2
+
+    # The RM returns it with a reason.
+    rm_page = login(new_page(), org.rm)
+    expect(rm_page.get_by_test_id("queue")).to_contain_text("张三")
+    rm_page.get_by_role("link", name="查看").click()
+    expect(rm_page.get_by_test_id("counts")).to_contain_text("30")
+    rm_page.get_by_label("原因").fill("促成1件请补充拜访记录里的客户")
+    rm_page.get_by_test_id("return").click()
+    expect(rm_page.get_by_test_id("queue-empty")).to_be_visible()
+
+    # The AM sees the reason, corrects and resubmits.
+    am_page.goto(f"{live_server.url}/")
+    expect(am_page.get_by_test_id("return-reason")).to_contain_text("促成1件请补充")
+    expect(am_page.locator("#id_visits-1-customer")).to_have_value("鑫源汽修")
+    am_page.locator("#id_visits-1-result").fill("已促成：商业险一单")
+    am_page.get_by_test_id("submit-log").click()
+    expect(am_page.get_by_test_id("log-status")).to_contain_text("已提交")
+
+    # The RM signs off with a coaching comment.
+    rm_page.goto(f"{live_server.url}/sign-off/")
+    rm_page.get_by_role("link", name="查看").click()
+    rm_page.get_by_label("批示（辅导意见）").fill("补充得好，明天继续跟进恒通物流")
+    rm_page.get_by_test_id("sign-off").click()
+    expect(rm_page.get_by_test_id("queue-empty")).to_be_visible()
+    log.refresh_from_db()
+    assert log.status == LogStatus.SIGNED_OFF
+
+    # The AM can no longer edit, and sees the comment on the log and in the history.
+    am_page.goto(f"{live_server.url}/")
+    expect(am_page).to_have_url(re.compile(rf"/logs/{log.pk}/$"))
+    expect(am_page.get_by_test_id("manager-comment")).to_contain_text("明天继续跟进恒通物流")
+    expect(am_page.get_by_test_id("edit-log")).to_have_count(0)
+    expect(am_page.get_by_test_id("audit-trail")).to_contain_text("退回")
+    am_page.goto(f"{live_server.url}/logs/mine/")
+    expect(am_page.get_by_test_id("history")).to_contain_text("明天继续跟进恒通物流")
+
+    # An RM of another region cannot even see it.
+    other_page = login(new_page(), org.other_rm)
+    response = other_page.goto(f"{live_server.url}/logs/{log.pk}/")
+    assert response.status == 404

@@ -1,0 +1,75 @@
+"""The permission matrix: every URL pattern × every persona × own / foreign object.
+
+Each app lists its rows in `tests/<app>/matrix_rows.py` as `ROWS = [Row(...), ...]`;
+`tests/test_permission_matrix.py` runs them all and fails for any URL pattern of
+ours that has no row.
+
+A row's `kwargs(org, variant)` builds the object the URL points at and returns the
+URL kwargs: variant "own" is an object of `org.am` in region 东 (or of the region
+itself), variant "foreign" one in another branch entirely. A row with no object
+has only the "own" variant.
+
+`expect` maps a persona to the status for the own object, `foreign` for the foreign
+one; personas not named get `default` / `foreign_default`, except anonymous and
+deactivated users, who get LOGIN (a redirect to the login page) unless named. 302
+means a redirect anywhere but the login page (a POST that worked).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+LOGIN = "login"
+PERSONAS = (
+    "anonymous",
+    "am",
+    "peer_am",
+    "rm",
+    "other_rm",
+    "area_manager",
+    "branch_head",
+    "other_branch_head",
+    "admin",
+    "deactivated",
+)
+
+
+@dataclass
+class Row:
+    url_name: str
+    method: str = "get"
+    kwargs: Callable | None = None
+    data: Callable | None = None  # data(org) → POST data
+    expect: dict = field(default_factory=dict)
+    default: object = 403
+    foreign: dict = field(default_factory=dict)
+    foreign_default: object = 404
+    query: str = ""  # appended to the URL, e.g. "?week=2026-11-23"
+    # False for URLs whose kwargs address no one's object (e.g. a date of one's own log).
+    has_foreign: bool = True
+
+    def status_for(self, persona: str, variant: str):
+        table = self.foreign if variant == "foreign" else self.expect
+        if persona in table:
+            return table[persona]
+        if persona in ("anonymous", "deactivated"):
+            return LOGIN
+        return self.foreign_default if variant == "foreign" else self.default
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return ("own", "foreign") if self.kwargs and self.has_foreign else ("own",)
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.url_name}"
+
+
+def anyone(status) -> dict:
+    """Every persona, anonymous included: e.g. 405, which Django answers before login."""
+    return {p: status for p in PERSONAS}
+
+
+def everyone(status, **overrides) -> dict:
+    """Every logged-in persona gets `status`, except the overrides."""
+    result = {p: status for p in PERSONAS if p not in ("anonymous", "deactivated")}
+    result.update(overrides)
+    return result
