@@ -14,9 +14,42 @@ BRANCH_NAME = "杭州分公司"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = [
-    "伟", "芳", "娜", "敏", "静", "磊", "强", "军", "洋", "勇", "艳", "杰", "涛", "明", "超",
-    "秀英", "建华", "志强", "海燕", "晓东", "丽娟", "春梅", "国庆", "文博", "子涵", "雨萱",
-    "浩然", "思远", "佳怡", "俊杰", "欣怡", "宇航", "嘉豪", "梦琪", "晨阳", "一鸣",
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "磊",
+    "强",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "志强",
+    "海燕",
+    "晓东",
+    "丽娟",
+    "春梅",
+    "国庆",
+    "文博",
+    "子涵",
+    "雨萱",
+    "浩然",
+    "思远",
+    "佳怡",
+    "俊杰",
+    "欣怡",
+    "宇航",
+    "嘉豪",
+    "梦琪",
+    "晨阳",
+    "一鸣",
 ]
 
 # region name, area name (None: 直属, managed by the branch head)
@@ -65,7 +98,10 @@ def build_org(*, am_count: int = 40, start: datetime.date, seed: int = 2026) -> 
     head = _user("0002", next(names), Role.BRANCH_HEAD)
     branch = Branch.objects.create(name=BRANCH_NAME, head=head)
     org = DemoOrg(branch=branch, regions=[], account_managers=[])
-    org.logins += [("admin", admin.employee_no, admin.name), ("branch_head", head.employee_no, head.name)]
+    org.logins += [
+        ("admin", admin.employee_no, admin.name),
+        ("branch_head", head.employee_no, head.name),
+    ]
 
     areas = {}
     for index, area_name in enumerate(sorted({a for _, a in REGIONS if a})):
@@ -117,9 +153,16 @@ def demo_logins(branch: Branch) -> list[tuple[str, str, str]]:
     regions = list(branch.regions.select_related("manager").order_by("pk"))
     for region in regions:
         if region.manager and region.manager.role == Role.REGIONAL_MANAGER:
-            logins.append(("rm", region.manager.employee_no, f"{region.manager.name}（{region.name}）"))
+            logins.append(
+                ("rm", region.manager.employee_no, f"{region.manager.name}（{region.name}）")
+            )
     for region in regions:
-        first = region.memberships.filter(end_date__isnull=True).select_related("user").order_by("user__employee_no").first()
+        first = (
+            region.memberships.filter(end_date__isnull=True)
+            .select_related("user")
+            .order_by("user__employee_no")
+            .first()
+        )
         if first:
             logins.append(("am", first.user.employee_no, f"{first.user.name}（{region.name}）"))
     return logins

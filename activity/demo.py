@@ -19,8 +19,20 @@ from .models import (
 from .selectors import is_expected_work_day
 
 CUSTOMERS = [
-    "恒通物流", "鑫源汽修", "城西驾校", "华联超市", "绿城物业", "阳光出租车队", "顺达快递",
-    "永安4S店", "新华小区车主群", "滨江建材", "老客户续保", "万达车友会", "东方酒店", "南湖幼儿园",
+    "恒通物流",
+    "鑫源汽修",
+    "城西驾校",
+    "华联超市",
+    "绿城物业",
+    "阳光出租车队",
+    "顺达快递",
+    "永安4S店",
+    "新华小区车主群",
+    "滨江建材",
+    "老客户续保",
+    "万达车友会",
+    "东方酒店",
+    "南湖幼儿园",
 ]
 NEEDS = ["比价商业险", "关心理赔速度", "车队统保", "新车首保", "续保提醒", "增加三者险保额"]
 # Typical counts per day for an average account manager, per metric code.
@@ -45,8 +57,10 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
     metrics = list(Metric.objects.filter(is_active=True))
     start = today - datetime.timedelta(weeks=weeks)
     # A few people persistently low (the 80/20 the managers must see).
-    level = {am.pk: rng.choice([0.35, 0.5]) if i % 7 == 3 else rng.uniform(0.8, 1.3)
-             for i, am in enumerate(org.account_managers)}
+    level = {
+        am.pk: rng.choice([0.35, 0.5]) if i % 7 == 3 else rng.uniform(0.8, 1.3)
+        for i, am in enumerate(org.account_managers)
+    }
     # One move half-way, so history keeps the old region.
     mover = org.account_managers[-1]
     move_day = start + datetime.timedelta(weeks=weeks // 2)
@@ -68,7 +82,8 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                 if day < today and rng.random() < miss_rate:
                     continue
                 membership = next(
-                    m for m in region_on[am.pk]
+                    m
+                    for m in region_on[am.pk]
                     if m.start_date <= day and (m.end_date is None or m.end_date >= day)
                 )
                 logs.append(DailyLog(author=am, date=day, region_id=membership.region_id))
@@ -91,13 +106,22 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
             log.status = LogStatus.SUBMITTED
         elif rng.random() < 0.03:
             log.status = LogStatus.RETURNED
-            log.return_reason = rng.choice(["拜访记录太简单，请补充客户需求", "促成数与拜访记录对不上，请核实"])
+            log.return_reason = rng.choice(
+                ["拜访记录太简单，请补充客户需求", "促成数与拜访记录对不上，请核实"]
+            )
         else:
             log.status = LogStatus.SIGNED_OFF
             log.signed_off_by = managers[log.region_id]
             log.signed_off_at = submitted + datetime.timedelta(hours=rng.randint(1, 14))
             log.manager_comment = rng.choice(
-                ["", "", "不错，继续保持", "拜访量偏低，明天多走访车队客户", "留电话要及时回访", "促成的客户记得约续保时间"]
+                [
+                    "",
+                    "",
+                    "不错，继续保持",
+                    "拜访量偏低，明天多走访车队客户",
+                    "留电话要及时回访",
+                    "促成的客户记得约续保时间",
+                ]
             )
         log.needs_joint_visit = rng.random() < 0.08
         log.support_material = rng.random() < 0.1
@@ -110,7 +134,11 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
         for metric in metrics:
             typical = TYPICAL.get(metric.code, 3)
             values.append(
-                MetricValue(log=log, metric=metric, value=max(0, round(rng.gauss(typical * factor, typical * 0.25))))
+                MetricValue(
+                    log=log,
+                    metric=metric,
+                    value=max(0, round(rng.gauss(typical * factor, typical * 0.25))),
+                )
             )
         for order in range(rng.randint(0, 3) if factor > 0.6 else rng.randint(0, 1)):
             visits.append(
@@ -125,11 +153,40 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                 )
             )
         if log.status != LogStatus.DRAFT:
-            events.append(_transition(log, log.author, LogEvent.Action.SUBMITTED, LogStatus.DRAFT, LogStatus.SUBMITTED, log.submitted_at))
+            events.append(
+                _transition(
+                    log,
+                    log.author,
+                    LogEvent.Action.SUBMITTED,
+                    LogStatus.DRAFT,
+                    LogStatus.SUBMITTED,
+                    log.submitted_at,
+                )
+            )
         if log.status == LogStatus.SIGNED_OFF:
-            events.append(_transition(log, log.signed_off_by, LogEvent.Action.SIGNED_OFF, LogStatus.SUBMITTED, LogStatus.SIGNED_OFF, log.signed_off_at, log.manager_comment))
+            events.append(
+                _transition(
+                    log,
+                    log.signed_off_by,
+                    LogEvent.Action.SIGNED_OFF,
+                    LogStatus.SUBMITTED,
+                    LogStatus.SIGNED_OFF,
+                    log.signed_off_at,
+                    log.manager_comment,
+                )
+            )
         if log.status == LogStatus.RETURNED:
-            events.append(_transition(log, managers[log.region_id], LogEvent.Action.RETURNED, LogStatus.SUBMITTED, LogStatus.RETURNED, log.submitted_at + datetime.timedelta(hours=2), log.return_reason))
+            events.append(
+                _transition(
+                    log,
+                    managers[log.region_id],
+                    LogEvent.Action.RETURNED,
+                    LogStatus.SUBMITTED,
+                    LogStatus.RETURNED,
+                    log.submitted_at + datetime.timedelta(hours=2),
+                    log.return_reason,
+                )
+            )
     MetricValue.objects.bulk_create(values, batch_size=5000)
     VisitRecord.objects.bulk_create(visits, batch_size=2000)
     LogEvent.objects.bulk_create(events, batch_size=2000)

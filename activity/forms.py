@@ -33,7 +33,9 @@ class DailyLogForm(forms.ModelForm):
             "remarks": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, metrics: list[Metric], counts: dict[int, int] | None = None, **kwargs):
+    def __init__(
+        self, *args, metrics: list[Metric], counts: dict[int, int] | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.metrics = metrics
         counts = counts or {}

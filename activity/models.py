@@ -28,7 +28,9 @@ class Metric(models.Model):
         verbose_name = _("activity metric")
         verbose_name_plural = _("activity metrics")
         ordering = ["order", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(weight__gte=0), name="metric_weight_gte_0")]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="metric_weight_gte_0")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -143,6 +145,9 @@ class MetricValue(models.Model):
             models.UniqueConstraint(fields=["log", "metric"], name="one_value_per_metric_per_log")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.metric_id}={self.value}"
+
 
 class IntentStage(models.TextChoices):
     FIRST_CONTACT = "first_contact", _("First contact")
@@ -196,15 +201,11 @@ class Prospect(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_gender = models.CharField(
-        _("gender"), max_length=1, choices=Gender.choices, blank=True
-    )
+    contact_gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     contact_age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
     contact_position = models.CharField(_("position"), max_length=50, blank=True)
     contact_hobbies = models.CharField(_("hobbies"), max_length=200, blank=True)
-    attitude = models.CharField(
-        _("attitude"), max_length=16, choices=Attitude.choices, blank=True
-    )
+    attitude = models.CharField(_("attitude"), max_length=16, choices=Attitude.choices, blank=True)
     stage = models.CharField(
         _("intent and progress"),
         max_length=16,
@@ -269,9 +270,7 @@ class LogEvent(models.Model):
         REOPENED = "reopened", _("reopened")
 
     log = models.ForeignKey(DailyLog, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=16, choices=Action.choices)
     from_status = models.CharField(max_length=16, choices=LogStatus.choices)
     to_status = models.CharField(max_length=16, choices=LogStatus.choices)

@@ -50,9 +50,7 @@ def get_log_for_user(user: User, log_id: int) -> DailyLog:
 
 def own_log(user: User, day: datetime.date) -> DailyLog | None:
     return (
-        DailyLog.objects.filter(author=user, date=day)
-        .prefetch_related("values", "visits")
-        .first()
+        DailyLog.objects.filter(author=user, date=day).prefetch_related("values", "visits").first()
     )
 
 
@@ -61,7 +59,9 @@ def counts_by_metric(log: DailyLog) -> dict[int, int]:
 
 
 def _with_counts(logs: QuerySet[DailyLog]) -> QuerySet[DailyLog]:
-    return logs.prefetch_related(Prefetch("values", queryset=MetricValue.objects.only("log_id", "metric_id", "value")))
+    return logs.prefetch_related(
+        Prefetch("values", queryset=MetricValue.objects.only("log_id", "metric_id", "value"))
+    )
 
 
 def sign_off_queue(user: User) -> QuerySet[DailyLog]:
@@ -88,9 +88,7 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     logs = {
         log.date: log
-        for log in _with_counts(
-            DailyLog.objects.filter(author=user, date__range=(first, last))
-        )
+        for log in _with_counts(DailyLog.objects.filter(author=user, date__range=(first, last)))
     }
     days = []
     day = min(last, today)
@@ -158,7 +156,9 @@ class RegionDayStatus:
 
 def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[RegionDayStatus]:
     """Per region on `day`: members, and their logs by status. Two grouped queries."""
-    regions = list(regions.select_related("branch", "area", "manager").order_by("branch__name", "name"))
+    regions = list(
+        regions.select_related("branch", "area", "manager").order_by("branch__name", "name")
+    )
     ids = [r.pk for r in regions]
     members = dict(
         RegionMembership.objects.on(day)

@@ -111,15 +111,15 @@ def _save_counts(log: DailyLog, counts: Mapping[int, int]) -> None:
 def _replace_visits(log: DailyLog, author: User, visits: Iterable[VisitInput]) -> None:
     # The form always posts the whole list, so replacing keeps the log equal to what was typed.
     log.visits.all().delete()
-    own_prospect_ids = set(
-        Prospect.objects.filter(owner=author).values_list("pk", flat=True)
-    )
+    own_prospect_ids = set(Prospect.objects.filter(owner=author).values_list("pk", flat=True))
     records = []
     for order, visit in enumerate(visits):
         prospect_id = visit.prospect_id if visit.prospect_id in own_prospect_ids else None
         if prospect_id is None and visit.new_prospect:
             prospect = Prospect.objects.create(
-                owner=author, name=visit.customer, stage=visit.stage or "first_contact",
+                owner=author,
+                name=visit.customer,
+                stage=visit.stage or "first_contact",
                 **visit.new_prospect,
             )
             prospect_id = prospect.pk

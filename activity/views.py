@@ -61,7 +61,9 @@ def log_edit(request, day: datetime.date):
                 submit=submit,
             )
         except (ValidationError, LogTransitionError) as error:
-            form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+            form.add_error(
+                None, error.messages if isinstance(error, ValidationError) else str(error)
+            )
         else:
             if submit:
                 messages.success(request, _("Log submitted to your regional manager."))

@@ -88,13 +88,20 @@ def test_production_settings_pass_the_deploy_check():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_ALLOWED_HOSTS": "x", "PATH": "/usr/bin:/bin"}
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_ALLOWED_HOSTS": "x",
+        "PATH": "/usr/bin:/bin",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120
     )
@@ -105,7 +112,16 @@ def test_every_interface_string_has_a_chinese_translation(tmp_path):
     """Extract the strings afresh (in a copy of the code) so a new string with no
     translation fails here instead of showing English in the Chinese interface."""
     root = Path(settings.BASE_DIR)
-    for name in ("manage.py", "config", "accounts", "activity", "planning", "reports", "templates", "locale"):
+    for name in (
+        "manage.py",
+        "config",
+        "accounts",
+        "activity",
+        "planning",
+        "reports",
+        "templates",
+        "locale",
+    ):
         source = root / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -113,13 +129,30 @@ def test_every_interface_string_has_a_chinese_translation(tmp_path):
             shutil.copy(source, tmp_path / name)
     extract = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v0"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "PYTHONPATH": str(tmp_path),
+        },
     )
     assert extract.returncode == 0, extract.stderr
     result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", "locale/zh_Hans/LC_MESSAGES/django.po"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [
+            "msgfmt",
+            "--check",
+            "--statistics",
+            "-o",
+            "/dev/null",
+            "locale/zh_Hans/LC_MESSAGES/django.po",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr

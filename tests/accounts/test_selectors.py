@@ -35,7 +35,14 @@ def test_deactivated_manager_sees_nothing(org):
 def test_only_the_regions_own_manager_signs_off(org, today):
     log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
     assert selectors.can_sign_off(org.rm, log)
-    for someone in (org.other_rm, org.area_manager, org.branch_head, org.admin, org.am, org.peer_am):
+    for someone in (
+        org.other_rm,
+        org.area_manager,
+        org.branch_head,
+        org.admin,
+        org.am,
+        org.peer_am,
+    ):
         assert not selectors.can_sign_off(someone, log), someone
 
 

@@ -60,7 +60,13 @@ ROWS = [
         default=404,
         foreign=FOREIGN_READERS,
     ),
-    Row("activity:log_detail", method="post", kwargs=_log(LogStatus.SUBMITTED), expect=anyone(405), foreign=anyone(405)),
+    Row(
+        "activity:log_detail",
+        method="post",
+        kwargs=_log(LogStatus.SUBMITTED),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
     Row(
         "activity:log_sign_off",
         method="post",
@@ -70,7 +76,12 @@ ROWS = [
         default=404,
         foreign=ACT_FOREIGN,
     ),
-    Row("activity:log_sign_off", kwargs=_log(LogStatus.SUBMITTED), expect=anyone(405), foreign=anyone(405)),
+    Row(
+        "activity:log_sign_off",
+        kwargs=_log(LogStatus.SUBMITTED),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
     Row(
         "activity:log_return",
         method="post",
@@ -80,7 +91,12 @@ ROWS = [
         default=404,
         foreign=ACT_FOREIGN,
     ),
-    Row("activity:log_return", kwargs=_log(LogStatus.SUBMITTED), expect=anyone(405), foreign=anyone(405)),
+    Row(
+        "activity:log_return",
+        kwargs=_log(LogStatus.SUBMITTED),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
     Row(
         "activity:log_reopen",
         method="post",
@@ -90,7 +106,12 @@ ROWS = [
         default=404,
         foreign=ACT_FOREIGN,
     ),
-    Row("activity:log_reopen", kwargs=_log(LogStatus.SIGNED_OFF), expect=anyone(405), foreign=anyone(405)),
+    Row(
+        "activity:log_reopen",
+        kwargs=_log(LogStatus.SIGNED_OFF),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
     Row("activity:my_logs", expect=everyone(200)),
     # The queue is for whoever signs off a region (RMs; the other head manages 直属).
     Row("activity:queue", expect={"rm": 200, "other_rm": 200, "other_branch_head": 200}),

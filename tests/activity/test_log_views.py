@@ -37,11 +37,16 @@ def test_form_shows_a_numeric_field_per_active_metric(client_for, org, today):
 
 def test_save_draft_then_submit(client_for, org, today):
     client = client_for(org.am)
-    response = client.post(edit_url(today), form_data({"visits": 4, "leaflets": 20}, [{"customer": "恒通物流", "needs": "统保"}]))
+    response = client.post(
+        edit_url(today),
+        form_data({"visits": 4, "leaflets": 20}, [{"customer": "恒通物流", "needs": "统保"}]),
+    )
     assert response.status_code == 302
     log = DailyLog.objects.get()
     assert log.status == LogStatus.DRAFT
-    response = client.post(edit_url(today), form_data({"visits": 5}, [{"customer": "恒通物流"}], action="submit"))
+    response = client.post(
+        edit_url(today), form_data({"visits": 5}, [{"customer": "恒通物流"}], action="submit")
+    )
     log.refresh_from_db()
     assert response.url == reverse("activity:log_detail", kwargs={"pk": log.pk})
     assert log.status == LogStatus.SUBMITTED
@@ -72,7 +77,9 @@ def test_future_day_is_refused_with_a_message(client_for, org, today):
 
 
 def test_submitted_log_edit_page_goes_to_the_read_only_page(client_for, org, today):
-    log = f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED)
+    log = f.DailyLogFactory(
+        author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED
+    )
     response = client_for(org.am).post(edit_url(today), form_data({"visits": 99}))
     assert response.url == reverse("activity:log_detail", kwargs={"pk": log.pk})
     assert not log.values.exists()
@@ -83,7 +90,11 @@ def test_detail_shows_comment_and_audit_trail(client_for, org, today):
 
     log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
     services.daily_log_sign_off(log=log, actor=org.rm, comment="继续保持")
-    html = client_for(org.am).get(reverse("activity:log_detail", kwargs={"pk": log.pk})).content.decode()
+    html = (
+        client_for(org.am)
+        .get(reverse("activity:log_detail", kwargs={"pk": log.pk}))
+        .content.decode()
+    )
     assert "继续保持" in html
     assert 'data-testid="audit-trail"' in html and org.rm.name in html
 
@@ -93,14 +104,21 @@ def test_phone_numbers_only_for_owner_and_line_managers(client_for, org, today):
     log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
     f.VisitRecordFactory(log=log, prospect=prospect, customer=prospect.name)
     url = reverse("activity:log_detail", kwargs={"pk": log.pk})
-    for user, visible in ((org.am, True), (org.rm, True), (org.branch_head, True), (org.admin, False)):
+    for user, visible in (
+        (org.am, True),
+        (org.rm, True),
+        (org.branch_head, True),
+        (org.admin, False),
+    ):
         html = client_for(user).get(url).content.decode()
         assert ("13912345678" in html) is visible, user
 
 
 def test_sign_off_view_signs_and_goes_back_to_the_queue(client_for, org, today):
     log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
-    response = client_for(org.rm).post(reverse("activity:log_sign_off", kwargs={"pk": log.pk}), {"comment": "好"})
+    response = client_for(org.rm).post(
+        reverse("activity:log_sign_off", kwargs={"pk": log.pk}), {"comment": "好"}
+    )
     assert response.url == reverse("activity:queue")
     log.refresh_from_db()
     assert log.status == LogStatus.SIGNED_OFF and log.manager_comment == "好"
@@ -125,10 +143,14 @@ def test_return_without_reason_changes_nothing(client_for, org, today):
 
 
 def test_bulk_sign_off_signs_only_the_ticked_logs(client_for, org, today):
-    logs = [f.DailyLogFactory(author=u, region=org.region, date=today) for u in (org.am, org.peer_am)]
+    logs = [
+        f.DailyLogFactory(author=u, region=org.region, date=today) for u in (org.am, org.peer_am)
+    ]
     foreign = f.DailyLogFactory(author=org.foreign_am, region=org.foreign_region, date=today)
     client = client_for(org.rm)
-    response = client.post(reverse("activity:bulk_sign_off"), {"logs": [logs[0].pk], "comment": "好"})
+    response = client.post(
+        reverse("activity:bulk_sign_off"), {"logs": [logs[0].pk], "comment": "好"}
+    )
     assert response.status_code == 302
     statuses = {log.pk: log.status for log in DailyLog.objects.all()}
     assert statuses == {logs[0].pk: "signed_off", logs[1].pk: "submitted", foreign.pk: "submitted"}
@@ -140,17 +162,35 @@ def test_bulk_sign_off_signs_only_the_ticked_logs(client_for, org, today):
 
 def test_queue_lists_submitted_logs_of_own_region_oldest_first(client_for, org, today):
     newer = f.DailyLogFactory(author=org.am, region=org.region, date=today)
-    older = f.DailyLogFactory(author=org.peer_am, region=org.region, date=today - datetime.timedelta(days=2))
+    older = f.DailyLogFactory(
+        author=org.peer_am, region=org.region, date=today - datetime.timedelta(days=2)
+    )
     f.DailyLogFactory(author=org.outsider_am, region=org.other_region, date=today)
-    f.DailyLogFactory(author=org.am, region=org.region, date=today - datetime.timedelta(days=1), status=LogStatus.DRAFT)
+    f.DailyLogFactory(
+        author=org.am,
+        region=org.region,
+        date=today - datetime.timedelta(days=1),
+        status=LogStatus.DRAFT,
+    )
     response = client_for(org.rm).get(reverse("activity:queue"))
     assert [log.pk for log in response.context["logs"]] == [older.pk, newer.pk]
 
 
 def test_week_grid_marks_missing_days_and_statuses(client_for, org):
     monday = datetime.date(2026, 11, 16)
-    f.DailyLogFactory(author=org.am, region=org.region, date=monday, status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
-    f.DailyLogFactory(author=org.am, region=org.region, date=monday + datetime.timedelta(days=1), status=LogStatus.RETURNED)
+    f.DailyLogFactory(
+        author=org.am,
+        region=org.region,
+        date=monday,
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm,
+    )
+    f.DailyLogFactory(
+        author=org.am,
+        region=org.region,
+        date=monday + datetime.timedelta(days=1),
+        status=LogStatus.RETURNED,
+    )
     response = client_for(org.rm).get(
         reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-18"
     )
@@ -173,8 +213,12 @@ def test_week_grid_shows_a_mover_only_on_their_days(client_for, org):
 
 def test_history_lists_days_with_status_and_comment(client_for, org, today):
     log = f.DailyLogFactory(
-        author=org.am, region=org.region, date=today, status=LogStatus.SIGNED_OFF,
-        signed_off_by=org.rm, manager_comment="拜访量不错",
+        author=org.am,
+        region=org.region,
+        date=today,
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm,
+        manager_comment="拜访量不错",
     )
     response = client_for(org.am).get(reverse("activity:my_logs"))
     days = response.context["days"]
@@ -184,7 +228,13 @@ def test_history_lists_days_with_status_and_comment(client_for, org, today):
 
 def test_overview_counts_statuses_per_region(client_for, org, today):
     f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED)
-    f.DailyLogFactory(author=org.peer_am, region=org.region, date=today, status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
+    f.DailyLogFactory(
+        author=org.peer_am,
+        region=org.region,
+        date=today,
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm,
+    )
     response = client_for(org.branch_head).get(reverse("accounts:home"))
     rows = {row.region.name: row for row in response.context["rows"]}
     assert set(rows) == {"东", "西"}
@@ -194,11 +244,15 @@ def test_overview_counts_statuses_per_region(client_for, org, today):
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_queue_queries_do_not_grow_with_logs(client_for, org, today, size, django_assert_max_num_queries):
+def test_queue_queries_do_not_grow_with_logs(
+    client_for, org, today, size, django_assert_max_num_queries
+):
     region = org.region
     for i in range(size):
         am = f.member(region)
-        log = f.DailyLogFactory(author=am, region=region, date=today - datetime.timedelta(days=i % 5))
+        log = f.DailyLogFactory(
+            author=am, region=region, date=today - datetime.timedelta(days=i % 5)
+        )
         f.MetricValueFactory(log=log)
     client = client_for(org.rm)
     # session + user, manager check, queue, prefetched values, metrics, regions, nav link
@@ -208,11 +262,15 @@ def test_queue_queries_do_not_grow_with_logs(client_for, org, today, size, djang
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_week_grid_queries_do_not_grow_with_members(client_for, org, size, django_assert_max_num_queries):
+def test_week_grid_queries_do_not_grow_with_members(
+    client_for, org, size, django_assert_max_num_queries
+):
     monday = datetime.date(2026, 11, 16)
     for i in range(size):
         am = f.member(org.region)
-        f.DailyLogFactory(author=am, region=org.region, date=monday + datetime.timedelta(days=i % 5))
+        f.DailyLogFactory(
+            author=am, region=org.region, date=monday + datetime.timedelta(days=i % 5)
+        )
     client = client_for(org.rm)
     # session + user, region, memberships with users, logs, nav link
     with django_assert_max_num_queries(6):
@@ -223,10 +281,14 @@ def test_week_grid_queries_do_not_grow_with_members(client_for, org, size, djang
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_history_queries_do_not_grow_with_logs(client_for, org, size, django_assert_max_num_queries):
+def test_history_queries_do_not_grow_with_logs(
+    client_for, org, size, django_assert_max_num_queries
+):
     today = datetime.date(2026, 11, 30)
     for i in range(size % 31):
-        log = f.DailyLogFactory(author=org.am, region=org.region, date=today - datetime.timedelta(days=i))
+        log = f.DailyLogFactory(
+            author=org.am, region=org.region, date=today - datetime.timedelta(days=i)
+        )
         f.MetricValueFactory(log=log)
     import time_machine
 

@@ -19,31 +19,51 @@ def metrics(db):
 
 def save(author, day, *, counts=None, visits=(), submit=False, **fields):
     return services.daily_log_save(
-        author=author, log_date=day, fields=fields, counts=counts or {}, visits=visits, submit=submit
+        author=author,
+        log_date=day,
+        fields=fields,
+        counts=counts or {},
+        visits=visits,
+        submit=submit,
     )
 
 
 def test_default_metrics_are_seeded_by_migration(metrics):
-    assert [m.name for m in Metric.objects.order_by("order")] == ["拜访", "折页", "留电话", "电话回访", "促成"]
+    assert [m.name for m in Metric.objects.order_by("order")] == [
+        "拜访",
+        "折页",
+        "留电话",
+        "电话回访",
+        "促成",
+    ]
 
 
 def test_draft_keeps_everything_typed(org, today, metrics):
     log = save(
-        org.am, today,
+        org.am,
+        today,
         counts={metrics["visits"].pk: 5, metrics["leaflets"].pk: 30},
         visits=[VisitInput(customer="恒通物流", needs="车队统保", stage="interested")],
-        remarks="下午下雨", needs_joint_visit=True,
+        remarks="下午下雨",
+        needs_joint_visit=True,
     )
     assert log.status == LogStatus.DRAFT
     assert log.region == org.region
     assert {v.metric.code: v.value for v in log.values.all()} == {"visits": 5, "leaflets": 30}
-    assert [(v.customer, v.needs, v.stage) for v in log.visits.all()] == [("恒通物流", "车队统保", "interested")]
+    assert [(v.customer, v.needs, v.stage) for v in log.visits.all()] == [
+        ("恒通物流", "车队统保", "interested")
+    ]
     assert log.remarks == "下午下雨" and log.needs_joint_visit
 
 
 def test_saving_again_updates_counts_and_replaces_visits(org, today, metrics):
     save(org.am, today, counts={metrics["visits"].pk: 5}, visits=[VisitInput(customer="甲")])
-    log = save(org.am, today, counts={metrics["visits"].pk: 7}, visits=[VisitInput(customer="乙"), VisitInput(customer="丙")])
+    log = save(
+        org.am,
+        today,
+        counts={metrics["visits"].pk: 7},
+        visits=[VisitInput(customer="乙"), VisitInput(customer="丙")],
+    )
     assert DailyLog.objects.count() == 1
     assert log.values.get().value == 7
     assert [v.customer for v in log.visits.all()] == ["乙", "丙"]
@@ -55,7 +75,10 @@ def test_submit_records_the_event_and_is_not_late_on_the_day(org, today):
     assert not log.is_late
     event = log.events.get()
     assert (event.action, event.from_status, event.to_status, event.actor) == (
-        "submitted", "draft", "submitted", org.am,
+        "submitted",
+        "draft",
+        "submitted",
+        org.am,
     )
 
 
@@ -101,13 +124,21 @@ def test_full_cycle_return_resubmit_sign_off_reopen(org, today):
     log = save(org.am, today, remarks="已补充", submit=True)
     assert log.status == LogStatus.SUBMITTED
     log = services.daily_log_sign_off(log=log, actor=org.rm, comment="不错")
-    assert (log.status, log.signed_off_by, log.manager_comment) == (LogStatus.SIGNED_OFF, org.rm, "不错")
+    assert (log.status, log.signed_off_by, log.manager_comment) == (
+        LogStatus.SIGNED_OFF,
+        org.rm,
+        "不错",
+    )
     with pytest.raises(LogTransitionError):
         save(org.am, today, remarks="签批后修改")
     log = services.daily_log_reopen(log=log, actor=org.rm, reason="促成数有误")
     assert log.status == LogStatus.RETURNED and log.signed_off_by is None
     assert list(log.events.values_list("action", flat=True)) == [
-        "submitted", "returned", "resubmitted", "signed_off", "reopened",
+        "submitted",
+        "returned",
+        "resubmitted",
+        "signed_off",
+        "reopened",
     ]
     assert log.events.get(action="reopened").comment == "促成数有误"
 
@@ -151,7 +182,9 @@ def test_two_sign_offs_racing_in_threads_exactly_one_wins(org, today):
     def sign(comment):
         try:
             barrier.wait()
-            services.daily_log_sign_off(log=DailyLog.objects.get(pk=log.pk), actor=org.rm, comment=comment)
+            services.daily_log_sign_off(
+                log=DailyLog.objects.get(pk=log.pk), actor=org.rm, comment=comment
+            )
             outcomes.append("ok")
         except LogTransitionError:
             outcomes.append("lost")
@@ -176,10 +209,29 @@ def test_bulk_sign_off_records_each_log_and_skips_handled_ones(org, today):
 
 
 def test_visit_can_create_a_prospect_inline_and_updates_its_stage(org, today):
-    save(org.am, today, visits=[VisitInput(customer="鑫源汽修", stage="interested", new_prospect={"phone": "13900001111", "source": "referral"})])
+    save(
+        org.am,
+        today,
+        visits=[
+            VisitInput(
+                customer="鑫源汽修",
+                stage="interested",
+                new_prospect={"phone": "13900001111", "source": "referral"},
+            )
+        ],
+    )
     prospect = Prospect.objects.get()
-    assert (prospect.owner, prospect.name, prospect.phone, prospect.stage) == (org.am, "鑫源汽修", "13900001111", "interested")
-    save(org.am, today, visits=[VisitInput(customer="鑫源汽修", prospect_id=prospect.pk, stage="ready_to_close")])
+    assert (prospect.owner, prospect.name, prospect.phone, prospect.stage) == (
+        org.am,
+        "鑫源汽修",
+        "13900001111",
+        "interested",
+    )
+    save(
+        org.am,
+        today,
+        visits=[VisitInput(customer="鑫源汽修", prospect_id=prospect.pk, stage="ready_to_close")],
+    )
     prospect.refresh_from_db()
     assert prospect.stage == "ready_to_close"
     assert Prospect.objects.count() == 1

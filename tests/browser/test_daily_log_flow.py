@@ -22,7 +22,13 @@ def test_log_return_resubmit_sign_off(org, live_server, login, new_page):
     expect(am_page.get_by_role("heading", name="工作日志")).to_be_visible()
 
     # Counts on the number pad, two visits, a joint-visit request.
-    for code, value in {"visits": "5", "leaflets": "30", "phone_numbers": "4", "callbacks": "6", "closings": "1"}.items():
+    for code, value in {
+        "visits": "5",
+        "leaflets": "30",
+        "phone_numbers": "4",
+        "callbacks": "6",
+        "closings": "1",
+    }.items():
         field = am_page.locator(f"#id_count_{code}")
         expect(field).to_have_attribute("inputmode", "numeric")
         field.fill(value)

@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.mark.parametrize("persona", ["branch_head", "area_manager"])
 def test_manager_above_reads_regions_week_and_a_log(persona, org, login, new_page):
     today = timezone.localdate()
-    log = f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED)
+    log = f.DailyLogFactory(
+        author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED
+    )
     f.MetricValueFactory(log=log, value=7)
     page = login(new_page(), getattr(org, persona))
     table = page.get_by_test_id("region-status")
@@ -41,7 +43,9 @@ def test_regional_manager_signs_off_several_logs_at_once(org, login, new_page):
     page.get_by_label("统一批示").fill("本周加油")
     page.get_by_test_id("bulk-sign-off").click()
     expect(page.get_by_test_id("queue-empty")).to_be_visible()
-    assert set(DailyLog.objects.values_list("status", "manager_comment")) == {(LogStatus.SIGNED_OFF, "本周加油")}
+    assert set(DailyLog.objects.values_list("status", "manager_comment")) == {
+        (LogStatus.SIGNED_OFF, "本周加油")
+    }
 
 
 def test_admin_configures_a_metric(org, login, new_page):
