@@ -1,0 +1,407 @@
+"""Plans and reviews: targets and their cascade, monthly goal sheets, weekly reviews.
+
+Actual numbers are never stored here: they are read from the daily logs
+(`planning.selectors.actuals`), so every figure on a plan page traces back to logs.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchPlanningSettings(models.Model):
+    """Per-branch planning rules. A branch without a row uses the defaults below."""
+
+    DEFAULT_WORKING_WEEKDAYS = "01234"  # Monday … Friday (date.weekday() numbers)
+    DEFAULT_DEADLINE_WEEKDAY = 5  # Saturday
+    DEFAULT_DEADLINE_TIME = datetime.time(12, 0)
+    DEFAULT_CAP = Decimal("150")
+
+    branch = models.OneToOneField(
+        "accounts.Branch",
+        verbose_name=_("branch"),
+        on_delete=models.CASCADE,
+        related_name="planning_settings",
+    )
+    working_weekdays = models.CharField(
+        _("working days of the week"),
+        max_length=7,
+        default=DEFAULT_WORKING_WEEKDAYS,
+        validators=[RegexValidator(r"^[0-6]{0,7}$", _("Use the digits 0 to 6 only."))],
+        help_text=_("Digits 0 (Monday) to 6 (Sunday), e.g. 01234 for Monday to Friday."),
+    )
+    review_deadline_weekday = models.PositiveSmallIntegerField(
+        _("weekly review due on (0 = Monday … 6 = Sunday)"), default=DEFAULT_DEADLINE_WEEKDAY
+    )
+    review_deadline_time = models.TimeField(
+        _("weekly review due at"), default=DEFAULT_DEADLINE_TIME
+    )
+    completion_cap = models.DecimalField(
+        _("completion cap (%)"),
+        max_digits=6,
+        decimal_places=1,
+        default=DEFAULT_CAP,
+        help_text=_("The most a single metric's completion counts in the weighted score."),
+    )
+
+    class Meta:
+        verbose_name = _("branch planning settings")
+        verbose_name_plural = _("branch planning settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_deadline_weekday__lte=6), name="deadline_weekday_0_6"
+            ),
+            models.CheckConstraint(condition=Q(completion_cap__gte=100), name="cap_gte_100"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.branch)
+
+
+class CalendarOverride(models.Model):
+    """An admin's decision for one date in one branch, stronger than any calendar rule."""
+
+    branch = models.ForeignKey(
+        "accounts.Branch", verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["branch", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "date"], name="one_override_per_branch_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} {self.date}"
+
+
+class PeriodKind(models.TextChoices):
+    YEAR = "year", _("Year")
+    QUARTER = "quarter", _("Quarter")
+    MONTH = "month", _("Month")
+    WEEK = "week", _("Week")
+
+
+class Target(models.Model):
+    """A number per metric, per subject (an AM or a region), per period.
+
+    `period_start` is the first day of the period (a Monday for weeks).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
+    region = models.ForeignKey(
+        "accounts.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
+    metric = models.ForeignKey(
+        "activity.Metric", verbose_name=_("metric"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    value = models.PositiveIntegerField(_("target"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(region__isnull=True))
+                | (Q(user__isnull=True) & Q(region__isnull=False)),
+                name="target_has_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_kind__in=PeriodKind.values), name="target_period_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "metric", "period_kind", "period_start"],
+                condition=Q(user__isnull=False),
+                name="one_target_per_user_metric_period",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "metric", "period_kind", "period_start"],
+                condition=Q(region__isnull=False),
+                name="one_target_per_region_metric_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["period_kind", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.region} {self.metric_id} {self.period_kind} {self.period_start}"
+
+
+class TargetRevision(models.Model):
+    """Every value a target has had, who set it and why (goals do not change silently)."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="revisions")
+    old_value = models.PositiveIntegerField(_("old value"), null=True, blank=True)
+    new_value = models.PositiveIntegerField(_("new value"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("target revision")
+        verbose_name_plural = _("target revisions")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.target_id}: {self.old_value} → {self.new_value}"
+
+
+class SheetStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    AGREED = "agreed", _("Agreed")
+
+
+class MonthlyGoalSheet(models.Model):
+    """每月目标设定表: the AM's proposal for the month, agreed (or adjusted) by the RM."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        related_name="monthly_sheets",
+    )
+    region = models.ForeignKey(
+        "accounts.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    status = models.CharField(
+        _("status"), max_length=16, choices=SheetStatus.choices, default=SheetStatus.DRAFT
+    )
+    focus_items = models.TextField(_("focus items for the month"), blank=True)
+    manager_comment = models.TextField(_("regional manager's comment"), blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agreed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly goal sheet")
+        verbose_name_plural = _("monthly goal sheets")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "month"], name="one_sheet_per_am_per_month"),
+            models.CheckConstraint(
+                condition=Q(status__in=SheetStatus.values), name="monthly_sheet_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} {self.month:%Y-%m}"
+
+
+class MonthlyGoalLine(models.Model):
+    sheet = models.ForeignKey(MonthlyGoalSheet, on_delete=models.CASCADE, related_name="lines")
+    metric = models.ForeignKey("activity.Metric", on_delete=models.PROTECT, related_name="+")
+    proposed = models.PositiveIntegerField(_("proposed by the account manager"))
+    agreed = models.PositiveIntegerField(_("agreed"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "metric"], name="one_goal_line_per_metric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet_id} {self.metric_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
+class WeeklyReview(models.Model):
+    """每周检讨及拜访计划表: this week's review and next week's plan."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        related_name="weekly_reviews",
+    )
+    region = models.ForeignKey(
+        "accounts.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    week_start = models.DateField(_("week (Monday)"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    situation_analysis = models.TextField(_("situation analysis"), blank=True)
+    planned_visit_count = models.PositiveSmallIntegerField(
+        _("visits planned for next week"), default=0
+    )
+    desk_work_plan = models.TextField(
+        _("desk work next week (proposals, plan documents, study)"), blank=True
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    is_late = models.BooleanField(_("late"), default=False)
+    coaching_note = models.TextField(_("coaching note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("weekly review")
+        verbose_name_plural = _("weekly reviews")
+        ordering = ["-week_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "week_start"], name="one_review_per_am_per_week"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values), name="weekly_review_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReviewStatus.REVIEWED) | Q(reviewed_by__isnull=False),
+                name="reviewed_sheet_has_reviewer",
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.author} {self.week_start}"
+
+    @property
+    def is_editable_by_author(self) -> bool:
+        return self.status == ReviewStatus.DRAFT
+
+
+class WeeklyReviewLine(models.Model):
+    """Per metric: why the week fell short and what to do (原因分析 / 对策), next week's target."""
+
+    review = models.ForeignKey(WeeklyReview, on_delete=models.CASCADE, related_name="lines")
+    metric = models.ForeignKey("activity.Metric", on_delete=models.PROTECT, related_name="+")
+    cause = models.TextField(_("cause"), blank=True)
+    countermeasure = models.TextField(_("countermeasure"), blank=True)
+    next_week_target = models.PositiveIntegerField(_("next week's target"), null=True, blank=True)
+    # What the AM saw when submitting; the pages show live numbers from the logs and
+    # point out when a log changed afterwards.
+    target_at_submit = models.PositiveIntegerField(null=True, blank=True)
+    actual_at_submit = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "metric"], name="one_review_line_per_metric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} {self.metric_id}"
+
+
+class PlannedVisit(models.Model):
+    """A customer or organisation the AM plans to visit in the week after the review."""
+
+    review = models.ForeignKey(
+        WeeklyReview, on_delete=models.CASCADE, related_name="planned_visits"
+    )
+    prospect = models.ForeignKey(
+        "activity.Prospect", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer = models.CharField(_("customer or organisation"), max_length=100)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.customer
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TrackedItem(models.Model):
+    """交办事项 (handed down by a manager) or 重点事项 (a key item, possibly self-assigned)."""
+
+    CLOSED = (ItemStatus.DONE, ItemStatus.CANCELLED)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        related_name="tracked_items",
+    )
+    assigner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        on_delete=models.PROTECT,
+        related_name="assigned_items",
+    )
+    is_key = models.BooleanField(_("key item (重点事项)"), default=False)
+    title = models.CharField(_("title"), max_length=200)
+    details = models.TextField(_("details"), blank=True)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracked item")
+        verbose_name_plural = _("tracked items")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ItemStatus.values), name="tracked_item_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["assignee", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.status not in self.CLOSED and self.due_date < today
+
+
+class TrackedItemNote(models.Model):
+    """History of an item: follow-up notes and status changes."""
+
+    item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    from_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.created_at:%Y-%m-%d}"

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts import demo as org_demo
 from accounts.models import Branch
 from activity import demo as activity_demo
+from planning import demo as planning_demo
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
                     am_count=ams, start=today - datetime.timedelta(weeks=weeks + 1)
                 )
                 count = activity_demo.build_logs(org=org, today=today, weeks=weeks)
+                planning_demo.build_plans(org=org, today=today, weeks=weeks)
             self.stdout.write(self.style.SUCCESS(f"Demo branch built: {ams} account managers, {count} logs."))
             logins = org.logins
         else:

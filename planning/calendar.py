@@ -1,0 +1,79 @@
+"""The working calendar of a branch. Every pro-rating in planning uses it.
+
+A day is a working day when, in this order of strength:
+1. an admin's `CalendarOverride` for that branch and date says so (either way);
+2. it is a public holiday in China → not working;
+3. it is an adjusted working day (调休, a weekend day worked in lieu) → working;
+4. otherwise its weekday is one of the branch's working weekdays (default Mon–Fri).
+
+Holidays and 调休 come from `chinese-calendar`, which carries the State Council's
+published schedule; for a year it does not know yet, rules 2–3 add nothing and the
+weekday rule (plus overrides) decides.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+import chinese_calendar
+
+from .models import BranchPlanningSettings, CalendarOverride
+
+
+@dataclass(frozen=True)
+class BranchRules:
+    working_weekdays: frozenset[int] = frozenset(range(5))
+    overrides: dict[datetime.date, bool] = field(default_factory=dict)
+
+    def is_working_day(self, day: datetime.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        if day in chinese_calendar.holidays:
+            return False
+        if day in chinese_calendar.workdays:
+            return True
+        return day.weekday() in self.working_weekdays
+
+    def working_days(self, start: datetime.date, end: datetime.date) -> list[datetime.date]:
+        days, day = [], start
+        while day <= end:
+            if self.is_working_day(day):
+                days.append(day)
+            day += datetime.timedelta(days=1)
+        return days
+
+    def count(self, start: datetime.date, end: datetime.date) -> int:
+        return len(self.working_days(start, end))
+
+
+def rules_for(
+    branch_id: int | None, start: datetime.date | None = None, end: datetime.date | None = None
+) -> BranchRules:
+    """The branch's rules with its overrides between start and end (all when not given).
+
+    Two queries; pass the result around instead of calling `is_working_day` in a loop.
+    """
+    if branch_id is None:
+        return BranchRules()
+    settings = BranchPlanningSettings.objects.filter(branch_id=branch_id).first()
+    weekdays = (
+        settings.working_weekdays if settings else BranchPlanningSettings.DEFAULT_WORKING_WEEKDAYS
+    )
+    overrides = CalendarOverride.objects.filter(branch_id=branch_id)
+    if start is not None:
+        overrides = overrides.filter(date__gte=start)
+    if end is not None:
+        overrides = overrides.filter(date__lte=end)
+    return BranchRules(
+        working_weekdays=frozenset(int(c) for c in weekdays if c.isdigit()),
+        overrides=dict(overrides.values_list("date", "is_working_day")),
+    )
+
+
+def is_working_day(branch_id: int | None, day: datetime.date) -> bool:
+    return rules_for(branch_id, day, day).is_working_day(day)
+
+
+def working_days(
+    branch_id: int | None, start: datetime.date, end: datetime.date
+) -> list[datetime.date]:
+    return rules_for(branch_id, start, end).working_days(start, end)

@@ -1,0 +1,263 @@
+"""Demo plans: monthly targets and agreed goal sheets, reviewed weekly sheets, a region's
+annual breakdown and a few tracked items, consistent with the demo logs."""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from accounts.models import RegionMembership
+from activity.demo import TYPICAL
+from activity.models import Metric, Prospect
+
+from . import periods
+from .calendar import rules_for
+from .models import (
+    ItemStatus,
+    MonthlyGoalLine,
+    MonthlyGoalSheet,
+    PeriodKind,
+    PlannedVisit,
+    ReviewStatus,
+    SheetStatus,
+    Target,
+    TargetRevision,
+    TrackedItem,
+    TrackedItemNote,
+    WeeklyReview,
+    WeeklyReviewLine,
+)
+from .selectors import TargetBook, actuals
+
+CAUSES = [
+    "下雨两天，外出受影响",
+    "参加公司培训一天",
+    "车队客户决策人出差",
+    "新人还在熟悉片区",
+    "精力放在续保上",
+]
+COUNTERMEASURES = [
+    "周末补访两家车队",
+    "提前电话预约再上门",
+    "请区域经理陪同促成",
+    "每天固定上午扫街",
+]
+COACHING = [
+    "拜访量上来了，继续保持",
+    "留电话后24小时内回访",
+    "多跑4S店，转介绍客户质量高",
+    "下周重点跟进意向客户",
+]
+
+
+def _aware(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -> dict:
+    """Plans for the demo weeks. Returns counts by kind (for the seed command's summary)."""
+    rng = random.Random(seed)
+    metrics = list(Metric.objects.filter(is_active=True))
+    first_week = periods.week_start(today) - datetime.timedelta(weeks=weeks)
+    first_month = periods.month_start(first_week)
+    this_month = periods.month_start(today)
+    rules = rules_for(org.branch.pk, first_month, datetime.date(today.year, 12, 31))
+    managers = {r.pk: r.manager for r in org.regions}
+    memberships = {}
+    for m in RegionMembership.objects.filter(user__in=org.account_managers).order_by("start_date"):
+        memberships.setdefault(m.user_id, []).append(m)
+
+    def region_on(user_id: int, day: datetime.date) -> int:
+        """The region on `day`, as the logs have it (the first one before anyone joined)."""
+        rows = memberships[user_id]
+        current = [
+            m for m in rows if m.start_date <= day and (m.end_date is None or m.end_date >= day)
+        ]
+        return (current or rows)[0].region_id
+
+    # Monthly goal sheets and the targets they become.
+    targets, revisions, sheets, lines = [], [], [], []
+    month = first_month
+    while month <= this_month:
+        days = rules.count(month, periods.period_end(PeriodKind.MONTH, month))
+        for index, am in enumerate(org.account_managers):
+            rm = managers[region_on(am.pk, month)]
+            status = SheetStatus.AGREED
+            if month == this_month and index % 9 == 4:
+                status = SheetStatus.SUBMITTED
+            sheet = MonthlyGoalSheet(
+                author=am,
+                region_id=region_on(am.pk, month),
+                month=month,
+                status=status,
+                focus_items=rng.choice(["车队统保", "4S店转介绍", "老客户续保", "社区活动"]),
+                submitted_at=_aware(month, 9),
+            )
+            if status == SheetStatus.AGREED:
+                sheet.agreed_by, sheet.agreed_at = (
+                    rm,
+                    _aware(month + datetime.timedelta(days=1), 10),
+                )
+                sheet.manager_comment = rng.choice(["同意", "拜访再加一点", "目标可行"])
+            sheets.append(sheet)
+            for metric in metrics:
+                proposed = TYPICAL.get(metric.code, 3) * days
+                agreed = proposed + (days if metric.code == "visits" and index % 3 == 0 else 0)
+                lines.append(
+                    (sheet, metric, proposed, agreed if status == SheetStatus.AGREED else None)
+                )
+                if status == SheetStatus.AGREED:
+                    target = Target(
+                        user=am,
+                        metric=metric,
+                        period_kind=PeriodKind.MONTH,
+                        period_start=month,
+                        value=agreed,
+                        updated_by=rm,
+                        updated_at=sheet.agreed_at,
+                    )
+                    targets.append(target)
+                    revisions.append(
+                        TargetRevision(
+                            target=target,
+                            new_value=agreed,
+                            changed_by=rm,
+                            changed_at=sheet.agreed_at,
+                            reason=f"Agreed monthly goal sheet {month:%Y-%m}",
+                        )
+                    )
+        month = periods.add_months(month, 1)
+    MonthlyGoalSheet.objects.bulk_create(sheets)
+    MonthlyGoalLine.objects.bulk_create(
+        MonthlyGoalLine(sheet=s, metric=m, proposed=p, agreed=a) for s, m, p, a in lines
+    )
+
+    # One region plans top-down: an explicit annual breakdown of visits.
+    region = org.regions[0]
+    visits = next((m for m in metrics if m.code == "visits"), metrics[0])
+    yearly = periods.propose(
+        today.year,
+        6 * 250 * 8,
+        lambda kind, start: rules.count(start, periods.period_end(kind, start)),
+    )
+    for (kind, start), value in yearly.items():
+        target = Target(
+            region=region,
+            metric=visits,
+            period_kind=kind,
+            period_start=start,
+            value=value,
+            updated_by=region.manager,
+            updated_at=_aware(datetime.date(today.year, 1, 5), 9),
+        )
+        targets.append(target)
+        revisions.append(
+            TargetRevision(
+                target=target,
+                new_value=value,
+                changed_by=region.manager,
+                changed_at=target.updated_at,
+                reason="Breakdown of the annual target",
+            )
+        )
+    Target.objects.bulk_create(targets, batch_size=1000)
+    TargetRevision.objects.bulk_create(revisions, batch_size=1000)
+
+    # Weekly reviews for every finished demo week; last week's still waiting in part.
+    book = TargetBook(
+        rules=rules,
+        values={
+            (t.period_kind, "u", t.user_id, t.period_start, t.metric_id): t.value
+            for t in targets
+            if t.user_id
+        },
+    )
+    prospects = {}
+    for p in Prospect.objects.filter(owner__in=org.account_managers).only("pk", "owner_id", "name"):
+        prospects.setdefault(p.owner_id, []).append(p)
+    am_ids = [am.pk for am in org.account_managers]
+    reviews, review_lines, planned = [], [], []
+    last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
+    week = first_week
+    while week <= last_week:
+        found = actuals(author_ids=am_ids, start=week, end=week + datetime.timedelta(days=6))
+        for index, am in enumerate(org.account_managers):
+            if week == last_week and index % 4 == 1:
+                continue  # not written yet
+            rm = managers[region_on(am.pk, week)]
+            late = rng.random() < 0.1
+            submitted = _aware(week + datetime.timedelta(days=5), 14 if late else 10)
+            reviewed = week < last_week or index % 2 == 0
+            review = WeeklyReview(
+                author=am,
+                region_id=region_on(am.pk, week),
+                week_start=week,
+                status=ReviewStatus.REVIEWED if reviewed else ReviewStatus.SUBMITTED,
+                situation_analysis=rng.choice(
+                    ["本周整体正常", "上半周天气差，下半周补上", "重点客户推进顺利"]
+                ),
+                planned_visit_count=rng.randint(20, 35),
+                desk_work_plan=rng.choice(
+                    ["准备两份车队统保方案", "学习新版商业险条款", "整理续保名单"]
+                ),
+                submitted_at=submitted,
+                is_late=late,
+            )
+            if reviewed:
+                review.reviewed_by, review.coaching_note = rm, rng.choice(COACHING)
+                review.reviewed_at = submitted + datetime.timedelta(hours=5)
+            reviews.append(review)
+            for metric in metrics:
+                target, _source = book.user_value(am.pk, PeriodKind.WEEK, week, metric.pk)
+                short = target is not None and found.get((am.pk, metric.pk), 0) < target
+                review_lines.append(
+                    WeeklyReviewLine(
+                        review=review,
+                        metric=metric,
+                        cause=rng.choice(CAUSES) if short else "",
+                        countermeasure=rng.choice(COUNTERMEASURES) if short else "",
+                        next_week_target=book.user_value(
+                            am.pk, PeriodKind.WEEK, week + datetime.timedelta(weeks=1), metric.pk
+                        )[0],
+                    )
+                )
+            for prospect in rng.sample(
+                prospects.get(am.pk, []), min(2, len(prospects.get(am.pk, [])))
+            ):
+                planned.append(
+                    PlannedVisit(review=review, prospect=prospect, customer=prospect.name)
+                )
+            planned.append(
+                PlannedVisit(
+                    review=review, customer=rng.choice(["恒通物流", "城西驾校", "永安4S店"])
+                )
+            )
+        week += datetime.timedelta(weeks=1)
+    WeeklyReview.objects.bulk_create(reviews, batch_size=1000)
+    WeeklyReviewLine.objects.bulk_create(review_lines, batch_size=2000)
+    PlannedVisit.objects.bulk_create(planned, batch_size=2000)
+
+    # Tracked items handed down by the RMs, some overdue.
+    items = []
+    for am in org.account_managers[: len(org.regions) * 2]:
+        rm = managers[region_on(am.pk, today)]
+        items.append(
+            TrackedItem(
+                assignee=am,
+                assigner=rm,
+                title=rng.choice(["整理本月续保名单", "联系城西车队负责人", "参加周三产品培训"]),
+                due_date=today + datetime.timedelta(days=rng.choice([-3, -1, 2, 5])),
+                status=rng.choice([ItemStatus.OPEN, ItemStatus.IN_PROGRESS]),
+            )
+        )
+    TrackedItem.objects.bulk_create(items)
+    TrackedItemNote.objects.bulk_create(
+        TrackedItemNote(item=item, author=item.assigner, to_status=ItemStatus.OPEN)
+        for item in items
+    )
+    return {
+        "targets": len(targets),
+        "monthly_sheets": len(sheets),
+        "weekly_reviews": len(reviews),
+        "tracked_items": len(items),
+    }

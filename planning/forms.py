@@ -1,0 +1,233 @@
+"""Forms parse and validate; the rules they share with services are in services."""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from . import periods
+from .models import ItemStatus, PeriodKind
+
+
+def _count_field(label, required=False, initial=None):
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        required=required,
+        initial=initial,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 0}),
+    )
+
+
+def cell_name(kind: str, start: datetime.date) -> str:
+    return f"{kind}_{start.isoformat()}"
+
+
+class BreakdownForm(forms.Form):
+    """One metric's year → quarters → months → weeks; every cell adjustable."""
+
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=200,
+        required=False,
+        help_text=_("Required when you change targets that were already set."),
+    )
+
+    def __init__(self, *args, year: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        self.keys = [(PeriodKind.YEAR.value, datetime.date(year, 1, 1))]
+        for _parent, keys in periods.tree(year):
+            self.keys.extend(keys)
+        for kind, start in self.keys:
+            self.fields[cell_name(kind, start)] = _count_field(f"{kind} {start}")
+
+    def values(self) -> dict[periods.Key, int | None]:
+        return {key: self.cleaned_data.get(cell_name(*key)) for key in self.keys}
+
+
+class MetricCountsForm(forms.Form):
+    """A count per metric (monthly goals, monthly targets), plus a free-text field."""
+
+    def __init__(self, *args, metrics, prefix_name="metric", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics
+        for metric in metrics:
+            self.fields[f"metric_{metric.pk}"] = _count_field(metric.label, required=True)
+
+    def counts(self) -> dict[int, int]:
+        return {m.pk: self.cleaned_data[f"metric_{m.pk}"] for m in self.metrics}
+
+    def metric_fields(self):
+        return [(m, self[f"metric_{m.pk}"]) for m in self.metrics]
+
+
+class MonthlyGoalForm(MetricCountsForm):
+    focus_items = forms.CharField(
+        label=_("Focus items for the month"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+
+class MonthlyAgreeForm(MetricCountsForm):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class MonthTargetsForm(MetricCountsForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Required when you change targets that were already set."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+
+class WeeklyReviewForm(forms.Form):
+    """The week's review (gap analysis) and next week's plan."""
+
+    situation_analysis = forms.CharField(
+        label=_("Situation analysis"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+    planned_visit_count = forms.IntegerField(
+        label=_("Visits planned for next week"),
+        min_value=0,
+        initial=0,
+        widget=forms.NumberInput(attrs={"class": "form-control", "min": 0}),
+    )
+    planned_prospects = forms.ModelMultipleChoiceField(
+        label=_("Prospects to visit"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+    )
+    planned_new = forms.CharField(
+        label=_("Other customers or organisations to visit (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+    desk_work_plan = forms.CharField(
+        label=_("Desk work (proposals, plan documents, study)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, metrics, short_metric_ids, prospects, submit=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metrics = metrics
+        self.short_metric_ids = set(short_metric_ids)
+        self.submit = submit
+        self.fields["planned_prospects"].queryset = prospects
+        text = {"rows": 2, "class": "form-control form-control-sm"}
+        for metric in metrics:
+            self.fields[f"cause_{metric.pk}"] = forms.CharField(
+                label=_("Cause"), required=False, widget=forms.Textarea(attrs=text)
+            )
+            self.fields[f"countermeasure_{metric.pk}"] = forms.CharField(
+                label=_("Countermeasure"), required=False, widget=forms.Textarea(attrs=text)
+            )
+            self.fields[f"next_{metric.pk}"] = _count_field(_("Next week's target"))
+
+    def clean(self):
+        data = super().clean()
+        if self.submit:
+            for metric in self.metrics:
+                if metric.pk not in self.short_metric_ids:
+                    continue
+                for name in (f"cause_{metric.pk}", f"countermeasure_{metric.pk}"):
+                    if not (data.get(name) or "").strip():
+                        self.add_error(
+                            name, _("Below target: explain the cause and the countermeasure.")
+                        )
+        return data
+
+    def metric_rows(self, lines):
+        """(line, cause field, countermeasure field, next-week field) per metric."""
+        by_metric = {line.metric.pk: line for line in lines}
+        return [
+            (
+                by_metric[m.pk],
+                self[f"cause_{m.pk}"],
+                self[f"countermeasure_{m.pk}"],
+                self[f"next_{m.pk}"],
+            )
+            for m in self.metrics
+        ]
+
+    def review_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("situation_analysis", "planned_visit_count", "desk_work_plan")
+        }
+
+    def line_inputs(self):
+        from .services import ReviewLineInput
+
+        return [
+            ReviewLineInput(
+                metric_id=m.pk,
+                cause=self.cleaned_data.get(f"cause_{m.pk}", ""),
+                countermeasure=self.cleaned_data.get(f"countermeasure_{m.pk}", ""),
+                next_week_target=self.cleaned_data.get(f"next_{m.pk}"),
+            )
+            for m in self.metrics
+        ]
+
+    def planned_visits(self) -> list[tuple[int | None, str]]:
+        visits = [(p.pk, p.name) for p in self.cleaned_data["planned_prospects"]]
+        for line in self.cleaned_data["planned_new"].splitlines():
+            if line.strip():
+                visits.append((None, line.strip()[:100]))
+        return visits
+
+
+class CoachingForm(forms.Form):
+    coaching_note = forms.CharField(
+        label=_("Coaching note"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+    )
+
+
+class TrackedItemForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+    due_date = forms.DateField(
+        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    assignees = forms.ModelMultipleChoiceField(
+        label=_("Assign to"),
+        queryset=User.objects.none(),
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+    )
+    is_key = forms.BooleanField(label=_("Key item (重点事项)"), required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignees"].queryset = people
+
+
+class TrackedItemUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=ItemStatus.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    note = forms.CharField(
+        label=_("Follow-up note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )

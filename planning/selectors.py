@@ -1,0 +1,694 @@
+"""Scoped reads for planning, and the one place that reads actual numbers from the logs."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import selectors as org
+from accounts.models import Region, User
+from activity.models import DailyLog, LogStatus, Metric, MetricValue, Prospect, VisitRecord
+from activity.selectors import active_metrics  # noqa: F401  (planning's views read it from here)
+
+from . import periods
+from .calendar import BranchRules, rules_for
+from .models import (
+    BranchPlanningSettings,
+    ItemStatus,
+    MonthlyGoalSheet,
+    PeriodKind,
+    PlannedVisit,
+    ReviewStatus,
+    Target,
+    TrackedItem,
+    WeeklyReview,
+)
+
+# What counts as actual: logs the AM has handed in (submitted) and signed-off logs.
+# Drafts are unfinished and returned logs are under correction, so neither counts.
+COUNTED_STATUSES = (LogStatus.SUBMITTED, LogStatus.SIGNED_OFF)
+
+
+def actuals(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    author_ids=None,
+    region_ids=None,
+    by: str | None = None,
+    metric_ids=None,
+) -> dict[tuple, int]:
+    """THE read of actual numbers: {(subject, metric id): total} over [start, end].
+
+    One grouped query over MetricValue of counted logs. Filter by authors and/or
+    regions; group `by` "author", "region" or "day" (default: author when author_ids
+    are given, else region). Region filters use the region on the day of each log
+    (DailyLog.region), so people who moved count where they worked at the time.
+    """
+    if author_ids is None and region_ids is None:
+        raise ValueError("Give author_ids or region_ids")
+    by = by or ("author" if author_ids is not None else "region")
+    subject = {"author": "log__author_id", "region": "log__region_id", "day": "log__date"}[by]
+    values = MetricValue.objects.filter(
+        log__date__range=(start, end), log__status__in=COUNTED_STATUSES
+    )
+    if author_ids is not None:
+        values = values.filter(log__author_id__in=list(author_ids))
+    if region_ids is not None:
+        values = values.filter(log__region_id__in=list(region_ids))
+    if metric_ids is not None:
+        values = values.filter(metric_id__in=list(metric_ids))
+    rows = values.values_list(subject, "metric_id").annotate(total=Sum("value")).order_by()
+    return {(subject_id, metric_id): total for subject_id, metric_id, total in rows}
+
+
+def branch_settings(branch_id: int | None) -> BranchPlanningSettings:
+    found = (
+        BranchPlanningSettings.objects.filter(branch_id=branch_id).first() if branch_id else None
+    )
+    return found or BranchPlanningSettings(branch_id=branch_id)
+
+
+def review_deadline(settings: BranchPlanningSettings, week: datetime.date) -> datetime.datetime:
+    """When the review of `week` (and the plan for the week after) is due."""
+    day = week + datetime.timedelta(days=settings.review_deadline_weekday)
+    return timezone.make_aware(datetime.datetime.combine(day, settings.review_deadline_time))
+
+
+# --- scope -------------------------------------------------------------------------
+
+
+def home_region(user: User, day: datetime.date) -> Region | None:
+    membership = org.membership_on(user, day)
+    return membership.region if membership else None
+
+
+def sheets_visible_q(user: User) -> Q:
+    return Q(author=user) | Q(region__in=org.regions_visible_to(user))
+
+
+def get_monthly_sheet_for_user(user: User, pk: int) -> MonthlyGoalSheet:
+    return get_object_or_404(
+        MonthlyGoalSheet.objects.filter(sheets_visible_q(user)).select_related(
+            "author", "region__branch", "agreed_by"
+        ),
+        pk=pk,
+    )
+
+
+def get_weekly_review_for_user(user: User, pk: int) -> WeeklyReview:
+    return get_object_or_404(
+        WeeklyReview.objects.filter(sheets_visible_q(user)).select_related(
+            "author", "region__branch", "reviewed_by"
+        ),
+        pk=pk,
+    )
+
+
+def can_review(user: User, sheet) -> bool:
+    """Agree a monthly sheet or review a weekly one: the RM of the sheet's region only."""
+    return sheet.author_id != user.pk and org.can_sign_off_region(user, sheet.region_id)
+
+
+def get_member_for_user(user: User, member_id: int, day: datetime.date) -> tuple[User, Region]:
+    """An AM and their region on `day`, if `user` is them or may see that region; else 404."""
+    member = get_object_or_404(User, pk=member_id, is_active=True)
+    membership = org.membership_on(member, day)
+    if membership is None or (
+        member.pk != user.pk
+        and not org.regions_visible_to(user).filter(pk=membership.region_id).exists()
+    ):
+        raise Http404
+    return member, membership.region
+
+
+def can_set_targets(user: User, region_id: int) -> bool:
+    """Line managers of the region set its targets and its AMs' (admins read only)."""
+    return org.regions_line_managed_by(user).filter(pk=region_id).exists()
+
+
+# --- targets -----------------------------------------------------------------------
+
+
+class Source:
+    EXPLICIT = "explicit"
+    MEMBERS = "members"
+    DERIVED = "derived"
+    LABELS = {
+        EXPLICIT: _("set explicitly"),
+        MEMBERS: _("sum of its account managers' targets"),
+        DERIVED: _("pro rata from the month's target"),
+    }
+
+
+@dataclass
+class TargetBook:
+    """Targets of some users and regions, loaded in one query, resolved in Python."""
+
+    rules: BranchRules
+    values: dict = field(default_factory=dict)  # (kind, "u"|"r", id, start, metric_id) → value
+
+    @classmethod
+    def load(cls, *, rules, user_ids=(), region_ids=(), start, end) -> "TargetBook":
+        rows = Target.objects.filter(
+            Q(user_id__in=list(user_ids)) | Q(region_id__in=list(region_ids)),
+            period_start__range=(start, end),
+        ).values_list("period_kind", "user_id", "region_id", "period_start", "metric_id", "value")
+        values = {}
+        for kind, user_id, region_id, period_start, metric_id, value in rows:
+            subject = ("u", user_id) if user_id else ("r", region_id)
+            values[(kind, *subject, period_start, metric_id)] = value
+        return cls(rules=rules, values=values)
+
+    def _derived_week(self, subject, week: datetime.date, metric_id: int) -> int | None:
+        month = periods.month_start(week)
+        month_value = self.values.get((PeriodKind.MONTH, *subject, month, metric_id))
+        if month_value is None:
+            return None
+        _kind, weeks = periods.children(PeriodKind.MONTH, month)
+        weights = [self.rules.count(w, w + datetime.timedelta(days=6)) for w in weeks]
+        return periods.split(month_value, weights)[weeks.index(week)]
+
+    def user_value(self, user_id: int, kind: str, start, metric_id: int):
+        """(value, source) or (None, None)."""
+        value = self.values.get((kind, "u", user_id, start, metric_id))
+        if value is not None:
+            return value, Source.EXPLICIT
+        if kind == PeriodKind.WEEK:
+            derived = self._derived_week(("u", user_id), start, metric_id)
+            if derived is not None:
+                return derived, Source.DERIVED
+        return None, None
+
+    def region_value(self, region_id: int, member_ids, kind: str, start, metric_id: int):
+        value = self.values.get((kind, "r", region_id, start, metric_id))
+        if value is not None:
+            return value, Source.EXPLICIT
+        member_values = [self.user_value(m, kind, start, metric_id)[0] for m in member_ids]
+        member_values = [v for v in member_values if v is not None]
+        if member_values:
+            return sum(member_values), Source.MEMBERS
+        if kind == PeriodKind.WEEK:
+            derived = self._derived_week(("r", region_id), start, metric_id)
+            if derived is not None:
+                return derived, Source.DERIVED
+        return None, None
+
+
+def target_history(*, user_ids=(), region_ids=(), start, end) -> QuerySet:
+    from .models import TargetRevision
+
+    return (
+        TargetRevision.objects.filter(
+            Q(target__user_id__in=list(user_ids)) | Q(target__region_id__in=list(region_ids)),
+            target__period_start__range=(start, end),
+        )
+        .select_related("target__metric", "changed_by")
+        .order_by("-changed_at", "-pk")
+    )
+
+
+# --- completion, score, pacing ------------------------------------------------------
+
+
+def completion(actual: int, target: int | None) -> Decimal | None:
+    """Actual as a percentage of target (may exceed 100); None without a target."""
+    if not target:
+        return None
+    return Decimal(actual) * 100 / Decimal(target)
+
+
+def weighted_score(lines, cap: Decimal) -> Decimal | None:
+    """目标完成程度 加权平均: Σ min(completion, cap) × weight ÷ Σ weight, over metrics with a target."""
+    credited = [
+        (min(line.completion, cap), line.metric.weight)
+        for line in lines
+        if line.completion is not None and line.metric.weight > 0
+    ]
+    total_weight = sum((w for _, w in credited), Decimal(0))
+    if not total_weight:
+        return None
+    return sum((c * w for c, w in credited), Decimal(0)) / total_weight
+
+
+class Pace:
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    AT_RISK = "at_risk"
+    ORDER = {ON_TRACK: 0, BEHIND: 1, AT_RISK: 2}
+    LABELS = {ON_TRACK: _("On track"), BEHIND: _("Behind"), AT_RISK: _("At risk")}
+
+
+def pace_status(actual: int, expected: Decimal) -> str:
+    """On track at ≥ 100 % of expected-by-today, behind at ≥ 80 %, at risk below."""
+    if expected <= 0 or actual >= expected:
+        return Pace.ON_TRACK
+    if Decimal(actual) >= expected * Decimal("0.8"):
+        return Pace.BEHIND
+    return Pace.AT_RISK
+
+
+@dataclass
+class Line:
+    metric: Metric
+    target: int | None
+    actual: int
+    source: str | None = None
+    expected: Decimal | None = None
+
+    @property
+    def gap(self) -> int | None:
+        return None if self.target is None else self.actual - self.target
+
+    @property
+    def completion(self) -> Decimal | None:
+        return completion(self.actual, self.target)
+
+    @property
+    def is_short(self) -> bool:
+        return self.target is not None and self.actual < self.target
+
+    @property
+    def pace(self) -> str | None:
+        if self.target is None or self.expected is None:
+            return None
+        return pace_status(self.actual, self.expected)
+
+    @property
+    def source_label(self):
+        return Source.LABELS.get(self.source, "")
+
+
+@dataclass
+class Sheet:
+    """Targets, actuals and pacing of one subject for one period."""
+
+    kind: str
+    start: datetime.date
+    end: datetime.date
+    lines: list[Line]
+    score: Decimal | None
+    elapsed_days: int = 0
+    working_days: int = 0
+
+    @property
+    def pace(self) -> str | None:
+        paces = [line.pace for line in self.lines if line.pace]
+        return max(paces, key=Pace.ORDER.__getitem__) if paces else None
+
+    @property
+    def pace_label(self):
+        return Pace.LABELS.get(self.pace, "")
+
+
+def _elapsed(rules: BranchRules, start, end, today) -> tuple[int, int]:
+    total = rules.count(start, end)
+    if today < start:
+        return 0, total
+    return rules.count(start, min(today, end)), total
+
+
+def _sheet(kind, start, end, metrics, target_of, actual_of, rules, cap, today) -> Sheet:
+    elapsed, total = _elapsed(rules, start, end, today)
+    lines = []
+    for metric in metrics:
+        target, source = target_of(metric.pk)
+        expected = None
+        if target is not None and total:
+            expected = Decimal(target) * elapsed / total
+        lines.append(Line(metric, target, actual_of(metric.pk), source, expected))
+    return Sheet(kind, start, end, lines, weighted_score(lines, cap), elapsed, total)
+
+
+def am_sheet(user: User, region: Region, kind: str, start: datetime.date, today=None) -> Sheet:
+    """One AM's targets vs actuals for a period (about six queries, any number of metrics)."""
+    today = today or timezone.localdate()
+    end = periods.period_end(kind, start)
+    rules = rules_for(region.branch_id, periods.month_start(start), end)
+    settings = branch_settings(region.branch_id)
+    book = TargetBook.load(
+        rules=rules, user_ids=[user.pk], start=periods.month_start(start), end=end
+    )
+    found = actuals(author_ids=[user.pk], start=start, end=end)
+    return _sheet(
+        kind,
+        start,
+        end,
+        active_metrics(),
+        lambda m: book.user_value(user.pk, kind, start, m),
+        lambda m: found.get((user.pk, m), 0),
+        rules,
+        settings.completion_cap,
+        today,
+    )
+
+
+@dataclass
+class MemberRow:
+    member: User
+    sheet: Sheet
+    weekly_review: WeeklyReview | None = None
+    monthly_sheet: MonthlyGoalSheet | None = None
+
+
+@dataclass
+class RegionPlan:
+    region: Region
+    kind: str
+    start: datetime.date
+    total: Sheet
+    rows: list[MemberRow]
+
+
+def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> RegionPlan:
+    """The region's plan page: the region line and one line per AM.
+
+    A fixed number of queries whatever the number of AMs and metrics.
+    """
+    today = today or timezone.localdate()
+    end = periods.period_end(kind, start)
+    members = {m.user.pk: m.user for m in org.members_during([region.pk], start, end)}
+    member_ids = list(members)
+    rules = rules_for(region.branch_id, periods.month_start(start), end)
+    settings = branch_settings(region.branch_id)
+    metrics = active_metrics()
+    book = TargetBook.load(
+        rules=rules,
+        user_ids=member_ids,
+        region_ids=[region.pk],
+        start=periods.month_start(start),
+        end=end,
+    )
+    # People count in the region for the logs they wrote while in it.
+    by_author = defaultdict(int, actuals(start=start, end=end, region_ids=[region.pk], by="author"))
+    by_region = defaultdict(int)
+    for (_author, metric_id), value in by_author.items():
+        by_region[metric_id] += value
+
+    total = _sheet(
+        kind,
+        start,
+        end,
+        metrics,
+        lambda m: book.region_value(region.pk, member_ids, kind, start, m),
+        lambda m: by_region[m],
+        rules,
+        settings.completion_cap,
+        today,
+    )
+    reviews, monthly = {}, {}
+    if kind == PeriodKind.WEEK:
+        reviews = {
+            r.author_id: r
+            for r in WeeklyReview.objects.filter(author_id__in=member_ids, week_start=start)
+        }
+    if kind == PeriodKind.MONTH:
+        monthly = {
+            s.author_id: s
+            for s in MonthlyGoalSheet.objects.filter(author_id__in=member_ids, month=start)
+        }
+    rows = [
+        MemberRow(
+            member=member,
+            sheet=_sheet(
+                kind,
+                start,
+                end,
+                metrics,
+                lambda m, uid=uid: book.user_value(uid, kind, start, m),
+                lambda m, uid=uid: by_author[(uid, m)],
+                rules,
+                settings.completion_cap,
+                today,
+            ),
+            weekly_review=reviews.get(uid),
+            monthly_sheet=monthly.get(uid),
+        )
+        for uid, member in sorted(members.items(), key=lambda item: item[1].name)
+    ]
+    return RegionPlan(region, kind, start, total, rows)
+
+
+def pacing_for(user: User, today=None) -> Sheet | None:
+    """This month's pacing for an AM's home page; None when they are in no region."""
+    today = today or timezone.localdate()
+    region = home_region(user, today)
+    if region is None:
+        return None
+    return am_sheet(user, region, PeriodKind.MONTH, periods.month_start(today), today)
+
+
+def region_pacing(region: Region, today=None) -> RegionPlan:
+    """Per-AM pacing this month for the RM's page."""
+    today = today or timezone.localdate()
+    return region_plan(region, PeriodKind.MONTH, periods.month_start(today), today)
+
+
+# --- trend -------------------------------------------------------------------------
+
+
+@dataclass
+class TrendPoint:
+    week: datetime.date
+    plan: int | None
+    actual: int
+
+
+def trend(
+    *,
+    metric: Metric,
+    last_week: datetime.date,
+    user: User | None = None,
+    region: Region | None = None,
+    weeks: int = 12,
+) -> list[TrendPoint]:
+    """Plan vs actual per week for the `weeks` weeks ending with `last_week` (推移图表)."""
+    first = last_week - datetime.timedelta(weeks=weeks - 1)
+    end = last_week + datetime.timedelta(days=6)
+    branch_id = region or home_region(user, end) or home_region(user, first)
+    branch_id = branch_id.branch_id if branch_id else None
+    rules = rules_for(branch_id, periods.month_start(first), end)
+    member_ids = []
+    if region is not None:
+        member_ids = list({m.user_id for m in org.members_during([region.pk], first, end)})
+        book = TargetBook.load(
+            rules=rules,
+            user_ids=member_ids,
+            region_ids=[region.pk],
+            start=periods.month_start(first),
+            end=end,
+        )
+        found = actuals(
+            start=first, end=end, region_ids=[region.pk], by="day", metric_ids=[metric.pk]
+        )
+    else:
+        book = TargetBook.load(
+            rules=rules, user_ids=[user.pk], start=periods.month_start(first), end=end
+        )
+        found = actuals(
+            start=first, end=end, author_ids=[user.pk], by="day", metric_ids=[metric.pk]
+        )
+    daily = {day: value for (day, _metric), value in found.items()}
+    points = []
+    for i in range(weeks):
+        week = first + datetime.timedelta(weeks=i)
+        if region is not None:
+            plan, _source = book.region_value(
+                region.pk, member_ids, PeriodKind.WEEK, week, metric.pk
+            )
+        else:
+            plan, _source = book.user_value(user.pk, PeriodKind.WEEK, week, metric.pk)
+        actual = sum(daily.get(week + datetime.timedelta(days=d), 0) for d in range(7))
+        points.append(TrendPoint(week, plan, actual))
+    return points
+
+
+@dataclass
+class Chart:
+    """Geometry for the server-rendered SVG bar chart (no JavaScript)."""
+
+    width: int
+    height: int
+    bars: list[dict]
+    max_value: int
+    gridlines: list[dict]
+
+
+def trend_chart(points: list[TrendPoint], width: int = 640, height: int = 220, today=None) -> Chart:
+    """Bars for actuals, a line for the plan; a week still running is never "below plan"."""
+    top, bottom, left = 10, 30, 40
+    plot_h = height - top - bottom
+    slot = (width - left) / max(len(points), 1)
+    max_value = max([p.actual for p in points] + [p.plan or 0 for p in points] + [1])
+    bars = []
+    for i, p in enumerate(points):
+        x = left + i * slot
+        actual_h = plot_h * p.actual / max_value
+        plan_h = plot_h * (p.plan or 0) / max_value
+        bars.append(
+            {
+                "point": p,
+                "x": round(x + slot * 0.15, 1),
+                "w": round(slot * 0.7, 1),
+                "x2": round(x + slot * 0.85, 1),
+                "actual_y": round(top + plot_h - actual_h, 1),
+                "actual_h": round(actual_h, 1),
+                "plan_y": round(top + plot_h - plan_h, 1),
+                "label_x": round(x + slot / 2, 1),
+                "label_y": height - 10,
+                "short": p.plan is not None
+                and p.actual < p.plan
+                and (today is None or p.week + datetime.timedelta(days=6) < today),
+            }
+        )
+    gridlines = [
+        {"y": round(top + plot_h - plot_h * f, 1), "value": round(max_value * f)}
+        for f in (0, 0.5, 1)
+    ]
+    return Chart(width, height, bars, max_value, gridlines)
+
+
+# --- weekly review ---------------------------------------------------------------
+
+
+@dataclass
+class PlannedVisitCheck:
+    planned: PlannedVisit
+    happened: bool
+
+
+def planned_visits_check(author: User, week: datetime.date) -> list[PlannedVisitCheck]:
+    """Last week's plan for `week` against this week's visit records (by prospect or name)."""
+    previous = WeeklyReview.objects.filter(
+        author=author, week_start=week - datetime.timedelta(weeks=1)
+    ).first()
+    if previous is None:
+        return []
+    planned = list(previous.planned_visits.all())
+    if not planned:
+        return []
+    visits = VisitRecord.objects.filter(
+        log__author=author,
+        log__date__range=(week, week + datetime.timedelta(days=6)),
+        log__status__in=COUNTED_STATUSES,
+    ).values_list("prospect_id", "customer")
+    prospect_ids, names = set(), set()
+    for prospect_id, customer in visits:
+        if prospect_id:
+            prospect_ids.add(prospect_id)
+        names.add(customer.strip().casefold())
+    return [
+        PlannedVisitCheck(
+            p,
+            (p.prospect_id is not None and p.prospect_id in prospect_ids)
+            or p.customer.strip().casefold() in names,
+        )
+        for p in planned
+    ]
+
+
+def manager_comments(author: User, week: datetime.date) -> QuerySet[DailyLog]:
+    """The RM's comments (and return reasons) on the AM's logs that week."""
+    return (
+        DailyLog.objects.filter(
+            author=author, date__range=(week, week + datetime.timedelta(days=6))
+        )
+        .exclude(manager_comment="", return_reason="")
+        .only("pk", "date", "manager_comment", "return_reason", "status")
+        .order_by("date")
+    )
+
+
+def prospects_of(user: User) -> QuerySet[Prospect]:
+    return Prospect.objects.filter(owner=user).order_by("name")
+
+
+def own_weekly_review(user: User, week: datetime.date) -> WeeklyReview | None:
+    return (
+        WeeklyReview.objects.filter(author=user, week_start=week)
+        .prefetch_related("lines", "planned_visits")
+        .select_related("reviewed_by")
+        .first()
+    )
+
+
+def own_monthly_sheet(user: User, month: datetime.date) -> MonthlyGoalSheet | None:
+    return (
+        MonthlyGoalSheet.objects.filter(author=user, month=month)
+        .prefetch_related("lines")
+        .select_related("agreed_by")
+        .first()
+    )
+
+
+def reviews_waiting_for(user: User) -> QuerySet[WeeklyReview]:
+    return (
+        WeeklyReview.objects.filter(
+            status=ReviewStatus.SUBMITTED, region__in=org.regions_signed_off_by(user)
+        )
+        .exclude(author=user)
+        .select_related("author", "region")
+        .order_by("week_start", "submitted_at")
+    )
+
+
+def monthly_sheets_waiting_for(user: User) -> QuerySet[MonthlyGoalSheet]:
+    from .models import SheetStatus
+
+    return (
+        MonthlyGoalSheet.objects.filter(
+            status=SheetStatus.SUBMITTED, region__in=org.regions_signed_off_by(user)
+        )
+        .exclude(author=user)
+        .select_related("author", "region")
+        .order_by("month", "submitted_at")
+    )
+
+
+# --- tracked items -----------------------------------------------------------------
+
+
+def items_visible_to(user: User) -> QuerySet[TrackedItem]:
+    """Items assigned to or by the user. Managers above see nothing extra: items are personal."""
+    if not (user.is_authenticated and user.is_active):
+        return TrackedItem.objects.none()
+    return TrackedItem.objects.filter(Q(assignee=user) | Q(assigner=user))
+
+
+def get_item_for_user(user: User, pk: int) -> TrackedItem:
+    return get_object_or_404(items_visible_to(user).select_related("assignee", "assigner"), pk=pk)
+
+
+def overdue_items(user: User, today=None) -> QuerySet[TrackedItem]:
+    """Open items past their due date that the user owns or handed down (home pages)."""
+    today = today or timezone.localdate()
+    return (
+        items_visible_to(user)
+        .filter(due_date__lt=today)
+        .exclude(status__in=TrackedItem.CLOSED)
+        .select_related("assignee", "assigner")
+    )
+
+
+def assignable_people(user: User, today=None) -> QuerySet[User]:
+    """Who `user` may hand items to: active AMs of the regions they line-manage, and
+    the RMs of those regions (for area managers and branch heads); and themselves."""
+    from accounts.models import RegionMembership
+
+    today = today or timezone.localdate()
+    regions = org.regions_line_managed_by(user)
+    member_ids = RegionMembership.objects.on(today).filter(region__in=regions).values("user_id")
+    manager_ids = regions.exclude(manager=user).exclude(manager__isnull=True).values("manager_id")
+    return User.objects.filter(
+        Q(pk__in=member_ids) | Q(pk__in=manager_ids) | Q(pk=user.pk), is_active=True
+    ).order_by("name")
+
+
+def open_item_statuses():
+    return [s for s in ItemStatus.values if s not in TrackedItem.CLOSED]

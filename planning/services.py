@@ -1,0 +1,397 @@
+"""Writes in planning: targets (with revisions), goal sheets, weekly reviews, tracked items.
+
+Status changes are conditional UPDATEs on the expected status, so two clicks or two
+managers produce one winner; the loser gets `SheetTransitionError`.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import selectors as org
+from accounts.models import Region, User
+from activity.models import Metric
+
+from . import periods
+from .models import (
+    ItemStatus,
+    MonthlyGoalLine,
+    MonthlyGoalSheet,
+    PeriodKind,
+    PlannedVisit,
+    ReviewStatus,
+    SheetStatus,
+    Target,
+    TargetRevision,
+    TrackedItem,
+    TrackedItemNote,
+    WeeklyReview,
+    WeeklyReviewLine,
+)
+from .selectors import am_sheet, branch_settings, review_deadline
+
+
+class SheetTransitionError(Exception):
+    """The sheet is no longer in the state this action needs (someone else acted first)."""
+
+
+# --- targets ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def target_set(
+    *,
+    actor: User,
+    metric_id: int,
+    kind: str,
+    start: datetime.date,
+    value: int,
+    reason: str,
+    user: User | None = None,
+    region: Region | None = None,
+) -> tuple[Target, bool]:
+    """Set one target; a changed value leaves a revision. Returns (target, changed)."""
+    subject = {"user": user} if user is not None else {"region": region}
+    target = (
+        Target.objects.select_for_update()
+        .filter(metric_id=metric_id, period_kind=kind, period_start=start, **subject)
+        .first()
+    )
+    now = timezone.now()
+    if target is None:
+        target = Target.objects.create(
+            metric_id=metric_id,
+            period_kind=kind,
+            period_start=start,
+            value=value,
+            updated_by=actor,
+            updated_at=now,
+            **subject,
+        )
+        TargetRevision.objects.create(
+            target=target,
+            old_value=None,
+            new_value=value,
+            reason=reason,
+            changed_by=actor,
+            changed_at=now,
+        )
+        return target, True
+    if target.value == value:
+        return target, False
+    TargetRevision.objects.create(
+        target=target,
+        old_value=target.value,
+        new_value=value,
+        reason=reason,
+        changed_by=actor,
+        changed_at=now,
+    )
+    target.value, target.updated_by, target.updated_at = value, actor, now
+    target.save(update_fields=["value", "updated_by", "updated_at"])
+    return target, True
+
+
+@transaction.atomic
+def breakdown_save(
+    *,
+    actor: User,
+    metric: Metric,
+    year: int,
+    values: Mapping[periods.Key, int | None],
+    reason: str,
+    user: User | None = None,
+    region: Region | None = None,
+) -> int:
+    """Save a year's cascade for one metric. Refuses totals that do not reconcile, and
+    changes to existing targets without a reason. Returns the number of cells changed."""
+    mismatches = periods.reconcile(year, values)
+    if mismatches:
+        raise ValidationError(_("The totals do not reconcile; correct the marked cells."))
+    subject = {"user": user} if user is not None else {"region": region}
+    existing = {
+        (kind, start): value
+        for kind, start, value in Target.objects.filter(
+            metric=metric,
+            period_start__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+            **subject,
+        ).values_list("period_kind", "period_start", "value")
+    }
+    revising = any(
+        key in existing and value is not None and existing[key] != value
+        for key, value in values.items()
+    )
+    if revising and not reason.strip():
+        raise ValidationError(_("Give a reason for changing targets that were already set."))
+    changed = 0
+    for (kind, start), value in values.items():
+        if value is None:
+            continue
+        _target, did_change = target_set(
+            actor=actor,
+            metric_id=metric.pk,
+            kind=kind,
+            start=start,
+            value=value,
+            reason=reason.strip() or _("Breakdown of the annual target"),
+            **subject,
+        )
+        changed += did_change
+    return changed
+
+
+@transaction.atomic
+def month_targets_set(
+    *, actor: User, user: User, month: datetime.date, values: Mapping[int, int], reason: str
+) -> int:
+    """Set an AM's targets for a month; changing a value already set needs a reason."""
+    current = dict(
+        Target.objects.filter(
+            user=user, period_kind=PeriodKind.MONTH, period_start=month
+        ).values_list("metric_id", "value")
+    )
+    if not reason.strip() and any(m in current and current[m] != v for m, v in values.items()):
+        raise ValidationError(
+            {"reason": _("Give a reason for changing targets that were already set.")}
+        )
+    changed = 0
+    for metric_id, value in values.items():
+        _target, did_change = target_set(
+            actor=actor,
+            user=user,
+            metric_id=metric_id,
+            kind=PeriodKind.MONTH,
+            start=month,
+            value=value,
+            reason=reason.strip() or _("Monthly target set"),
+        )
+        changed += did_change
+    return changed
+
+
+# --- monthly goal sheet ------------------------------------------------------------
+
+
+def _region_of(author: User, day: datetime.date) -> Region:
+    membership = org.membership_on(author, day) or org.membership_on(author, timezone.localdate())
+    if membership is None:
+        raise PermissionDenied(_("Only account managers in a region keep goal sheets."))
+    return membership.region
+
+
+@transaction.atomic
+def monthly_sheet_save(
+    *,
+    author: User,
+    month: datetime.date,
+    proposed: Mapping[int, int],
+    focus_items: str,
+    submit: bool,
+) -> MonthlyGoalSheet:
+    sheet = MonthlyGoalSheet.objects.select_for_update().filter(author=author, month=month).first()
+    if sheet is None:
+        sheet = MonthlyGoalSheet.objects.create(
+            author=author, month=month, region=_region_of(author, month)
+        )
+    elif sheet.status != SheetStatus.DRAFT:
+        raise SheetTransitionError(_("This sheet was already submitted."))
+    sheet.focus_items = focus_items
+    if submit:
+        sheet.status, sheet.submitted_at = SheetStatus.SUBMITTED, timezone.now()
+    sheet.save()
+    for metric_id, value in proposed.items():
+        MonthlyGoalLine.objects.update_or_create(
+            sheet=sheet, metric_id=metric_id, defaults={"proposed": value}
+        )
+    return sheet
+
+
+@transaction.atomic
+def monthly_sheet_agree(
+    *, sheet: MonthlyGoalSheet, actor: User, agreed: Mapping[int, int], comment: str
+) -> MonthlyGoalSheet:
+    """The RM agrees the sheet, possibly adjusted; the agreed numbers become the AM's
+    monthly targets (with a revision naming the sheet)."""
+    now = timezone.now()
+    won = MonthlyGoalSheet.objects.filter(pk=sheet.pk, status=SheetStatus.SUBMITTED).update(
+        status=SheetStatus.AGREED, agreed_by=actor, agreed_at=now, manager_comment=comment
+    )
+    if won != 1:
+        raise SheetTransitionError(_("This sheet is not waiting for agreement any more."))
+    reason = _("Agreed monthly goal sheet %(month)s") % {"month": sheet.month.strftime("%Y-%m")}
+    for metric_id, value in agreed.items():
+        MonthlyGoalLine.objects.update_or_create(
+            sheet=sheet,
+            metric_id=metric_id,
+            defaults={"agreed": value},
+            create_defaults={"proposed": value, "agreed": value},
+        )
+        target_set(
+            actor=actor,
+            user=sheet.author,
+            metric_id=metric_id,
+            kind=PeriodKind.MONTH,
+            start=sheet.month,
+            value=value,
+            reason=reason,
+        )
+    sheet.refresh_from_db()
+    return sheet
+
+
+# --- weekly review ---------------------------------------------------------------
+
+
+@dataclass
+class ReviewLineInput:
+    metric_id: int
+    cause: str = ""
+    countermeasure: str = ""
+    next_week_target: int | None = None
+
+
+@transaction.atomic
+def weekly_review_save(
+    *,
+    author: User,
+    week: datetime.date,
+    fields: Mapping,
+    lines: Iterable[ReviewLineInput],
+    planned_visits: Iterable[tuple[int | None, str]],
+    short_metric_ids: Iterable[int],
+    submit: bool,
+) -> WeeklyReview:
+    """Save the draft or submit it. A submitted review must explain every shortfall."""
+    lines = list(lines)
+    if submit:
+        errors = {
+            str(line.metric_id): _("A metric below its target needs a cause and a countermeasure.")
+            for line in lines
+            if line.metric_id in set(short_metric_ids)
+            and not (line.cause.strip() and line.countermeasure.strip())
+        }
+        if errors:
+            raise ValidationError(errors)
+    review = WeeklyReview.objects.select_for_update().filter(author=author, week_start=week).first()
+    if review is None:
+        review = WeeklyReview(author=author, week_start=week, region=_region_of(author, week))
+    elif review.status != ReviewStatus.DRAFT:
+        raise SheetTransitionError(_("This review was already submitted."))
+    for name, value in fields.items():
+        setattr(review, name, value)
+    snapshot = {}
+    if submit:
+        now = timezone.now()
+        deadline = review_deadline(branch_settings(review.region.branch_id), week)
+        review.status, review.submitted_at = ReviewStatus.SUBMITTED, now
+        review.is_late = now > deadline
+        sheet = am_sheet(author, review.region, PeriodKind.WEEK, week)
+        snapshot = {line.metric.pk: (line.target, line.actual) for line in sheet.lines}
+    review.save()
+    for line in lines:
+        target, actual = snapshot.get(line.metric_id, (None, None))
+        WeeklyReviewLine.objects.update_or_create(
+            review=review,
+            metric_id=line.metric_id,
+            defaults={
+                "cause": line.cause,
+                "countermeasure": line.countermeasure,
+                "next_week_target": line.next_week_target,
+                "target_at_submit": target,
+                "actual_at_submit": actual,
+            },
+        )
+    review.planned_visits.all().delete()
+    PlannedVisit.objects.bulk_create(
+        PlannedVisit(review=review, prospect_id=prospect_id, customer=customer)
+        for prospect_id, customer in planned_visits
+    )
+    return review
+
+
+@transaction.atomic
+def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: str) -> WeeklyReview:
+    """The RM reviews the sheet with a coaching note; next week's targets in the plan
+    become the AM's weekly targets."""
+    won = WeeklyReview.objects.filter(pk=review.pk, status=ReviewStatus.SUBMITTED).update(
+        status=ReviewStatus.REVIEWED,
+        reviewed_by=actor,
+        reviewed_at=timezone.now(),
+        coaching_note=coaching_note,
+    )
+    if won != 1:
+        raise SheetTransitionError(_("This review is not waiting for review any more."))
+    next_week = review.week_start + datetime.timedelta(weeks=1)
+    reason = _("Weekly plan reviewed %(week)s") % {"week": review.week_start.isoformat()}
+    for line in review.lines.exclude(next_week_target__isnull=True):
+        target_set(
+            actor=actor,
+            user=review.author,
+            metric_id=line.metric_id,
+            kind=PeriodKind.WEEK,
+            start=next_week,
+            value=line.next_week_target,
+            reason=reason,
+        )
+    review.refresh_from_db()
+    return review
+
+
+# --- tracked items ---------------------------------------------------------------
+
+
+@transaction.atomic
+def tracked_items_create(
+    *,
+    assigner: User,
+    assignees: Iterable[User],
+    title: str,
+    details: str,
+    due_date: datetime.date,
+    is_key: bool,
+) -> list[TrackedItem]:
+    """One item per assignee, so each is followed up and closed on its own."""
+    items = []
+    for assignee in assignees:
+        item = TrackedItem(
+            assigner=assigner,
+            assignee=assignee,
+            title=title,
+            details=details,
+            due_date=due_date,
+            is_key=is_key or assignee.pk == assigner.pk,
+        )
+        item.full_clean()
+        item.save()
+        TrackedItemNote.objects.create(
+            item=item, author=assigner, note=details, to_status=ItemStatus.OPEN
+        )
+        items.append(item)
+    return items
+
+
+@transaction.atomic
+def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: str) -> TrackedItem:
+    if status not in ItemStatus.values:
+        raise ValidationError(_("Unknown status."))
+    if status == item.status and not note.strip():
+        raise ValidationError(_("Write a note or change the status."))
+    old = item.status
+    if status != old:
+        won = TrackedItem.objects.filter(pk=item.pk, status=old).update(status=status)
+        if won != 1:
+            raise SheetTransitionError(_("Someone changed this item meanwhile; reload it."))
+    TrackedItemNote.objects.create(
+        item=item,
+        author=actor,
+        note=note,
+        from_status=old if status != old else "",
+        to_status=status if status != old else "",
+    )
+    item.refresh_from_db()
+    return item

@@ -1,0 +1,125 @@
+"""Small helpers that shape requests and forms for the views (no business rules)."""
+
+import datetime
+
+from django.http import Http404
+
+from activity.models import Metric
+
+from . import periods, selectors
+from .forms import cell_name
+from .models import MonthlyGoalSheet, PeriodKind, Target
+
+
+def date_param(request, name: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
+def metric_param(request) -> Metric:
+    metrics = selectors.active_metrics()
+    if not metrics:
+        raise Http404
+    code = request.GET.get("metric")
+    return next((m for m in metrics if m.code == code), metrics[0])
+
+
+def trend_context(request, *, today, user=None, region=None) -> dict:
+    metric = metric_param(request)
+    points = selectors.trend(
+        metric=metric, last_week=periods.week_start(today), user=user, region=region
+    )
+    return {
+        "trend_metric": metric,
+        "trend_metrics": selectors.active_metrics(),
+        "chart": selectors.trend_chart(points, today=today),
+    }
+
+
+def monthly_initial(user, month: datetime.date, sheet: MonthlyGoalSheet | None) -> dict:
+    """The sheet's own numbers; else the month's targets (the cascade); else last month's sheet."""
+    if sheet is not None:
+        initial = {f"metric_{line.metric_id}": line.proposed for line in sheet.lines.all()}
+        initial["focus_items"] = sheet.focus_items
+        return initial
+    targets = Target.objects.filter(user=user, period_kind=PeriodKind.MONTH, period_start=month)
+    initial = {f"metric_{m}": v for m, v in targets.values_list("metric_id", "value")}
+    if initial:
+        return initial
+    last = (
+        MonthlyGoalSheet.objects.filter(author=user, month=periods.add_months(month, -1))
+        .prefetch_related("lines")
+        .first()
+    )
+    if last is not None:
+        return {
+            f"metric_{line.metric_id}": line.agreed if line.agreed is not None else line.proposed
+            for line in last.lines.all()
+        }
+    return {}
+
+
+def weekly_initial(user, region, week, review, sheet) -> dict:
+    """What the review form shows before the AM types: the saved draft, else defaults.
+
+    Next week's targets default to what the cascade says for next week, else this week's.
+    """
+    if review is not None:
+        initial = {
+            "situation_analysis": review.situation_analysis,
+            "planned_visit_count": review.planned_visit_count,
+            "desk_work_plan": review.desk_work_plan,
+            "planned_prospects": [
+                p.prospect_id for p in review.planned_visits.all() if p.prospect_id
+            ],
+            "planned_new": "\n".join(
+                p.customer for p in review.planned_visits.all() if not p.prospect_id
+            ),
+        }
+        for line in review.lines.all():
+            initial[f"cause_{line.metric_id}"] = line.cause
+            initial[f"countermeasure_{line.metric_id}"] = line.countermeasure
+            initial[f"next_{line.metric_id}"] = line.next_week_target
+        return initial
+    next_week = selectors.am_sheet(
+        user, region, PeriodKind.WEEK, week + datetime.timedelta(weeks=1)
+    )
+    initial = {}
+    for this, nxt in zip(sheet.lines, next_week.lines, strict=True):
+        value = nxt.target if nxt.target is not None else this.target
+        if value is not None:
+            initial[f"next_{this.metric.pk}"] = value
+    return initial
+
+
+def breakdown_layout(form, year: int, mismatches) -> dict:
+    """The cascade as nested rows for the template, each cell with its mismatch if any."""
+    wrong = {m.parent: m for m in mismatches}
+
+    labels = {
+        PeriodKind.YEAR: lambda d: str(d.year),
+        PeriodKind.QUARTER: lambda d: f"Q{(d.month - 1) // 3 + 1}",
+        PeriodKind.MONTH: lambda d: f"{d:%Y-%m}",
+        PeriodKind.WEEK: lambda d: f"{d:%m/%d}",
+    }
+
+    def cell(kind, start):
+        return {
+            "field": form[cell_name(kind, start)],
+            "start": start,
+            "label": labels[kind](start),
+            "mismatch": wrong.get((kind, start)),
+        }
+
+    quarters = []
+    for q_start in periods.children(PeriodKind.YEAR, datetime.date(year, 1, 1))[1]:
+        months = []
+        for m_start in periods.children(PeriodKind.QUARTER, q_start)[1]:
+            weeks = [
+                cell(PeriodKind.WEEK, w) for w in periods.children(PeriodKind.MONTH, m_start)[1]
+            ]
+            months.append({**cell(PeriodKind.MONTH, m_start), "weeks": weeks})
+        quarters.append({**cell(PeriodKind.QUARTER, q_start), "months": months})
+    return {"year": cell(PeriodKind.YEAR, datetime.date(year, 1, 1)), "quarters": quarters}

@@ -1,0 +1,513 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors as org
+
+from . import periods, selectors, services
+from .forms import (
+    BreakdownForm,
+    CoachingForm,
+    MonthlyAgreeForm,
+    MonthlyGoalForm,
+    MonthTargetsForm,
+    TrackedItemForm,
+    TrackedItemUpdateForm,
+    WeeklyReviewForm,
+    cell_name,
+)
+from .models import PeriodKind, Target
+from .services import SheetTransitionError
+from .ui import (
+    breakdown_layout,
+    date_param,
+    metric_param,
+    monthly_initial,
+    trend_context,
+    weekly_initial,
+)
+
+
+@require_GET
+@login_required
+def index(request):
+    """AMs go to their own plan; managers and admins pick a region."""
+    today = timezone.localdate()
+    if selectors.home_region(request.user, today) is not None:
+        return redirect("planning:member", user_id=request.user.pk)
+    return render(
+        request,
+        "planning/index.html",
+        {
+            "regions": org.regions_visible_to(request.user).select_related("branch", "manager"),
+            "waiting_reviews": selectors.reviews_waiting_for(request.user),
+            "waiting_sheets": selectors.monthly_sheets_waiting_for(request.user),
+            "overdue_items": selectors.overdue_items(request.user, today),
+            "pacing_by_region": [
+                selectors.region_pacing(region, today)
+                for region in org.regions_signed_off_by(request.user).select_related("branch")
+            ],
+            "today": today,
+        },
+    )
+
+
+@require_GET
+@login_required
+def member(request, user_id: int):
+    """One AM's plan: this month and week against the logs, trend, sheets."""
+    today = timezone.localdate()
+    person, region = selectors.get_member_for_user(request.user, user_id, today)
+    return render(
+        request,
+        "planning/member.html",
+        {
+            "person": person,
+            "region": region,
+            "is_self": person.pk == request.user.pk,
+            "can_set_targets": selectors.can_set_targets(request.user, region.pk),
+            "month": selectors.am_sheet(
+                person, region, PeriodKind.MONTH, periods.month_start(today), today
+            ),
+            "week": selectors.am_sheet(
+                person, region, PeriodKind.WEEK, periods.week_start(today), today
+            ),
+            "reviews": person.weekly_reviews.order_by("-week_start")[:8],
+            "monthly_sheets": person.monthly_sheets.order_by("-month")[:6],
+            "overdue_items": selectors.overdue_items(person, today)
+            if person.pk == request.user.pk
+            else [],
+            "today": today,
+            **trend_context(request, user=person, today=today),
+        },
+    )
+
+
+@require_GET
+@login_required
+def region_plan(request, region_id: int):
+    region = org.get_region_for_user(request.user, region_id)
+    today = timezone.localdate()
+    kind = PeriodKind.WEEK if request.GET.get("period") == "week" else PeriodKind.MONTH
+    start = periods.period_start(kind, date_param(request, "start") or today)
+    plan = selectors.region_plan(region, kind, start, today)
+    return render(
+        request,
+        "planning/region.html",
+        {
+            "region": region,
+            "plan": plan,
+            "kind": kind,
+            "previous": periods.period_start(kind, start - datetime.timedelta(days=1)),
+            "next": periods.period_end(kind, start) + datetime.timedelta(days=1),
+            "can_set_targets": selectors.can_set_targets(request.user, region.pk),
+            "today": today,
+            **trend_context(request, region=region, today=today),
+        },
+    )
+
+
+def _breakdown(request, *, year: int, branch_id: int, can_edit: bool, subject: dict, title: str):
+    metric = metric_param(request)
+    existing = {
+        cell_name(kind, start): value
+        for kind, start, value in Target.objects.filter(
+            metric=metric,
+            period_start__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+            **subject,
+        ).values_list("period_kind", "period_start", "value")
+    }
+    mismatches = []
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("Only the line managers of this region set its targets."))
+        form = BreakdownForm(request.POST, year=year)
+        action = request.POST.get("action", "check")
+        if form.is_valid() and action == "propose":
+            annual = form.values()[(PeriodKind.YEAR.value, datetime.date(year, 1, 1))] or 0
+            rules = selectors.rules_for(
+                branch_id, datetime.date(year, 1, 1), datetime.date(year + 1, 1, 6)
+            )
+            proposal = periods.propose(
+                year, annual, lambda k, s: rules.count(s, periods.period_end(k, s))
+            )
+            data = request.POST.copy()
+            for key, value in proposal.items():
+                data[cell_name(*key)] = str(value)
+            form = BreakdownForm(data, year=year)
+            form.is_valid()
+        if form.is_valid():
+            mismatches = periods.reconcile(year, form.values())
+            if action == "save":
+                try:
+                    changed = services.breakdown_save(
+                        actor=request.user,
+                        metric=metric,
+                        year=year,
+                        values=form.values(),
+                        reason=form.cleaned_data["reason"],
+                        **subject,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, _("%(n)d targets saved.") % {"n": changed})
+                    return redirect(f"{request.path}?metric={metric.code}")
+    else:
+        form = BreakdownForm(initial=existing, year=year)
+    return render(
+        request,
+        "planning/breakdown.html",
+        {
+            "form": form,
+            "year": year,
+            "metric": metric,
+            "metrics": selectors.active_metrics(),
+            "layout": breakdown_layout(form, year, mismatches),
+            "mismatches": mismatches,
+            "can_edit": can_edit,
+            "title": title,
+            "history": selectors.target_history(
+                user_ids=[subject["user"].pk] if "user" in subject else [],
+                region_ids=[subject["region"].pk] if "region" in subject else [],
+                start=datetime.date(year, 1, 1),
+                end=datetime.date(year, 12, 31),
+            ).filter(target__metric=metric)[:50],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def breakdown_region(request, region_id: int, year: int):
+    region = org.get_region_for_user(request.user, region_id)
+    return _breakdown(
+        request,
+        year=year,
+        branch_id=region.branch_id,
+        subject={"region": region},
+        can_edit=selectors.can_set_targets(request.user, region.pk),
+        title=region.name,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def breakdown_member(request, user_id: int, year: int):
+    person, region = selectors.get_member_for_user(request.user, user_id, timezone.localdate())
+    can_edit = person.pk != request.user.pk and selectors.can_set_targets(request.user, region.pk)
+    return _breakdown(
+        request,
+        year=year,
+        branch_id=region.branch_id,
+        subject={"user": person},
+        can_edit=can_edit,
+        title=person.name,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def month_targets(request, user_id: int, month: datetime.date):
+    """Set (or revise, with a reason) an AM's targets for one month."""
+    month = periods.month_start(month)
+    person, region = selectors.get_member_for_user(request.user, user_id, timezone.localdate())
+    can_edit = person.pk != request.user.pk and selectors.can_set_targets(request.user, region.pk)
+    metrics = selectors.active_metrics()
+    current = dict(
+        Target.objects.filter(
+            user=person, period_kind=PeriodKind.MONTH, period_start=month
+        ).values_list("metric_id", "value")
+    )
+    form = MonthTargetsForm(
+        request.POST or None,
+        metrics=metrics,
+        initial={f"metric_{m}": v for m, v in current.items()},
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("Only the line managers of this region set its targets."))
+        if form.is_valid():
+            try:
+                services.month_targets_set(
+                    actor=request.user,
+                    user=person,
+                    month=month,
+                    values=form.counts(),
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Monthly targets saved."))
+                return redirect("planning:month_targets", user_id=person.pk, month=month)
+    history = selectors.target_history(user_ids=[person.pk], start=month, end=month).filter(
+        target__period_kind=PeriodKind.MONTH
+    )
+    return render(
+        request,
+        "planning/month_targets.html",
+        {"form": form, "person": person, "month": month, "can_edit": can_edit, "history": history},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def monthly_edit(request, month: datetime.date):
+    """The AM's own monthly goal sheet: draft, save, submit."""
+    month = periods.month_start(month)
+    if selectors.home_region(request.user, timezone.localdate()) is None:
+        raise PermissionDenied(_("Only account managers in a region keep goal sheets."))
+    sheet = selectors.own_monthly_sheet(request.user, month)
+    if sheet is not None and sheet.status != "draft":
+        return redirect("planning:monthly_detail", pk=sheet.pk)
+    metrics = selectors.active_metrics()
+    form = MonthlyGoalForm(
+        request.POST or None, metrics=metrics, initial=monthly_initial(request.user, month, sheet)
+    )
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            sheet = services.monthly_sheet_save(
+                author=request.user,
+                month=month,
+                proposed=form.counts(),
+                focus_items=form.cleaned_data["focus_items"],
+                submit=submit,
+            )
+        except SheetTransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Goal sheet submitted.") if submit else _("Draft saved."))
+            return (
+                redirect("planning:monthly_detail", pk=sheet.pk)
+                if submit
+                else redirect(request.path)
+            )
+    return render(
+        request, "planning/monthly_edit.html", {"form": form, "sheet": sheet, "month": month}
+    )
+
+
+@require_GET
+@login_required
+def monthly_detail(request, pk: int):
+    sheet = selectors.get_monthly_sheet_for_user(request.user, pk)
+    metrics = selectors.active_metrics()
+    lines = {line.metric_id: line for line in sheet.lines.all()}
+    can_review = selectors.can_review(request.user, sheet) and sheet.status == "submitted"
+    return render(
+        request,
+        "planning/monthly_detail.html",
+        {
+            "sheet": sheet,
+            "rows": [(m, lines.get(m.pk)) for m in metrics],
+            "actual": selectors.am_sheet(sheet.author, sheet.region, PeriodKind.MONTH, sheet.month),
+            "agree_form": MonthlyAgreeForm(
+                metrics=metrics,
+                initial={f"metric_{m}": line.proposed for m, line in lines.items()},
+            )
+            if can_review
+            else None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def monthly_agree(request, pk: int):
+    sheet = selectors.get_monthly_sheet_for_user(request.user, pk)
+    if not selectors.can_review(request.user, sheet):
+        raise PermissionDenied(_("Only the regional manager of this sheet's region agrees it."))
+    form = MonthlyAgreeForm(request.POST, metrics=selectors.active_metrics())
+    if not form.is_valid():
+        messages.error(request, _("Give a number for every metric."))
+        return redirect("planning:monthly_detail", pk=pk)
+    try:
+        services.monthly_sheet_agree(
+            sheet=sheet,
+            actor=request.user,
+            agreed=form.counts(),
+            comment=form.cleaned_data["comment"],
+        )
+    except SheetTransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Goal sheet agreed; these are now the monthly targets."))
+    return redirect("planning:monthly_detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def weekly_edit(request, week: datetime.date):
+    """The AM's own weekly review and next week's plan."""
+    today = timezone.localdate()
+    week = periods.week_start(min(week, today))
+    region = selectors.home_region(request.user, week) or selectors.home_region(request.user, today)
+    if region is None:
+        raise PermissionDenied(_("Only account managers in a region write weekly reviews."))
+    review = selectors.own_weekly_review(request.user, week)
+    if review is not None and not review.is_editable_by_author:
+        return redirect("planning:weekly_detail", pk=review.pk)
+    sheet = selectors.am_sheet(request.user, region, PeriodKind.WEEK, week, today)
+    short = [line.metric.pk for line in sheet.lines if line.is_short]
+    metrics = [line.metric for line in sheet.lines]
+    submit = "submit" in request.POST
+    form = WeeklyReviewForm(
+        request.POST or None,
+        metrics=metrics,
+        short_metric_ids=short,
+        prospects=selectors.prospects_of(request.user),
+        submit=submit,
+        initial=weekly_initial(request.user, region, week, review, sheet),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.weekly_review_save(
+                author=request.user,
+                week=week,
+                fields=form.review_fields(),
+                lines=form.line_inputs(),
+                planned_visits=form.planned_visits(),
+                short_metric_ids=short,
+                submit=submit,
+            )
+        except ValidationError as error:
+            for metric_id, message in error.message_dict.items():
+                form.add_error(f"cause_{metric_id}", message)
+        except SheetTransitionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Weekly review submitted.") if submit else _("Draft saved.")
+            )
+            return (
+                redirect("planning:weekly_detail", pk=review.pk)
+                if submit
+                else redirect(request.path)
+            )
+    return render(
+        request,
+        "planning/weekly_edit.html",
+        {
+            "form": form,
+            "review": review,
+            "week": week,
+            "sheet": sheet,
+            "metric_rows": form.metric_rows(sheet.lines),
+            "visit_checks": selectors.planned_visits_check(request.user, week),
+            "comments": selectors.manager_comments(request.user, week),
+            "deadline": selectors.review_deadline(
+                selectors.branch_settings(region.branch_id), week
+            ),
+        },
+    )
+
+
+@require_GET
+@login_required
+def weekly_detail(request, pk: int):
+    review = selectors.get_weekly_review_for_user(request.user, pk)
+    sheet = selectors.am_sheet(review.author, review.region, PeriodKind.WEEK, review.week_start)
+    lines = {line.metric_id: line for line in review.lines.all()}
+    can_review = selectors.can_review(request.user, review) and review.status == "submitted"
+    return render(
+        request,
+        "planning/weekly_detail.html",
+        {
+            "review": review,
+            "rows": [(line, lines.get(line.metric.pk)) for line in sheet.lines],
+            "sheet": sheet,
+            "planned": review.planned_visits.select_related("prospect"),
+            "visit_checks": selectors.planned_visits_check(review.author, review.week_start),
+            "comments": selectors.manager_comments(review.author, review.week_start),
+            "coaching_form": CoachingForm() if can_review else None,
+            "is_author": review.author_id == request.user.pk,
+        },
+    )
+
+
+@require_POST
+@login_required
+def weekly_review(request, pk: int):
+    review = selectors.get_weekly_review_for_user(request.user, pk)
+    if not selectors.can_review(request.user, review):
+        raise PermissionDenied(_("Only the regional manager of this sheet's region reviews it."))
+    form = CoachingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a coaching note."))
+        return redirect("planning:weekly_detail", pk=pk)
+    try:
+        services.weekly_review_review(
+            review=review, actor=request.user, coaching_note=form.cleaned_data["coaching_note"]
+        )
+    except SheetTransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Review saved."))
+    return redirect("planning:weekly_detail", pk=pk)
+
+
+@require_GET
+@login_required
+def items(request):
+    visible = selectors.items_visible_to(request.user).select_related("assignee", "assigner")
+    return render(
+        request,
+        "planning/items.html",
+        {
+            "mine": visible.filter(assignee=request.user),
+            "handed_down": visible.filter(assigner=request.user).exclude(assignee=request.user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_create(request):
+    form = TrackedItemForm(request.POST or None, people=selectors.assignable_people(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.tracked_items_create(
+            assigner=request.user,
+            assignees=data["assignees"],
+            title=data["title"],
+            details=data["details"],
+            due_date=data["due_date"],
+            is_key=data["is_key"],
+        )
+        messages.success(request, _("Item saved."))
+        return redirect("planning:items")
+    return render(request, "planning/item_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_detail(request, pk: int):
+    item = selectors.get_item_for_user(request.user, pk)
+    form = TrackedItemUpdateForm(request.POST or None, initial={"status": item.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tracked_item_update(item=item, actor=request.user, **form.cleaned_data)
+        except (ValidationError, SheetTransitionError) as error:
+            form.add_error(None, getattr(error, "messages", [str(error)]))
+        else:
+            messages.success(request, _("Item updated."))
+            return redirect("planning:item_detail", pk=pk)
+    return render(
+        request,
+        "planning/item_detail.html",
+        {
+            "item": item,
+            "form": form,
+            "notes": item.notes.select_related("author"),
+            "today": timezone.localdate(),
+        },
+    )

@@ -1,0 +1,84 @@
+"""The plan → act → review loop in headless Chromium.
+
+The RM sets an AM's monthly targets; the AM logs visits on three days of last week;
+the AM's weekly review shows the gap computed from those logs; submitting without a
+countermeasure for the missed metric shows the error next to it and keeps what was
+typed; with both it submits; the RM writes a coaching note; the AM sees it.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from activity.models import Metric
+from planning.calendar import BranchRules
+from planning.models import Target, WeeklyReview
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_monthly_target_to_weekly_review_and_coaching(org, live_server, login, new_page):
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday() + 7)  # last week: three past days
+    # A week with working days, so the monthly target gives it a share (not a holiday week).
+    while BranchRules().count(monday, monday + datetime.timedelta(days=6)) < 3:
+        monday -= datetime.timedelta(weeks=1)
+    month = monday.replace(day=1)
+    visits = Metric.objects.get(code="visits")
+
+    # 1. The RM sets the AM's monthly targets: 400 visits, nothing else.
+    rm_page = login(new_page(), org.rm)
+    rm_page.goto(f"{live_server.url}/plan/people/{org.am.pk}/targets/{month.isoformat()}/")
+    for metric in Metric.objects.filter(is_active=True):
+        rm_page.locator(f"#id_metric_{metric.pk}").fill("400" if metric == visits else "0")
+    rm_page.get_by_test_id("save-targets").click()
+    expect(rm_page.get_by_test_id("target-history")).to_contain_text("400")
+    assert Target.objects.get(user=org.am, metric=visits, period_kind="month").value == 400
+
+    # 2. The AM logs 3 + 4 + 5 visits on Monday, Tuesday and Wednesday.
+    am_page = login(new_page(), org.am)
+    for offset, count in enumerate((3, 4, 5)):
+        day = monday + datetime.timedelta(days=offset)
+        am_page.goto(f"{live_server.url}/logs/{day.isoformat()}/edit/")
+        am_page.locator("#id_count_visits").fill(str(count))
+        am_page.get_by_test_id("submit-log").click()
+        expect(am_page.get_by_test_id("log-status")).to_be_visible()
+
+    # 3. The weekly review shows target, actual 12 and the gap between them.
+    am_page.goto(f"{live_server.url}/plan/weekly/{monday.isoformat()}/")
+    card = am_page.locator('[data-metric="visits"]')
+    expect(card.locator('[data-col="actual"]')).to_have_text("12")
+    target = int(card.locator('[data-col="target"]').inner_text())
+    assert target > 12
+    expect(card.locator('[data-col="gap"]')).to_have_text(str(12 - target))
+
+    # 4. Submitting with a cause but no countermeasure: error by the metric, input kept.
+    am_page.locator("#id_situation_analysis").fill("本周下雨两天")
+    am_page.locator(f"#id_cause_{visits.pk}").fill("下雨，车队客户没约上")
+    am_page.locator("#id_planned_new").fill("恒通物流")
+    am_page.get_by_test_id("submit-review").click()
+    expect(am_page.get_by_test_id("error-visits-countermeasure")).to_be_visible()
+    expect(am_page.locator(f"#id_cause_{visits.pk}")).to_have_value("下雨，车队客户没约上")
+    expect(am_page.locator("#id_situation_analysis")).to_have_value("本周下雨两天")
+    expect(am_page.locator("#id_planned_new")).to_have_value("恒通物流")
+    assert not WeeklyReview.objects.exists()
+
+    # 5. With the countermeasure it submits.
+    am_page.locator(f"#id_countermeasure_{visits.pk}").fill("周末补访两家车队")
+    am_page.get_by_test_id("submit-review").click()
+    expect(am_page.get_by_test_id("review-table")).to_be_visible()
+    review = WeeklyReview.objects.get(author=org.am)
+    assert review.status == "submitted"
+    assert review.lines.get(metric=visits).countermeasure == "周末补访两家车队"
+
+    # 6. The RM reviews it with a coaching note.
+    rm_page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
+    rm_page.locator("#id_coaching_note").fill("先电话预约车队负责人再上门")
+    rm_page.get_by_test_id("save-coaching").click()
+    expect(rm_page.get_by_test_id("coaching-note")).to_contain_text("先电话预约")
+
+    # 7. The AM sees it.
+    am_page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
+    expect(am_page.get_by_test_id("coaching-note")).to_contain_text("先电话预约车队负责人再上门")

@@ -1,0 +1,84 @@
+import datetime
+
+import time_machine
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from planning import selectors
+from planning.models import PeriodKind, Target, TrackedItem
+from tests.planning.helpers import metric, write_log
+
+D = datetime.date
+NOON_20_NOV = datetime.datetime(2026, 11, 20, 4, 0, tzinfo=datetime.UTC)
+
+
+def test_rm_hands_items_to_their_ams_only(org, client_for):
+    client = client_for(org.rm)
+    data = {
+        "title": "整理续保名单",
+        "due_date": "2026-11-30",
+        "assignees": [org.am.pk, org.peer_am.pk],
+    }
+    assert client.post(reverse("planning:item_create"), data).status_code == 302
+    assert set(TrackedItem.objects.values_list("assignee", flat=True)) == {
+        org.am.pk,
+        org.peer_am.pk,
+    }
+    response = client.post(
+        reverse("planning:item_create"), data | {"assignees": [org.outsider_am.pk]}
+    )
+    assert response.status_code == 200 and "assignees" in response.context["form"].errors
+    assert TrackedItem.objects.count() == 2
+
+
+def test_an_am_may_only_self_assign_key_items(org, client_for):
+    client = client_for(org.am)
+    data = {"title": "学习新条款", "due_date": "2026-11-30", "assignees": [org.am.pk]}
+    assert client.post(reverse("planning:item_create"), data).status_code == 302
+    assert TrackedItem.objects.get().is_key
+    response = client.post(reverse("planning:item_create"), data | {"assignees": [org.peer_am.pk]})
+    assert "assignees" in response.context["form"].errors
+
+
+def test_overdue_items_show_for_assignee_and_assigner(org):
+    TrackedItem.objects.create(
+        assignee=org.am, assigner=org.rm, title="逾期事项", due_date=D(2026, 11, 19)
+    )
+    TrackedItem.objects.create(
+        assignee=org.am, assigner=org.rm, title="已完成", due_date=D(2026, 11, 1), status="done"
+    )
+    TrackedItem.objects.create(
+        assignee=org.am, assigner=org.rm, title="未到期", due_date=D(2026, 11, 20)
+    )
+    for person in (org.am, org.rm):
+        items = selectors.overdue_items(person, D(2026, 11, 20))
+        assert [i.title for i in items] == ["逾期事项"]
+        html = render_to_string("planning/_overdue_items.html", {"overdue_items": items})
+        assert "逾期事项" in html
+    assert not selectors.overdue_items(org.branch_head, D(2026, 11, 20)).exists()
+
+
+def test_pacing_partials_render_for_home_pages(org, client_for):
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind=PeriodKind.MONTH,
+        period_start=D(2026, 11, 1),
+        value=100,
+        updated_by=org.rm,
+    )
+    write_log(org.am, org.region, D(2026, 11, 2), visits=70)
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        html = render_to_string(
+            "planning/_pacing_panel.html", {"pacing": selectors.pacing_for(org.am)}
+        )
+        # 15 of November's 21 working days have passed: 71.4 expected, 70 done = 98 %.
+        assert 'data-pace="behind"' in html
+        assert "71.4" in html
+        region_html = render_to_string(
+            "planning/_region_pacing.html", {"region_pacing": selectors.region_pacing(org.region)}
+        )
+        page = client_for(org.rm).get(reverse("planning:index"))
+    assert "张三" in region_html and "李四" in region_html
+    assert page.context["pacing_by_region"][0].region == org.region
+    assert render_to_string("planning/_pacing_panel.html", {"pacing": None}).strip() == ""

@@ -1,0 +1,51 @@
+import datetime
+
+from planning import selectors
+from planning.models import PeriodKind, Target
+from tests.planning.helpers import metric, write_log
+
+D = datetime.date
+
+
+def test_trend_has_plan_and_actual_per_week(org, django_assert_max_num_queries):
+    visits = metric("visits")
+    last_week = D(2026, 11, 16)
+    Target.objects.create(
+        user=org.am,
+        metric=visits,
+        period_kind=PeriodKind.WEEK,
+        period_start=last_week,
+        value=30,
+        updated_by=org.rm,
+    )
+    write_log(org.am, org.region, D(2026, 11, 17), visits=12)
+    write_log(org.am, org.region, D(2026, 11, 22), visits=4)  # Sunday still counts for the week
+    write_log(org.am, org.region, D(2026, 8, 30), visits=99)  # the day before the 12 weeks
+    # Budget: membership ×2 (branch), calendar (2), targets (1), actuals (1).
+    with django_assert_max_num_queries(6):
+        points = selectors.trend(metric=visits, last_week=last_week, user=org.am)
+    assert len(points) == 12 and points[0].week == D(2026, 8, 31)
+    assert (points[-1].plan, points[-1].actual) == (30, 16)
+    assert all(p.actual == 0 and p.plan is None for p in points[:-1])
+    chart = selectors.trend_chart(points, today=D(2026, 11, 23))
+    assert chart.bars[-1]["short"] is True
+    running = selectors.trend_chart(points, today=D(2026, 11, 20))
+    assert running.bars[-1]["short"] is False  # the week is not over yet
+
+
+def test_region_trend_sums_its_ams_targets(org):
+    visits = metric("visits")
+    week = D(2026, 11, 16)
+    for user, value in ((org.am, 30), (org.peer_am, 20)):
+        Target.objects.create(
+            user=user,
+            metric=visits,
+            period_kind=PeriodKind.WEEK,
+            period_start=week,
+            value=value,
+            updated_by=org.rm,
+        )
+    write_log(org.am, org.region, D(2026, 11, 17), visits=12)
+    write_log(org.outsider_am, org.other_region, D(2026, 11, 17), visits=50)
+    points = selectors.trend(metric=visits, last_week=week, region=org.region)
+    assert (points[-1].plan, points[-1].actual) == (50, 12)

@@ -1,0 +1,327 @@
+"""Behaviour of the planning pages. Who may reach each URL is in matrix_rows_planning.py."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from activity.models import LogStatus, Metric
+from planning import periods
+from planning.calendar import BranchRules
+from planning.models import MonthlyGoalSheet, PeriodKind, Target, TargetRevision, WeeklyReview
+from tests import factories as f
+from tests.planning.helpers import metric, write_log
+
+D = datetime.date
+# Friday 20 November 2026, 15:00 in Shanghai.
+FRIDAY = datetime.datetime(2026, 11, 20, 7, 0, tzinfo=datetime.UTC)
+WEEK = D(2026, 11, 16)
+
+
+@pytest.fixture
+def friday():
+    with time_machine.travel(FRIDAY, tick=False):
+        yield
+
+
+def _week_target(org, code, value, user=None):
+    Target.objects.create(
+        user=user or org.am,
+        metric=metric(code),
+        period_kind=PeriodKind.WEEK,
+        period_start=WEEK,
+        value=value,
+        updated_by=org.rm,
+    )
+
+
+def _review_data(**extra):
+    return {"planned_visit_count": "3", "planned_new": "恒通物流\n城西驾校", **extra}
+
+
+@pytest.mark.usefixtures("friday")
+def test_weekly_review_shows_the_gap_from_the_logs(org, client_for):
+    _week_target(org, "visits", 30)
+    write_log(org.am, org.region, D(2026, 11, 16), visits=8)
+    write_log(org.am, org.region, D(2026, 11, 17), status=LogStatus.SIGNED_OFF, visits=9)
+    write_log(org.am, org.region, D(2026, 11, 18), status=LogStatus.DRAFT, visits=50)
+    response = client_for(org.am).get(reverse("planning:weekly_edit", kwargs={"week": WEEK}))
+    assert response.status_code == 200
+    row = next(r for r in response.context["metric_rows"] if r[0].metric.code == "visits")
+    assert (row[0].target, row[0].actual, row[0].gap) == (30, 17, -13)
+    assert b'data-col="gap">-13<' in response.content
+
+
+@pytest.mark.usefixtures("friday")
+def test_submit_without_cause_keeps_what_was_typed(org, client_for):
+    _week_target(org, "visits", 30)
+    write_log(org.am, org.region, D(2026, 11, 16), visits=8)
+    visits = metric("visits")
+    url = reverse("planning:weekly_edit", kwargs={"week": WEEK})
+    response = client_for(org.am).post(
+        url,
+        _review_data(
+            submit="1", situation_analysis="本周下雨两天", **{f"cause_{visits.pk}": "下雨"}
+        ),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert f"countermeasure_{visits.pk}" in form.errors
+    assert f"cause_{visits.pk}" not in form.errors
+    assert "本周下雨两天" in response.content.decode()
+    assert "恒通物流" in response.content.decode()
+    assert not WeeklyReview.objects.exists()
+    response = client_for(org.am).post(
+        url,
+        _review_data(
+            submit="1", **{f"cause_{visits.pk}": "下雨", f"countermeasure_{visits.pk}": "周末补访"}
+        ),
+    )
+    review = WeeklyReview.objects.get()
+    assert response.url == reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+    assert review.status == "submitted" and not review.is_late
+    assert review.lines.get(metric=visits).countermeasure == "周末补访"
+
+
+@pytest.mark.usefixtures("friday")
+def test_rm_reviews_and_the_am_sees_the_coaching_note(org, client_for):
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    write_log(org.am, org.region, D(2026, 11, 17), status=LogStatus.SIGNED_OFF)
+    from activity.models import DailyLog
+
+    DailyLog.objects.filter(author=org.am).update(manager_comment="留电话要及时回访")
+    client = client_for(org.rm)
+    page = client.get(reverse("planning:weekly_detail", kwargs={"pk": review.pk}))
+    assert page.context["coaching_form"] is not None
+    assert "留电话要及时回访" in page.content.decode()  # RM's log comments carry over
+    response = client.post(
+        reverse("planning:weekly_review", kwargs={"pk": review.pk}),
+        {"coaching_note": "先约车队客户"},
+    )
+    assert response.status_code == 302
+    page = client_for(org.am).get(reverse("planning:weekly_detail", kwargs={"pk": review.pk}))
+    assert "先约车队客户" in page.content.decode()
+    assert page.context["coaching_form"] is None
+
+
+@pytest.mark.usefixtures("friday")
+def test_planned_visits_are_matched_against_next_weeks_visit_records(org, client_for):
+    previous = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=WEEK - datetime.timedelta(weeks=1),
+        status="reviewed",
+        reviewed_by=org.rm,
+    )
+    prospect = f.ProspectFactory(owner=org.am, name="鑫源汽修")
+    previous.planned_visits.create(prospect=prospect, customer=prospect.name)
+    previous.planned_visits.create(customer="城西驾校")
+    previous.planned_visits.create(customer="东方酒店")
+    log = write_log(org.am, org.region, D(2026, 11, 17))
+    f.VisitRecordFactory(log=log, prospect=prospect, customer="鑫源汽修（老板）")
+    f.VisitRecordFactory(log=log, customer="城西驾校")
+    response = client_for(org.am).get(reverse("planning:weekly_edit", kwargs={"week": WEEK}))
+    checks = {c.planned.customer: c.happened for c in response.context["visit_checks"]}
+    assert checks == {"鑫源汽修": True, "城西驾校": True, "东方酒店": False}
+
+
+def test_monthly_sheet_submit_and_agree(org, client_for):
+    metrics = list(Metric.objects.filter(is_active=True))
+    month = D(2026, 11, 1)
+    with time_machine.travel(FRIDAY, tick=False):
+        data = {f"metric_{m.pk}": "50" for m in metrics} | {
+            "focus_items": "车队统保",
+            "submit": "1",
+        }
+        response = client_for(org.am).post(
+            reverse("planning:monthly_edit", kwargs={"month": month}), data
+        )
+        sheet = MonthlyGoalSheet.objects.get()
+        assert response.url == reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+        agree = {f"metric_{m.pk}": "60" for m in metrics} | {"comment": "可以再高一点"}
+        client_for(org.rm).post(reverse("planning:monthly_agree", kwargs={"pk": sheet.pk}), agree)
+    sheet.refresh_from_db()
+    assert sheet.status == "agreed"
+    assert set(
+        Target.objects.filter(user=org.am, period_start=month).values_list("value", flat=True)
+    ) == {60}
+
+
+def test_monthly_sheet_is_prefilled_from_the_cascade(org, client_for):
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind="month",
+        period_start=D(2026, 11, 1),
+        value=123,
+        updated_by=org.rm,
+    )
+    with time_machine.travel(FRIDAY, tick=False):
+        response = client_for(org.am).get(
+            reverse("planning:monthly_edit", kwargs={"month": D(2026, 11, 1)})
+        )
+    assert response.context["form"][f"metric_{metric('visits').pk}"].value() == 123
+
+
+def test_month_targets_revision_needs_a_reason(org, client_for):
+    url = reverse("planning:month_targets", kwargs={"user_id": org.am.pk, "month": D(2026, 11, 1)})
+    counts = {f"metric_{m.pk}": "10" for m in Metric.objects.all()}
+    client = client_for(org.rm)
+    assert client.post(url, counts).status_code == 302
+    response = client.post(url, counts | {f"metric_{metric('visits').pk}": "12"})
+    assert response.status_code == 200 and "reason" in response.context["form"].errors
+    assert (
+        client.post(
+            url, counts | {f"metric_{metric('visits').pk}": "12", "reason": "客户增多"}
+        ).status_code
+        == 302
+    )
+    revision = TargetRevision.objects.get(reason="客户增多")
+    assert (revision.old_value, revision.new_value, revision.changed_by) == (10, 12, org.rm)
+    assert "客户增多" in client.get(url).content.decode()
+
+
+def test_breakdown_propose_check_and_save(org, client_for):
+    url = (
+        reverse("planning:breakdown_region", kwargs={"region_id": org.region.pk, "year": 2026})
+        + "?metric=visits"
+    )
+    client = client_for(org.rm)
+    response = client.post(url, {"year_2026-01-01": "2400", "action": "propose"})
+    form = response.context["form"]
+    rules = BranchRules()
+    expected = periods.propose(2026, 2400, lambda k, s: rules.count(s, periods.period_end(k, s)))
+    assert form["quarter_2026-07-01"].value() == str(expected[("quarter", D(2026, 7, 1))])
+    assert form["week_2026-10-05"].value() == str(expected[("week", D(2026, 10, 5))])
+    assert response.context["mismatches"] == []
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["month_2026-08-01"] = str(int(data["month_2026-08-01"]) + 5)
+    response = client.post(url, data | {"action": "save"})
+    assert response.status_code == 200
+    assert {m.parent for m in response.context["mismatches"]} == {
+        ("quarter", D(2026, 7, 1)),
+        ("month", D(2026, 8, 1)),
+    }
+    assert b'data-testid="mismatch"' in response.content
+    assert not Target.objects.exists()
+    data["month_2026-08-01"] = str(int(data["month_2026-08-01"]) - 5)
+    assert client.post(url, data | {"action": "save"}).status_code == 302
+    assert Target.objects.filter(region=org.region).count() == 1 + 4 + 12 + 52
+
+
+def test_region_target_is_the_sum_of_its_ams_unless_set(org, client_for):
+    for user, value in ((org.am, 100), (org.peer_am, 50)):
+        Target.objects.create(
+            user=user,
+            metric=metric("visits"),
+            period_kind="month",
+            period_start=D(2026, 11, 1),
+            value=value,
+            updated_by=org.rm,
+        )
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk}) + "?start=2026-11-01"
+    with time_machine.travel(FRIDAY, tick=False):
+        response = client_for(org.rm).get(url)
+    line = next(
+        line for line in response.context["plan"].total.lines if line.metric.code == "visits"
+    )
+    assert (line.target, line.source) == (150, "members")
+    Target.objects.create(
+        region=org.region,
+        metric=metric("visits"),
+        period_kind="month",
+        period_start=D(2026, 11, 1),
+        value=200,
+        updated_by=org.rm,
+    )
+    with time_machine.travel(FRIDAY, tick=False):
+        response = client_for(org.rm).get(url)
+    line = next(
+        line for line in response.context["plan"].total.lines if line.metric.code == "visits"
+    )
+    assert (line.target, line.source) == (200, "explicit")
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _add_am_with_data(org, n):
+    am = f.member(org.region, name=f"新人{n}")
+    _week_target(org, "visits", 20, user=am)
+    write_log(am, org.region, D(2026, 11, 17), visits=5, leaflets=10)
+    return am
+
+
+def test_region_plan_queries_do_not_grow_with_ams_or_metrics(
+    org, client_for, django_assert_max_num_queries
+):
+    url = (
+        reverse("planning:region", kwargs={"region_id": org.region.pk})
+        + "?period=week&start=2026-11-16"
+    )
+    client = client_for(org.rm)
+    with time_machine.travel(FRIDAY, tick=False):
+        _add_am_with_data(org, 0)
+        few = _count_queries(client, url)
+        for n in range(1, 8):
+            _add_am_with_data(org, n)
+        for n in range(5):
+            Metric.objects.create(code=f"extra{n}", name=f"指标{n}", order=100 + n)
+        many = _count_queries(client, url)
+        # Budget: session + user (2), region (1), members (1), calendar ×2 (4), metrics (1),
+        # targets (1), actuals (1), weekly reviews (1), trend: metrics, memberships,
+        # calendar, targets, actuals (6), plus nav/template lookups.
+        with django_assert_max_num_queries(22):
+            client.get(url)
+    assert many == few
+
+
+def test_weekly_review_queries_do_not_grow_with_metrics(
+    org, client_for, django_assert_max_num_queries
+):
+    url = reverse("planning:weekly_edit", kwargs={"week": WEEK})
+    client = client_for(org.am)
+    with time_machine.travel(FRIDAY, tick=False):
+        write_log(org.am, org.region, D(2026, 11, 17), visits=5)
+        few = _count_queries(client, url)
+        for n in range(6):
+            Metric.objects.create(code=f"extra{n}", name=f"指标{n}", order=100 + n)
+            _week_target(org, f"extra{n}", 3)
+        many = _count_queries(client, url)
+        # Budget: session + user (2), membership (1), own review (1), this week's and next
+        # week's sheets (2 × calendar 2 + settings + metrics + targets + actuals), prospects,
+        # last week's review, the RM's comments, deadline settings, nav.
+        with django_assert_max_num_queries(24):
+            client.get(url)
+    assert many == few
+
+
+@pytest.mark.usefixtures("friday")
+def test_review_keeps_what_was_submitted_and_flags_later_log_changes(org, client_for):
+    from planning import services
+
+    _week_target(org, "visits", 10)
+    write_log(org.am, org.region, D(2026, 11, 16), visits=12)
+    review = services.weekly_review_save(
+        author=org.am,
+        week=WEEK,
+        fields={},
+        lines=[services.ReviewLineInput(metric("visits").pk)],
+        planned_visits=[],
+        short_metric_ids=[],
+        submit=True,
+    )
+    line = review.lines.get()
+    assert (line.target_at_submit, line.actual_at_submit) == (10, 12)
+    url = reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+    assert b"changed-since-submit" not in client_for(org.rm).get(url).content
+    write_log(org.am, org.region, D(2026, 11, 17), visits=3)  # a late log for that week
+    assert b"changed-since-submit" in client_for(org.rm).get(url).content
