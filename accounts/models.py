@@ -210,3 +210,79 @@ class RegionMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.region} {self.start_date}–{self.end_date or ''}"
+
+
+class StaffImportStatus(models.TextChoices):
+    QUEUED_CHECK = "queued_check", _("Waiting to be checked")
+    CHECKING = "checking", _("Checking")
+    INVALID = "invalid", _("Has errors")
+    READY = "ready", _("Ready to import")
+    QUEUED_IMPORT = "queued_import", _("Waiting to be imported")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class StaffImport(models.Model):
+    """One uploaded staff sheet: its dry run, its confirmation and the import history.
+
+    The uploaded file is kept only from upload to confirmation (and for the error
+    report while the check found errors); `accounts.staff_import` deletes it when the
+    import finishes and purges stale ones.
+    """
+
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        User,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    full_sync = models.BooleanField(_("deactivate staff missing from the file"), default=False)
+    import_date = models.DateField(_("import date"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=StaffImportStatus.choices,
+        default=StaffImportStatus.QUEUED_CHECK,
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    new_count = models.PositiveIntegerField(_("new"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    deactivated_count = models.PositiveIntegerField(_("deactivated"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    notices = models.JSONField(_("notices"), default=list, blank=True)
+    preview = models.JSONField(_("changes"), default=list, blank=True)
+    # Hash of the initial password the admin chose for new staff (never the password itself).
+    password_hash = models.CharField(max_length=128, blank=True)
+    # The uploader's UI language: errors and the preview are written in it, even by the worker.
+    language = models.CharField(max_length=16, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("staff import")
+        verbose_name_plural = _("staff imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(processed_rows__lte=models.F("total_rows")),
+                name="staff_import_progress_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -23,4 +23,27 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("staff/import/", staff_views.staff_import, name="staff_import"),
+    path(
+        "staff/import/template.xlsx",
+        staff_views.staff_import_template,
+        name="staff_import_template",
+    ),
+    path("staff/import/<int:pk>/", staff_views.staff_import_detail, name="staff_import_detail"),
+    path(
+        "staff/import/<int:pk>/progress/",
+        staff_views.staff_import_progress,
+        name="staff_import_progress",
+    ),
+    path(
+        "staff/import/<int:pk>/confirm/",
+        staff_views.staff_import_confirm_view,
+        name="staff_import_confirm",
+    ),
+    path(
+        "staff/import/<int:pk>/errors/",
+        staff_views.staff_import_errors,
+        name="staff_import_errors",
+    ),
+    path("staff/export/", staff_views.staff_export, name="staff_export"),
 ]

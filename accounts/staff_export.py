@@ -1,0 +1,164 @@
+"""Current staff to .xlsx in the import format: export, edit, re-import.
+
+`spreadsheet_safe` is for every export in the product: a cell that starts with
+= + - @ tab or CR would run as a formula in Excel or LibreOffice, so it gets a
+leading apostrophe (the import takes it off again).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+from import_export import fields, resources
+
+from .models import Area, Branch, Region, RegionMembership, Role, User
+from .staff_import import COLUMNS, DANGEROUS_PREFIXES, ROLE_LABELS, STATUS_ACTIVE, STATUS_LEFT
+
+
+def spreadsheet_safe(value):
+    """Neutralise formula injection in one exported cell value."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
+        return "'" + value
+    return value
+
+
+class StaffExportResource(resources.ModelResource):
+    """One row per active person, positions read from the org tree (see `before_export`)."""
+
+    employee_no = fields.Field(attribute="employee_no", column_name="工号")
+    name = fields.Field(attribute="name", column_name="姓名")
+    mobile = fields.Field(attribute="mobile", column_name="手机")
+    email = fields.Field(attribute="email", column_name="邮箱")
+    role = fields.Field(column_name="角色")
+    branch = fields.Field(column_name="分公司")
+    area = fields.Field(column_name="片区")
+    region = fields.Field(column_name="区域")
+    manager_employee_no = fields.Field(column_name="上级工号")
+    hire_date = fields.Field(column_name="入职日期")
+    status = fields.Field(column_name="状态")
+
+    class Meta:
+        model = User
+        fields = (
+            "employee_no",
+            "name",
+            "mobile",
+            "email",
+            "role",
+            "branch",
+            "area",
+            "region",
+            "manager_employee_no",
+            "hire_date",
+            "status",
+        )
+        export_order = fields
+
+    def before_export(self, queryset, **kwargs):
+        # Four queries for the whole org instead of several per person.
+        self.users = {u.pk: u for u in User.objects.only("pk", "employee_no")}
+        self.regions = {r.pk: r for r in Region.objects.select_related("branch", "area")}
+        self.areas = {a.pk: a for a in Area.objects.select_related("branch")}
+        self.branches = {b.pk: b for b in Branch.objects.all()}
+        self.region_of = dict(
+            RegionMembership.objects.filter(end_date__isnull=True).values_list(
+                "user_id", "region_id"
+            )
+        )
+        self.managed_region = {}
+        for region in sorted(self.regions.values(), key=lambda r: r.name):
+            if region.manager_id and region.manager_id != region.branch.head_id:
+                self.managed_region.setdefault(region.manager_id, region)
+        self.managed_area = {}
+        for area in sorted(self.areas.values(), key=lambda a: a.name):
+            if area.manager_id:
+                self.managed_area.setdefault(area.manager_id, area)
+        self.headed_branch = {}
+        for branch in sorted(self.branches.values(), key=lambda b: b.name):
+            if branch.head_id:
+                self.headed_branch.setdefault(branch.head_id, branch)
+
+    def _place(self, user: User) -> tuple[Branch | None, Area | None, Region | None]:
+        if user.role == Role.REGIONAL_MANAGER and user.pk in self.managed_region:
+            region = self.managed_region[user.pk]
+            return region.branch, region.area, region
+        if user.role == Role.AREA_MANAGER and user.pk in self.managed_area:
+            area = self.managed_area[user.pk]
+            return area.branch, area, None
+        if user.role == Role.BRANCH_HEAD and user.pk in self.headed_branch:
+            return self.headed_branch[user.pk], None, None
+        region = self.regions.get(self.region_of.get(user.pk))
+        if region is not None:
+            return region.branch, region.area, region
+        return None, None, None
+
+    def _boss(self, user: User) -> str:
+        branch, area, region = self._place(user)
+        candidates = []
+        if user.role == Role.ACCOUNT_MANAGER and region is not None:
+            candidates = [region.manager_id]
+        elif user.role == Role.REGIONAL_MANAGER and branch is not None:
+            candidates = [area.manager_id if area else None, branch.head_id]
+        elif user.role == Role.AREA_MANAGER and branch is not None:
+            candidates = [branch.head_id]
+        for boss_id in candidates:
+            if boss_id and boss_id != user.pk and boss_id in self.users:
+                return self.users[boss_id].employee_no
+        return ""
+
+    def dehydrate_role(self, user):
+        return ROLE_LABELS.get(user.role, user.role)
+
+    def dehydrate_branch(self, user):
+        branch, _area, _region = self._place(user)
+        return branch.name if branch else ""
+
+    def dehydrate_area(self, user):
+        _branch, area, _region = self._place(user)
+        return area.name if area else ""
+
+    def dehydrate_region(self, user):
+        _branch, _area, region = self._place(user)
+        return region.name if region else ""
+
+    def dehydrate_manager_employee_no(self, user):
+        return self._boss(user)
+
+    def dehydrate_hire_date(self, user):
+        return user.hire_date.isoformat() if user.hire_date else ""
+
+    def dehydrate_status(self, user):
+        return STATUS_ACTIVE if user.is_active else STATUS_LEFT
+
+
+def staff_export_workbook() -> bytes:
+    """Active staff as an .xlsx the import accepts unchanged."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+
+    resource = StaffExportResource()
+    dataset = resource.export(queryset=User.objects.filter(is_active=True).order_by("employee_no"))
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = "员工"
+    sheet.append([header for _k, header, _a in COLUMNS])
+    date_column = [k for k, _h, _a in COLUMNS].index("hire_date")
+    for values in dataset:
+        row = []
+        for position, value in enumerate(values):
+            if position == date_column and value:
+                row.append(datetime.date.fromisoformat(value))
+            else:
+                row.append(spreadsheet_safe("" if value is None else str(value)))
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for position, cell in enumerate(row):
+            if position == date_column:
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(cell.value, str):
+                cell.data_type = TYPE_STRING  # text, never a formula
+                cell.number_format = "@"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

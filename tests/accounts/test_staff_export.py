@@ -1,0 +1,115 @@
+"""Staff export: the import format, formula-safe, and a no-op when re-imported."""
+
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts import staff_import as si
+from accounts.models import Region, RegionMembership, User
+from accounts.staff_export import spreadsheet_safe, staff_export_workbook
+from tests.accounts.test_staff_import_files import HEADERS
+
+
+def rows_of(content: bytes):
+    sheet = load_workbook(BytesIO(content)).active
+    return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+@pytest.mark.django_db
+def test_it_works(org, client_for):
+    response = client_for(org.admin).get(reverse("accounts:staff_export"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = rows_of(response.content)
+    assert rows[0] == HEADERS
+    by_no = {r[0]: r for r in rows[1:]}
+    assert org.deactivated.employee_no not in by_no  # current staff only
+    am = by_no[org.am.employee_no]
+    assert am[4:9] == ["客户经理", org.branch.name, org.area.name, "东", org.rm.employee_no]
+    rm = by_no[org.rm.employee_no]
+    assert rm[4:9] == [
+        "区域经理",
+        org.branch.name,
+        org.area.name,
+        "东",
+        org.area_manager.employee_no,
+    ]
+    head = by_no[org.other_branch_head.employee_no]
+    assert head[4:6] == ["分公司负责人", org.other_branch.name]
+
+
+@pytest.mark.django_db
+def test_export_then_reimport_is_a_no_op(org):
+    before_members = list(
+        RegionMembership.objects.values_list("user_id", "region_id", "start_date", "end_date")
+    )
+    before_regions = list(Region.objects.values_list("pk", "manager_id", "area_id"))
+    outcome = si.run_import(
+        name="export.xlsx",
+        data=staff_export_workbook(),
+        import_date=timezone.localdate(),
+        dry_run=False,
+        acting_user_id=org.admin.pk,
+    )
+    assert outcome.errors == [] and outcome.failure == ""
+    active = User.objects.filter(is_active=True).count()
+    assert outcome.counts == {"new": 0, "updated": 0, "unchanged": active, "deactivated": 0}
+    assert (
+        list(RegionMembership.objects.values_list("user_id", "region_id", "start_date", "end_date"))
+        == before_members
+    )
+    assert list(Region.objects.values_list("pk", "manager_id", "area_id")) == before_regions
+
+
+@pytest.mark.django_db
+def test_cells_that_would_be_formulas_are_escaped_and_survive_a_round_trip(org):
+    org.am.name = '=HYPERLINK("http://evil","x")'
+    org.am.save()
+    org.peer_am.name = "@SUM(1)"
+    org.peer_am.save()
+    content = staff_export_workbook()
+    rows = {r[0]: r for r in rows_of(content)[1:]}
+    assert rows[org.am.employee_no][1] == '\'=HYPERLINK("http://evil","x")'
+    assert rows[org.peer_am.employee_no][1] == "'@SUM(1)"
+    sheet = load_workbook(BytesIO(content)).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    outcome = si.run_import(
+        name="export.xlsx",
+        data=content,
+        import_date=timezone.localdate(),
+        dry_run=True,
+        acting_user_id=org.admin.pk,
+    )
+    assert outcome.counts["updated"] == 0  # the apostrophe comes off again on import
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86", "'+86"),
+        ("-x", "'-x"),
+        ("@a", "'@a"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("张三", "张三"),
+        (5, 5),
+        ("", ""),
+    ],
+)
+def test_spreadsheet_safe(value, expected):
+    assert spreadsheet_safe(value) == expected
+
+
+@pytest.mark.django_db
+def test_export_query_count_does_not_grow_with_staff(
+    org, client_for, django_assert_max_num_queries
+):
+    client = client_for(org.admin)
+    # session + user, then staff, all users' numbers, regions, areas, branches, open
+    # memberships: 8 whatever the head count.
+    with django_assert_max_num_queries(8):
+        client.get(reverse("accounts:staff_export"))

@@ -1,0 +1,177 @@
+"""Builders for staff sheets in memory (openpyxl / csv), shared by the import tests; no tests here."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+
+HEADERS = [
+    "工号",
+    "姓名",
+    "手机",
+    "邮箱",
+    "角色",
+    "分公司",
+    "片区",
+    "区域",
+    "上级工号",
+    "入职日期",
+    "状态",
+]
+
+
+def xlsx(rows, headers=HEADERS, formats=None) -> bytes:
+    """rows: lists of cell values; formats: {(row_index, col_index): number_format} (0-based data rows)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    for (r, c), fmt in (formats or {}).items():
+        sheet.cell(row=r + 2, column=c + 1).number_format = fmt
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows, headers=HEADERS, bom=True) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
+
+
+def person(
+    no,
+    name,
+    role="客户经理",
+    branch="新分公司",
+    area="",
+    region="一区",
+    manager="",
+    mobile="13800138000",
+    email="",
+    hire="2024-03-01",
+    status="在职",
+):
+    return [no, name, mobile, email, role, branch, area, region, manager, hire, status]
+
+
+def new_org_rows():
+    """A whole branch from scratch: head, an area manager, two RMs, four AMs, a 直属 AM."""
+    return [
+        person("H001", "总经理", role="分公司负责人", region="", mobile="13900000001"),
+        person(
+            "A001",
+            "片区甲",
+            role="片区经理",
+            area="甲片区",
+            region="",
+            manager="H001",
+            mobile="13900000002",
+        ),
+        person(
+            "R001",
+            "区经一",
+            role="区域经理",
+            area="甲片区",
+            region="一区",
+            manager="A001",
+            mobile="13900000003",
+            email="r1@example.com",
+        ),
+        person(
+            "R002",
+            "区经二",
+            role="区域经理",
+            area="甲片区",
+            region="二区",
+            manager="A001",
+            mobile="13900000004",
+        ),
+        person(
+            "M001", "客经一", area="甲片区", region="一区", manager="R001", mobile="13900000005"
+        ),
+        person(
+            "M002", "客经二", area="甲片区", region="一区", manager="R001", mobile="13900000006"
+        ),
+        person(
+            "M003", "客经三", area="甲片区", region="二区", manager="R002", mobile="13900000007"
+        ),
+        person("M004", "客经四", region="直属", manager="H001", mobile="13900000008"),
+    ]
+
+
+def xlsx_shared_strings(rows, headers=HEADERS) -> bytes:
+    """Like Excel writes it: text in xl/sharedStrings.xml, not inline (openpyxl writes inline)."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx(rows, headers)))
+    strings: list[str] = []
+
+    def shared(match):
+        strings.append(match.group(2))
+        return f'<c r="{match.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    sheet = source.read("xl/worksheets/sheet1.xml").decode()
+    sheet = re.sub(r'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>(.*?)</t></is></c>', shared, sheet)
+    items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    shared_xml = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif name == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" '
+                    b'Target="sharedStrings.xml"/></Relationships>',
+                )
+            target.writestr(name, data)
+        target.writestr("xl/sharedStrings.xml", shared_xml)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A valid-looking .xlsx whose sheet unpacks to 20 MB of zeros (1000:1)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr("[Content_Types].xml", "<Types/>")
+        target.writestr("xl/workbook.xml", "<workbook/>")
+        target.writestr("xl/worksheets/sheet1.xml", b"0" * (20 * 1024 * 1024))
+    return out.getvalue()
+
+
+def with_entity_attack() -> bytes:
+    """An .xlsx whose sheet declares a billion-laughs style entity."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx([person("X001", "甲")])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = (
+                    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>' + data
+                )
+            target.writestr(name, data)
+    return out.getvalue()
