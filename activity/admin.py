@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DailyLog, LogEvent, Metric
+from .models import BranchReminderSettings, DailyLog, LogEvent, Metric, RegionWebhook
 
 
 @admin.register(Metric)
@@ -32,3 +32,14 @@ class DailyLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BranchReminderSettings)
+class BranchReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["branch", "enabled", "missing_log_at", "sign_off_at", "escalate_at"]
+
+
+@admin.register(RegionWebhook)
+class RegionWebhookAdmin(admin.ModelAdmin):
+    list_display = ["region", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]

@@ -1,5 +1,7 @@
 """The daily work log (工作日志) and what hangs off it."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -284,3 +286,135 @@ class LogEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.log_id} {self.from_status}→{self.to_status}"
+
+
+class NotificationKind(models.TextChoices):
+    LOG_MISSING = "log_missing", _("Daily log not submitted")
+    SIGN_OFF_PENDING = "sign_off_pending", _("Logs waiting for sign-off")
+    ESCALATION = "escalation", _("Logs still not signed off")
+    LOG_RETURNED = "log_returned", _("Log returned")
+    LOG_SIGNED_OFF = "log_signed_off", _("Log signed off")
+
+
+class Notification(models.Model):
+    """A message in someone's notification centre (the bell); also e-mailed when set up."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReminderSent(models.Model):
+    """One row per reminder that went out: the unique key decides, not the queue.
+
+    `key` names the addressee: "user:<id>" for a person, "region:<id>" for a
+    region's group-robot webhook.
+    """
+
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    day = models.DateField()
+    key = models.CharField(max_length=40)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "day", "key"], name="one_reminder_per_key_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day} {self.key}"
+
+
+class ReminderRun(models.Model):
+    """A branch's reminder of one kind finished for a day: the dispatcher skips it."""
+
+    branch = models.ForeignKey("accounts.Branch", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    day = models.DateField()
+    sent = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "kind", "day"], name="one_reminder_run_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.kind} {self.day}"
+
+
+class BranchReminderSettings(models.Model):
+    branch = models.OneToOneField(
+        "accounts.Branch",
+        verbose_name=_("branch"),
+        on_delete=models.CASCADE,
+        related_name="reminder_settings",
+    )
+    enabled = models.BooleanField(_("send reminders"), default=True)
+    missing_log_at = models.TimeField(
+        _("remind account managers without a submitted log at"), default=datetime.time(18, 0)
+    )
+    sign_off_at = models.TimeField(
+        _("remind regional managers of logs to sign off at"), default=datetime.time(20, 0)
+    )
+    escalate_at = models.TimeField(
+        _("escalate yesterday's unsigned logs at"), default=datetime.time(9, 0)
+    )
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self) -> str:
+        return str(self.branch)
+
+
+class WebhookKind(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+
+
+class RegionWebhook(models.Model):
+    """A region's chat group robot: reminders about the region are posted there too."""
+
+    region = models.OneToOneField(
+        "accounts.Region",
+        verbose_name=_("region"),
+        on_delete=models.CASCADE,
+        related_name="webhook",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=WebhookKind.choices)
+    url = models.URLField(_("webhook address"), max_length=500)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("region chat robot")
+        verbose_name_plural = _("region chat robots")
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.get_kind_display()}"

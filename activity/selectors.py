@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, User
 
-from .models import DailyLog, LogStatus, Metric, MetricValue, Prospect
+from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
 
 
 def active_metrics() -> list[Metric]:
@@ -192,3 +192,11 @@ def prospects_of(user: User) -> QuerySet[Prospect]:
 
 def get_own_prospect(user: User, prospect_id: int) -> Prospect:
     return get_object_or_404(prospects_of(user), pk=prospect_id)
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def get_own_notification(user: User, notification_id: int) -> Notification:
+    return get_object_or_404(notifications_of(user), pk=notification_id)

@@ -11,13 +11,23 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import selectors as org
 from accounts.models import User
 
-from .models import DailyLog, LogEvent, LogStatus, MetricValue, Prospect, VisitRecord
+from .models import (
+    DailyLog,
+    LogEvent,
+    LogStatus,
+    MetricValue,
+    NotificationKind,
+    Prospect,
+    VisitRecord,
+)
+from .reminders import notify
 
 
 class LogTransitionError(Exception):
@@ -206,10 +216,20 @@ def _require_sign_off_right(actor: User, log: DailyLog) -> None:
         raise PermissionDenied(_("Only the regional manager of this log's region may do that."))
 
 
+def _tell_author(log: DailyLog, kind: str, title: str, body: str) -> None:
+    notify(
+        kind=kind,
+        recipient=log.author,
+        title=title,
+        body=body,
+        url=reverse("activity:log_detail", kwargs={"pk": log.pk}),
+    )
+
+
 @transaction.atomic
 def daily_log_sign_off(*, log: DailyLog, actor: User, comment: str = "") -> DailyLog:
     _require_sign_off_right(actor, log)
-    return _transition(
+    log = _transition(
         log,
         actor=actor,
         expected=[LogStatus.SUBMITTED],
@@ -220,6 +240,14 @@ def daily_log_sign_off(*, log: DailyLog, actor: User, comment: str = "") -> Dail
         signed_off_at=timezone.now(),
         manager_comment=comment,
     )
+    if comment:
+        _tell_author(
+            log,
+            NotificationKind.LOG_SIGNED_OFF,
+            _("%(name)s signed off your log of %(day)s") % {"name": actor.name, "day": log.date},
+            comment,
+        )
+    return log
 
 
 @transaction.atomic
@@ -227,7 +255,7 @@ def daily_log_return(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
     _require_sign_off_right(actor, log)
     if not reason.strip():
         raise ValidationError(_("Say why the log goes back, so it can be corrected."))
-    return _transition(
+    log = _transition(
         log,
         actor=actor,
         expected=[LogStatus.SUBMITTED],
@@ -236,6 +264,13 @@ def daily_log_return(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
         comment=reason,
         return_reason=reason,
     )
+    _tell_author(
+        log,
+        NotificationKind.LOG_RETURNED,
+        _("%(name)s returned your log of %(day)s") % {"name": actor.name, "day": log.date},
+        reason,
+    )
+    return log
 
 
 @transaction.atomic
@@ -244,7 +279,7 @@ def daily_log_reopen(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
     _require_sign_off_right(actor, log)
     if not reason.strip():
         raise ValidationError(_("Say why the signed-off log is reopened."))
-    return _transition(
+    log = _transition(
         log,
         actor=actor,
         expected=[LogStatus.SIGNED_OFF],
@@ -255,6 +290,13 @@ def daily_log_reopen(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
         signed_off_by=None,
         signed_off_at=None,
     )
+    _tell_author(
+        log,
+        NotificationKind.LOG_RETURNED,
+        _("%(name)s reopened your log of %(day)s") % {"name": actor.name, "day": log.date},
+        reason,
+    )
+    return log
 
 
 def daily_logs_sign_off(*, logs: Iterable[DailyLog], actor: User, comment: str = "") -> list:

@@ -21,4 +21,7 @@ urlpatterns = [
     path("prospects/", views.prospect_list, name="prospect_list"),
     path("prospects/new/", views.prospect_edit, name="prospect_create"),
     path("prospects/<int:pk>/edit/", views.prospect_edit, name="prospect_edit"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
 ]

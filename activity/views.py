@@ -5,12 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
 
-from . import selectors, services
+from . import reminders, selectors, services
 from .forms import (
     BulkSignOffForm,
     CommentForm,
@@ -261,3 +262,27 @@ def prospect_edit(request, pk: int | None = None):
         messages.success(request, _("Prospect saved."))
         return redirect("activity:prospect_list")
     return render(request, "activity/prospect_form.html", {"form": form, "prospect": prospect})
+
+
+@require_GET
+@login_required
+def notification_list(request):
+    notifications = selectors.notifications_of(request.user)[:100]
+    return render(request, "activity/notifications.html", {"notifications": notifications})
+
+
+@require_POST
+@login_required
+def notification_read(request, pk: int):
+    notification = selectors.get_own_notification(request.user, pk)
+    reminders.notifications_mark_read(user=request.user, notification_id=notification.pk)
+    if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
+        return redirect(notification.url)
+    return redirect("activity:notifications")
+
+
+@require_POST
+@login_required
+def notifications_read_all(request):
+    reminders.notifications_mark_read(user=request.user)
+    return redirect("activity:notifications")

@@ -9,7 +9,7 @@ to PostgreSQL and Redis, which are the production and CI stack.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab  # noqa: F401  (used by later beat entries)
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "activity.context_processors.notifications",
             ],
         },
     },
@@ -138,6 +139,8 @@ REDIS_URL = env("REDIS_URL", default="")
 QUEUE_DIR = VAR_DIR / "celery-queue"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_RESULT_EXPIRES = 24 * 60 * 60
 else:
     # Zero-setup default: kombu's filesystem transport (worker + beat on one machine).
     CELERY_BROKER_URL = "filesystem://"
@@ -158,8 +161,15 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Every periodic task of the product, in one place (reminders and roll-ups add here).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic task of the product, in one place. Times are Asia/Shanghai.
+CELERY_BEAT_SCHEDULE = {
+    # Reminders fire at each branch's configured times (default 18:00 / 20:00 / 09:00);
+    # the dispatcher checks every five minutes and catches up what a downtime missed.
+    "dispatch-reminders": {
+        "task": "activity.dispatch_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -149,3 +149,27 @@ ROWS = [
         foreign={},
     ),
 ]
+
+
+def _notification(org, variant):
+    from activity.models import Notification
+
+    recipient = org.am if variant == "own" else org.foreign_am
+    return {"pk": Notification.objects.create(recipient=recipient, kind="log_returned", title="t").pk}
+
+
+ROWS += [
+    # Notifications are their recipient's alone.
+    Row("activity:notifications", expect=everyone(200)),
+    Row(
+        "activity:notification_read",
+        method="post",
+        kwargs=_notification,
+        expect={"am": 302},
+        default=404,
+        foreign={},
+    ),
+    Row("activity:notification_read", kwargs=_notification, expect=anyone(405), foreign=anyone(405)),
+    Row("activity:notifications_read_all", method="post", expect=everyone(302)),
+    Row("activity:notifications_read_all", expect=anyone(405)),
+]

@@ -255,7 +255,8 @@ def test_queue_queries_do_not_grow_with_logs(
         )
         f.MetricValueFactory(log=log)
     client = client_for(org.rm)
-    # session + user, manager check, queue, prefetched values, metrics, regions, nav link
+    # session + user, manager check, queue, prefetched values, metrics, regions, nav link,
+    # the bell's unread count
     with django_assert_max_num_queries(8):
         response = client.get(reverse("activity:queue"))
     assert len(response.context["logs"]) == size
@@ -272,7 +273,7 @@ def test_week_grid_queries_do_not_grow_with_members(
             author=am, region=org.region, date=monday + datetime.timedelta(days=i % 5)
         )
     client = client_for(org.rm)
-    # session + user, region, memberships with users, logs, nav link
+    # session + user, region, memberships with users, logs, nav link, the bell
     with django_assert_max_num_queries(6):
         response = client.get(
             reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-16"
@@ -294,7 +295,7 @@ def test_history_queries_do_not_grow_with_logs(
 
     client = client_for(org.am)
     with time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)):
-        # session + user, logs of the month, their values, metrics
-        with django_assert_max_num_queries(5):
+        # session + user, logs of the month, their values, metrics, the bell's unread count
+        with django_assert_max_num_queries(6):
             response = client.get(reverse("activity:my_logs") + "?month=2026-11")
     assert sum(1 for d in response.context["days"] if d.log) == size % 31

@@ -1,0 +1,320 @@
+"""Daily reminders and escalation: who gets reminded of what, exactly once.
+
+`notify_once` is the core: it inserts the ReminderSent row and the in-app
+notification in one transaction, so a second run, a second worker or a retry finds
+the row and sends nothing. E-mail and group-robot posts go out after commit, each
+guarded by its own conditional update (`deliver_*`).
+
+The beat schedule runs `dispatch_reminders` every few minutes; it enqueues one
+bounded task per branch and reminder kind that is due today and not yet finished.
+A worker or broker that was down at 18:00 therefore catches up on its next tick,
+for the same day only.
+"""
+
+import datetime
+import json
+import logging
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from accounts.models import Branch, RegionMembership, User
+from planning.calendar import rules_for
+
+from .models import (
+    BranchReminderSettings,
+    DailyLog,
+    LogStatus,
+    Notification,
+    NotificationKind,
+    RegionWebhook,
+    ReminderRun,
+    ReminderSent,
+)
+
+logger = logging.getLogger(__name__)
+
+SCHEDULED_KINDS = (
+    NotificationKind.LOG_MISSING,
+    NotificationKind.SIGN_OFF_PENDING,
+    NotificationKind.ESCALATION,
+)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    branch_id: int
+    kind: str
+    day: datetime.date
+
+
+def _send_time(settings: BranchReminderSettings, kind: str) -> datetime.time:
+    return {
+        NotificationKind.LOG_MISSING: settings.missing_log_at,
+        NotificationKind.SIGN_OFF_PENDING: settings.sign_off_at,
+        NotificationKind.ESCALATION: settings.escalate_at,
+    }[kind]
+
+
+def reminders_due(now: datetime.datetime) -> list[DueReminder]:
+    """Reminders whose time has come today (local time) and that have not finished."""
+    local = timezone.localtime(now)
+    today = local.date()
+    finished = set(ReminderRun.objects.filter(day=today).values_list("branch_id", "kind"))
+    configured = {s.branch_id: s for s in BranchReminderSettings.objects.all()}
+    due = []
+    for branch_id in Branch.objects.values_list("pk", flat=True):
+        settings = configured.get(branch_id) or BranchReminderSettings(branch_id=branch_id)
+        if not settings.enabled or not rules_for(branch_id, today, today).is_working_day(today):
+            continue
+        for kind in SCHEDULED_KINDS:
+            if local.time() >= _send_time(settings, kind) and (branch_id, kind) not in finished:
+                due.append(DueReminder(branch_id, kind, today))
+    return due
+
+
+def notify_once(
+    *, kind: str, day: datetime.date, recipient: User, title: str, body: str = "", url: str = ""
+) -> Notification | None:
+    """Create the notification unless this (kind, day, recipient) went out already."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient, kind=kind, title=title, body=body, url=url
+            )
+            ReminderSent.objects.create(
+                kind=kind, day=day, key=f"user:{recipient.pk}", notification=notification
+            )
+    except IntegrityError:
+        return None
+    if recipient.email:
+        transaction.on_commit(lambda: _enqueue_email(notification.pk))
+    return notification
+
+
+def notify(
+    *, kind: str, recipient: User, title: str, body: str = "", url: str = ""
+) -> Notification:
+    """An event notification (a log returned or signed off): one per event, no de-duplication."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title, body=body, url=url
+    )
+    if recipient.email:
+        transaction.on_commit(lambda: _enqueue_email(notification.pk))
+    return notification
+
+
+def _enqueue_email(notification_id: int) -> None:
+    from .tasks import deliver_notification_email
+
+    deliver_notification_email.delay(notification_id)
+
+
+def post_to_region_once(*, kind: str, day: datetime.date, region_id: int, message: str) -> bool:
+    """Queue one post to the region's group robot for (kind, day), if it has one."""
+    if not RegionWebhook.objects.filter(region_id=region_id, is_active=True).exists():
+        return False
+    try:
+        with transaction.atomic():
+            sent = ReminderSent.objects.create(
+                kind=kind, day=day, key=f"region:{region_id}", message=message
+            )
+    except IntegrityError:
+        return False
+    from .tasks import deliver_region_webhook
+
+    transaction.on_commit(lambda: deliver_region_webhook.delay(sent.pk))
+    return True
+
+
+def _members_on(branch_id: int, day: datetime.date):
+    return (
+        RegionMembership.objects.on(day)
+        .filter(region__branch_id=branch_id, user__is_active=True)
+        .select_related("user", "region")
+    )
+
+
+def remind_missing_logs(*, branch_id: int, day: datetime.date) -> int:
+    """Every active AM of the branch without a submitted log for `day`."""
+    done = set(
+        DailyLog.objects.filter(
+            region__branch_id=branch_id,
+            date=day,
+            status__in=[LogStatus.SUBMITTED, LogStatus.SIGNED_OFF],
+        ).values_list("author_id", flat=True)
+    )
+    url = reverse("activity:log_edit", kwargs={"day": day})
+    sent = 0
+    missing_by_region = defaultdict(list)
+    for membership in _members_on(branch_id, day):
+        user = membership.user
+        if user.pk in done:
+            continue
+        missing_by_region[membership.region_id].append(user.name)
+        with override("zh-hans"):
+            title = _("Please submit your daily log for %(day)s") % {"day": day}
+        if notify_once(
+            kind=NotificationKind.LOG_MISSING, day=day, recipient=user, title=title, url=url
+        ):
+            sent += 1
+    for region_id, names in missing_by_region.items():
+        with override("zh-hans"):
+            message = _("%(day)s daily logs not yet submitted: %(names)s") % {
+                "day": day,
+                "names": "、".join(sorted(names)),
+            }
+        post_to_region_once(
+            kind=NotificationKind.LOG_MISSING, day=day, region_id=region_id, message=message
+        )
+    return sent
+
+
+def remind_pending_sign_offs(*, branch_id: int, day: datetime.date) -> int:
+    """Each regional manager of the branch with submitted logs waiting for them."""
+    waiting = (
+        DailyLog.objects.waiting_for_sign_off()
+        .filter(region__branch_id=branch_id, date__lte=day, region__manager__is_active=True)
+        .values("region__manager")
+        .annotate(n=Count("pk"))
+    )
+    counts = {row["region__manager"]: row["n"] for row in waiting}
+    managers = User.objects.in_bulk(list(counts))
+    url = reverse("activity:queue")
+    sent = 0
+    for manager_id, n in counts.items():
+        with override("zh-hans"):
+            title = _("%(n)d daily logs are waiting for your sign-off") % {"n": n}
+        if notify_once(
+            kind=NotificationKind.SIGN_OFF_PENDING,
+            day=day,
+            recipient=managers[manager_id],
+            title=title,
+            url=url,
+        ):
+            sent += 1
+    return sent
+
+
+def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
+    """Logs of the previous working day still unsigned → the area manager, else the branch head."""
+    rules = rules_for(branch_id, day - datetime.timedelta(days=31), day)
+    previous = day - datetime.timedelta(days=1)
+    while not rules.is_working_day(previous) and previous > day - datetime.timedelta(days=31):
+        previous -= datetime.timedelta(days=1)
+    unsigned = (
+        DailyLog.objects.waiting_for_sign_off()
+        .filter(region__branch_id=branch_id, date=previous)
+        .values("region__name", "region__area__manager", "region__branch__head")
+        .annotate(n=Count("pk"))
+    )
+    per_recipient = defaultdict(list)
+    for row in unsigned:
+        recipient = row["region__area__manager"] or row["region__branch__head"]
+        if recipient:
+            per_recipient[recipient].append(f"{row['region__name']} {row['n']}")
+    recipients = User.objects.filter(is_active=True).in_bulk(list(per_recipient))
+    sent = 0
+    for recipient_id, parts in per_recipient.items():
+        if recipient_id not in recipients:
+            continue
+        with override("zh-hans"):
+            title = _("Logs of %(day)s still not signed off: %(regions)s") % {
+                "day": previous,
+                "regions": "，".join(sorted(parts)),
+            }
+        if notify_once(
+            kind=NotificationKind.ESCALATION,
+            day=day,
+            recipient=recipients[recipient_id],
+            title=title,
+            url=reverse("accounts:home") + f"?day={previous.isoformat()}",
+        ):
+            sent += 1
+    return sent
+
+
+REMINDERS = {
+    NotificationKind.LOG_MISSING: remind_missing_logs,
+    NotificationKind.SIGN_OFF_PENDING: remind_pending_sign_offs,
+    NotificationKind.ESCALATION: escalate_unsigned_logs,
+}
+
+
+def reminder_run(*, branch_id: int, kind: str, day: datetime.date) -> int:
+    """Send one branch's reminders of one kind for `day`, then mark the run finished."""
+    if ReminderRun.objects.filter(branch_id=branch_id, kind=kind, day=day).exists():
+        return 0
+    sent = REMINDERS[kind](branch_id=branch_id, day=day)
+    ReminderRun.objects.get_or_create(
+        branch_id=branch_id, kind=kind, day=day, defaults={"sent": sent}
+    )
+    return sent
+
+
+def deliver_notification_email(*, notification_id: int) -> bool:
+    """E-mail a notification once; the conditional update decides who sends."""
+    now = timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=now
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        send_mail(
+            subject=notification.title,
+            message=f"{notification.body}\n\n{notification.url}".strip(),
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    except Exception:
+        # Give the claim back so a retry can send it.
+        Notification.objects.filter(pk=notification_id, emailed_at=now).update(emailed_at=None)
+        raise
+    return True
+
+
+def deliver_region_webhook(*, sent_id: int) -> bool:
+    """Post a queued group-robot message once (WeCom and DingTalk share the text format)."""
+    now = timezone.now()
+    claimed = ReminderSent.objects.filter(pk=sent_id, delivered_at__isnull=True).update(
+        delivered_at=now
+    )
+    if not claimed:
+        return False
+    sent = ReminderSent.objects.get(pk=sent_id)
+    region_id = int(sent.key.split(":")[1])
+    webhook = RegionWebhook.objects.filter(region_id=region_id, is_active=True).first()
+    if webhook is None:
+        return False
+    payload = json.dumps({"msgtype": "text", "text": {"content": sent.message}}).encode()
+    request = urllib.request.Request(  # noqa: S310  (an admin-configured http(s) URL)
+        webhook.url, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            response.read()
+    except Exception:
+        ReminderSent.objects.filter(pk=sent_id, delivered_at=now).update(delivered_at=None)
+        raise
+    return True
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,218 @@
+import datetime
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+
+from activity import reminders, services, tasks
+from activity.models import (
+    BranchReminderSettings,
+    LogStatus,
+    Notification,
+    NotificationKind,
+    RegionWebhook,
+    ReminderRun,
+)
+from tests import factories as f
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime.date(2026, 11, 23)
+
+
+def at(day, hour, minute=0):
+    return time_machine.travel(datetime.datetime.combine(day, datetime.time(hour, minute), SHANGHAI))
+
+
+def due_kinds(now_day, hour, minute=0):
+    with at(now_day, hour, minute):
+        from django.utils import timezone
+
+        return {(d.branch_id, d.kind) for d in reminders.reminders_due(timezone.now())}
+
+
+def recipients(kind):
+    return set(Notification.objects.filter(kind=kind).values_list("recipient__name", flat=True))
+
+
+def test_nothing_is_due_before_the_configured_time(org):
+    assert due_kinds(MONDAY, 8, 59) == set()
+
+
+def test_each_reminder_falls_due_at_its_time_on_a_working_day(org):
+    branch = org.branch.pk
+    assert due_kinds(MONDAY, 18, 5) >= {(branch, "log_missing"), (branch, "escalation")}
+    assert (branch, "sign_off_pending") not in due_kinds(MONDAY, 18, 5)
+    assert (branch, "sign_off_pending") in due_kinds(MONDAY, 20, 0)
+
+
+def test_branch_times_are_configurable(org):
+    BranchReminderSettings.objects.create(branch=org.branch, missing_log_at=datetime.time(17, 0))
+    assert (org.branch.pk, "log_missing") in due_kinds(MONDAY, 17, 1)
+    BranchReminderSettings.objects.filter(branch=org.branch).update(enabled=False)
+    assert not {k for k in due_kinds(MONDAY, 21) if k[0] == org.branch.pk}
+
+
+def test_no_reminders_on_a_public_holiday(org):
+    assert due_kinds(datetime.date(2026, 10, 1), 21) == set()  # National Day
+
+
+def test_reminders_on_an_adjusted_working_saturday(org):
+    saturday = datetime.date(2026, 10, 10)  # 调休: a Saturday worked in lieu
+    assert saturday.weekday() == 5
+    assert (org.branch.pk, "log_missing") in due_kinds(saturday, 18, 30)
+    assert due_kinds(datetime.date(2026, 10, 17), 18, 30) == set()  # an ordinary Saturday
+
+
+def test_missing_log_reminder_goes_to_active_ams_without_a_submitted_log(org):
+    f.DailyLogFactory(author=org.am, region=org.region, date=MONDAY, status=LogStatus.SUBMITTED)
+    f.DailyLogFactory(author=org.peer_am, region=org.region, date=MONDAY, status=LogStatus.DRAFT)
+    sent = reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    # 张三 submitted; 李四 only has a draft; 王五 nothing; the deactivated AM is skipped;
+    # 赵六 belongs to another branch.
+    assert recipients("log_missing") == {"李四", "王五"}
+    assert sent == 2
+    assert Notification.objects.filter(kind="log_missing").first().url == f"/logs/{MONDAY}/edit/"
+
+
+def test_running_a_reminder_twice_sends_once(org):
+    first = reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    second = reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    assert (first, second) == (4 - 1, 0)  # 张三, 李四, 王五 (not the deactivated AM)
+    assert Notification.objects.filter(kind="log_missing").count() == 3
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers: SQLite's in-memory test database locks the table instead",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_same_reminder_at_once_send_once(org):
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == 3
+    assert Notification.objects.filter(kind="log_missing").count() == 3
+
+
+def test_pending_sign_off_reminder_counts_each_managers_queue(org):
+    for am in (org.am, org.peer_am):
+        f.DailyLogFactory(author=am, region=org.region, date=MONDAY)
+    f.DailyLogFactory(author=org.outsider_am, region=org.other_region, date=MONDAY, status=LogStatus.DRAFT)
+    reminders.remind_pending_sign_offs(branch_id=org.branch.pk, day=MONDAY)
+    notes = list(Notification.objects.filter(kind="sign_off_pending"))
+    assert [(n.recipient, n.title) for n in notes] == [(org.rm, "有 2 份工作日志等待您签批")]
+
+
+def test_escalation_goes_to_the_area_manager_else_the_branch_head(org):
+    friday = MONDAY - datetime.timedelta(days=3)
+    f.DailyLogFactory(author=org.am, region=org.region, date=friday)
+    f.DailyLogFactory(author=org.foreign_am, region=org.foreign_region, date=friday)
+    f.DailyLogFactory(author=org.peer_am, region=org.region, date=friday, status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
+    reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=MONDAY)
+    reminders.escalate_unsigned_logs(branch_id=org.other_branch.pk, day=MONDAY)
+    notes = {n.recipient: n.title for n in Notification.objects.filter(kind="escalation")}
+    # Monday escalates Friday (the previous working day); 直属 has no area → its head.
+    assert notes == {
+        org.area_manager: "2026-11-20 的日志仍未签批：东 1",
+        org.other_branch_head: "2026-11-20 的日志仍未签批：直属 1",
+    }
+
+
+def test_reminders_are_emailed_once_to_people_with_an_address(org, django_capture_on_commit_callbacks):
+    org.peer_am.email = "lisi@example.com"
+    org.peer_am.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    assert [m.to for m in mail.outbox] == [["lisi@example.com"]]
+    note = Notification.objects.get(recipient=org.peer_am)
+    assert tasks.deliver_notification_email(note.pk) is False  # already sent
+    assert len(mail.outbox) == 1
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    posts: list = []
+
+    def do_POST(self):
+        self.posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"errcode":0}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def robot():
+    """A group-robot endpoint on loopback that records what it receives."""
+    _Receiver.posts = []
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test", _Receiver.posts
+    server.shutdown()
+
+
+def test_missing_logs_are_posted_once_to_the_regions_group_robot(org, robot, django_capture_on_commit_callbacks):
+    url, posts = robot
+    RegionWebhook.objects.create(region=org.region, kind="wecom", url=url)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    assert posts == [{"msgtype": "text", "text": {"content": "2026-11-23 尚未提交工作日志：张三、李四"}}]
+
+
+def test_dispatcher_runs_each_due_reminder_once_and_marks_it_finished(org):
+    with at(MONDAY, 20, 5):
+        assert tasks.dispatch_reminders() == 6  # two branches × three kinds
+        assert tasks.dispatch_reminders() == 0
+    assert set(ReminderRun.objects.filter(branch=org.branch).values_list("kind", flat=True)) == {
+        "log_missing",
+        "sign_off_pending",
+        "escalation",
+    }
+    # 张三, 李四, 王五 in this branch; 赵六 in the other.
+    assert Notification.objects.filter(kind="log_missing").count() == 4
+
+
+def test_a_missed_reminder_is_caught_up_the_same_day_only(org):
+    # The worker was down at 18:00; its first tick at 19:40 sends today's reminder.
+    with at(MONDAY, 19, 40):
+        tasks.dispatch_reminders()
+    assert Notification.objects.filter(kind="log_missing").count() == 4
+    # Down all Tuesday evening: Wednesday morning sends nothing for Tuesday.
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    with at(tuesday + datetime.timedelta(days=1), 8, 0):
+        tasks.dispatch_reminders()
+    assert not ReminderRun.objects.filter(day=tuesday).exists()
+    assert Notification.objects.filter(kind="log_missing").count() == 4
+
+
+def test_return_and_sign_off_comment_notify_the_author(org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    services.daily_log_return(log=log, actor=org.rm, reason="补充拜访记录")
+    log.status = LogStatus.SUBMITTED
+    log.save()
+    services.daily_log_sign_off(log=log, actor=org.rm, comment="很好")
+    assert list(
+        Notification.objects.filter(recipient=org.am).order_by("pk").values_list("kind", "body")
+    ) == [(NotificationKind.LOG_RETURNED, "补充拜访记录"), (NotificationKind.LOG_SIGNED_OFF, "很好")]
