@@ -1,0 +1,103 @@
+"""Weekly roll-ups (各区域工作量周总结) stored per region × week, with one row per metric.
+
+A snapshot is recomputed and replaced as a whole, never incremented. It keeps the
+region each person belonged to at the time (logs carry their day's region).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionWeekSnapshot(models.Model):
+    branch = models.ForeignKey("accounts.Branch", on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("accounts.Region", on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField(_("week (Monday)"))
+    headcount = models.DecimalField(_("headcount"), max_digits=8, decimal_places=2)
+    expected_logs = models.PositiveIntegerField(default=0)
+    submitted_logs = models.PositiveIntegerField(default=0)
+    on_time_logs = models.PositiveIntegerField(default=0)
+    signed_on_time_logs = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("weekly region snapshot")
+        verbose_name_plural = _("weekly region snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "week_start"], name="one_snapshot_per_region_week"
+            )
+        ]
+        indexes = [models.Index(fields=["branch", "week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.week_start}"
+
+
+class MetricWeekSnapshot(models.Model):
+    snapshot = models.ForeignKey(
+        RegionWeekSnapshot, on_delete=models.CASCADE, related_name="metrics"
+    )
+    metric = models.ForeignKey("activity.Metric", on_delete=models.CASCADE, related_name="+")
+    target = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    actual = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "metric"], name="one_metric_row_per_snapshot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id} {self.metric_id}"
+
+
+class RollupTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("weekly schedule")
+    STALE = "stale", _("logs changed after the roll-up")
+    MANUAL = "manual", _("recomputed on request")
+
+
+class RollupRun(models.Model):
+    """Each roll-up of a branch-week: when, why, by whom, and whether numbers changed."""
+
+    branch = models.ForeignKey("accounts.Branch", on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    trigger = models.CharField(max_length=16, choices=RollupTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(default=timezone.now)
+    regions = models.PositiveIntegerField(default=0)
+    changed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+        indexes = [models.Index(fields=["branch", "week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.week_start} {self.trigger}"
+
+
+class BranchReportSettings(models.Model):
+    branch = models.OneToOneField(
+        "accounts.Branch",
+        verbose_name=_("branch"),
+        on_delete=models.CASCADE,
+        related_name="report_settings",
+    )
+    highlight_below = models.DecimalField(
+        _("highlight rows whose weighted completion is below (%)"),
+        max_digits=5,
+        decimal_places=1,
+        default=80,
+    )
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+
+    def __str__(self) -> str:
+        return str(self.branch)

@@ -8,6 +8,7 @@ from accounts import demo as org_demo
 from accounts.models import Branch
 from activity import demo as activity_demo
 from planning import demo as planning_demo
+from reports import demo as reports_demo
 
 
 class Command(BaseCommand):
@@ -27,7 +28,10 @@ class Command(BaseCommand):
                 )
                 count = activity_demo.build_logs(org=org, today=today, weeks=weeks)
                 planning_demo.build_plans(org=org, today=today, weeks=weeks)
-            self.stdout.write(self.style.SUCCESS(f"Demo branch built: {ams} account managers, {count} logs."))
+                reports_demo.build_rollups(org=org, today=today, weeks=weeks)
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo branch built: {ams} account managers, {count} logs.")
+            )
             logins = org.logins
         else:
             self.stdout.write("Demo branch already there; leaving it as it is.")

@@ -1,0 +1,89 @@
+"""Excel files in the paper form's layout (openpyxl).
+
+Every text cell goes through `safe` (the product's one formula escape), so a value typed by a user that starts with
+= + - @ (or a tab or carriage return) is stored as text, never run as a formula.
+"""
+
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from accounts.staff_export import spreadsheet_safe as safe
+
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _number(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def summary_workbook(*, title: str, first_header: str, metrics, rows, total, labels) -> Workbook:
+    """Title row, two merged header rows (each metric over 标准/实际/完成率/人均), rows, total.
+
+    `labels` maps "headcount", "target", "actual", "completion", "per_head", "score"
+    to the header words in the interface language.
+    """
+    wb = Workbook()
+    ws = wb.active
+    ws.title = safe(title)[:31].replace("/", "-").replace(":", "-")
+    sub = ["target", "actual", "completion", "per_head"]
+    last_col = 2 + len(metrics) * len(sub) + 1
+    ws.cell(row=1, column=1, value=safe(title)).font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    ws.cell(row=1, column=1).alignment = CENTER
+
+    for col, text in ((1, first_header), (2, labels["headcount"]), (last_col, labels["score"])):
+        ws.cell(row=2, column=col, value=safe(text))
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    for i, metric in enumerate(metrics):
+        first = 3 + i * len(sub)
+        ws.cell(row=2, column=first, value=safe(metric.label))
+        ws.merge_cells(start_row=2, start_column=first, end_row=2, end_column=first + len(sub) - 1)
+        for j, key in enumerate(sub):
+            ws.cell(row=3, column=first + j, value=labels[key])
+    for row in ws.iter_rows(min_row=2, max_row=3, max_col=last_col):
+        for cell in row:
+            cell.font, cell.fill, cell.alignment, cell.border = (
+                Font(bold=True),
+                HEADER_FILL,
+                CENTER,
+                BORDER,
+            )
+
+    for r, row in enumerate([*rows, total], start=4):
+        values = [safe(row.label), _number(row.headcount)]
+        for cell in row.cells:
+            values += [
+                _number(cell.target),
+                cell.actual,
+                _number(cell.completion / 100) if cell.completion is not None else None,
+                _number(cell.per_head),
+            ]
+        values.append(_number(row.score / 100) if row.score is not None else None)
+        for c, value in enumerate(values, start=1):
+            out = ws.cell(row=r, column=c, value=value)
+            out.border = BORDER
+            if row is total:
+                out.font, out.fill = Font(bold=True), TOTAL_FILL
+        ws.cell(row=r, column=2).number_format = "0.0"
+        for i in range(len(metrics)):
+            first = 3 + i * len(sub)
+            ws.cell(row=r, column=first).number_format = "0"
+            ws.cell(row=r, column=first + 2).number_format = "0.0%"
+            ws.cell(row=r, column=first + 3).number_format = "0.0"
+        ws.cell(row=r, column=last_col).number_format = "0.0%"
+
+    ws.freeze_panes = "C4"
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 8
+    for col in range(3, last_col + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 9
+    ws.column_dimensions[get_column_letter(last_col)].width = 11
+    ws.row_dimensions[1].height = 24
+    return wb

@@ -1,0 +1,564 @@
+"""The region-by-region weekly summary (各区域工作量周总结) and its drill-downs.
+
+One computation serves the live page, the per-AM drill-down and the weekly roll-up,
+so a snapshot holds exactly what the live page showed. Its parts:
+
+- actual (实际): `planning.selectors.actuals`, the one read of the logs (submitted and
+  signed-off logs, counted in the region of their day);
+- target (标准): `planning.selectors.TargetBook` per week (explicit, else the sum of
+  the members' targets, else pro rata from the month), pro rata by working days when
+  the period covers part of a week;
+- headcount (人数): each account manager counts for the share of the period's working
+  days they were a member, so someone who joined on Wednesday counts 0.6 in a
+  five-day week, and a leaver who left on Tuesday counts 0.4;
+- per head (人均) = actual ÷ headcount; completion (完成率) = actual ÷ target, shown
+  "—" when there is no target; the task completion (任务完成率) is planning's weighted
+  score with the branch's cap.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import selectors as org
+from accounts.models import Branch, Region, RegionMembership, User
+from activity.models import DailyLog, LogStatus, Metric
+from activity.selectors import active_metrics
+from planning import periods
+from planning.calendar import BranchRules, rules_for
+from planning.models import PeriodKind
+from planning.selectors import TargetBook, actuals, branch_settings, completion, weighted_score
+
+from .models import BranchReportSettings, RegionWeekSnapshot, RollupRun
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class MetricCell:
+    metric: Metric
+    target: Decimal | None
+    actual: int
+    headcount: Decimal
+
+    @property
+    def completion(self) -> Decimal | None:
+        return completion(self.actual, self.target)
+
+    @property
+    def per_head(self) -> Decimal | None:
+        return Decimal(self.actual) / self.headcount if self.headcount else None
+
+    @property
+    def target_per_head(self) -> Decimal | None:
+        if self.target is None or not self.headcount:
+            return None
+        return self.target / self.headcount
+
+
+@dataclass
+class SummaryRow:
+    key: int  # region id or user id
+    label: str
+    headcount: Decimal
+    cells: list[MetricCell]
+    expected_logs: int = 0
+    submitted_logs: int = 0
+    on_time_logs: int = 0
+    signed_on_time_logs: int = 0
+    score: Decimal | None = None
+    stale: bool = False
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return _rate(self.on_time_logs, self.expected_logs)
+
+    @property
+    def signed_on_time_rate(self) -> Decimal | None:
+        return _rate(self.signed_on_time_logs, self.submitted_logs)
+
+    def cell(self, metric_id: int) -> MetricCell:
+        return next(c for c in self.cells if c.metric.pk == metric_id)
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    return Decimal(part) * 100 / whole if whole else None
+
+
+@dataclass
+class Summary:
+    branch: Branch
+    start: datetime.date
+    end: datetime.date
+    metrics: list[Metric]
+    rows: list[SummaryRow]
+    total: SummaryRow
+    cap: Decimal
+    highlight_below: Decimal
+    from_snapshot: bool = False
+    computed_at: datetime.datetime | None = None
+    runs: list = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        return any(row.stale for row in self.rows)
+
+
+# --- the computation ---------------------------------------------------------------
+
+
+def _member_days(
+    memberships, working_days: list[datetime.date], today: datetime.date
+) -> dict[int, tuple[int, int]]:
+    """Membership id → (working days in the period, of which up to today)."""
+    result = {}
+    for m in memberships:
+        days = [
+            d for d in working_days if m.start_date <= d and (m.end_date is None or d <= m.end_date)
+        ]
+        result[m.pk] = (len(days), sum(1 for d in days if d <= today))
+    return result
+
+
+def _weeks(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    week, weeks = periods.week_start(start), []
+    while week <= end:
+        weeks.append(week)
+        week += datetime.timedelta(weeks=1)
+    return weeks
+
+
+def _week_factors(rules: BranchRules, start, end) -> dict[datetime.date, Decimal]:
+    """Share of each overlapping week's target that falls inside [start, end]."""
+    factors = {}
+    for week in _weeks(start, end):
+        week_end = week + datetime.timedelta(days=6)
+        in_week = rules.count(week, week_end)
+        if in_week:
+            factors[week] = Decimal(rules.count(max(week, start), min(week_end, end))) / in_week
+    return factors
+
+
+def _compliance(logs, rules: BranchRules) -> dict[int, list[int]]:
+    """Subject → [handed in, on time, signed off on time]; "signed on time" means by the
+    end of the next working day after the log's day."""
+    result = defaultdict(lambda: [0, 0, 0])
+    next_working = {}
+    for subject, day, is_late, status, handed_in, signed_day, n in logs:
+        if not handed_in:
+            continue
+        counts = result[subject]
+        counts[0] += n
+        if not is_late:
+            counts[1] += n
+        if status == LogStatus.SIGNED_OFF and signed_day is not None:
+            if day not in next_working:
+                nxt = day + datetime.timedelta(days=1)
+                while not rules.is_working_day(nxt) and nxt < day + datetime.timedelta(days=15):
+                    nxt += datetime.timedelta(days=1)
+                next_working[day] = nxt
+            if signed_day <= next_working[day]:
+                counts[2] += n
+    return result
+
+
+def _log_facts(filters: Q, subject: str):
+    return (
+        DailyLog.objects.filter(filters)
+        .annotate(signed_day=TruncDate("signed_off_at"), handed_in=Q(submitted_at__isnull=False))
+        .values_list(subject, "date", "is_late", "status", "handed_in", "signed_day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _rows(
+    *,
+    branch_id: int,
+    subjects: list[tuple[int, str]],
+    by: str,
+    region_ids: list[int],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
+    metrics: list[Metric],
+    cap: Decimal,
+) -> list[SummaryRow]:
+    """Rows for regions (by="region") or for the members of one region (by="author")."""
+    rules = rules_for(
+        branch_id,
+        periods.month_start(start) - datetime.timedelta(days=7),
+        end + datetime.timedelta(days=15),
+    )
+    working_days = rules.working_days(start, end)
+    memberships = list(
+        RegionMembership.objects.overlapping(start, end).filter(region_id__in=region_ids)
+    )
+    member_days = _member_days(memberships, working_days, today)
+    subject_of = (lambda m: m.region_id) if by == "region" else (lambda m: m.user_id)
+    headcount, expected = defaultdict(lambda: ZERO), defaultdict(int)
+    for m in memberships:
+        days, up_to_today = member_days[m.pk]
+        if working_days:
+            headcount[subject_of(m)] += Decimal(days) / len(working_days)
+        expected[subject_of(m)] += up_to_today
+
+    found = actuals(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        author_ids=[key for key, _ in subjects] if by == "author" else None,
+        by=by,
+        metric_ids=[m.pk for m in metrics],
+    )
+
+    factors = _week_factors(rules, start, end)
+    book = TargetBook.load(
+        rules=rules,
+        user_ids={m.user_id for m in memberships},
+        region_ids=region_ids,
+        start=periods.month_start(start),
+        end=end,
+    )
+    members_in_week = defaultdict(set)  # (region, week) → user ids
+    for m in memberships:
+        for week in factors:
+            if m.start_date <= week + datetime.timedelta(days=6) and (
+                m.end_date is None or m.end_date >= week
+            ):
+                members_in_week[(m.region_id, week)].add(m.user_id)
+
+    def target(key: int, metric_id: int) -> Decimal | None:
+        total, found_any = ZERO, False
+        for week, factor in factors.items():
+            if by == "region":
+                value, _source = book.region_value(
+                    key, members_in_week[(key, week)], PeriodKind.WEEK, week, metric_id
+                )
+            else:
+                value, _source = book.user_value(key, PeriodKind.WEEK, week, metric_id)
+            if value is not None:
+                total += value * factor
+                found_any = True
+        return total.quantize(Decimal("0.01")) if found_any else None
+
+    subject_field = "region_id" if by == "region" else "author_id"
+    log_filter = Q(region_id__in=region_ids, date__range=(start, end))
+    compliance = _compliance(_log_facts(log_filter, subject_field), rules)
+
+    rows = []
+    for key, label in subjects:
+        cells = [
+            MetricCell(m, target(key, m.pk), found.get((key, m.pk), 0), headcount[key])
+            for m in metrics
+        ]
+        handed_in, on_time, signed = compliance.get(key, (0, 0, 0))
+        rows.append(
+            SummaryRow(
+                key=key,
+                label=label,
+                headcount=headcount[key].quantize(Decimal("0.01")),
+                cells=cells,
+                expected_logs=expected[key],
+                submitted_logs=handed_in,
+                on_time_logs=on_time,
+                signed_on_time_logs=signed,
+                score=weighted_score(cells, cap),
+            )
+        )
+    return rows
+
+
+def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: str) -> SummaryRow:
+    headcount = sum((r.headcount for r in rows), ZERO)
+    cells = []
+    for metric in metrics:
+        targets = [r.cell(metric.pk).target for r in rows if r.cell(metric.pk).target is not None]
+        cells.append(
+            MetricCell(
+                metric,
+                sum(targets, ZERO) if targets else None,
+                sum(r.cell(metric.pk).actual for r in rows),
+                headcount,
+            )
+        )
+    return SummaryRow(
+        key=0,
+        label=label,
+        headcount=headcount,
+        cells=cells,
+        expected_logs=sum(r.expected_logs for r in rows),
+        submitted_logs=sum(r.submitted_logs for r in rows),
+        on_time_logs=sum(r.on_time_logs for r in rows),
+        signed_on_time_logs=sum(r.signed_on_time_logs for r in rows),
+        score=weighted_score(cells, cap),
+    )
+
+
+def _highlight_below(branch_id: int) -> Decimal:
+    settings = BranchReportSettings.objects.filter(branch_id=branch_id).first()
+    return settings.highlight_below if settings else Decimal(80)
+
+
+def region_rows(
+    *, branch: Branch, regions: list[Region], start, end, today, metrics=None, cap=None
+) -> list[SummaryRow]:
+    metrics = metrics if metrics is not None else active_metrics()
+    cap = cap if cap is not None else branch_settings(branch.pk).completion_cap
+    return _rows(
+        branch_id=branch.pk,
+        subjects=[(r.pk, r.name) for r in regions],
+        by="region",
+        region_ids=[r.pk for r in regions],
+        start=start,
+        end=end,
+        today=today,
+        metrics=metrics,
+        cap=cap,
+    )
+
+
+# --- what the pages ask for -----------------------------------------------------------
+
+
+def branches_for_summary(user: User):
+    return org.branches_visible_to(user).order_by("name")
+
+
+def is_closed_week(start: datetime.date, end: datetime.date, today: datetime.date) -> bool:
+    return (
+        start.weekday() == 0
+        and end == start + datetime.timedelta(days=6)
+        and end < periods.week_start(today)
+    )
+
+
+def branch_summary(
+    *, user: User, branch: Branch, start: datetime.date, end: datetime.date, today=None
+) -> Summary:
+    """The summary of the regions of `branch` that `user` may see."""
+    today = today or timezone.localdate()
+    regions = list(org.regions_visible_to(user).filter(branch=branch).order_by("name"))
+    metrics = active_metrics()
+    cap = branch_settings(branch.pk).completion_cap
+    summary = Summary(
+        branch=branch,
+        start=start,
+        end=end,
+        metrics=metrics,
+        rows=[],
+        total=None,
+        cap=cap,
+        highlight_below=_highlight_below(branch.pk),
+    )
+    snapshots = {}
+    if is_closed_week(start, end, today):
+        snapshots = {
+            s.region_id: s
+            for s in RegionWeekSnapshot.objects.filter(
+                region__in=regions, week_start=start
+            ).prefetch_related("metrics")
+        }
+        summary.runs = list(RollupRun.objects.filter(branch=branch, week_start=start)[:5])
+    if regions and len(snapshots) == len(regions):
+        summary.rows = [_row_from_snapshot(snapshots[r.pk], r, metrics, cap) for r in regions]
+        summary.from_snapshot = True
+        summary.computed_at = min(s.computed_at for s in snapshots.values())
+        changed = _changed_since(snapshots.values())
+        for row in summary.rows:
+            row.stale = row.key in changed
+    else:
+        summary.rows = region_rows(
+            branch=branch,
+            regions=regions,
+            start=start,
+            end=end,
+            today=today,
+            metrics=metrics,
+            cap=cap,
+        )
+    summary.total = _total(summary.rows, metrics, cap, _("Total"))
+    return summary
+
+
+def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, cap) -> SummaryRow:
+    by_metric = {m.metric_id: m for m in snapshot.metrics.all()}
+    cells = []
+    for metric in metrics:
+        stored = by_metric.get(metric.pk)
+        cells.append(
+            MetricCell(
+                metric,
+                stored.target if stored else None,
+                stored.actual if stored else 0,
+                snapshot.headcount,
+            )
+        )
+    return SummaryRow(
+        key=region.pk,
+        label=region.name,
+        headcount=snapshot.headcount,
+        cells=cells,
+        expected_logs=snapshot.expected_logs,
+        submitted_logs=snapshot.submitted_logs,
+        on_time_logs=snapshot.on_time_logs,
+        signed_on_time_logs=snapshot.signed_on_time_logs,
+        score=weighted_score(cells, cap),
+    )
+
+
+def _changed_since(snapshots) -> set[int]:
+    """Regions whose logs of the week changed after their snapshot was computed."""
+    snapshots = list(snapshots)
+    if not snapshots:
+        return set()
+    week = snapshots[0].week_start
+    latest = dict(
+        DailyLog.objects.filter(
+            region_id__in=[s.region_id for s in snapshots],
+            date__range=(week, week + datetime.timedelta(days=6)),
+        )
+        .values_list("region_id")
+        .annotate(latest=Max("updated_at"))
+        .order_by()
+    )
+    return {
+        s.region_id
+        for s in snapshots
+        if latest.get(s.region_id) and latest[s.region_id] > s.computed_at
+    }
+
+
+def stale_snapshot_weeks(branch_id: int) -> list[datetime.date]:
+    """Weeks of this branch with a snapshot older than a change to one of its logs."""
+    snapshots = RegionWeekSnapshot.objects.filter(branch_id=branch_id)
+    by_week = defaultdict(list)
+    for s in snapshots.only("region_id", "week_start", "computed_at"):
+        by_week[s.week_start].append(s)
+    return sorted(week for week, items in by_week.items() if _changed_since(items))
+
+
+def member_rows(*, region: Region, start, end, today=None) -> tuple[list[SummaryRow], SummaryRow]:
+    """The same columns per account manager of `region` (for the weeks they were in it)."""
+    today = today or timezone.localdate()
+    metrics = active_metrics()
+    cap = branch_settings(region.branch_id).completion_cap
+    members = {m.user_id: m.user.name for m in org.members_during([region.pk], start, end)}
+    subjects = sorted(members.items(), key=lambda item: item[1])
+    rows = _rows(
+        branch_id=region.branch_id,
+        subjects=subjects,
+        by="author",
+        region_ids=[region.pk],
+        start=start,
+        end=end,
+        today=today,
+        metrics=metrics,
+        cap=cap,
+    )
+    return rows, _total(rows, metrics, cap, _("Total"))
+
+
+def member_logs(*, region: Region, member_id: int, start, end):
+    """The member's logs in that region over the period, with their counts."""
+    return (
+        DailyLog.objects.filter(region=region, author_id=member_id, date__range=(start, end))
+        .prefetch_related("values")
+        .order_by("date")
+    )
+
+
+def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 12):
+    """Weighted completion per region for the last `weeks` closed weeks, from snapshots."""
+    first = last_week - datetime.timedelta(weeks=weeks - 1)
+    regions = list(org.regions_visible_to(user).filter(branch=branch).order_by("name"))
+    metrics = active_metrics()
+    cap = branch_settings(branch.pk).completion_cap
+    snapshots = RegionWeekSnapshot.objects.filter(
+        region__in=regions, week_start__range=(first, last_week)
+    ).prefetch_related("metrics")
+    scores = {
+        (s.region_id, s.week_start): _row_from_snapshot(s, s.region, metrics, cap).score
+        for s in snapshots.select_related("region")
+    }
+    week_list = [first + datetime.timedelta(weeks=i) for i in range(weeks)]
+    return week_list, [
+        (region, [scores.get((region.pk, week)) for week in week_list]) for region in regions
+    ]
+
+
+SORT_KEYS = {"name", "headcount", "score", "on_time", "signed_on_time"}
+
+
+def sort_rows(rows: list[SummaryRow], sort: str, metrics: list[Metric]) -> list[SummaryRow]:
+    """Sort by "name", "headcount", "score", "on_time", "signed_on_time" or
+    "<metric code>.<actual|completion|per_head>"; a leading "-" sorts descending.
+    Rows with no value (no target) go last either way."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    codes = {m.code: m.pk for m in metrics}
+
+    def value(row: SummaryRow):
+        if key == "name":
+            return row.label
+        if key == "headcount":
+            return row.headcount
+        if key == "score":
+            return row.score
+        if key == "on_time":
+            return row.on_time_rate
+        if key == "signed_on_time":
+            return row.signed_on_time_rate
+        code, _sep, part = key.partition(".")
+        if code in codes and part in ("actual", "completion", "per_head"):
+            return getattr(row.cell(codes[code]), part)
+        return row.label
+
+    present = [r for r in rows if value(r) is not None]
+    missing = [r for r in rows if value(r) is None]
+    return sorted(present, key=value, reverse=descending) + missing
+
+
+@dataclass
+class LineChart:
+    width: int
+    height: int
+    weeks: list
+    series: list[dict]
+    gridlines: list[dict]
+
+
+PALETTE = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"]
+
+
+def completion_chart(weeks, series, width: int = 720, height: int = 240) -> LineChart:
+    """Geometry for a server-rendered SVG line chart of completion % per region (no JS)."""
+    top, bottom, left, right = 10, 30, 44, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _region, points in series for v in points if v is not None]
+    ceiling = max([Decimal(150), *values]) if values else Decimal(150)
+    step = plot_w / max(len(weeks) - 1, 1)
+
+    def y(value) -> float:
+        return round(top + plot_h - plot_h * float(value) / float(ceiling), 1)
+
+    lines = []
+    for i, (region, points) in enumerate(series):
+        coords = [
+            f"{round(left + j * step, 1)},{y(v)}" for j, v in enumerate(points) if v is not None
+        ]
+        lines.append(
+            {"region": region, "color": PALETTE[i % len(PALETTE)], "points": " ".join(coords)}
+        )
+    gridlines = [{"y": y(v), "value": v} for v in (0, 50, 100, 150) if v <= ceiling]
+    labels = [
+        {"x": round(left + j * step, 1), "text": week.strftime("%m-%d")}
+        for j, week in enumerate(weeks)
+    ]
+    return LineChart(width, height, labels, lines, gridlines)

@@ -1,0 +1,24 @@
+from django import template
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def sort_link(label, key, current, query):
+    """A column header that sorts by `key`, descending on the second click."""
+    params = QueryDict(query, mutable=True)
+    descending = current == key
+    params["sort"] = f"-{key}" if descending else key
+    arrow = "▲" if current == key else "▼" if current == f"-{key}" else ""
+    return format_html(
+        '<a href="?{}" class="text-reset">{} {}</a>', params.urlencode(), label, arrow
+    )
+
+
+@register.simple_tag
+def row_link(url_name, key, parent=None):
+    """The drill-down URL of a row: a region's, or (with `parent`) a member's of that region."""
+    return reverse(url_name, args=[parent, key] if parent else [key])

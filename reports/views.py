@@ -1,0 +1,208 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors as org
+from planning import periods
+
+from . import excel, selectors, tasks
+from .forms import PeriodForm
+from .models import RollupTrigger
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _branch_for(request, form: PeriodForm):
+    """The branch whose summary to show: the one asked for if the user sees it, else their first."""
+    branches = list(selectors.branches_for_summary(request.user))
+    if not branches:
+        raise PermissionDenied(_("The weekly summary is for managers."))
+    asked = form.cleaned_data.get("branch") if form.is_valid() else None
+    if asked:
+        branch = next((b for b in branches if b.pk == asked), None)
+        if branch is None:
+            raise Http404
+        return branch, branches
+    return branches[0], branches
+
+
+def _summary(request):
+    form = PeriodForm(request.GET or None)
+    branch, branches = _branch_for(request, form)
+    start, end = form.period()
+    summary = selectors.branch_summary(user=request.user, branch=branch, start=start, end=end)
+    return form, branch, branches, summary
+
+
+@require_GET
+@login_required
+def summary(request):
+    form, branch, branches, summary = _summary(request)
+    sort = request.GET.get("sort", "")
+    last_closed = periods.week_start(timezone.localdate()) - datetime.timedelta(weeks=1)
+    weeks, series = selectors.trend(user=request.user, branch=branch, last_week=last_closed)
+    return render(
+        request,
+        "reports/summary.html",
+        {
+            "form": form,
+            "summary": summary,
+            "rows": selectors.sort_rows(summary.rows, sort, summary.metrics)
+            if sort
+            else summary.rows,
+            "sort": sort,
+            "branches": branches,
+            "chart": selectors.completion_chart(weeks, series),
+            "can_recompute": summary.from_snapshot and _may_recompute(request.user, branch),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _may_recompute(user, branch) -> bool:
+    return org.is_admin(user) or branch.head_id == user.pk
+
+
+@require_GET
+@login_required
+def summary_export(request):
+    _form, branch, _branches, summary = _summary(request)
+    title = _("%(branch)s weekly summary by region %(start)s~%(end)s") % {
+        "branch": branch.name,
+        "start": summary.start,
+        "end": summary.end,
+    }
+    workbook = excel.summary_workbook(
+        title=title,
+        first_header=_("Region"),
+        metrics=summary.metrics,
+        rows=summary.rows,
+        total=summary.total,
+        labels=_excel_labels(),
+    )
+    return _xlsx(workbook, f"summary-{summary.start}-{summary.end}.xlsx")
+
+
+def _excel_labels() -> dict:
+    return {
+        "headcount": _("Headcount"),
+        "target": _("Target"),
+        "actual": _("Actual"),
+        "completion": _("Completion"),
+        "per_head": _("Per head"),
+        "score": _("Task completion"),
+    }
+
+
+def _xlsx(workbook, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    workbook.save(response)
+    return response
+
+
+def _region_period(request, region_id: int):
+    region = org.get_region_for_user(request.user, region_id)
+    form = PeriodForm(request.GET or None)
+    start, end = form.period()
+    return region, form, start, end
+
+
+@require_GET
+@login_required
+def region_detail(request, region_id: int):
+    region, form, start, end = _region_period(request, region_id)
+    rows, total = selectors.member_rows(region=region, start=start, end=end)
+    sort = request.GET.get("sort", "")
+    metrics = [cell.metric for cell in total.cells]
+    return render(
+        request,
+        "reports/region.html",
+        {
+            "region": region,
+            "form": form,
+            "start": start,
+            "end": end,
+            "rows": selectors.sort_rows(rows, sort, metrics) if sort else rows,
+            "total": total,
+            "metrics": metrics,
+            "sort": sort,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+@login_required
+def region_export(request, region_id: int):
+    region, _form, start, end = _region_period(request, region_id)
+    rows, total = selectors.member_rows(region=region, start=start, end=end)
+    title = _("%(region)s weekly summary by account manager %(start)s~%(end)s") % {
+        "region": region.name,
+        "start": start,
+        "end": end,
+    }
+    workbook = excel.summary_workbook(
+        title=title,
+        first_header=_("Account manager"),
+        metrics=[cell.metric for cell in total.cells],
+        rows=rows,
+        total=total,
+        labels=_excel_labels(),
+    )
+    return _xlsx(workbook, f"region-{region.pk}-{start}-{end}.xlsx")
+
+
+@require_GET
+@login_required
+def member_detail(request, region_id: int, user_id: int):
+    region, form, start, end = _region_period(request, region_id)
+    member = next(
+        (m.user for m in org.members_during([region.pk], start, end) if m.user_id == user_id), None
+    )
+    if member is None:
+        raise Http404
+    logs = selectors.member_logs(region=region, member_id=member.pk, start=start, end=end)
+    metrics = selectors.active_metrics()
+    return render(
+        request,
+        "reports/member.html",
+        {
+            "region": region,
+            "member": member,
+            "logs": logs,
+            "metrics": metrics,
+            "start": start,
+            "end": end,
+            "form": form,
+        },
+    )
+
+
+@require_POST
+@login_required
+def recompute(request):
+    form = PeriodForm(request.POST)
+    branch, _branches = _branch_for(request, form)
+    if not _may_recompute(request.user, branch):
+        raise PermissionDenied(_("Only the branch head or an administrator can recompute."))
+    week = periods.week_start(form.period()[0])
+    transaction.on_commit(
+        lambda: tasks.rollup_branch_week.delay(
+            branch.pk, week.isoformat(), RollupTrigger.MANUAL, request.user.pk
+        )
+    )
+    messages.success(
+        request, _("Recomputing the week of %(week)s; reload in a moment.") % {"week": week}
+    )
+    end = week + datetime.timedelta(days=6)
+    return redirect(f"{reverse('reports:summary')}?branch={branch.pk}&start={week}&end={end}")

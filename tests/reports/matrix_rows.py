@@ -1,0 +1,38 @@
+"""The weekly summary: managers see their slice; account managers have no summary."""
+
+from tests.matrix import Row, anyone
+
+READERS = {"rm": 200, "other_rm": 200, "area_manager": 200, "branch_head": 200, "other_branch_head": 200, "admin": 200}
+
+
+def _region(org, variant):
+    return {"region_id": (org.region if variant == "own" else org.foreign_region).pk}
+
+
+def _member(org, variant):
+    if variant == "own":
+        return {"region_id": org.region.pk, "user_id": org.am.pk}
+    return {"region_id": org.foreign_region.pk, "user_id": org.foreign_am.pk}
+
+
+# Region pages: the region's RM and the managers above it; admin reads everything.
+REGION_READERS = {"rm": 200, "area_manager": 200, "branch_head": 200, "admin": 200}
+FOREIGN_READERS = {"other_branch_head": 200, "admin": 200}
+
+ROWS = [
+    Row("reports:summary", expect=READERS),
+    Row("reports:summary", method="post", expect=anyone(405)),
+    Row("reports:summary_export", expect=READERS),
+    # Recompute: the branch head or an admin; the other branch head recomputes their own.
+    Row(
+        "reports:recompute",
+        method="post",
+        data=lambda org: {"start": "2026-11-09"},
+        expect={"branch_head": 302, "other_branch_head": 302, "admin": 302},
+    ),
+    Row("reports:recompute", expect=anyone(405)),
+    Row("reports:region", kwargs=_region, expect=REGION_READERS, default=404, foreign=FOREIGN_READERS),
+    Row("reports:region_export", kwargs=_region, expect=REGION_READERS, default=404, foreign=FOREIGN_READERS),
+    Row("reports:member", kwargs=_member, expect=REGION_READERS, default=404, foreign=FOREIGN_READERS),
+]
+

@@ -1,0 +1,249 @@
+"""The arithmetic of the region-by-region weekly summary (各区域工作量周总结)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from accounts.services import membership_end, membership_move
+from activity.models import LogStatus, Metric, MetricValue
+from planning.models import Target
+from reports import selectors, services
+from reports.models import MetricWeekSnapshot, RegionWeekSnapshot, RollupRun
+from tests import factories as f
+
+MONDAY = datetime.date(2026, 11, 9)  # an ordinary working week, Mon 9 – Sun 15
+SUNDAY = MONDAY + datetime.timedelta(days=6)
+TODAY = datetime.date(2026, 11, 23)
+
+
+@pytest.fixture
+def visits(db):
+    return Metric.objects.get(code="visits")
+
+
+def log(author, region, day, visits_count, status=LogStatus.SIGNED_OFF, metric=None):
+    entry = f.DailyLogFactory(
+        author=author,
+        region=region,
+        date=day,
+        status=status,
+        signed_off_by=region.manager if status == LogStatus.SIGNED_OFF else None,
+    )
+    MetricValue.objects.create(log=entry, metric=metric or Metric.objects.get(code="visits"), value=visits_count)
+    return entry
+
+
+def target(*, metric, value, user=None, region=None, week=MONDAY, by):
+    return Target.objects.create(
+        user=user, region=region, metric=metric, period_kind="week", period_start=week, value=value, updated_by=by
+    )
+
+
+def summary(org, start=MONDAY, end=SUNDAY, user=None):
+    return selectors.branch_summary(user=user or org.branch_head, branch=org.branch, start=start, end=end, today=TODAY)
+
+
+def row(result, name):
+    return next(r for r in result.rows if r.label == name)
+
+
+def test_actual_target_completion_and_per_head(org, visits):
+    log(org.am, org.region, MONDAY, 12)
+    log(org.peer_am, org.region, MONDAY + datetime.timedelta(days=1), 9)
+    log(org.am, org.region, MONDAY + datetime.timedelta(days=2), 5, status=LogStatus.DRAFT)  # not counted
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    east = row(summary(org), "东")
+    cell = east.cell(visits.pk)
+    # 张三, 李四 and the deactivated AM were members all week: headcount 3.
+    assert east.headcount == Decimal("3.00")
+    assert (cell.target, cell.actual) == (Decimal("10.00"), 21)
+    assert cell.completion == Decimal(210)  # may exceed 100 %
+    assert cell.per_head == Decimal(7)
+
+
+def test_region_target_is_the_sum_of_its_members_when_not_set(org, visits):
+    target(metric=visits, value=30, user=org.am, by=org.rm)
+    target(metric=visits, value=20, user=org.peer_am, by=org.rm)
+    assert row(summary(org), "东").cell(visits.pk).target == Decimal(50)
+
+
+def test_no_target_shows_no_completion_and_never_divides_by_zero(org, visits):
+    log(org.outsider_am, org.other_region, MONDAY, 4)
+    west = row(summary(org), "西")
+    cell = west.cell(visits.pk)
+    assert cell.target is None and cell.completion is None
+    assert west.score is None
+
+
+def test_empty_region_has_zero_headcount_and_no_per_head(org, visits):
+    empty = f.RegionFactory(branch=org.branch, area=org.area, manager=org.rm, name="空")
+    result = summary(org)
+    cell = row(result, "空").cell(visits.pk)
+    assert (row(result, "空").headcount, cell.actual, cell.per_head, cell.completion) == (0, 0, None, None)
+    assert empty.pk in [r.key for r in result.rows]
+
+
+def test_mid_week_mover_counts_in_each_region_for_their_days_and_logs_stay(org, visits):
+    wednesday = MONDAY + datetime.timedelta(days=2)
+    log(org.am, org.region, MONDAY, 5)
+    membership_move(user=org.am, region=org.other_region, start_date=wednesday)
+    log(org.am, org.other_region, wednesday, 7)
+    result = summary(org)
+    east, west = row(result, "东"), row(result, "西")
+    # Two of five working days in 东 (0.4), three in 西 (0.6).
+    assert east.headcount == Decimal("2.40") and west.headcount == Decimal("1.60")
+    assert east.cell(visits.pk).actual == 5 and west.cell(visits.pk).actual == 7
+
+
+def test_leaver_counts_until_they_leave(org, visits):
+    membership_end(user=org.peer_am, end_date=MONDAY + datetime.timedelta(days=1))
+    assert row(summary(org), "东").headcount == Decimal("2.40")
+
+
+def test_totals_row_adds_up_the_regions(org, visits):
+    log(org.am, org.region, MONDAY, 10)
+    log(org.outsider_am, org.other_region, MONDAY, 6)
+    target(metric=visits, value=20, region=org.region, by=org.rm)
+    result = summary(org)
+    total = result.total.cell(visits.pk)
+    # 西 has no target: the total target is 东's alone; the actual is both.
+    assert (total.target, total.actual) == (Decimal(20), 16)
+    assert result.total.headcount == Decimal(4)  # 3 in 东 + 1 in 西
+    assert total.per_head == Decimal(4)
+
+
+def test_partial_week_pro_rates_the_target_by_working_days(org, visits):
+    target(metric=visits, value=50, region=org.region, by=org.rm)
+    three_days = summary(org, start=MONDAY, end=MONDAY + datetime.timedelta(days=2))
+    assert row(three_days, "东").cell(visits.pk).target == Decimal(30)
+
+
+def test_weighted_task_completion_is_capped(org, visits):
+    leaflets = Metric.objects.get(code="leaflets")
+    log(org.am, org.region, MONDAY, 40)  # 400 % of the visits target
+    log(org.peer_am, org.region, MONDAY, 5, metric=leaflets)  # 50 % of the leaflets target
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    target(metric=leaflets, value=10, region=org.region, by=org.rm)
+    # Default cap 150 %: (150 + 50) / 2 = 100, not (400 + 50) / 2.
+    assert row(summary(org), "东").score == Decimal(100)
+
+
+def test_compliance_on_time_and_signed_on_time(org, visits):
+    log(org.am, org.region, MONDAY, 3)  # signed off now: too late for Monday
+    entry = log(org.peer_am, org.region, MONDAY, 3, status=LogStatus.SUBMITTED)
+    entry.is_late = True
+    entry.submitted_at = datetime.datetime(2026, 11, 10, 12, tzinfo=datetime.UTC)
+    entry.save()
+    first = f.DailyLogFactory._meta.model.objects.get(author=org.am, date=MONDAY)
+    first.submitted_at = datetime.datetime(2026, 11, 9, 10, tzinfo=datetime.UTC)
+    first.signed_off_at = datetime.datetime(2026, 11, 10, 2, tzinfo=datetime.UTC)  # Tuesday 10:00 local
+    first.save()
+    east = row(summary(org), "东")
+    assert east.expected_logs == 15  # three members × five working days
+    assert (east.submitted_logs, east.on_time_logs, east.signed_on_time_logs) == (2, 1, 1)
+
+
+def test_regional_manager_sees_only_their_own_region_row(org):
+    assert [r.label for r in summary(org, user=org.rm).rows] == ["东"]
+
+
+def _raw_totals(branch_id, start, end):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT l.region_id, v.metric_id, SUM(v.value)
+            FROM activity_metricvalue v
+            JOIN activity_dailylog l ON l.id = v.log_id
+            JOIN accounts_region r ON r.id = l.region_id
+            WHERE r.branch_id = %s AND l.date BETWEEN %s AND %s
+              AND l.status IN ('submitted', 'signed_off')
+            GROUP BY l.region_id, v.metric_id
+            """,
+            [branch_id, start, end],
+        )
+        return {(region, metric): total for region, metric, total in cursor.fetchall()}
+
+
+def test_rollup_equals_an_independent_sql_group_by_and_is_idempotent(org):
+    import random
+
+    rng = random.Random(7)
+    metrics = list(Metric.objects.all())
+    people = [(org.am, org.region), (org.peer_am, org.region), (org.outsider_am, org.other_region)]
+    for i in range(5):
+        for author, region in people:
+            status = rng.choice([LogStatus.SUBMITTED, LogStatus.SIGNED_OFF, LogStatus.DRAFT, LogStatus.RETURNED])
+            entry = f.DailyLogFactory(
+                author=author,
+                region=region,
+                date=MONDAY + datetime.timedelta(days=i),
+                status=status,
+                signed_off_by=region.manager if status == LogStatus.SIGNED_OFF else None,
+            )
+            MetricValue.objects.bulk_create(
+                [MetricValue(log=entry, metric=m, value=rng.randint(0, 40)) for m in metrics]
+            )
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    first = sorted(
+        MetricWeekSnapshot.objects.values_list("snapshot__region_id", "metric_id", "actual", "target")
+    )
+    stored = {(r, m): a for r, m, a, _t in first if a}
+    assert stored == _raw_totals(org.branch.pk, MONDAY, SUNDAY)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    second = sorted(
+        MetricWeekSnapshot.objects.values_list("snapshot__region_id", "metric_id", "actual", "target")
+    )
+    assert second == first
+    assert RegionWeekSnapshot.objects.count() == 2  # 东, 西: replaced, not added
+    assert list(RollupRun.objects.order_by("pk").values_list("changed", flat=True)) == [True, False]
+
+
+def test_closed_week_is_served_from_the_snapshot_and_a_later_edit_marks_it_stale(org, visits):
+    from activity import services as activity_services
+
+    entry = log(org.am, org.region, MONDAY, 8)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    result = summary(org)
+    assert result.from_snapshot and not result.stale
+    assert row(result, "东").cell(visits.pk).actual == 8
+
+    activity_services.daily_log_reopen(log=entry, actor=org.rm, reason="数字有误")
+    result = summary(org)
+    assert result.stale and row(result, "东").stale and not row(result, "西").stale
+    assert row(result, "东").cell(visits.pk).actual == 8  # the snapshot still, flagged
+    assert selectors.stale_snapshot_weeks(org.branch.pk) == [MONDAY]
+
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="stale")
+    result = summary(org)
+    assert not result.stale
+    assert row(result, "东").cell(visits.pk).actual == 0  # reopened: no longer counted
+    assert selectors.stale_snapshot_weeks(org.branch.pk) == []
+
+
+def test_snapshot_keeps_the_region_people_belonged_to(org, visits):
+    log(org.am, org.region, MONDAY, 6)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    membership_move(user=org.am, region=org.other_region, start_date=TODAY)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    assert row(summary(org), "东").cell(visits.pk).actual == 6
+    assert row(summary(org), "东").headcount == Decimal(3)
+
+
+def test_member_rows_drill_into_a_region(org, visits):
+    log(org.am, org.region, MONDAY, 12)
+    target(metric=visits, value=10, user=org.am, by=org.rm)
+    rows, total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
+    zhang = next(r for r in rows if r.label == "张三")
+    assert (zhang.headcount, zhang.cell(visits.pk).target, zhang.cell(visits.pk).actual) == (1, 10, 12)
+    assert total.cell(visits.pk).actual == 12
+
+
+def test_sorting_puts_rows_without_a_value_last(org, visits):
+    log(org.am, org.region, MONDAY, 12)
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    result = summary(org)
+    assert [r.label for r in selectors.sort_rows(result.rows, "-visits.completion", result.metrics)] == ["东", "西"]
+    assert [r.label for r in selectors.sort_rows(result.rows, "visits.completion", result.metrics)] == ["东", "西"]
+    assert [r.label for r in selectors.sort_rows(result.rows, "-name", result.metrics)] == ["西", "东"]
