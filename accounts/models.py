@@ -165,7 +165,9 @@ class Region(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def on(self, day: datetime.date) -> "MembershipQuerySet":
-        return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.filter(start_date__lte=day).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day)
+        )
 
     def overlapping(self, start: datetime.date, end: datetime.date) -> "MembershipQuerySet":
         return self.filter(start_date__lte=end).filter(

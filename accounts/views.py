@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from activity import selectors as activity_selectors
+from planning import selectors as planning_selectors
 
 from . import selectors
 from .forms import LoginForm
@@ -39,6 +40,7 @@ def home(request):
             "next_day": day + datetime.timedelta(days=1),
             "is_today": day == timezone.localdate(),
             "week_start": activity_selectors.week_start(day),
+            "overdue_items": planning_selectors.overdue_items(request.user),
         },
     )
 

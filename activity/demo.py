@@ -5,6 +5,7 @@ import random
 
 from accounts.models import RegionMembership
 from accounts.services import membership_move
+from planning.calendar import rules_for
 
 from .models import (
     DailyLog,
@@ -16,7 +17,6 @@ from .models import (
     SalesChannel,
     VisitRecord,
 )
-from .selectors import is_expected_work_day
 
 CUSTOMERS = [
     "恒通物流",
@@ -71,10 +71,11 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
     for m in RegionMembership.objects.filter(user__in=org.account_managers):
         region_on.setdefault(m.user_id, []).append(m)
 
-    logs, late_flags = [], []
+    rules = rules_for(org.branch.pk, start, today)
+    logs = []
     day = start
     while day <= today:
-        if is_expected_work_day(day):
+        if rules.is_working_day(day):
             for am in org.account_managers:
                 miss_rate = 0.25 if level[am.pk] < 0.6 else 0.04
                 if day == today and rng.random() < 0.5:
@@ -125,7 +126,6 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
             )
         log.needs_joint_visit = rng.random() < 0.08
         log.support_material = rng.random() < 0.1
-        late_flags.append(late)
     DailyLog.objects.bulk_create(logs, batch_size=1000)
 
     values, visits, events = [], [], []

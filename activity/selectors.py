@@ -10,17 +10,13 @@ from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, User
+from planning.calendar import rules_for
 
 from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
 
 
 def active_metrics() -> list[Metric]:
     return list(Metric.objects.filter(is_active=True).order_by("order", "pk"))
-
-
-def is_expected_work_day(day: datetime.date) -> bool:
-    # Weekdays until the planning calendar (holidays, 调休) takes this over.
-    return day.weekday() < 5
 
 
 def week_start(day: datetime.date) -> datetime.date:
@@ -86,6 +82,8 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
     """Every day of the month up to today, newest first, with the log if there is one."""
     first = month.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    membership = org.membership_on(user, min(last, today))
+    rules = rules_for(membership.region.branch_id if membership else None, first, last)
     logs = {
         log.date: log
         for log in _with_counts(DailyLog.objects.filter(author=user, date__range=(first, last)))
@@ -93,7 +91,7 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
     days = []
     day = min(last, today)
     while day >= first:
-        days.append(HistoryDay(day=day, log=logs.get(day), expected=is_expected_work_day(day)))
+        days.append(HistoryDay(day=day, log=logs.get(day), expected=rules.is_working_day(day)))
         day -= datetime.timedelta(days=1)
     return days
 
@@ -108,6 +106,7 @@ def week_grid(region: Region, start: datetime.date, today: datetime.date) -> lis
     """Each member of the region that week × each day: the log status, or missing."""
     days = [start + datetime.timedelta(days=i) for i in range(7)]
     end = days[-1]
+    rules = rules_for(region.branch_id, start, end)
     memberships = org.members_during([region.pk], start, end)
     logs = {
         (log.author_id, log.date): log
@@ -131,7 +130,7 @@ def week_grid(region: Region, start: datetime.date, today: datetime.date) -> lis
             log = logs.get((user_id, day))
             if log is not None:
                 status = log.status
-            elif member_that_day and is_expected_work_day(day) and day <= today:
+            elif member_that_day and rules.is_working_day(day) and day <= today:
                 status = "missing"
             else:
                 status = None

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
+from planning import selectors as planning_selectors
 
 from . import reminders, selectors, services
 from .forms import (
@@ -71,11 +72,12 @@ def log_edit(request, day: datetime.date):
                 return redirect("activity:log_detail", pk=saved.pk)
             messages.success(request, _("Draft saved."))
             return redirect("activity:log_edit", day=day)
-    return render(
-        request,
-        "activity/log_edit.html",
-        {"form": form, "formset": formset, "log": log, "day": day, "metrics": metrics},
-    )
+    context = {"form": form, "formset": formset, "log": log, "day": day, "metrics": metrics}
+    if day == timezone.localdate():
+        # Today's log is the AM's home page: their month's pace and overdue items.
+        context["pacing"] = planning_selectors.pacing_for(request.user)
+        context["overdue_items"] = planning_selectors.overdue_items(request.user)
+    return render(request, "activity/log_edit.html", context)
 
 
 @require_GET
@@ -187,15 +189,19 @@ def _require_signing_manager(user) -> None:
 def queue(request):
     _require_signing_manager(request.user)
     logs = list(selectors.sign_off_queue(request.user))
+    regions = list(org.regions_signed_off_by(request.user).order_by("name"))
     return render(
         request,
         "activity/queue.html",
         {
             "logs": logs,
             "metrics": selectors.active_metrics(),
-            "regions": org.regions_signed_off_by(request.user).order_by("name"),
+            "regions": regions,
             "today": timezone.localdate(),
             "week_start": selectors.week_start(timezone.localdate()),
+            # The RM's page: each AM's pace this month, and overdue items.
+            "region_pacings": [planning_selectors.region_pacing(region) for region in regions],
+            "overdue_items": planning_selectors.overdue_items(request.user),
         },
     )
 

@@ -32,7 +32,10 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/footwo
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 BRANCHES, REGIONS_PER_BRANCH = 4, 10
-EXTRA_METRICS = [("recruiting", "增员", "Recruiting contacts", 60), ("proposals", "建议书", "Proposals", 70)]
+EXTRA_METRICS = [
+    ("recruiting", "增员", "Recruiting contacts", 60),
+    ("proposals", "建议书", "Proposals", 70),
+]
 
 
 def recreate_database(url: str) -> None:
@@ -66,7 +69,9 @@ def generate(ams_per_region: int, first_day: datetime.date, last_day: datetime.d
     from activity.models import Metric
 
     for code, name, name_en, order in EXTRA_METRICS:
-        Metric.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "order": order})
+        Metric.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
     password = make_password("bench-password")
     with connection.cursor() as c:
         c.execute(
@@ -219,8 +224,10 @@ def main() -> None:
         print(f"generated in {time.perf_counter() - started:.0f} s")
     values = MetricValue.objects.count()
     ams = BRANCHES * REGIONS_PER_BRANCH * args.ams_per_region
-    print(f"org: {BRANCHES} branches, {BRANCHES * REGIONS_PER_BRANCH} regions, {ams} AMs; "
-          f"{values:,} metric values from {first_day} to {last_day}")
+    print(
+        f"org: {BRANCHES} branches, {BRANCHES * REGIONS_PER_BRANCH} regions, {ams} AMs; "
+        f"{values:,} metric values from {first_day} to {last_day}"
+    )
 
     branch = Branch.objects.order_by("pk").first()
     week = periods.week_start(last_day)
@@ -242,8 +249,10 @@ def main() -> None:
 
     page_ms = timed(page, args.repeat)
     raw_ms = timed(raw_summary, args.repeat)
-    print(f"summary page (live, one branch-week): {page_ms:.1f} ms; raw SQL: {raw_ms:.1f} ms; "
-          f"ratio {page_ms / raw_ms:.2f} (target ≤ 2)")
+    print(
+        f"summary page (live, one branch-week): {page_ms:.1f} ms; raw SQL: {raw_ms:.1f} ms; "
+        f"ratio {page_ms / raw_ms:.2f} (target ≤ 2)"
+    )
 
     weeks = []
     w = periods.week_start(first_day)
@@ -266,9 +275,11 @@ def main() -> None:
     rebuild()
     rebuild_ms = (time.perf_counter() - started) * 1000
     raw_rollup_ms = timed(raw_rollup, max(1, args.repeat // 2))
-    print(f"full roll-up rebuild ({len(branch_ids)} branches × {len(weeks)} weeks = "
-          f"{len(branch_ids) * len(weeks)} tasks): {rebuild_ms / 1000:.1f} s; raw SQL GROUP BY: "
-          f"{raw_rollup_ms / 1000:.1f} s; ratio {rebuild_ms / raw_rollup_ms:.2f} (target ≤ 1.5)")
+    print(
+        f"full roll-up rebuild ({len(branch_ids)} branches × {len(weeks)} weeks = "
+        f"{len(branch_ids) * len(weeks)} tasks): {rebuild_ms / 1000:.1f} s; raw SQL GROUP BY: "
+        f"{raw_rollup_ms / 1000:.1f} s; ratio {rebuild_ms / raw_rollup_ms:.2f} (target ≤ 1.5)"
+    )
 
     served_ms = timed(page, args.repeat)
     print(f"summary page (closed week, from snapshots): {served_ms:.1f} ms")

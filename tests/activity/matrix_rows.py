@@ -155,7 +155,9 @@ def _notification(org, variant):
     from activity.models import Notification
 
     recipient = org.am if variant == "own" else org.foreign_am
-    return {"pk": Notification.objects.create(recipient=recipient, kind="log_returned", title="t").pk}
+    return {
+        "pk": Notification.objects.create(recipient=recipient, kind="log_returned", title="t").pk
+    }
 
 
 ROWS += [
@@ -169,7 +171,9 @@ ROWS += [
         default=404,
         foreign={},
     ),
-    Row("activity:notification_read", kwargs=_notification, expect=anyone(405), foreign=anyone(405)),
+    Row(
+        "activity:notification_read", kwargs=_notification, expect=anyone(405), foreign=anyone(405)
+    ),
     Row("activity:notifications_read_all", method="post", expect=everyone(302)),
     Row("activity:notifications_read_all", expect=anyone(405)),
 ]

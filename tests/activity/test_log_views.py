@@ -256,8 +256,9 @@ def test_queue_queries_do_not_grow_with_logs(
         f.MetricValueFactory(log=log)
     client = client_for(org.rm)
     # session + user, manager check, queue, prefetched values, metrics, regions, nav link,
-    # the bell's unread count
-    with django_assert_max_num_queries(8):
+    # the bell's unread count; the region's pace this month (planning.region_pacing: 8,
+    # constant in the number of AMs) and overdue tracked items
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("activity:queue"))
     assert len(response.context["logs"]) == size
 
@@ -273,8 +274,9 @@ def test_week_grid_queries_do_not_grow_with_members(
             author=am, region=org.region, date=monday + datetime.timedelta(days=i % 5)
         )
     client = client_for(org.rm)
-    # session + user, region, memberships with users, logs, nav link, the bell
-    with django_assert_max_num_queries(6):
+    # session + user, region, calendar settings + overrides, memberships with users, logs,
+    # nav link, the bell
+    with django_assert_max_num_queries(8):
         response = client.get(
             reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-16"
         )
@@ -295,7 +297,8 @@ def test_history_queries_do_not_grow_with_logs(
 
     client = client_for(org.am)
     with time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)):
-        # session + user, logs of the month, their values, metrics, the bell's unread count
-        with django_assert_max_num_queries(6):
+        # session + user, membership (for the branch), calendar settings + overrides, logs of
+        # the month, their values, metrics, the bell's unread count
+        with django_assert_max_num_queries(9):
             response = client.get(reverse("activity:my_logs") + "?month=2026-11")
     assert sum(1 for d in response.context["days"] if d.log) == size % 31

@@ -25,7 +25,9 @@ MONDAY = datetime.date(2026, 11, 23)
 
 
 def at(day, hour, minute=0):
-    return time_machine.travel(datetime.datetime.combine(day, datetime.time(hour, minute), SHANGHAI))
+    return time_machine.travel(
+        datetime.datetime.combine(day, datetime.time(hour, minute), SHANGHAI)
+    )
 
 
 def due_kinds(now_day, hour, minute=0):
@@ -114,7 +116,9 @@ def test_two_workers_running_the_same_reminder_at_once_send_once(org):
 def test_pending_sign_off_reminder_counts_each_managers_queue(org):
     for am in (org.am, org.peer_am):
         f.DailyLogFactory(author=am, region=org.region, date=MONDAY)
-    f.DailyLogFactory(author=org.outsider_am, region=org.other_region, date=MONDAY, status=LogStatus.DRAFT)
+    f.DailyLogFactory(
+        author=org.outsider_am, region=org.other_region, date=MONDAY, status=LogStatus.DRAFT
+    )
     reminders.remind_pending_sign_offs(branch_id=org.branch.pk, day=MONDAY)
     notes = list(Notification.objects.filter(kind="sign_off_pending"))
     assert [(n.recipient, n.title) for n in notes] == [(org.rm, "有 2 份工作日志等待您签批")]
@@ -124,7 +128,13 @@ def test_escalation_goes_to_the_area_manager_else_the_branch_head(org):
     friday = MONDAY - datetime.timedelta(days=3)
     f.DailyLogFactory(author=org.am, region=org.region, date=friday)
     f.DailyLogFactory(author=org.foreign_am, region=org.foreign_region, date=friday)
-    f.DailyLogFactory(author=org.peer_am, region=org.region, date=friday, status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
+    f.DailyLogFactory(
+        author=org.peer_am,
+        region=org.region,
+        date=friday,
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm,
+    )
     reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=MONDAY)
     reminders.escalate_unsigned_logs(branch_id=org.other_branch.pk, day=MONDAY)
     notes = {n.recipient: n.title for n in Notification.objects.filter(kind="escalation")}
@@ -135,7 +145,9 @@ def test_escalation_goes_to_the_area_manager_else_the_branch_head(org):
     }
 
 
-def test_reminders_are_emailed_once_to_people_with_an_address(org, django_capture_on_commit_callbacks):
+def test_reminders_are_emailed_once_to_people_with_an_address(
+    org, django_capture_on_commit_callbacks
+):
     org.peer_am.email = "lisi@example.com"
     org.peer_am.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -172,13 +184,17 @@ def robot():
     server.shutdown()
 
 
-def test_missing_logs_are_posted_once_to_the_regions_group_robot(org, robot, django_capture_on_commit_callbacks):
+def test_missing_logs_are_posted_once_to_the_regions_group_robot(
+    org, robot, django_capture_on_commit_callbacks
+):
     url, posts = robot
     RegionWebhook.objects.create(region=org.region, kind="wecom", url=url)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
-    assert posts == [{"msgtype": "text", "text": {"content": "2026-11-23 尚未提交工作日志：张三、李四"}}]
+    assert posts == [
+        {"msgtype": "text", "text": {"content": "2026-11-23 尚未提交工作日志：张三、李四"}}
+    ]
 
 
 def test_dispatcher_runs_each_due_reminder_once_and_marks_it_finished(org):
@@ -215,4 +231,7 @@ def test_return_and_sign_off_comment_notify_the_author(org, today):
     services.daily_log_sign_off(log=log, actor=org.rm, comment="很好")
     assert list(
         Notification.objects.filter(recipient=org.am).order_by("pk").values_list("kind", "body")
-    ) == [(NotificationKind.LOG_RETURNED, "补充拜访记录"), (NotificationKind.LOG_SIGNED_OFF, "很好")]
+    ) == [
+        (NotificationKind.LOG_RETURNED, "补充拜访记录"),
+        (NotificationKind.LOG_SIGNED_OFF, "很好"),
+    ]

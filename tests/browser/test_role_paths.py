@@ -65,4 +65,4 @@ def test_interface_switches_to_english(org, login, new_page):
     page = login(new_page(), org.am)
     page.get_by_label("语言").select_option("en")
     expect(page.get_by_role("heading", name="Daily work log")).to_be_visible()
-    expect(page.get_by_text("Visits", exact=True)).to_be_visible()
+    expect(page.locator("label[for=id_count_visits]")).to_have_text("Visits")

@@ -66,7 +66,12 @@ def test_branch_head_reads_drills_and_downloads(demo_branch, live_server, login,
     workbook = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
     ws = workbook.active
     assert {"A2:A3", "B2:B3", "C2:F2"} <= {str(r) for r in ws.merged_cells.ranges}
-    assert [ws.cell(row=3, column=c).value for c in range(3, 7)] == ["标准", "实际", "完成率", "人均"]
+    assert [ws.cell(row=3, column=c).value for c in range(3, 7)] == [
+        "标准",
+        "实际",
+        "完成率",
+        "人均",
+    ]
     assert ws.cell(row=ws.max_row, column=1).value == "合计"
     total_visits = sum(raw_visits(r.pk, week, end) for r in demo_branch.regions)
     assert ws.cell(row=ws.max_row, column=4).value == total_visits

@@ -87,14 +87,20 @@ def test_a_real_worker_rolls_up_a_week_and_a_rerun_replaces_it(org, worker):
     queue, process = worker
     monday = datetime.date(2026, 11, 9)
     entry = f.DailyLogFactory(
-        author=org.am, region=org.region, date=monday, status=LogStatus.SIGNED_OFF, signed_off_by=org.rm
+        author=org.am,
+        region=org.region,
+        date=monday,
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm,
     )
     MetricValue.objects.create(log=entry, metric=Metric.objects.get(code="visits"), value=11)
     args = [org.branch.pk, monday.isoformat()]
     results = []
     try:
         for _ in range(2):
-            results.append(report_tasks.rollup_branch_week.apply_async(args=args, queue=queue).get(timeout=60))
+            results.append(
+                report_tasks.rollup_branch_week.apply_async(args=args, queue=queue).get(timeout=60)
+            )
     except Exception:
         process.terminate()
         pytest.fail("the worker did not run the roll-up:\n" + process.communicate()[0][-3000:])
@@ -103,4 +109,6 @@ def test_a_real_worker_rolls_up_a_week_and_a_rerun_replaces_it(org, worker):
         snapshot__region=org.region, snapshot__week_start=monday, metric__code="visits"
     )
     assert visits.actual == 11
-    assert MetricWeekSnapshot.objects.filter(metric__code="visits").count() == 2  # 东 and 西, once each
+    assert (
+        MetricWeekSnapshot.objects.filter(metric__code="visits").count() == 2
+    )  # 东 and 西, once each

@@ -2,7 +2,14 @@
 
 from tests.matrix import Row, anyone
 
-READERS = {"rm": 200, "other_rm": 200, "area_manager": 200, "branch_head": 200, "other_branch_head": 200, "admin": 200}
+READERS = {
+    "rm": 200,
+    "other_rm": 200,
+    "area_manager": 200,
+    "branch_head": 200,
+    "other_branch_head": 200,
+    "admin": 200,
+}
 
 
 def _region(org, variant):
@@ -31,8 +38,25 @@ ROWS = [
         expect={"branch_head": 302, "other_branch_head": 302, "admin": 302},
     ),
     Row("reports:recompute", expect=anyone(405)),
-    Row("reports:region", kwargs=_region, expect=REGION_READERS, default=404, foreign=FOREIGN_READERS),
-    Row("reports:region_export", kwargs=_region, expect=REGION_READERS, default=404, foreign=FOREIGN_READERS),
-    Row("reports:member", kwargs=_member, expect=REGION_READERS, default=404, foreign=FOREIGN_READERS),
+    Row(
+        "reports:region",
+        kwargs=_region,
+        expect=REGION_READERS,
+        default=404,
+        foreign=FOREIGN_READERS,
+    ),
+    Row(
+        "reports:region_export",
+        kwargs=_region,
+        expect=REGION_READERS,
+        default=404,
+        foreign=FOREIGN_READERS,
+    ),
+    Row(
+        "reports:member",
+        kwargs=_member,
+        expect=REGION_READERS,
+        default=404,
+        foreign=FOREIGN_READERS,
+    ),
 ]
-

@@ -31,18 +31,28 @@ def log(author, region, day, visits_count, status=LogStatus.SIGNED_OFF, metric=N
         status=status,
         signed_off_by=region.manager if status == LogStatus.SIGNED_OFF else None,
     )
-    MetricValue.objects.create(log=entry, metric=metric or Metric.objects.get(code="visits"), value=visits_count)
+    MetricValue.objects.create(
+        log=entry, metric=metric or Metric.objects.get(code="visits"), value=visits_count
+    )
     return entry
 
 
 def target(*, metric, value, user=None, region=None, week=MONDAY, by):
     return Target.objects.create(
-        user=user, region=region, metric=metric, period_kind="week", period_start=week, value=value, updated_by=by
+        user=user,
+        region=region,
+        metric=metric,
+        period_kind="week",
+        period_start=week,
+        value=value,
+        updated_by=by,
     )
 
 
 def summary(org, start=MONDAY, end=SUNDAY, user=None):
-    return selectors.branch_summary(user=user or org.branch_head, branch=org.branch, start=start, end=end, today=TODAY)
+    return selectors.branch_summary(
+        user=user or org.branch_head, branch=org.branch, start=start, end=end, today=TODAY
+    )
 
 
 def row(result, name):
@@ -52,7 +62,9 @@ def row(result, name):
 def test_actual_target_completion_and_per_head(org, visits):
     log(org.am, org.region, MONDAY, 12)
     log(org.peer_am, org.region, MONDAY + datetime.timedelta(days=1), 9)
-    log(org.am, org.region, MONDAY + datetime.timedelta(days=2), 5, status=LogStatus.DRAFT)  # not counted
+    log(
+        org.am, org.region, MONDAY + datetime.timedelta(days=2), 5, status=LogStatus.DRAFT
+    )  # not counted
     target(metric=visits, value=10, region=org.region, by=org.rm)
     east = row(summary(org), "东")
     cell = east.cell(visits.pk)
@@ -81,7 +93,12 @@ def test_empty_region_has_zero_headcount_and_no_per_head(org, visits):
     empty = f.RegionFactory(branch=org.branch, area=org.area, manager=org.rm, name="空")
     result = summary(org)
     cell = row(result, "空").cell(visits.pk)
-    assert (row(result, "空").headcount, cell.actual, cell.per_head, cell.completion) == (0, 0, None, None)
+    assert (row(result, "空").headcount, cell.actual, cell.per_head, cell.completion) == (
+        0,
+        0,
+        None,
+        None,
+    )
     assert empty.pk in [r.key for r in result.rows]
 
 
@@ -138,7 +155,9 @@ def test_compliance_on_time_and_signed_on_time(org, visits):
     entry.save()
     first = f.DailyLogFactory._meta.model.objects.get(author=org.am, date=MONDAY)
     first.submitted_at = datetime.datetime(2026, 11, 9, 10, tzinfo=datetime.UTC)
-    first.signed_off_at = datetime.datetime(2026, 11, 10, 2, tzinfo=datetime.UTC)  # Tuesday 10:00 local
+    first.signed_off_at = datetime.datetime(
+        2026, 11, 10, 2, tzinfo=datetime.UTC
+    )  # Tuesday 10:00 local
     first.save()
     east = row(summary(org), "东")
     assert east.expected_logs == 15  # three members × five working days
@@ -174,7 +193,9 @@ def test_rollup_equals_an_independent_sql_group_by_and_is_idempotent(org):
     people = [(org.am, org.region), (org.peer_am, org.region), (org.outsider_am, org.other_region)]
     for i in range(5):
         for author, region in people:
-            status = rng.choice([LogStatus.SUBMITTED, LogStatus.SIGNED_OFF, LogStatus.DRAFT, LogStatus.RETURNED])
+            status = rng.choice(
+                [LogStatus.SUBMITTED, LogStatus.SIGNED_OFF, LogStatus.DRAFT, LogStatus.RETURNED]
+            )
             entry = f.DailyLogFactory(
                 author=author,
                 region=region,
@@ -187,13 +208,17 @@ def test_rollup_equals_an_independent_sql_group_by_and_is_idempotent(org):
             )
     services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
     first = sorted(
-        MetricWeekSnapshot.objects.values_list("snapshot__region_id", "metric_id", "actual", "target")
+        MetricWeekSnapshot.objects.values_list(
+            "snapshot__region_id", "metric_id", "actual", "target"
+        )
     )
     stored = {(r, m): a for r, m, a, _t in first if a}
     assert stored == _raw_totals(org.branch.pk, MONDAY, SUNDAY)
     services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
     second = sorted(
-        MetricWeekSnapshot.objects.values_list("snapshot__region_id", "metric_id", "actual", "target")
+        MetricWeekSnapshot.objects.values_list(
+            "snapshot__region_id", "metric_id", "actual", "target"
+        )
     )
     assert second == first
     assert RegionWeekSnapshot.objects.count() == 2  # 东, 西: replaced, not added
@@ -236,7 +261,11 @@ def test_member_rows_drill_into_a_region(org, visits):
     target(metric=visits, value=10, user=org.am, by=org.rm)
     rows, total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
     zhang = next(r for r in rows if r.label == "张三")
-    assert (zhang.headcount, zhang.cell(visits.pk).target, zhang.cell(visits.pk).actual) == (1, 10, 12)
+    assert (zhang.headcount, zhang.cell(visits.pk).target, zhang.cell(visits.pk).actual) == (
+        1,
+        10,
+        12,
+    )
     assert total.cell(visits.pk).actual == 12
 
 
@@ -244,6 +273,13 @@ def test_sorting_puts_rows_without_a_value_last(org, visits):
     log(org.am, org.region, MONDAY, 12)
     target(metric=visits, value=10, region=org.region, by=org.rm)
     result = summary(org)
-    assert [r.label for r in selectors.sort_rows(result.rows, "-visits.completion", result.metrics)] == ["东", "西"]
-    assert [r.label for r in selectors.sort_rows(result.rows, "visits.completion", result.metrics)] == ["东", "西"]
-    assert [r.label for r in selectors.sort_rows(result.rows, "-name", result.metrics)] == ["西", "东"]
+    assert [
+        r.label for r in selectors.sort_rows(result.rows, "-visits.completion", result.metrics)
+    ] == ["东", "西"]
+    assert [
+        r.label for r in selectors.sort_rows(result.rows, "visits.completion", result.metrics)
+    ] == ["东", "西"]
+    assert [r.label for r in selectors.sort_rows(result.rows, "-name", result.metrics)] == [
+        "西",
+        "东",
+    ]

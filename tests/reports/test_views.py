@@ -15,7 +15,11 @@ PERIOD = "?start=2026-11-09&end=2026-11-15"
 
 def signed_log(author, region, day, value):
     entry = f.DailyLogFactory(
-        author=author, region=region, date=day, status=LogStatus.SIGNED_OFF, signed_off_by=region.manager
+        author=author,
+        region=region,
+        date=day,
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=region.manager,
     )
     MetricValue.objects.create(log=entry, metric=Metric.objects.get(code="visits"), value=value)
     return entry
@@ -32,29 +36,38 @@ def test_summary_page_shows_regions_and_total(client_for, org):
 
 
 def test_a_reversed_period_is_refused_with_a_message(client_for, org):
-    response = client_for(org.branch_head).get(reverse("reports:summary") + "?start=2026-11-15&end=2026-11-09")
+    response = client_for(org.branch_head).get(
+        reverse("reports:summary") + "?start=2026-11-15&end=2026-11-09"
+    )
     assert "结束日期早于开始日期" in response.content.decode()
 
 
 def test_a_foreign_branch_is_not_found(client_for, org):
-    response = client_for(org.branch_head).get(reverse("reports:summary") + f"?branch={org.other_branch.pk}")
+    response = client_for(org.branch_head).get(
+        reverse("reports:summary") + f"?branch={org.other_branch.pk}"
+    )
     assert response.status_code == 404
 
 
 def test_export_has_the_paper_layout(client_for, org):
     signed_log(org.am, org.region, MONDAY, 9)
-    f.RegionFactory(branch=org.branch, manager=org.rm, name="=HYPERLINK(\"x\")")
+    f.RegionFactory(branch=org.branch, manager=org.rm, name='=HYPERLINK("x")')
     response = client_for(org.branch_head).get(reverse("reports:summary_export") + PERIOD)
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(io.BytesIO(response.content)).active
     assert "2026-11-09~2026-11-15" in ws["A1"].value
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A2:A3", "B2:B3", "C2:F2"} <= merged  # region, headcount, first metric over 4 columns
-    assert [ws.cell(row=3, column=c).value for c in range(3, 7)] == ["标准", "实际", "完成率", "人均"]
+    assert [ws.cell(row=3, column=c).value for c in range(3, 7)] == [
+        "标准",
+        "实际",
+        "完成率",
+        "人均",
+    ]
     assert ws["C2"].value == "拜访"
     labels = [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)]
     assert labels[-1] == "合计"
-    assert "'=HYPERLINK(\"x\")" in labels  # a formula-like name is text, not a formula
+    assert '\'=HYPERLINK("x")' in labels  # a formula-like name is text, not a formula
     total_row = ws.max_row
     assert ws.cell(row=total_row, column=4).value == 9  # total actual visits
     assert ws.cell(row=4, column=5).number_format == "0.0%"
@@ -69,16 +82,25 @@ def test_region_drill_down_and_member_logs(client_for, org):
     response = client.get(reverse("reports:member", args=[org.region.pk, org.am.pk]) + PERIOD)
     assert list(response.context["logs"]) == [entry]
     # Someone who was never in that region is not found there.
-    response = client.get(reverse("reports:member", args=[org.region.pk, org.outsider_am.pk]) + PERIOD)
+    response = client.get(
+        reverse("reports:member", args=[org.region.pk, org.outsider_am.pk]) + PERIOD
+    )
     assert response.status_code == 404
 
 
 def test_region_export_lists_account_managers(client_for, org):
     signed_log(org.am, org.region, MONDAY, 9)
-    response = client_for(org.rm).get(reverse("reports:region_export", args=[org.region.pk]) + PERIOD)
+    response = client_for(org.rm).get(
+        reverse("reports:region_export", args=[org.region.pk]) + PERIOD
+    )
     ws = load_workbook(io.BytesIO(response.content)).active
     assert ws["A2"].value == "客户经理"
-    assert [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)] == ["张三", "李四", "离职者", "合计"]
+    assert [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)] == [
+        "张三",
+        "李四",
+        "离职者",
+        "合计",
+    ]
 
 
 def test_branch_head_recomputes_a_closed_week(client_for, org, django_capture_on_commit_callbacks):
@@ -102,14 +124,18 @@ def test_area_manager_may_read_but_not_recompute(client_for, org):
 
 
 @pytest.mark.parametrize("size", [1, 6])
-def test_summary_queries_do_not_grow_with_regions_people_or_days(client_for, org, size, django_assert_max_num_queries):
+def test_summary_queries_do_not_grow_with_regions_people_or_days(
+    client_for, org, size, django_assert_max_num_queries
+):
     metric = Metric.objects.get(code="visits")
-    for r in range(size):
+    for _region in range(size):
         region = f.RegionFactory(branch=org.branch, area=org.area, manager=org.rm)
-        for p in range(size):
+        for _person in range(size):
             person = f.member(region)
             for d in range(size if size < 5 else 5):
-                entry = f.DailyLogFactory(author=person, region=region, date=MONDAY + datetime.timedelta(days=d))
+                entry = f.DailyLogFactory(
+                    author=person, region=region, date=MONDAY + datetime.timedelta(days=d)
+                )
                 MetricValue.objects.create(log=entry, metric=metric, value=3)
     client = client_for(org.branch_head)
     # session + user; branches; regions; metrics; planning settings; report settings;
