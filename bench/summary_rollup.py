@@ -247,6 +247,9 @@ def main() -> None:
                 cursor.execute(statement, params)
                 cursor.fetchall()
 
+    from reports.models import RegionWeekSnapshot
+
+    RegionWeekSnapshot.objects.all().delete()  # the live path: no snapshots yet
     page_ms = timed(page, args.repeat)
     raw_ms = timed(raw_summary, args.repeat)
     print(
@@ -262,6 +265,11 @@ def main() -> None:
     branch_ids = list(Branch.objects.values_list("pk", flat=True))
 
     def rebuild():
+        # What `manage.py rollup_rebuild` queues: one task per 10 branches, all their weeks.
+        services.rollup_branches_weeks(branch_ids=branch_ids, weeks=weeks)
+
+    def rebuild_week_by_week():
+        # What the weekly schedule does, here for every week: one task per branch-week.
         for branch_id in branch_ids:
             for week_start in weeks:
                 services.rollup_branch_week(branch_id=branch_id, week=week_start)
@@ -271,14 +279,19 @@ def main() -> None:
             cursor.execute(RAW_ROLLUP_SQL, {"start": weeks[0], "end": last_day})
             cursor.fetchall()
 
-    started = time.perf_counter()
-    rebuild()
-    rebuild_ms = (time.perf_counter() - started) * 1000
     raw_rollup_ms = timed(raw_rollup, max(1, args.repeat // 2))
+    rebuild_ms = timed(rebuild, 1)
     print(
-        f"full roll-up rebuild ({len(branch_ids)} branches × {len(weeks)} weeks = "
-        f"{len(branch_ids) * len(weeks)} tasks): {rebuild_ms / 1000:.1f} s; raw SQL GROUP BY: "
-        f"{raw_rollup_ms / 1000:.1f} s; ratio {rebuild_ms / raw_rollup_ms:.2f} (target ≤ 1.5)"
+        f"full roll-up rebuild ({len(branch_ids)} branches × {len(weeks)} weeks, one task "
+        f"for up to 10 branches): {rebuild_ms / 1000:.1f} s; raw SQL GROUP BY: {raw_rollup_ms / 1000:.1f} s; "
+        f"ratio {rebuild_ms / raw_rollup_ms:.2f} (target ≤ 1.5)"
+    )
+    started = time.perf_counter()
+    rebuild_week_by_week()
+    weekly_ms = (time.perf_counter() - started) * 1000
+    print(
+        f"the same, week by week ({len(branch_ids) * len(weeks)} branch-week tasks, as the "
+        f"schedule runs them): {weekly_ms / 1000:.1f} s; ratio {weekly_ms / raw_rollup_ms:.2f}"
     )
 
     served_ms = timed(page, args.repeat)

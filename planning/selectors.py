@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -41,20 +42,27 @@ def actuals(
     end: datetime.date,
     author_ids=None,
     region_ids=None,
-    by: str | None = None,
+    by: str | tuple[str, ...] | None = None,
     metric_ids=None,
 ) -> dict[tuple, int]:
     """THE read of actual numbers: {(subject, metric id): total} over [start, end].
 
     One grouped query over MetricValue of counted logs. Filter by authors and/or
     regions; group `by` "author", "region" or "day" (default: author when author_ids
-    are given, else region). Region filters use the region on the day of each log
-    (DailyLog.region), so people who moved count where they worked at the time.
+    are given, else region) or "week" (the Monday), or by a tuple of them, e.g.
+    ("region", "day") gives {(region id, day, metric id): total}. Region filters use the region on the day of
+    each log (DailyLog.region), so people who moved count where they worked at the time.
     """
     if author_ids is None and region_ids is None:
         raise ValueError("Give author_ids or region_ids")
     by = by or ("author" if author_ids is not None else "region")
-    subject = {"author": "log__author_id", "region": "log__region_id", "day": "log__date"}[by]
+    fields = {
+        "author": "log__author_id",
+        "region": "log__region_id",
+        "day": "log__date",
+        "week": TruncWeek("log__date"),
+    }
+    subjects = [fields[key] for key in (by if isinstance(by, tuple) else (by,))]
     values = MetricValue.objects.filter(
         log__date__range=(start, end), log__status__in=COUNTED_STATUSES
     )
@@ -64,8 +72,8 @@ def actuals(
         values = values.filter(log__region_id__in=list(region_ids))
     if metric_ids is not None:
         values = values.filter(metric_id__in=list(metric_ids))
-    rows = values.values_list(subject, "metric_id").annotate(total=Sum("value")).order_by()
-    return {(subject_id, metric_id): total for subject_id, metric_id, total in rows}
+    rows = values.values_list(*subjects, "metric_id").annotate(total=Sum("value")).order_by()
+    return {tuple(row[:-1]): row[-1] for row in rows}
 
 
 def branch_settings(branch_id: int | None) -> BranchPlanningSettings:

@@ -113,19 +113,6 @@ class Summary:
 # --- the computation ---------------------------------------------------------------
 
 
-def _member_days(
-    memberships, working_days: list[datetime.date], today: datetime.date
-) -> dict[int, tuple[int, int]]:
-    """Membership id → (working days in the period, of which up to today)."""
-    result = {}
-    for m in memberships:
-        days = [
-            d for d in working_days if m.start_date <= d and (m.end_date is None or d <= m.end_date)
-        ]
-        result[m.pk] = (len(days), sum(1 for d in days if d <= today))
-    return result
-
-
 def _weeks(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     week, weeks = periods.week_start(start), []
     while week <= end:
@@ -178,101 +165,161 @@ def _log_facts(filters: Q, subject: str):
     )
 
 
-def _rows(
+Period = tuple[datetime.date, datetime.date]
+
+
+def _rows(*, start: datetime.date, end: datetime.date, **kwargs) -> list[SummaryRow]:
+    return _rows_for_periods(periods_=[(start, end)], **kwargs)[0]
+
+
+@dataclass
+class LogReads:
+    """The two reads of the logs a summary needs, for some regions over a span of days.
+
+    A rebuild of several branches reads them once for all of them: metric values can
+    only be reached through their log, so each read scans the values of the span.
+    """
+
+    daily: dict  # (subject, day, metric id) → actual; with weekly=True the day is a Monday
+    facts_by_day: dict  # day → [(subject, day, is_late, status, handed_in, signed_day, n)]
+    weekly: bool = False
+
+    @classmethod
+    def load(
+        cls, *, by: str, region_ids, author_ids, first, last, metrics, weekly: bool = False
+    ) -> "LogReads":
+        """weekly=True when every period is a whole Monday–Sunday week (roll-ups): the
+        actuals are then grouped by week in the database, ~7 times fewer rows."""
+        daily = actuals(
+            start=first,
+            end=last,
+            region_ids=region_ids,
+            author_ids=author_ids,
+            by=(by, "week" if weekly else "day"),
+            metric_ids=[m.pk for m in metrics],
+        )
+        facts_by_day = defaultdict(list)
+        subject_field = "region_id" if by == "region" else "author_id"
+        filters = Q(region_id__in=region_ids, date__range=(first, last))
+        if author_ids is not None:
+            filters &= Q(author_id__in=author_ids)
+        for fact in _log_facts(filters, subject_field):
+            facts_by_day[fact[1]].append(fact)
+        return cls(daily=daily, facts_by_day=facts_by_day, weekly=weekly)
+
+
+def _rows_for_periods(
     *,
     branch_id: int,
     subjects: list[tuple[int, str]],
     by: str,
     region_ids: list[int],
-    start: datetime.date,
-    end: datetime.date,
+    periods_: list[Period],
     today: datetime.date,
     metrics: list[Metric],
     cap: Decimal,
-) -> list[SummaryRow]:
-    """Rows for regions (by="region") or for the members of one region (by="author")."""
+    reads: LogReads | None = None,
+) -> list[list[SummaryRow]]:
+    """Rows for regions (by="region") or for the members of one region (by="author"),
+    for each period. Every query spans all the periods at once (actuals grouped by
+    subject and day), so rebuilding a year of weeks costs about one pass over the logs."""
+    first = min(start for start, _end in periods_)
+    last = max(end for _start, end in periods_)
+    if reads is None:
+        reads = LogReads.load(
+            by=by,
+            region_ids=region_ids,
+            author_ids=[key for key, _ in subjects] if by == "author" else None,
+            first=first,
+            last=last,
+            metrics=metrics,
+        )
+    daily, facts_by_day = reads.daily, reads.facts_by_day
     rules = rules_for(
         branch_id,
-        periods.month_start(start) - datetime.timedelta(days=7),
-        end + datetime.timedelta(days=15),
+        periods.month_start(first) - datetime.timedelta(days=7),
+        last + datetime.timedelta(days=15),
     )
-    working_days = rules.working_days(start, end)
     memberships = list(
-        RegionMembership.objects.overlapping(start, end).filter(region_id__in=region_ids)
+        RegionMembership.objects.overlapping(first, last).filter(region_id__in=region_ids)
     )
-    member_days = _member_days(memberships, working_days, today)
     subject_of = (lambda m: m.region_id) if by == "region" else (lambda m: m.user_id)
-    headcount, expected = defaultdict(lambda: ZERO), defaultdict(int)
-    for m in memberships:
-        days, up_to_today = member_days[m.pk]
-        if working_days:
-            headcount[subject_of(m)] += Decimal(days) / len(working_days)
-        expected[subject_of(m)] += up_to_today
-
-    found = actuals(
-        start=start,
-        end=end,
-        region_ids=region_ids,
-        author_ids=[key for key, _ in subjects] if by == "author" else None,
-        by=by,
-        metric_ids=[m.pk for m in metrics],
-    )
-
-    factors = _week_factors(rules, start, end)
     book = TargetBook.load(
         rules=rules,
         user_ids={m.user_id for m in memberships},
         region_ids=region_ids,
-        start=periods.month_start(start),
-        end=end,
+        start=periods.month_start(first),
+        end=last,
     )
-    members_in_week = defaultdict(set)  # (region, week) → user ids
-    for m in memberships:
-        for week in factors:
-            if m.start_date <= week + datetime.timedelta(days=6) and (
-                m.end_date is None or m.end_date >= week
-            ):
-                members_in_week[(m.region_id, week)].add(m.user_id)
 
-    def target(key: int, metric_id: int) -> Decimal | None:
-        total, found_any = ZERO, False
-        for week, factor in factors.items():
-            if by == "region":
-                value, _source = book.region_value(
-                    key, members_in_week[(key, week)], PeriodKind.WEEK, week, metric_id
-                )
+    results = []
+    for start, end in periods_:
+        days_in_period = [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
+        working_days = rules.working_days(start, end)
+        headcount, expected = defaultdict(lambda: ZERO), defaultdict(int)
+        up_to_today = sum(1 for d in working_days if d <= today)
+        for m in memberships:
+            if m.start_date <= start and (m.end_date is None or m.end_date >= end):
+                days, days_to_today = len(working_days), up_to_today  # the whole period
             else:
-                value, _source = book.user_value(key, PeriodKind.WEEK, week, metric_id)
-            if value is not None:
-                total += value * factor
-                found_any = True
-        return total.quantize(Decimal("0.01")) if found_any else None
+                inside = [
+                    d
+                    for d in working_days
+                    if m.start_date <= d and (m.end_date is None or d <= m.end_date)
+                ]
+                days, days_to_today = len(inside), sum(1 for d in inside if d <= today)
+            if days:
+                headcount[subject_of(m)] += Decimal(days) / len(working_days)
+                expected[subject_of(m)] += days_to_today
 
-    subject_field = "region_id" if by == "region" else "author_id"
-    log_filter = Q(region_id__in=region_ids, date__range=(start, end))
-    compliance = _compliance(_log_facts(log_filter, subject_field), rules)
+        factors = _week_factors(rules, start, end)
+        members_in_week = defaultdict(set)  # (region, week) → user ids
+        for m in memberships:
+            for week in factors:
+                week_end = week + datetime.timedelta(days=6)
+                if m.start_date <= week_end and (m.end_date is None or m.end_date >= week):
+                    members_in_week[(m.region_id, week)].add(m.user_id)
 
-    rows = []
-    for key, label in subjects:
-        cells = [
-            MetricCell(m, target(key, m.pk), found.get((key, m.pk), 0), headcount[key])
-            for m in metrics
-        ]
-        handed_in, on_time, signed = compliance.get(key, (0, 0, 0))
-        rows.append(
-            SummaryRow(
-                key=key,
-                label=label,
-                headcount=headcount[key].quantize(Decimal("0.01")),
-                cells=cells,
-                expected_logs=expected[key],
-                submitted_logs=handed_in,
-                on_time_logs=on_time,
-                signed_on_time_logs=signed,
-                score=weighted_score(cells, cap),
+        def target(key: int, metric_id: int, factors=factors, members_in_week=members_in_week):
+            total, found_any = ZERO, False
+            for week, factor in factors.items():
+                if by == "region":
+                    value, _source = book.region_value(
+                        key, members_in_week[(key, week)], PeriodKind.WEEK, week, metric_id
+                    )
+                else:
+                    value, _source = book.user_value(key, PeriodKind.WEEK, week, metric_id)
+                if value is not None:
+                    total += value * factor
+                    found_any = True
+            return total.quantize(Decimal("0.01")) if found_any else None
+
+        compliance = _compliance([f for day in days_in_period for f in facts_by_day[day]], rules)
+        rows = []
+        for key, label in subjects:
+            cells = []
+            for metric in metrics:
+                if reads.weekly:
+                    actual = daily.get((key, start, metric.pk), 0)
+                else:
+                    actual = sum(daily.get((key, day, metric.pk), 0) for day in days_in_period)
+                cells.append(MetricCell(metric, target(key, metric.pk), actual, headcount[key]))
+            handed_in, on_time, signed = compliance.get(key, (0, 0, 0))
+            rows.append(
+                SummaryRow(
+                    key=key,
+                    label=label,
+                    headcount=headcount[key].quantize(Decimal("0.01")),
+                    cells=cells,
+                    expected_logs=expected[key],
+                    submitted_logs=handed_in,
+                    on_time_logs=on_time,
+                    signed_on_time_logs=signed,
+                    score=weighted_score(cells, cap),
+                )
             )
-        )
-    return rows
+        results.append(rows)
+    return results
 
 
 def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: str) -> SummaryRow:
@@ -309,18 +356,39 @@ def _highlight_below(branch_id: int) -> Decimal:
 def region_rows(
     *, branch: Branch, regions: list[Region], start, end, today, metrics=None, cap=None
 ) -> list[SummaryRow]:
+    return region_rows_for_weeks(
+        branch=branch,
+        regions=regions,
+        periods_=[(start, end)],
+        today=today,
+        metrics=metrics,
+        cap=cap,
+    )[0]
+
+
+def region_rows_for_weeks(
+    *,
+    branch: Branch,
+    regions: list[Region],
+    periods_: list[Period],
+    today,
+    metrics=None,
+    cap=None,
+    reads: LogReads | None = None,
+) -> list[list[SummaryRow]]:
+    """Region rows for several periods in one pass (the roll-up of many weeks)."""
     metrics = metrics if metrics is not None else active_metrics()
     cap = cap if cap is not None else branch_settings(branch.pk).completion_cap
-    return _rows(
+    return _rows_for_periods(
         branch_id=branch.pk,
         subjects=[(r.pk, r.name) for r in regions],
         by="region",
         region_ids=[r.pk for r in regions],
-        start=start,
-        end=end,
+        periods_=periods_,
         today=today,
         metrics=metrics,
         cap=cap,
+        reads=reads,
     )
 
 

@@ -44,3 +44,21 @@ def rollup_branch_week(
         requested_by_id=user_id,
     )
     return run.pk
+
+
+@shared_task(
+    name="reports.rollup_branches_weeks",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def rollup_branch_weeks(
+    branch_id: int, weeks: list[str], trigger: str = RollupTrigger.MANUAL
+) -> int:
+    """Rebuild many weeks of one branch in one pass (e.g. after a bulk correction)."""
+    runs = services.rollup_branch_weeks(
+        branch_id=branch_id,
+        weeks=[datetime.date.fromisoformat(week) for week in weeks],
+        trigger=trigger,
+    )
+    return len(runs)

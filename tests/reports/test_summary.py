@@ -283,3 +283,44 @@ def test_sorting_puts_rows_without_a_value_last(org, visits):
         "西",
         "东",
     ]
+
+
+def test_rebuilding_many_weeks_and_branches_in_one_pass_equals_week_by_week(org, visits):
+    from reports.models import RollupRun
+
+    next_monday = MONDAY + datetime.timedelta(weeks=1)
+    log(org.am, org.region, MONDAY, 4)
+    log(org.am, org.region, next_monday + datetime.timedelta(days=3), 9)
+    log(org.foreign_am, org.foreign_region, next_monday, 2)
+    target(metric=visits, value=10, region=org.region, week=next_monday, by=org.rm)
+    branches = [org.branch.pk, org.other_branch.pk]
+
+    def stored():
+        return sorted(
+            MetricWeekSnapshot.objects.values_list(
+                "snapshot__region_id",
+                "snapshot__week_start",
+                "metric_id",
+                "actual",
+                "target",
+                "snapshot__headcount",
+                "snapshot__expected_logs",
+            )
+        )
+
+    for branch_id in branches:
+        for week in (MONDAY, next_monday):
+            services.rollup_branch_week(branch_id=branch_id, week=week)
+    week_by_week = stored()
+    services.rollup_branches_weeks(branch_ids=branches, weeks=[MONDAY, next_monday])
+    assert stored() == week_by_week
+    assert RollupRun.objects.filter(changed=True).count() == 4  # the first runs only
+    assert (
+        org.region.pk,
+        next_monday,
+        visits.pk,
+        9,
+        Decimal("10.00"),
+        Decimal(3),
+        15,
+    ) in week_by_week
