@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Area, Branch, Region, RegionMembership, User
+from .forms import AdminLoginForm
+from .models import Area, Branch, Region, RegionMembership, StaffImport, User
+
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):
@@ -49,3 +52,18 @@ class RegionAdmin(admin.ModelAdmin):
     list_filter = ["branch"]
     autocomplete_fields = ["manager"]
     search_fields = ["name"]
+
+
+@admin.register(StaffImport)
+class StaffImportAdmin(admin.ModelAdmin):
+    """The import history, read-only: imports happen on the staff import page."""
+
+    list_display = ["created_at", "file_name", "created_by", "status", "new_count", "updated_count"]
+    list_filter = ["status"]
+    exclude = ["password_hash", "file"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -13,3 +14,10 @@ class LoginForm(AuthenticationForm):
     def clean_username(self) -> str:
         # Employee numbers are typed on phones: forgive stray spaces.
         return self.cleaned_data["username"].strip()
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login with our length check: Django's own form sends a username of any
+    length to authenticate(), and django-axes' 255-character column then fails with a 500."""
+
+    username = LoginForm.base_fields["username"]

@@ -157,10 +157,13 @@ VisitFormSet = forms.formset_factory(VisitForm, extra=1, can_delete=True, max_nu
 
 
 def visits_from_formset(formset) -> list[VisitInput]:
+    # Every validated form counts, changed or not: a visit saved earlier comes back as an
+    # unchanged initial form and must be kept. Blank extra forms are not validated and so
+    # have no cleaned_data.
     return [
         form.to_input()
         for form in formset.forms
-        if form.has_changed() and not (formset.can_delete and form.cleaned_data.get("DELETE"))
+        if form.cleaned_data and not (formset.can_delete and form.cleaned_data.get("DELETE"))
     ]
 
 

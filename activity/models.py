@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -409,7 +410,9 @@ class RegionWebhook(models.Model):
         related_name="webhook",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=WebhookKind.choices)
-    url = models.URLField(_("webhook address"), max_length=500)
+    url = models.URLField(
+        _("webhook address"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -96,7 +96,7 @@ def notify_once(
     except IntegrityError:
         return None
     if recipient.email:
-        transaction.on_commit(lambda: _enqueue_email(notification.pk))
+        transaction.on_commit(lambda: _enqueue_email(notification.pk), robust=True)
     return notification
 
 
@@ -108,7 +108,9 @@ def notify(
         recipient=recipient, kind=kind, title=title, body=body, url=url
     )
     if recipient.email:
-        transaction.on_commit(lambda: _enqueue_email(notification.pk))
+        # robust: with the broker down the notification stays, and the e-mail sweep
+        # (`emails_not_sent`) sends it once the broker is back.
+        transaction.on_commit(lambda: _enqueue_email(notification.pk), robust=True)
     return notification
 
 
@@ -131,7 +133,7 @@ def post_to_region_once(*, kind: str, day: datetime.date, region_id: int, messag
         return False
     from .tasks import deliver_region_webhook
 
-    transaction.on_commit(lambda: deliver_region_webhook.delay(sent.pk))
+    transaction.on_commit(lambda: deliver_region_webhook.delay(sent.pk), robust=True)
     return True
 
 
@@ -294,7 +296,7 @@ def deliver_region_webhook(*, sent_id: int) -> bool:
     sent = ReminderSent.objects.get(pk=sent_id)
     region_id = int(sent.key.split(":")[1])
     webhook = RegionWebhook.objects.filter(region_id=region_id, is_active=True).first()
-    if webhook is None:
+    if webhook is None or not webhook.url.startswith(("https://", "http://")):
         return False
     payload = json.dumps({"msgtype": "text", "text": {"content": sent.message}}).encode()
     request = urllib.request.Request(  # noqa: S310  (an admin-configured http(s) URL)
@@ -307,6 +309,33 @@ def deliver_region_webhook(*, sent_id: int) -> bool:
         ReminderSent.objects.filter(pk=sent_id, delivered_at=now).update(delivered_at=None)
         raise
     return True
+
+
+def emails_not_sent(
+    now: datetime.datetime, within: datetime.timedelta = datetime.timedelta(days=2)
+):
+    """Notifications whose e-mail was never handed to the worker (the broker was down),
+    or whose delivery failed for good, from the last two days; older ones are dropped
+    as stale. Excludes the last minute, which is still in flight."""
+    return (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__range=(now - within, now - datetime.timedelta(minutes=1)),
+        )
+        .exclude(recipient__email="")
+        .values_list("pk", flat=True)
+    )
+
+
+def webhooks_not_sent(
+    now: datetime.datetime, within: datetime.timedelta = datetime.timedelta(days=1)
+):
+    """Group-robot posts queued but never delivered (the broker or the robot was down)."""
+    return ReminderSent.objects.filter(
+        key__startswith="region:",
+        delivered_at__isnull=True,
+        created_at__range=(now - within, now - datetime.timedelta(minutes=1)),
+    ).values_list("pk", flat=True)
 
 
 def unread_count(user: User) -> int:

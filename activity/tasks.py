@@ -19,9 +19,16 @@ RETRY = {
 @shared_task(name="activity.dispatch_reminders")
 def dispatch_reminders() -> int:
     """Beat calls this every few minutes: enqueue each branch's due reminder runs."""
-    due = reminders.reminders_due(timezone.now())
+    now = timezone.now()
+    due = reminders.reminders_due(now)
     for item in due:
         send_reminders.delay(item.branch_id, item.kind, item.day.isoformat())
+    # E-mails that could not be queued when they were due go now; delivery claims
+    # each one with a conditional update, so a duplicate in the queue sends nothing.
+    for notification_id in reminders.emails_not_sent(now):
+        deliver_notification_email.delay(notification_id)
+    for sent_id in reminders.webhooks_not_sent(now):
+        deliver_region_webhook.delay(sent_id)
     return len(due)
 
 

@@ -184,18 +184,26 @@ def _require_signing_manager(user) -> None:
         raise PermissionDenied(_("The sign-off queue is for regional managers."))
 
 
+# The queue page shows the oldest logs first and at most this many: a manager back from
+# weeks away would otherwise get thousands of rows (seconds to render, megabytes to load).
+QUEUE_PAGE_SIZE = 100
+
+
 @require_GET
 @login_required
 def queue(request):
     _require_signing_manager(request.user)
-    logs = list(selectors.sign_off_queue(request.user))
+    waiting = selectors.sign_off_queue(request.user)
+    metrics = selectors.active_metrics()
+    logs = selectors.with_metric_counts(list(waiting[:QUEUE_PAGE_SIZE]), metrics)
     regions = list(org.regions_signed_off_by(request.user).order_by("name"))
     return render(
         request,
         "activity/queue.html",
         {
             "logs": logs,
-            "metrics": selectors.active_metrics(),
+            "waiting": waiting.count() if len(logs) == QUEUE_PAGE_SIZE else len(logs),
+            "metrics": metrics,
             "regions": regions,
             "today": timezone.localdate(),
             "week_start": selectors.week_start(timezone.localdate()),

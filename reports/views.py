@@ -199,7 +199,8 @@ def recompute(request):
     transaction.on_commit(
         lambda: tasks.rollup_branch_week.delay(
             branch.pk, week.isoformat(), RollupTrigger.MANUAL, request.user.pk
-        )
+        ),
+        robust=True,
     )
     messages.success(
         request, _("Recomputing the week of %(week)s; reload in a moment.") % {"week": week}

@@ -22,6 +22,9 @@ ROWS = [
         data=lambda org: {"language": "en", "next": "/"},
         expect=everyone(302, anonymous=302, deactivated=302),
     ),
+    # The health check answers anyone (load balancers, monitoring); it shows no data.
+    Row("healthz", expect=anyone(200)),
+    Row("healthz", method="post", expect=anyone(405)),
     # Django's configuration site: staff only (admins); others are sent to its login.
     Row("admin:index", expect=everyone(302, admin=200, anonymous=302, deactivated=302)),
 ]

@@ -53,6 +53,20 @@ def test_save_draft_then_submit(client_for, org, today):
     assert log.values.get(metric__code="visits").value == 5
 
 
+def test_saving_again_keeps_an_unchanged_visit(client_for, org, today):
+    """The page sends saved visits back as unchanged initial forms: they must survive."""
+    client = client_for(org.am)
+    visit = {"customer": "恒通物流", "needs": "统保"}
+    client.post(edit_url(today), form_data({"visits": 1}, [visit]))
+    data = form_data({"visits": 2}, [visit, {"customer": ""}])  # + the blank extra card
+    data["visits-INITIAL_FORMS"] = "1"
+    response = client.post(edit_url(today), data)
+    assert response.status_code == 302
+    log = DailyLog.objects.get()
+    assert [v.customer for v in log.visits.all()] == ["恒通物流"]
+    assert log.values.get(metric__code="visits").value == 2
+
+
 def test_invalid_input_rerenders_with_errors_and_keeps_what_was_typed(client_for, org, today):
     data = form_data(
         {"visits": -2, "leaflets": 30},
@@ -174,6 +188,26 @@ def test_queue_lists_submitted_logs_of_own_region_oldest_first(client_for, org, 
     )
     response = client_for(org.rm).get(reverse("activity:queue"))
     assert [log.pk for log in response.context["logs"]] == [older.pk, newer.pk]
+
+
+def test_queue_shows_the_oldest_page_and_counts_the_rest(client_for, org, today, monkeypatch):
+    from activity import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    logs = [
+        f.DailyLogFactory(author=org.am, region=org.region, date=today - datetime.timedelta(days=i))
+        for i in range(3)
+    ]
+    value = f.MetricValueFactory(log=logs[2])
+    response = client_for(org.rm).get(reverse("activity:queue"))
+    assert [log.pk for log in response.context["logs"]] == [logs[2].pk, logs[1].pk]
+    assert response.context["waiting"] == 3
+    # One cell per active metric, in the header's order.
+    metrics = list(response.context["metrics"])
+    counts = response.context["logs"][0].metric_counts
+    assert len(counts) == len(metrics)
+    assert counts[metrics.index(value.metric)] == value.value
+    assert b'data-testid="queue-more"' in response.content
 
 
 def test_week_grid_marks_missing_days_and_statuses(client_for, org):

@@ -235,3 +235,30 @@ def test_return_and_sign_off_comment_notify_the_author(org, today):
         (NotificationKind.LOG_RETURNED, "补充拜访记录"),
         (NotificationKind.LOG_SIGNED_OFF, "很好"),
     ]
+
+
+def test_an_email_that_could_not_be_queued_goes_out_on_the_next_tick_once(org):
+    org.peer_am.email = "lisi@example.com"
+    org.peer_am.save()
+    with at(MONDAY, 10, 0):
+        # The broker was down when this was created: no e-mail was queued.
+        Notification.objects.create(recipient=org.peer_am, kind="log_returned", title="退回")
+    with at(MONDAY, 10, 5):
+        tasks.dispatch_reminders()
+        tasks.dispatch_reminders()
+    assert [m.to for m in mail.outbox] == [["lisi@example.com"]]
+
+
+def test_a_robot_post_that_could_not_be_queued_goes_out_on_the_next_tick_once(org, robot):
+    url, posts = robot
+    RegionWebhook.objects.create(region=org.region, kind="dingtalk", url=url)
+    from activity.models import ReminderSent
+
+    with at(MONDAY, 18, 0):
+        ReminderSent.objects.create(
+            kind="log_missing", day=MONDAY, key=f"region:{org.region.pk}", message="未提交：张三"
+        )
+    with at(MONDAY, 18, 10):
+        tasks.dispatch_reminders()
+        tasks.dispatch_reminders()
+    assert posts == [{"msgtype": "text", "text": {"content": "未提交：张三"}}]
