@@ -85,10 +85,18 @@ def log_edit(request, day: datetime.date):
 def log_detail(request, pk: int):
     log = selectors.get_log_for_user(request.user, pk)
     can_act = org.can_sign_off(request.user, log)
+    home = {}
+    if log.author_id == request.user.pk and log.date == timezone.localdate():
+        # Today's handed-in log is the AM's home page too: the month's pace, overdue items.
+        home = {
+            "pacing": planning_selectors.pacing_for(request.user),
+            "overdue_items": planning_selectors.overdue_items(request.user),
+        }
     return render(
         request,
         "activity/log_detail.html",
         {
+            **home,
             "log": log,
             "values": sorted(log.values.all(), key=lambda v: (v.metric.order, v.metric_id)),
             "can_act": can_act,

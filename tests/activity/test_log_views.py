@@ -336,3 +336,23 @@ def test_history_queries_do_not_grow_with_logs(
         with django_assert_max_num_queries(9):
             response = client.get(reverse("activity:my_logs") + "?month=2026-11")
     assert sum(1 for d in response.context["days"] if d.log) == size % 31
+
+
+def test_todays_handed_in_log_shows_the_ams_pace(client_for, org, today):
+    from planning.models import Target
+
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    Target.objects.create(
+        user=org.am,
+        metric=Metric.objects.get(code="visits"),
+        period_kind="month",
+        period_start=today.replace(day=1),
+        value=100,
+        updated_by=org.rm,
+    )
+    response = client_for(org.am).get(reverse("activity:log_detail", kwargs={"pk": log.pk}))
+    assert response.context["pacing"] is not None
+    assert 'data-testid="pacing-panel"' in response.content.decode()
+    # Not on someone else's log, nor on an earlier day's.
+    response = client_for(org.rm).get(reverse("activity:log_detail", kwargs={"pk": log.pk}))
+    assert "pacing" not in response.context
