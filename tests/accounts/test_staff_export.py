@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from accounts import staff_import as si
 from accounts.models import Region, RegionMembership, User
 from accounts.staff_export import spreadsheet_safe, staff_export_workbook
-from tests.accounts.test_staff_import_files import HEADERS
+from tests.accounts.staff_sheets import HEADERS
 
 
 def rows_of(content: bytes):

@@ -18,7 +18,7 @@ from accounts.models import (
     StaffImportStatus,
     User,
 )
-from tests.accounts.test_staff_import_files import (
+from tests.accounts.staff_sheets import (
     HEADERS,
     csv_bytes,
     new_org_rows,
@@ -390,7 +390,7 @@ class TestUploadSafety:
         assert words in str(refused.value)
 
     def test_zip_bomb_refused_before_parsing(self, monkeypatch):
-        from tests.accounts.test_staff_import_files import zip_bomb
+        from tests.accounts.staff_sheets import zip_bomb
 
         monkeypatch.setattr(si, "_XlsxBook", None)  # parsing would crash: it must not start
         with pytest.raises(si.UploadRefused, match="zip bomb|炸弹|absurd|异常"):
@@ -399,7 +399,7 @@ class TestUploadSafety:
     def test_xml_entities_refused(self):
         from django.utils import translation
 
-        from tests.accounts.test_staff_import_files import with_entity_attack
+        from tests.accounts.staff_sheets import with_entity_attack
 
         with translation.override("en"), pytest.raises(si.UploadRefused, match="entity"):
             si.read_sheet("lol.xlsx", with_entity_attack())

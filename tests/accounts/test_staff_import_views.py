@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import StaffImport, StaffImportStatus, User
-from tests.accounts.test_staff_import_files import new_org_rows, xlsx, zip_bomb
+from tests.accounts.staff_sheets import new_org_rows, xlsx, zip_bomb
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -5,7 +5,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from accounts.models import StaffImport, StaffImportStatus, User
-from tests.accounts.test_staff_import_files import new_org_rows
+from tests.accounts.staff_sheets import new_org_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
