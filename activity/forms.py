@@ -1,5 +1,4 @@
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +11,20 @@ NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0", "class": "te
 
 def count_field_name(metric: Metric) -> str:
     return f"count_{metric.code}"
+
+
+def _bootstrap_widgets(fields) -> None:
+    """Bootstrap classes on the widgets: the log page renders its ~40 fields with a small
+    template (activity/_field.html) instead of crispy, which cost over half the page."""
+    for field in fields:
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs = {**widget.attrs, "class": f"{css} {widget.attrs.get('class', '')}".strip()}
 
 
 class DailyLogForm(forms.ModelForm):
@@ -48,38 +61,10 @@ class DailyLogForm(forms.ModelForm):
                 initial=counts.get(metric.pk, 0),
                 widget=forms.NumberInput(attrs=NUMERIC),
             )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            Fieldset(
-                _("Today's activity"),
-                Div(
-                    *[
-                        Div(Field(count_field_name(m)), css_class="col-6 col-sm-4 col-md")
-                        for m in metrics
-                    ],
-                    css_class="row g-2",
-                ),
-            ),
-        )
-        self.needs_helper = FormHelper()
-        self.needs_helper.form_tag = False
-        self.needs_helper.disable_csrf = True
-        self.needs_helper.layout = Layout(
-            Fieldset(
-                _("What I need from my regional manager"),
-                "needs_joint_visit",
-                "needs_from_manager",
-            ),
-            Fieldset(
-                _("Support needed"),
-                "support_training",
-                "support_material",
-                "support_notes",
-            ),
-            Fieldset(_("Remarks"), "remarks"),
-        )
+        _bootstrap_widgets(self.fields.values())
+
+    def count_fields(self) -> list:
+        return [self[count_field_name(m)] for m in self.metrics]
 
     def counts(self) -> dict[int, int]:
         return {m.pk: self.cleaned_data.get(count_field_name(m)) or 0 for m in self.metrics}
@@ -118,6 +103,7 @@ class VisitForm(forms.Form):
         from .models import IntentStage
 
         self.fields["stage"].choices = [("", "—"), *IntentStage.choices]
+        _bootstrap_widgets(self.fields.values())
         if owner is not None:
             self.fields["prospect"].queryset = Prospect.objects.filter(owner=owner).only(
                 "pk", "name"
