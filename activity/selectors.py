@@ -72,11 +72,12 @@ def sign_off_queue(user: User) -> QuerySet[DailyLog]:
 
 
 def with_metric_counts(logs: list[DailyLog], metrics: list[Metric]) -> list[DailyLog]:
-    """Set `log.metric_counts`: the prefetched values in `metrics` order ("" when none), so a
-    table renders one cell per metric instead of searching the values for each cell."""
+    """Set `log.metric_counts`: (metric, count or "") pairs from the prefetched values, in
+    `metrics` order, so a table renders one cell per metric instead of searching the
+    values for each cell."""
     for log in logs:
         by_metric = {v.metric_id: v.value for v in log.values.all()}
-        log.metric_counts = [by_metric.get(m.pk, "") for m in metrics]
+        log.metric_counts = [(m, by_metric.get(m.pk, "")) for m in metrics]
     return logs
 
 

@@ -165,6 +165,8 @@ def my_logs(request):
     today_ = timezone.localdate()
     month = _month_param(request) or today_.replace(day=1)
     days = selectors.month_history(request.user, month, today_)
+    metrics = selectors.active_metrics()
+    selectors.with_metric_counts([d.log for d in days if d.log], metrics)
     previous_month = (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return render(
@@ -175,7 +177,7 @@ def my_logs(request):
             "month": month,
             "previous_month": previous_month,
             "next_month": next_month if next_month <= today_ else None,
-            "metrics": selectors.active_metrics(),
+            "metrics": metrics,
         },
     )
 

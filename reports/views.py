@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import selectors as org
+from activity.selectors import with_metric_counts
 from planning import periods
 
 from . import excel, selectors, tasks
@@ -171,8 +172,11 @@ def member_detail(request, region_id: int, user_id: int):
     )
     if member is None:
         raise Http404
-    logs = selectors.member_logs(region=region, member_id=member.pk, start=start, end=end)
     metrics = selectors.active_metrics()
+    logs = with_metric_counts(
+        list(selectors.member_logs(region=region, member_id=member.pk, start=start, end=end)),
+        metrics,
+    )
     return render(
         request,
         "reports/member.html",
