@@ -132,35 +132,39 @@ def _week_factors(rules: BranchRules, start, end) -> dict[datetime.date, Decimal
     return factors
 
 
-def _compliance(logs, rules: BranchRules) -> dict[int, list[int]]:
+def _compliance(facts, rules: BranchRules) -> dict[int, list[int]]:
     """Subject → [handed in, on time, signed off on time]; "signed on time" means by the
     end of the next working day after the log's day."""
     result = defaultdict(lambda: [0, 0, 0])
-    next_working = {}
-    for subject, day, is_late, status, handed_in, signed_day, n in logs:
-        if not handed_in:
-            continue
+    deadline = {}
+    for subject, day, signed_day, handed_in, on_time, signed in facts:
         counts = result[subject]
-        counts[0] += n
-        if not is_late:
-            counts[1] += n
-        if status == LogStatus.SIGNED_OFF and signed_day is not None:
-            if day not in next_working:
+        counts[0] += handed_in
+        counts[1] += on_time
+        if signed and signed_day is not None:
+            if day not in deadline:
                 nxt = day + datetime.timedelta(days=1)
                 while not rules.is_working_day(nxt) and nxt < day + datetime.timedelta(days=15):
                     nxt += datetime.timedelta(days=1)
-                next_working[day] = nxt
-            if signed_day <= next_working[day]:
-                counts[2] += n
+                deadline[day] = nxt
+            if signed_day <= deadline[day]:
+                counts[2] += signed
     return result
 
 
 def _log_facts(filters: Q, subject: str):
+    """Per subject, day and sign-off day: logs handed in, handed in on time, and signed
+    off. Counted in the database (one row per group, not per status or lateness), as
+    this read scans every log of the span."""
+    handed_in = Q(submitted_at__isnull=False)
     return (
         DailyLog.objects.filter(filters)
-        .annotate(signed_day=TruncDate("signed_off_at"), handed_in=Q(submitted_at__isnull=False))
-        .values_list(subject, "date", "is_late", "status", "handed_in", "signed_day")
-        .annotate(n=Count("pk"))
+        .values_list(subject, "date", TruncDate("signed_off_at"))
+        .annotate(
+            handed_in=Count("pk", filter=handed_in),
+            on_time=Count("pk", filter=handed_in & Q(is_late=False)),
+            signed=Count("pk", filter=handed_in & Q(status=LogStatus.SIGNED_OFF)),
+        )
         .order_by()
     )
 
@@ -181,22 +185,24 @@ class LogReads:
     """
 
     daily: dict  # (subject, day, metric id) → actual; with weekly=True the day is a Monday
-    facts_by_day: dict  # day → [(subject, day, is_late, status, handed_in, signed_day, n)]
+    facts_by_day: dict  # day → [(subject, day, signed day, handed in, on time, signed)]
     weekly: bool = False
 
     @classmethod
     def load(
-        cls, *, by: str, region_ids, author_ids, first, last, metrics, weekly: bool = False
+        cls, *, by: str, region_ids, author_ids, first, last, weekly: bool = False
     ) -> "LogReads":
         """weekly=True when every period is a whole Monday–Sunday week (roll-ups): the
-        actuals are then grouped by week in the database, ~7 times fewer rows."""
+        actuals are then grouped by week in the database, ~7 times fewer rows.
+
+        Every metric is summed, active or not: the rows are looked up by metric, and a
+        metric filter would be tested on each of millions of values (~15 % of a rebuild)."""
         daily = actuals(
             start=first,
             end=last,
             region_ids=region_ids,
             author_ids=author_ids,
             by=(by, "week" if weekly else "day"),
-            metric_ids=[m.pk for m in metrics],
         )
         facts_by_day = defaultdict(list)
         subject_field = "region_id" if by == "region" else "author_id"
@@ -232,7 +238,6 @@ def _rows_for_periods(
             author_ids=[key for key, _ in subjects] if by == "author" else None,
             first=first,
             last=last,
-            metrics=metrics,
         )
     daily, facts_by_day = reads.daily, reads.facts_by_day
     rules = rules_for(
@@ -240,13 +245,15 @@ def _rows_for_periods(
         periods.month_start(first) - datetime.timedelta(days=7),
         last + datetime.timedelta(days=15),
     )
+    # Plain tuples: a year of weeks walks every membership once per week.
     memberships = list(
-        RegionMembership.objects.overlapping(first, last).filter(region_id__in=region_ids)
+        RegionMembership.objects.overlapping(first, last)
+        .filter(region_id__in=region_ids)
+        .values_list("user_id", "region_id", "start_date", "end_date")
     )
-    subject_of = (lambda m: m.region_id) if by == "region" else (lambda m: m.user_id)
     book = TargetBook.load(
         rules=rules,
-        user_ids={m.user_id for m in memberships},
+        user_ids={user_id for user_id, *_ in memberships},
         region_ids=region_ids,
         start=periods.month_start(first),
         end=last,
@@ -256,29 +263,31 @@ def _rows_for_periods(
     for start, end in periods_:
         days_in_period = [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
         working_days = rules.working_days(start, end)
-        headcount, expected = defaultdict(lambda: ZERO), defaultdict(int)
+        whole_period, part_days = defaultdict(int), defaultdict(int)  # subject → people, days
+        expected = defaultdict(int)
         up_to_today = sum(1 for d in working_days if d <= today)
-        for m in memberships:
-            if m.start_date <= start and (m.end_date is None or m.end_date >= end):
-                days, days_to_today = len(working_days), up_to_today  # the whole period
+        for user_id, region_id, joined, left in memberships:
+            subject = region_id if by == "region" else user_id
+            if joined <= start and (left is None or left >= end):
+                whole_period[subject] += 1
+                expected[subject] += up_to_today
             else:
-                inside = [
-                    d
-                    for d in working_days
-                    if m.start_date <= d and (m.end_date is None or d <= m.end_date)
-                ]
-                days, days_to_today = len(inside), sum(1 for d in inside if d <= today)
-            if days:
-                headcount[subject_of(m)] += Decimal(days) / len(working_days)
-                expected[subject_of(m)] += days_to_today
+                inside = [d for d in working_days if joined <= d and (left is None or d <= left)]
+                part_days[subject] += len(inside)
+                expected[subject] += sum(1 for d in inside if d <= today)
+        headcount = defaultdict(lambda: ZERO)
+        for subject in whole_period.keys() | part_days.keys() if working_days else ():
+            headcount[subject] = whole_period[subject] + (
+                Decimal(part_days[subject]) / len(working_days)
+            )
 
         factors = _week_factors(rules, start, end)
         members_in_week = defaultdict(set)  # (region, week) → user ids
-        for m in memberships:
-            for week in factors:
-                week_end = week + datetime.timedelta(days=6)
-                if m.start_date <= week_end and (m.end_date is None or m.end_date >= week):
-                    members_in_week[(m.region_id, week)].add(m.user_id)
+        for week in factors:
+            week_end = week + datetime.timedelta(days=6)
+            for user_id, region_id, joined, left in memberships:
+                if joined <= week_end and (left is None or left >= week):
+                    members_in_week[(region_id, week)].add(user_id)
 
         def target(key: int, metric_id: int, factors=factors, members_in_week=members_in_week):
             total, found_any = ZERO, False

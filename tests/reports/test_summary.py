@@ -164,6 +164,32 @@ def test_compliance_on_time_and_signed_on_time(org, visits):
     assert (east.submitted_logs, east.on_time_logs, east.signed_on_time_logs) == (2, 1, 1)
 
 
+def test_friday_log_signed_off_on_monday_is_on_time(org, visits):
+    friday = MONDAY + datetime.timedelta(days=4)
+    on_monday, on_tuesday = (
+        log(org.am, org.region, friday, 3),
+        log(org.peer_am, org.region, friday, 3),
+    )
+    for entry, signed_at in [
+        (on_monday, datetime.datetime(2026, 11, 16, 9, tzinfo=datetime.UTC)),  # Mon 17:00
+        (on_tuesday, datetime.datetime(2026, 11, 16, 17, tzinfo=datetime.UTC)),  # Tue 01:00
+    ]:
+        entry.submitted_at = datetime.datetime(2026, 11, 13, 10, tzinfo=datetime.UTC)
+        entry.signed_off_at = signed_at
+        entry.save()
+    east = row(summary(org), "东")
+    # The next working day after Friday is Monday: the weekend does not count against the RM.
+    assert (east.submitted_logs, east.signed_on_time_logs) == (2, 1)
+
+
+def test_a_period_without_working_days_has_no_headcount_and_no_division_error(org, visits):
+    weekend = summary(org, start=SUNDAY - datetime.timedelta(days=1), end=SUNDAY)
+    east = row(weekend, "东")
+    assert east.headcount == 0
+    assert east.cell(visits.pk).per_head is None
+    assert east.expected_logs == 0
+
+
 def test_regional_manager_sees_only_their_own_region_row(org):
     assert [r.label for r in summary(org, user=org.rm).rows] == ["东"]
 
@@ -245,6 +271,31 @@ def test_closed_week_is_served_from_the_snapshot_and_a_later_edit_marks_it_stale
     assert not result.stale
     assert row(result, "东").cell(visits.pk).actual == 0  # reopened: no longer counted
     assert selectors.stale_snapshot_weeks(org.branch.pk) == []
+
+
+def test_rerun_with_only_compliance_changed_rewrites_the_week(org, visits):
+    entry = log(org.am, org.region, MONDAY, 8)
+    entry.submitted_at = datetime.datetime(2026, 11, 9, 10, tzinfo=datetime.UTC)
+    entry.save()
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    east = RegionWeekSnapshot.objects.get(region=org.region)
+    assert (east.submitted_logs, east.on_time_logs) == (1, 1)
+
+    entry.is_late = True  # same counts, but handed in late
+    entry.save()
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    assert RegionWeekSnapshot.objects.get(region=org.region).on_time_logs == 0
+    assert list(RollupRun.objects.order_by("pk").values_list("changed", flat=True)) == [True, True]
+
+
+def test_rerun_without_changes_keeps_the_rows_and_records_when_it_checked(org, visits):
+    log(org.am, org.region, MONDAY, 8)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    before = {s.pk: s.computed_at for s in RegionWeekSnapshot.objects.all()}
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    after = {s.pk: s.computed_at for s in RegionWeekSnapshot.objects.all()}
+    assert after.keys() == before.keys()
+    assert all(after[pk] > before[pk] for pk in before)
 
 
 def test_snapshot_keeps_the_region_people_belonged_to(org, visits):
