@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,38 +132,62 @@ def _week_factors(rules: BranchRules, start, end) -> dict[datetime.date, Decimal
     return factors
 
 
-def _compliance(facts, rules: BranchRules) -> dict[int, list[int]]:
-    """Subject → [handed in, on time, signed off on time]; "signed on time" means by the
-    end of the next working day after the log's day."""
+def _compliance(facts) -> dict[int, list[int]]:
+    """Subject → [handed in, on time, signed off on time]."""
     result = defaultdict(lambda: [0, 0, 0])
-    deadline = {}
-    for subject, day, signed_day, handed_in, on_time, signed in facts:
+    for subject, _day, handed_in, on_time, signed_on_time in facts:
         counts = result[subject]
         counts[0] += handed_in
         counts[1] += on_time
-        if signed and signed_day is not None:
-            if day not in deadline:
-                nxt = day + datetime.timedelta(days=1)
-                while not rules.is_working_day(nxt) and nxt < day + datetime.timedelta(days=15):
-                    nxt += datetime.timedelta(days=1)
-                deadline[day] = nxt
-            if signed_day <= deadline[day]:
-                counts[2] += signed
+        counts[2] += signed_on_time
     return result
 
 
-def _log_facts(filters: Q, subject: str):
-    """Per subject, day and sign-off day: logs handed in, handed in on time, and signed
-    off. Counted in the database (one row per group, not per status or lateness), as
-    this read scans every log of the span."""
+def _signoff_lags(rules: BranchRules, first, last) -> dict[int, list[datetime.date]]:
+    """The days of [first, last] by how many days later a sign-off is still on time: up
+    to the end of the next working day (a Friday's log may be signed off on Monday)."""
+    by_lag = defaultdict(list)
+    day = first
+    while day <= last:
+        lag = 1
+        while not rules.is_working_day(day + datetime.timedelta(days=lag)) and lag < 15:
+            lag += 1
+        by_lag[lag].append(day)
+        day += datetime.timedelta(days=1)
+    return by_lag
+
+
+def _log_facts(*, branch_regions: dict[int, list[int]], subject: str, first, last, author_ids):
+    """Per subject and day: logs handed in, handed in on time, and signed off on time.
+
+    Counted in the database, one row per subject and day, since this read scans every
+    log of the span: the on-time sign-off test is written per branch calendar as "the
+    days with lag n, signed off by day + n" instead of grouping by the sign-off day."""
+    groups = defaultdict(list)  # one condition per distinct calendar, not per branch
+    for branch_id, region_ids in branch_regions.items():
+        rules = rules_for(branch_id, first, last + datetime.timedelta(days=15))
+        lags = _signoff_lags(rules, first, last)
+        groups[tuple(sorted((lag, tuple(days)) for lag, days in lags.items()))] += region_ids
+    signed_in_time = Q()
+    for lags, region_ids in groups.items():
+        in_time = Q()
+        for lag, days in lags:
+            in_time |= Q(date__in=days, signed_day__lte=F("date") + datetime.timedelta(days=lag))
+        signed_in_time |= in_time & Q(region_id__in=region_ids) if len(groups) > 1 else in_time
+    region_ids = [pk for ids in branch_regions.values() for pk in ids]
+    logs = DailyLog.objects.filter(region_id__in=region_ids, date__range=(first, last))
+    if author_ids is not None:
+        logs = logs.filter(author_id__in=author_ids)
     handed_in = Q(submitted_at__isnull=False)
     return (
-        DailyLog.objects.filter(filters)
-        .values_list(subject, "date", TruncDate("signed_off_at"))
+        logs.alias(signed_day=TruncDate("signed_off_at"))
+        .values_list(subject, "date")
         .annotate(
             handed_in=Count("pk", filter=handed_in),
             on_time=Count("pk", filter=handed_in & Q(is_late=False)),
-            signed=Count("pk", filter=handed_in & Q(status=LogStatus.SIGNED_OFF)),
+            signed_on_time=Count(
+                "pk", filter=handed_in & Q(status=LogStatus.SIGNED_OFF) & signed_in_time
+            ),
         )
         .order_by()
     )
@@ -185,31 +209,42 @@ class LogReads:
     """
 
     daily: dict  # (subject, day, metric id) → actual; with weekly=True the day is a Monday
-    facts_by_day: dict  # day → [(subject, day, signed day, handed in, on time, signed)]
+    facts_by_day: dict  # day → [(subject, day, handed in, on time, signed off on time)]
     weekly: bool = False
 
     @classmethod
     def load(
-        cls, *, by: str, region_ids, author_ids, first, last, weekly: bool = False
+        cls,
+        *,
+        by: str,
+        branch_regions: dict[int, list[int]],
+        author_ids,
+        first,
+        last,
+        weekly: bool = False,
     ) -> "LogReads":
-        """weekly=True when every period is a whole Monday–Sunday week (roll-ups): the
-        actuals are then grouped by week in the database, ~7 times fewer rows.
+        """branch_regions: branch id → the region ids to read (each branch has its own
+        working calendar). weekly=True when every period is a whole Monday–Sunday week
+        (roll-ups): the actuals are then grouped by week in the database, ~7 times fewer
+        rows.
 
         Every metric is summed, active or not: the rows are looked up by metric, and a
         metric filter would be tested on each of millions of values (~15 % of a rebuild)."""
         daily = actuals(
             start=first,
             end=last,
-            region_ids=region_ids,
+            region_ids=[pk for ids in branch_regions.values() for pk in ids],
             author_ids=author_ids,
             by=(by, "week" if weekly else "day"),
         )
         facts_by_day = defaultdict(list)
-        subject_field = "region_id" if by == "region" else "author_id"
-        filters = Q(region_id__in=region_ids, date__range=(first, last))
-        if author_ids is not None:
-            filters &= Q(author_id__in=author_ids)
-        for fact in _log_facts(filters, subject_field):
+        for fact in _log_facts(
+            branch_regions=branch_regions,
+            subject="region_id" if by == "region" else "author_id",
+            first=first,
+            last=last,
+            author_ids=author_ids,
+        ):
             facts_by_day[fact[1]].append(fact)
         return cls(daily=daily, facts_by_day=facts_by_day, weekly=weekly)
 
@@ -234,7 +269,7 @@ def _rows_for_periods(
     if reads is None:
         reads = LogReads.load(
             by=by,
-            region_ids=region_ids,
+            branch_regions={branch_id: region_ids},
             author_ids=[key for key, _ in subjects] if by == "author" else None,
             first=first,
             last=last,
@@ -303,7 +338,7 @@ def _rows_for_periods(
                     found_any = True
             return total.quantize(Decimal("0.01")) if found_any else None
 
-        compliance = _compliance([f for day in days_in_period for f in facts_by_day[day]], rules)
+        compliance = _compliance(f for day in days_in_period for f in facts_by_day[day])
         rows = []
         for key, label in subjects:
             cells = []

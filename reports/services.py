@@ -64,7 +64,7 @@ def rollup_branches_weeks(
     metrics = active_metrics()
     reads = selectors.LogReads.load(
         by="region",
-        region_ids=[r.pk for rs in regions.values() for r in rs],
+        branch_regions={b.pk: [r.pk for r in regions[b.pk]] for b in branches},
         author_ids=None,
         first=periods_[0][0],
         last=periods_[-1][1],
