@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
@@ -14,9 +15,11 @@ def count_field_name(metric: Metric) -> str:
 
 
 def _bootstrap_widgets(fields) -> None:
-    """Bootstrap classes on the widgets: the log page renders its ~40 fields with a small
-    template (activity/_field.html) instead of crispy, which cost over half the page."""
+    """Bootstrap markup for the log page's ~40 fields: classes on the widgets, and a small
+    field template (activity/jinja2/activity/field.html) instead of crispy, which cost
+    over half the page."""
     for field in fields:
+        field.template_name = "activity/field.html"
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
@@ -98,16 +101,19 @@ class VisitForm(forms.Form):
         label=_("Source market"), choices=[("", "—"), *SourceMarket.choices], required=False
     )
 
-    def __init__(self, *args, owner=None, **kwargs):
+    def __init__(self, *args, owner=None, prospect_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         from .models import IntentStage
 
         self.fields["stage"].choices = [("", "—"), *IntentStage.choices]
         _bootstrap_widgets(self.fields.values())
         if owner is not None:
-            self.fields["prospect"].queryset = Prospect.objects.filter(owner=owner).only(
-                "pk", "name"
-            )
+            prospect = self.fields["prospect"]
+            prospect.queryset = Prospect.objects.filter(owner=owner).only("pk", "name")
+            if prospect_choices is not None:
+                # Read once per formset, not once per visit form (the queryset still
+                # checks what comes back).
+                prospect.widget.choices = [("", prospect.empty_label), *prospect_choices]
 
     def clean(self):
         data = super().clean()
@@ -139,7 +145,22 @@ class VisitForm(forms.Form):
         )
 
 
-VisitFormSet = forms.formset_factory(VisitForm, extra=1, can_delete=True, max_num=50)
+class BaseVisitFormSet(forms.BaseFormSet):
+    @cached_property
+    def prospect_choices(self) -> list[tuple[int, str]]:
+        """The owner's prospects for every visit form's picker (and the page's cache key)."""
+        owner = self.form_kwargs.get("owner")
+        if owner is None:
+            return []
+        return list(Prospect.objects.filter(owner=owner).order_by("name").values_list("pk", "name"))
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "prospect_choices": self.prospect_choices}
+
+
+VisitFormSet = forms.formset_factory(
+    VisitForm, formset=BaseVisitFormSet, extra=1, can_delete=True, max_num=50
+)
 
 
 def visits_from_formset(formset) -> list[VisitInput]:
