@@ -35,6 +35,19 @@ def test_form_shows_a_numeric_field_per_active_metric(client_for, org, today):
     assert 'name="count_closings"' not in html
 
 
+def test_visit_template_lists_a_prospect_added_after_the_page_was_cached(client_for, org, today):
+    client = client_for(org.am)
+    f.ProspectFactory(owner=org.am, name="华夏物流")
+    first = client.get(edit_url(today)).content.decode()
+    f.ProspectFactory(owner=org.am, name="城东汽修厂")
+    f.ProspectFactory(owner=org.peer_am, name="别人的客户")
+    html = client.get(edit_url(today)).content.decode()
+    template = html.split('<template id="visit-template">')[1].split("</template>")[0]
+    assert "华夏物流" in first and "城东汽修厂" not in first
+    assert "华夏物流" in template and "城东汽修厂" in template
+    assert "别人的客户" not in html
+
+
 def test_save_draft_then_submit(client_for, org, today):
     client = client_for(org.am)
     response = client.post(
