@@ -46,7 +46,10 @@ def get_log_for_user(user: User, log_id: int) -> DailyLog:
 
 def own_log(user: User, day: datetime.date) -> DailyLog | None:
     return (
-        DailyLog.objects.filter(author=user, date=day).prefetch_related("values", "visits").first()
+        DailyLog.objects.filter(author=user, date=day)
+        .select_related("region")
+        .prefetch_related("values", "visits")
+        .first()
     )
 
 

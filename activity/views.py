@@ -40,7 +40,8 @@ def log_edit(request, day: datetime.date):
         messages.error(request, _("You cannot fill in a log for a future day."))
         return redirect("activity:today")
     log = selectors.own_log(request.user, day)
-    if log is None and org.membership_on(request.user, day) is None:
+    membership = org.membership_on(request.user, day) if log is None else None
+    if log is None and membership is None:
         raise PermissionDenied(_("Only account managers in a region fill in daily logs."))
     if log is not None and not log.is_editable_by_author:
         return redirect("activity:log_detail", pk=log.pk)
@@ -75,7 +76,10 @@ def log_edit(request, day: datetime.date):
     context = {"form": form, "formset": formset, "log": log, "day": day, "metrics": metrics}
     if day == timezone.localdate():
         # Today's log is the AM's home page: their month's pace and overdue items.
-        context["pacing"] = planning_selectors.pacing_for(request.user)
+        region = log.region if log else membership.region
+        context["pacing"] = planning_selectors.pacing_for(
+            request.user, region=region, metrics=metrics
+        )
         context["overdue_items"] = planning_selectors.overdue_items(request.user)
     return render(request, "activity/log_edit.html", context)
 

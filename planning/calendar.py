@@ -46,15 +46,21 @@ class BranchRules:
 
 
 def rules_for(
-    branch_id: int | None, start: datetime.date | None = None, end: datetime.date | None = None
+    branch_id: int | None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    *,
+    settings: BranchPlanningSettings | None = None,
 ) -> BranchRules:
     """The branch's rules with its overrides between start and end (all when not given).
 
-    Two queries; pass the result around instead of calling `is_working_day` in a loop.
+    Two queries (one when the caller already has the branch's settings); pass the
+    result around instead of calling `is_working_day` in a loop.
     """
     if branch_id is None:
         return BranchRules()
-    settings = BranchPlanningSettings.objects.filter(branch_id=branch_id).first()
+    if settings is None:
+        settings = BranchPlanningSettings.objects.filter(branch_id=branch_id).first()
     weekdays = (
         settings.working_weekdays if settings else BranchPlanningSettings.DEFAULT_WORKING_WEEKDAYS
     )

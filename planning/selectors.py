@@ -334,12 +334,14 @@ def _sheet(kind, start, end, metrics, target_of, actual_of, rules, cap, today) -
     return Sheet(kind, start, end, lines, weighted_score(lines, cap), elapsed, total)
 
 
-def am_sheet(user: User, region: Region, kind: str, start: datetime.date, today=None) -> Sheet:
-    """One AM's targets vs actuals for a period (about six queries, any number of metrics)."""
+def am_sheet(
+    user: User, region: Region, kind: str, start: datetime.date, today=None, metrics=None
+) -> Sheet:
+    """One AM's targets vs actuals for a period (about five queries, any number of metrics)."""
     today = today or timezone.localdate()
     end = periods.period_end(kind, start)
-    rules = rules_for(region.branch_id, periods.month_start(start), end)
     settings = branch_settings(region.branch_id)
+    rules = rules_for(region.branch_id, periods.month_start(start), end, settings=settings)
     book = TargetBook.load(
         rules=rules, user_ids=[user.pk], start=periods.month_start(start), end=end
     )
@@ -348,7 +350,7 @@ def am_sheet(user: User, region: Region, kind: str, start: datetime.date, today=
         kind,
         start,
         end,
-        active_metrics(),
+        metrics if metrics is not None else active_metrics(),
         lambda m: book.user_value(user.pk, kind, start, m),
         lambda m: found.get((user.pk, m), 0),
         rules,
@@ -383,8 +385,8 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     end = periods.period_end(kind, start)
     members = {m.user.pk: m.user for m in org.members_during([region.pk], start, end)}
     member_ids = list(members)
-    rules = rules_for(region.branch_id, periods.month_start(start), end)
     settings = branch_settings(region.branch_id)
+    rules = rules_for(region.branch_id, periods.month_start(start), end, settings=settings)
     metrics = active_metrics()
     book = TargetBook.load(
         rules=rules,
@@ -443,13 +445,16 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     return RegionPlan(region, kind, start, total, rows)
 
 
-def pacing_for(user: User, today=None) -> Sheet | None:
-    """This month's pacing for an AM's home page; None when they are in no region."""
+def pacing_for(user: User, today=None, *, region=None, metrics=None) -> Sheet | None:
+    """This month's pacing for an AM's home page; None when they are in no region.
+    Pass today's region and the active metrics when the page has them already."""
     today = today or timezone.localdate()
-    region = home_region(user, today)
+    region = region or home_region(user, today)
     if region is None:
         return None
-    return am_sheet(user, region, PeriodKind.MONTH, periods.month_start(today), today)
+    return am_sheet(
+        user, region, PeriodKind.MONTH, periods.month_start(today), today, metrics=metrics
+    )
 
 
 def region_pacing(region: Region, today=None) -> RegionPlan:
