@@ -286,28 +286,40 @@ def main() -> None:
             cursor.execute(RAW_ROLLUP_SQL, {"start": weeks[0], "end": last_day})
             cursor.fetchall()
 
-    def rebuild_from_empty():
+    def ms(fn) -> float:
+        started = time.perf_counter()
+        fn()
+        return (time.perf_counter() - started) * 1000
+
+    def from_empty() -> float:
         RegionWeekSnapshot.objects.all().delete()
         with connection.cursor() as cursor:  # as after a first deployment: no dead rows
             cursor.execute("VACUUM ANALYZE reports_regionweeksnapshot, reports_metricweeksnapshot")
-        started = time.perf_counter()
-        rebuild()
-        return (time.perf_counter() - started) * 1000
+        return ms(rebuild)
 
-    raw_rollup_ms = timed(raw_rollup, max(1, args.repeat // 2))
-    empty_ms = statistics.median(rebuild_from_empty() for _ in range(max(1, args.repeat // 2)))
-    rebuild_ms = timed(rebuild, max(1, args.repeat // 2))  # over the snapshots just written
-    raw_after_ms = timed(raw_rollup, max(1, args.repeat // 2))
-    raw_rollup_ms = statistics.median([raw_rollup_ms, raw_after_ms])
+    # Rounds alternate the raw SQL and the roll-up, so that a slow spell of the machine
+    # (the figures wander by ±15 % here) weighs on both sides alike; medians are reported.
+    raw_rollup()  # warm-up
+    raw_runs, empty_runs, rebuild_runs = [], [], []
+    for _ in range(max(3, args.repeat)):
+        raw_runs.append(ms(raw_rollup))
+        empty_runs.append(from_empty())
+        raw_runs.append(ms(raw_rollup))
+        rebuild_runs.append(ms(rebuild))  # over the snapshots just written
+    raw_rollup_ms = statistics.median(raw_runs)
+    rebuild_ms, empty_ms = statistics.median(rebuild_runs), statistics.median(empty_runs)
     scope = f"{len(branch_ids)} branches × {len(weeks)} weeks, one task for up to 10 branches"
-    print(f"raw SQL GROUP BY over the year's metric values: {raw_rollup_ms / 1000:.2f} s")
     print(
-        f"full roll-up rebuild ({scope}), over existing snapshots: {rebuild_ms / 1000:.2f} s; "
-        f"ratio {rebuild_ms / raw_rollup_ms:.2f} (target ≤ 1.5)"
+        f"raw SQL GROUP BY over the year's metric values: {raw_rollup_ms / 1000:.2f} s "
+        f"(median of {len(raw_runs)})"
     )
     print(
-        f"full roll-up from empty (first run, every row inserted): {empty_ms / 1000:.2f} s; "
-        f"ratio {empty_ms / raw_rollup_ms:.2f}"
+        f"full roll-up rebuild ({scope}), over existing snapshots: {rebuild_ms / 1000:.2f} s "
+        f"(median of {len(rebuild_runs)}); ratio {rebuild_ms / raw_rollup_ms:.2f} (target ≤ 1.5)"
+    )
+    print(
+        f"full roll-up from empty (first run, every row inserted): {empty_ms / 1000:.2f} s "
+        f"(median of {len(empty_runs)}); ratio {empty_ms / raw_rollup_ms:.2f}"
     )
     started = time.perf_counter()
     rebuild_week_by_week()

@@ -20,6 +20,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import TruncDate
@@ -72,8 +73,13 @@ class SummaryRow:
     submitted_logs: int = 0
     on_time_logs: int = 0
     signed_on_time_logs: int = 0
-    score: Decimal | None = None
+    cap: Decimal | None = None  # the branch's completion cap, for the weighted score
     stale: bool = False
+
+    @cached_property
+    def score(self) -> Decimal | None:
+        """Weighted task completion; computed when shown (a roll-up stores none)."""
+        return weighted_score(self.cells, self.cap)
 
     @property
     def on_time_rate(self) -> Decimal | None:
@@ -359,7 +365,7 @@ def _rows_for_periods(
                     submitted_logs=handed_in,
                     on_time_logs=on_time,
                     signed_on_time_logs=signed,
-                    score=weighted_score(cells, cap),
+                    cap=cap,
                 )
             )
         results.append(rows)
@@ -388,7 +394,7 @@ def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: s
         submitted_logs=sum(r.submitted_logs for r in rows),
         on_time_logs=sum(r.on_time_logs for r in rows),
         signed_on_time_logs=sum(r.signed_on_time_logs for r in rows),
-        score=weighted_score(cells, cap),
+        cap=cap,
     )
 
 
@@ -521,7 +527,7 @@ def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, ca
         submitted_logs=snapshot.submitted_logs,
         on_time_logs=snapshot.on_time_logs,
         signed_on_time_logs=snapshot.signed_on_time_logs,
-        score=weighted_score(cells, cap),
+        cap=cap,
     )
 
 

@@ -179,6 +179,8 @@ def _stored_numbers(branch: Branch, weeks: list[datetime.date]) -> dict[datetime
         "signed_on_time_logs",
     ):
         stored[week][region_id] = tuple(numbers)
+    if not stored:  # a first roll-up of these weeks
+        return stored
     for week, region_id, metric_id, target, actual in MetricWeekSnapshot.objects.filter(
         snapshot__in=snapshots
     ).values_list("snapshot__week_start", "snapshot__region_id", "metric_id", "target", "actual"):
