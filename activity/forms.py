@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.forms.renderers import Jinja2
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,14 @@ NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0", "class": "te
 
 def count_field_name(metric: Metric) -> str:
     return f"count_{metric.code}"
+
+
+# The daily-log forms render with Django's Jinja2 form renderer: the log page, the most
+# opened page, renders ~40 fields, and with the Django template engine their widgets
+# were most of its cost. Django ships Jinja2 copies of its widget templates (same
+# markup). Only these forms: the admin's widgets exist as Django templates alone.
+# One instance, so its template environment is built once per process.
+LOG_FORM_RENDERER = Jinja2()
 
 
 def _bootstrap_widgets(fields) -> None:
@@ -32,6 +41,8 @@ def _bootstrap_widgets(fields) -> None:
 
 class DailyLogForm(forms.ModelForm):
     """The log's own fields plus one count field per active metric."""
+
+    default_renderer = LOG_FORM_RENDERER
 
     class Meta:
         model = DailyLog
@@ -77,6 +88,8 @@ class DailyLogForm(forms.ModelForm):
 
 
 class VisitForm(forms.Form):
+    default_renderer = LOG_FORM_RENDERER
+
     prospect = forms.ModelChoiceField(
         label=_("From my prospects"), queryset=Prospect.objects.none(), required=False
     )
@@ -159,7 +172,12 @@ class BaseVisitFormSet(forms.BaseFormSet):
 
 
 VisitFormSet = forms.formset_factory(
-    VisitForm, formset=BaseVisitFormSet, extra=1, can_delete=True, max_num=50
+    VisitForm,
+    formset=BaseVisitFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=50,
+    renderer=LOG_FORM_RENDERER,
 )
 
 

@@ -98,11 +98,6 @@ TEMPLATES = [
     },
 ]
 
-# Form widgets (and the daily-log page's field template) render with Jinja2: the log
-# page renders ~40 fields, and the Django engine made widget rendering most of its cost.
-# Django ships the Jinja2 copies of its widget templates; the markup is the same.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
-
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'footwork.sqlite3'}"),
 }
