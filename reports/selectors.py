@@ -300,14 +300,33 @@ def _rows_for_periods(
         end=last,
     )
 
+    # Most people stay in one region for the whole span: count them once, and walk only
+    # the memberships that start or end inside it period by period.
+    staying = defaultdict(set)  # region → user ids members over the whole span
+    movers = []
+    for membership in memberships:
+        user_id, region_id, joined, left = membership
+        if joined <= first and (left is None or left >= last):
+            staying[region_id].add(user_id)
+        else:
+            movers.append(membership)
+    staying_count = defaultdict(int)
+    for region_id, user_ids in staying.items():
+        if by == "region":
+            staying_count[region_id] += len(user_ids)
+        else:
+            for user_id in user_ids:
+                staying_count[user_id] += 1
+
     results = []
     for start, end in periods_:
         days_in_period = [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
         working_days = rules.working_days(start, end)
-        whole_period, part_days = defaultdict(int), defaultdict(int)  # subject → people, days
-        expected = defaultdict(int)
         up_to_today = sum(1 for d in working_days if d <= today)
-        for user_id, region_id, joined, left in memberships:
+        whole_period = defaultdict(int, staying_count)  # subject → people, days
+        part_days = defaultdict(int)
+        expected = defaultdict(int, {s: n * up_to_today for s, n in staying_count.items()})
+        for user_id, region_id, joined, left in movers:
             subject = region_id if by == "region" else user_id
             if joined <= start and (left is None or left >= end):
                 whole_period[subject] += 1
@@ -323,19 +342,25 @@ def _rows_for_periods(
             )
 
         factors = _week_factors(rules, start, end)
-        members_in_week = defaultdict(set)  # (region, week) → user ids
+        members_in_week = {}  # (region, week) → user ids
         for week in factors:
             week_end = week + datetime.timedelta(days=6)
-            for user_id, region_id, joined, left in memberships:
+            moved = defaultdict(set)
+            for user_id, region_id, joined, left in movers:
                 if joined <= week_end and (left is None or left >= week):
-                    members_in_week[(region_id, week)].add(user_id)
+                    moved[region_id].add(user_id)
+            for region_id in staying.keys() | moved.keys():
+                members = staying[region_id]
+                members_in_week[(region_id, week)] = (
+                    members | moved[region_id] if moved else members
+                )
 
         def target(key: int, metric_id: int, factors=factors, members_in_week=members_in_week):
             total, found_any = ZERO, False
             for week, factor in factors.items():
                 if by == "region":
                     value, _source = book.region_value(
-                        key, members_in_week[(key, week)], PeriodKind.WEEK, week, metric_id
+                        key, members_in_week.get((key, week), ()), PeriodKind.WEEK, week, metric_id
                     )
                 else:
                     value, _source = book.user_value(key, PeriodKind.WEEK, week, metric_id)
