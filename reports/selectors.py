@@ -36,7 +36,7 @@ from planning.calendar import BranchRules, rules_for
 from planning.models import PeriodKind
 from planning.selectors import TargetBook, actuals, branch_settings, completion, weighted_score
 
-from .models import BranchReportSettings, RegionWeekSnapshot, RollupRun
+from .models import BranchReportSettings, MetricWeekSnapshot, RegionWeekSnapshot, RollupRun
 
 ZERO = Decimal(0)
 
@@ -623,12 +623,30 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
     regions = list(org.regions_visible_to(user).filter(branch=branch).order_by("name"))
     metrics = active_metrics()
     cap = branch_settings(branch.pk).completion_cap
-    snapshots = RegionWeekSnapshot.objects.filter(
-        region__in=regions, week_start__range=(first, last_week)
-    ).prefetch_related("metrics")
+    # Plain values: the chart needs one number per region-week out of ~1,000 metric rows.
+    stored = defaultdict(dict)  # (region, week) → metric id → (target, actual)
+    headcounts = {}
+    for region_id, week, headcount, metric_id, target, actual in MetricWeekSnapshot.objects.filter(
+        snapshot__region__in=regions, snapshot__week_start__range=(first, last_week)
+    ).values_list(
+        "snapshot__region_id",
+        "snapshot__week_start",
+        "snapshot__headcount",
+        "metric_id",
+        "target",
+        "actual",
+    ):
+        stored[(region_id, week)][metric_id] = (target, actual)
+        headcounts[(region_id, week)] = headcount
     scores = {
-        (s.region_id, s.week_start): _row_from_snapshot(s, s.region, metrics, cap).score
-        for s in snapshots.select_related("region")
+        key: weighted_score(
+            [
+                MetricCell(metric, *by_metric.get(metric.pk, (None, 0)), headcounts[key])
+                for metric in metrics
+            ],
+            cap,
+        )
+        for key, by_metric in stored.items()
     }
     week_list = [first + datetime.timedelta(weeks=i) for i in range(weeks)]
     return week_list, [

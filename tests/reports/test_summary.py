@@ -375,3 +375,22 @@ def test_rebuilding_many_weeks_and_branches_in_one_pass_equals_week_by_week(org,
         Decimal(3),
         15,
     ) in week_by_week
+
+
+def test_trend_gives_each_region_its_weighted_completion_per_rolled_up_week(org, visits):
+    previous = MONDAY - datetime.timedelta(weeks=1)
+    log(org.am, org.region, MONDAY, 20)
+    log(org.am, org.region, previous, 5)
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    target(metric=visits, value=10, region=org.region, by=org.rm, week=previous)
+    services.rollup_branch_weeks(branch_id=org.branch.pk, weeks=[previous, MONDAY])
+    weeks, series = selectors.trend(user=org.branch_head, branch=org.branch, last_week=MONDAY)
+    assert weeks[-2:] == [previous, MONDAY]
+    scores = {region.name: values for region, values in series}
+    assert scores["东"][-2:] == [Decimal(50), Decimal(150)]  # 200 % capped at 150 %
+    assert scores["东"][0] is None  # no snapshot that week
+    assert scores["西"][-2:] == [None, None]  # rolled up, but no target
+    assert [
+        region.name
+        for region, _ in selectors.trend(user=org.rm, branch=org.branch, last_week=MONDAY)[1]
+    ] == ["东"]
