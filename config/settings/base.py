@@ -98,6 +98,11 @@ TEMPLATES = [
     },
 ]
 
+# Per-process memory on purpose: the only cached things are rendered template fragments
+# (the daily-log page's blank visit), which must die with the process when new code is
+# deployed. Shared state (Celery, locks, sent-records) lives in Redis and PostgreSQL.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'footwork.sqlite3'}"),
 }
