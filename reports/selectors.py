@@ -609,12 +609,10 @@ def member_rows(*, region: Region, start, end, today=None) -> tuple[list[Summary
 
 
 def member_logs(*, region: Region, member_id: int, start, end):
-    """The member's logs in that region over the period, with their counts."""
-    return (
-        DailyLog.objects.filter(region=region, author_id=member_id, date__range=(start, end))
-        .prefetch_related("values")
-        .order_by("date")
-    )
+    """The member's logs in that region over the period (counts: with_metric_counts)."""
+    return DailyLog.objects.filter(
+        region=region, author_id=member_id, date__range=(start, end)
+    ).order_by("date")
 
 
 def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 12):
