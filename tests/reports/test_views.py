@@ -42,6 +42,27 @@ def test_a_reversed_period_is_refused_with_a_message(client_for, org):
     assert "结束日期早于开始日期" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("2025-01-01", "2026-11-22", "请选择不超过一年的期间"),
+        ("2026-02-30", "2026-03-06", "输入一个有效的日期"),
+    ],
+)
+def test_a_refused_period_keeps_what_was_typed_and_says_what_is_shown(
+    client_for, org, start, end, message
+):
+    html = (
+        client_for(org.branch_head)
+        .get(reverse("reports:summary") + f"?start={start}&end={end}")
+        .content.decode()
+    )
+    errors = html.split('data-testid="period-errors">')[1].split("</div>")[0]
+    assert message in errors and "本周" in errors
+    assert f'name="start" id="id_start" value="{start}"' in html
+    assert f'name="end" id="id_end" value="{end}"' in html
+
+
 def test_a_foreign_branch_is_not_found(client_for, org):
     response = client_for(org.branch_head).get(
         reverse("reports:summary") + f"?branch={org.other_branch.pk}"
