@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from activity import selectors as activity_selectors
+from config.converters import parse_day
 from planning import selectors as planning_selectors
 
 from . import selectors
@@ -46,7 +47,4 @@ def home(request):
 
 
 def _day_param(request) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        return None
+    return parse_day(request.GET.get("day", ""))

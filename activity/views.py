@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
+from config.converters import parse_day
 from planning import selectors as planning_selectors
 
 from . import reminders, selectors, services
@@ -187,10 +188,7 @@ def my_logs(request):
 
 
 def _month_param(request) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        return None
+    return parse_day(request.GET.get("month", "") + "-01")
 
 
 def _require_signing_manager(user) -> None:
@@ -249,10 +247,7 @@ def bulk_sign_off(request):
 def week_grid(request, region_id: int):
     region = org.get_region_for_user(request.user, region_id)
     today_ = timezone.localdate()
-    try:
-        start = selectors.week_start(datetime.date.fromisoformat(request.GET.get("week", "")))
-    except ValueError:
-        start = selectors.week_start(today_)
+    start = selectors.week_start(parse_day(request.GET.get("week", "")) or today_)
     rows = selectors.week_grid(region, start, today_)
     return render(
         request,

@@ -1,5 +1,20 @@
 import datetime
 
+# The days anyone may ask for: generous for history and plans, and far enough from
+# date.min and date.max that week, month and year arithmetic never overflows.
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2099, 12, 31)
+
+
+def parse_day(text: str) -> datetime.date | None:
+    """YYYY-MM-DD from a URL or a query string; None when it is no day, or outside
+    FIRST_DAY … LAST_DAY (9999-12-31 in a link must not reach the date arithmetic)."""
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
 
 class IsoDateConverter:
     """`<date:day>` in URL patterns: YYYY-MM-DD to datetime.date and back."""
@@ -7,10 +22,10 @@ class IsoDateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> datetime.date:
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError as exc:  # e.g. 2026-02-30: no such day, so no such page
-            raise ValueError(value) from exc
+        day = parse_day(value)
+        if day is None:  # e.g. 2026-02-30: no such day, so no such page
+            raise ValueError(value)
+        return day
 
     def to_url(self, value: datetime.date) -> str:
         return value.isoformat()

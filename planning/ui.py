@@ -5,6 +5,7 @@ import datetime
 from django.http import Http404
 
 from activity.models import Metric
+from config.converters import parse_day
 
 from . import periods, selectors
 from .forms import cell_name
@@ -12,10 +13,7 @@ from .models import MonthlyGoalSheet, PeriodKind, Target
 
 
 def date_param(request, name: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(request.GET.get(name, ""))
-    except ValueError:
-        return None
+    return parse_day(request.GET.get(name, ""))
 
 
 def metric_param(request) -> Metric:
