@@ -10,11 +10,16 @@ from accounts.models import User
 from . import periods
 from .models import ItemStatus, PeriodKind
 
+# Far above any real target, far below the database's integer limit (2,147,483,647):
+# a slip of the finger gets a field error instead of a server error.
+MAX_TARGET = 10_000_000
+
 
 def _count_field(label, required=False, initial=None):
     return forms.IntegerField(
         label=label,
         min_value=0,
+        max_value=MAX_TARGET,
         required=required,
         initial=initial,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 0}),
@@ -101,6 +106,7 @@ class WeeklyReviewForm(forms.Form):
     planned_visit_count = forms.IntegerField(
         label=_("Visits planned for next week"),
         min_value=0,
+        max_value=999,  # a week's visits; the column is a small integer
         initial=0,
         widget=forms.NumberInput(attrs={"class": "form-control", "min": 0}),
     )

@@ -87,6 +87,19 @@ def test_submit_without_cause_keeps_what_was_typed(org, client_for):
 
 
 @pytest.mark.usefixtures("friday")
+@pytest.mark.parametrize("field", ["planned_visit_count", "next_{visits}"])
+def test_numbers_beyond_what_the_database_holds_are_refused_on_the_form(org, client_for, field):
+    name = field.format(visits=metric("visits").pk)
+    response = client_for(org.am).post(
+        reverse("planning:weekly_edit", kwargs={"week": WEEK}),
+        _review_data(**{name: "99999999999"}),
+    )
+    assert response.status_code == 200
+    assert name in response.context["form"].errors
+    assert not WeeklyReview.objects.exists()
+
+
+@pytest.mark.usefixtures("friday")
 def test_rm_reviews_and_the_am_sees_the_coaching_note(org, client_for):
     review = WeeklyReview.objects.create(
         author=org.am, region=org.region, week_start=WEEK, status="submitted"
