@@ -1,9 +1,13 @@
 import datetime
 
+from django.core.validators import MaxValueValidator, MinValueValidator
+
 # The days anyone may ask for: generous for history and plans, and far enough from
 # date.min and date.max that week, month and year arithmetic never overflows.
 FIRST_DAY = datetime.date(2000, 1, 1)
 LAST_DAY = datetime.date(2099, 12, 31)
+# For DateFields people type into (a period, a due date).
+SUPPORTED_DAYS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 def parse_day(text: str) -> datetime.date | None:

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from config.converters import SUPPORTED_DAYS
 
 from . import periods
 from .models import ItemStatus, PeriodKind
@@ -212,7 +213,9 @@ class TrackedItemForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     due_date = forms.DateField(
-        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label=_("Due date"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        validators=SUPPORTED_DAYS,
     )
     assignees = forms.ModelMultipleChoiceField(
         label=_("Assign to"),

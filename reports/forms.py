@@ -1,14 +1,11 @@
 import datetime
 
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.converters import FIRST_DAY, LAST_DAY
+from config.converters import SUPPORTED_DAYS
 from planning import periods
-
-SUPPORTED_DAYS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
 class PeriodForm(forms.Form):

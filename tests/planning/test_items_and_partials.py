@@ -31,6 +31,14 @@ def test_rm_hands_items_to_their_ams_only(org, client_for):
     assert TrackedItem.objects.count() == 2
 
 
+def test_a_due_date_outside_the_supported_years_is_refused(org, client_for):
+    data = {"title": "整理续保名单", "due_date": "9999-12-31", "assignees": [org.am.pk]}
+    response = client_for(org.rm).post(reverse("planning:item_create"), data)
+    assert response.status_code == 200 and "due_date" in response.context["form"].errors
+    assert "整理续保名单" in response.content.decode()
+    assert not TrackedItem.objects.exists()
+
+
 def test_an_am_may_only_self_assign_key_items(org, client_for):
     client = client_for(org.am)
     data = {"title": "学习新条款", "due_date": "2026-11-30", "assignees": [org.am.pk]}
