@@ -50,8 +50,13 @@ def log_edit(request, day: datetime.date):
     counts = selectors.counts_by_metric(log) if log else {}
     data = request.POST if request.method == "POST" else None
     form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
+    # A post carries the whole list of visits. Without initial data: an added visit equal
+    # to one stored meanwhile (another phone) would count as "unchanged" and be dropped.
     formset = VisitFormSet(
-        data, initial=visit_initial(log), prefix="visits", form_kwargs={"owner": request.user}
+        data,
+        initial=visit_initial(log) if data is None else None,
+        prefix="visits",
+        form_kwargs={"owner": request.user},
     )
     if data is not None and form.is_valid() and formset.is_valid():
         submit = "submit" in request.POST

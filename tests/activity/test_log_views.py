@@ -80,6 +80,18 @@ def test_saving_again_keeps_an_unchanged_visit(client_for, org, today):
     assert log.values.get(metric__code="visits").value == 2
 
 
+def test_a_visit_typed_on_a_page_opened_before_it_was_saved_elsewhere_is_kept(
+    client_for, org, today
+):
+    """Two phones open the empty log; both add the same visit and save. The second post
+    carries it as a new form, identical to what is now stored: it must not vanish."""
+    client = client_for(org.am)
+    visit = {"customer": "恒通物流", "needs": "统保"}
+    client.post(edit_url(today), form_data({"visits": 1}, [visit]))
+    client.post(edit_url(today), form_data({"visits": 1}, [visit]))
+    assert list(DailyLog.objects.get().visits.values_list("customer", flat=True)) == ["恒通物流"]
+
+
 def test_invalid_input_rerenders_with_errors_and_keeps_what_was_typed(client_for, org, today):
     data = form_data(
         {"visits": -2, "leaflets": 30},
