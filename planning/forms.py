@@ -9,7 +9,9 @@ from accounts.models import User
 from config.converters import SUPPORTED_DAYS
 
 from . import periods
-from .models import ItemStatus, PeriodKind
+from .models import ItemStatus, PeriodKind, PlannedVisit
+
+PLANNED_NAME_LENGTH = PlannedVisit._meta.get_field("customer").max_length
 
 # Far above any real target, far below the database's integer limit (2,147,483,647):
 # a slip of the finger gets a field error instead of a server error.
@@ -157,6 +159,16 @@ class WeeklyReviewForm(forms.Form):
                         )
         return data
 
+    def clean_planned_new(self):
+        text = self.cleaned_data["planned_new"]
+        for number, line in enumerate(text.splitlines(), start=1):
+            if len(line.strip()) > PLANNED_NAME_LENGTH:
+                raise forms.ValidationError(
+                    _("Line %(line)d is longer than %(limit)d characters; shorten the name."),
+                    params={"line": number, "limit": PLANNED_NAME_LENGTH},
+                )
+        return text
+
     def metric_rows(self, lines):
         """(line, cause field, countermeasure field, next-week field) per metric."""
         by_metric = {line.metric.pk: line for line in lines}
@@ -193,7 +205,7 @@ class WeeklyReviewForm(forms.Form):
         visits = [(p.pk, p.name) for p in self.cleaned_data["planned_prospects"]]
         for line in self.cleaned_data["planned_new"].splitlines():
             if line.strip():
-                visits.append((None, line.strip()[:100]))
+                visits.append((None, line.strip()))
         return visits
 
 

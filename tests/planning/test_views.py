@@ -100,6 +100,19 @@ def test_numbers_beyond_what_the_database_holds_are_refused_on_the_form(org, cli
 
 
 @pytest.mark.usefixtures("friday")
+def test_a_planned_customer_name_too_long_is_refused_not_cut(org, client_for):
+    long_name = "华" * 101
+    response = client_for(org.am).post(
+        reverse("planning:weekly_edit", kwargs={"week": WEEK}),
+        _review_data(planned_new=f"恒通物流\n{long_name}"),
+    )
+    assert response.status_code == 200
+    assert "第 2 行" in str(response.context["form"].errors["planned_new"])
+    assert long_name in response.content.decode()
+    assert not WeeklyReview.objects.exists()
+
+
+@pytest.mark.usefixtures("friday")
 def test_rm_reviews_and_the_am_sees_the_coaching_note(org, client_for):
     review = WeeklyReview.objects.create(
         author=org.am, region=org.region, week_start=WEEK, status="submitted"
