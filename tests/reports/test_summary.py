@@ -394,3 +394,22 @@ def test_trend_gives_each_region_its_weighted_completion_per_rolled_up_week(org,
         region.name
         for region, _ in selectors.trend(user=org.rm, branch=org.branch, last_week=MONDAY)[1]
     ] == ["东"]
+
+
+def test_one_rollup_of_two_branches_applies_each_branch_calendar(org, visits):
+    from planning.models import BranchPlanningSettings
+
+    # Branch 二 works Saturdays: a Friday log is due by Saturday there, by Monday here.
+    BranchPlanningSettings.objects.create(branch=org.other_branch, working_weekdays="012345")
+    friday = MONDAY + datetime.timedelta(days=4)
+    signed_monday = datetime.datetime(2026, 11, 16, 2, tzinfo=datetime.UTC)  # Mon 10:00
+    for author, region in [(org.am, org.region), (org.foreign_am, org.foreign_region)]:
+        entry = log(author, region, friday, 3)
+        entry.submitted_at = datetime.datetime(2026, 11, 13, 10, tzinfo=datetime.UTC)
+        entry.signed_off_at = signed_monday
+        entry.save()
+    services.rollup_branches_weeks(branch_ids=[org.branch.pk, org.other_branch.pk], weeks=[MONDAY])
+    here = RegionWeekSnapshot.objects.get(region=org.region)
+    there = RegionWeekSnapshot.objects.get(region=org.foreign_region)
+    assert (here.submitted_logs, here.signed_on_time_logs) == (1, 1)
+    assert (there.submitted_logs, there.signed_on_time_logs) == (1, 0)
