@@ -163,7 +163,15 @@ def _signoff_lags(rules: BranchRules, first, last) -> dict[int, list[datetime.da
     return by_lag
 
 
-def _log_facts(*, branch_regions: dict[int, list[int]], subject: str, first, last, author_ids):
+def _log_facts(
+    *,
+    branch_regions: dict[int, list[int]],
+    rules: dict[int, BranchRules],
+    subject: str,
+    first,
+    last,
+    author_ids,
+):
     """Per subject and day: logs handed in, handed in on time, and signed off on time.
 
     Counted in the database, one row per subject and day, since this read scans every
@@ -171,8 +179,7 @@ def _log_facts(*, branch_regions: dict[int, list[int]], subject: str, first, las
     days with lag n, signed off by day + n" instead of grouping by the sign-off day."""
     groups = defaultdict(list)  # one condition per distinct calendar, not per branch
     for branch_id, region_ids in branch_regions.items():
-        rules = rules_for(branch_id, first, last + datetime.timedelta(days=15))
-        lags = _signoff_lags(rules, first, last)
+        lags = _signoff_lags(rules[branch_id], first, last)
         groups[tuple(sorted((lag, tuple(days)) for lag, days in lags.items()))] += region_ids
     signed_in_time = Q()
     for lags, region_ids in groups.items():
@@ -216,6 +223,7 @@ class LogReads:
 
     daily: dict  # (subject, day, metric id) → actual; with weekly=True the day is a Monday
     facts_by_day: dict  # day → [(subject, day, handed in, on time, signed off on time)]
+    rules: dict  # branch id → its working calendar, from the month before the span on
     weekly: bool = False
 
     @classmethod
@@ -236,6 +244,15 @@ class LogReads:
 
         Every metric is summed, active or not: the rows are looked up by metric, and a
         metric filter would be tested on each of millions of values (~15 % of a rebuild)."""
+        # Wide enough for the target cascade (whole months) and for next-working-day tests.
+        rules = {
+            branch_id: rules_for(
+                branch_id,
+                periods.month_start(first) - datetime.timedelta(days=7),
+                last + datetime.timedelta(days=15),
+            )
+            for branch_id in branch_regions
+        }
         daily = actuals(
             start=first,
             end=last,
@@ -246,13 +263,14 @@ class LogReads:
         facts_by_day = defaultdict(list)
         for fact in _log_facts(
             branch_regions=branch_regions,
+            rules=rules,
             subject="region_id" if by == "region" else "author_id",
             first=first,
             last=last,
             author_ids=author_ids,
         ):
             facts_by_day[fact[1]].append(fact)
-        return cls(daily=daily, facts_by_day=facts_by_day, weekly=weekly)
+        return cls(daily=daily, facts_by_day=facts_by_day, rules=rules, weekly=weekly)
 
 
 def _rows_for_periods(
@@ -280,12 +298,7 @@ def _rows_for_periods(
             first=first,
             last=last,
         )
-    daily, facts_by_day = reads.daily, reads.facts_by_day
-    rules = rules_for(
-        branch_id,
-        periods.month_start(first) - datetime.timedelta(days=7),
-        last + datetime.timedelta(days=15),
-    )
+    daily, facts_by_day, rules = reads.daily, reads.facts_by_day, reads.rules[branch_id]
     # Plain tuples: a year of weeks walks every membership once per week.
     memberships = list(
         RegionMembership.objects.overlapping(first, last)
@@ -530,19 +543,15 @@ def branch_summary(
     return summary
 
 
+def _snapshot_cells(metrics, stored: dict, headcount) -> list[MetricCell]:
+    """Cells from a snapshot's {metric id: (target, actual)}; a metric it lacks (added
+    since) has no target and nothing done."""
+    return [MetricCell(m, *stored.get(m.pk, (None, 0)), headcount) for m in metrics]
+
+
 def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, cap) -> SummaryRow:
-    by_metric = {m.metric_id: m for m in snapshot.metrics.all()}
-    cells = []
-    for metric in metrics:
-        stored = by_metric.get(metric.pk)
-        cells.append(
-            MetricCell(
-                metric,
-                stored.target if stored else None,
-                stored.actual if stored else 0,
-                snapshot.headcount,
-            )
-        )
+    stored = {m.metric_id: (m.target, m.actual) for m in snapshot.metrics.all()}
+    cells = _snapshot_cells(metrics, stored, snapshot.headcount)
     return SummaryRow(
         key=region.pk,
         label=region.name,
@@ -637,13 +646,7 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
         stored[(region_id, week)][metric_id] = (target, actual)
         headcounts[(region_id, week)] = headcount
     scores = {
-        key: weighted_score(
-            [
-                MetricCell(metric, *by_metric.get(metric.pk, (None, 0)), headcounts[key])
-                for metric in metrics
-            ],
-            cap,
-        )
+        key: weighted_score(_snapshot_cells(metrics, by_metric, headcounts[key]), cap)
         for key, by_metric in stored.items()
     }
     week_list = [first + datetime.timedelta(weeks=i) for i in range(weeks)]
