@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -72,6 +73,30 @@ def test_chinese_by_default_english_on_request(client, org):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("accounts:login")).content.decode()
     assert "Employee number" in html and "工号" not in html
+
+
+def test_an_english_browser_still_gets_chinese(client):
+    """The branch works in Chinese: the browser's Accept-Language does not switch it."""
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in response.content.decode()
+    assert response["Content-Language"] == "zh-hans"
+
+
+@pytest.mark.parametrize("cookie", ["fr", "xx-yy", "<script>"])
+def test_an_unknown_language_cookie_falls_back_to_chinese(client, settings, cookie):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = cookie
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "登录" in response.content.decode()
+
+
+def test_the_chosen_language_stays_on_every_page(client, org):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.force_login(org.rm)
+    html = client.get(reverse("activity:queue"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "Sign-off queue" in html
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    html = client.get(reverse("activity:queue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sign-off queue" not in html
 
 
 def test_times_are_shanghai_by_default(settings):

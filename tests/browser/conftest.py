@@ -33,8 +33,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    # The product's default: Simplified Chinese, Shanghai time.
-    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+    # An English browser, as on many office PCs: the pages must still come in Chinese
+    # (the language switch is the only way to English). Shanghai time.
+    return {**browser_context_args, "locale": "en-US", "timezone_id": "Asia/Shanghai"}
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def new_page(browser):
     contexts = []
 
     def make(**kwargs):
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **kwargs)
+        context = browser.new_context(locale="en-US", timezone_id="Asia/Shanghai", **kwargs)
         contexts.append(context)
         return context.new_page()
 
