@@ -5,6 +5,7 @@ import datetime
 import random
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import RegionMembership
 from activity.demo import TYPICAL
@@ -123,7 +124,9 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                             new_value=agreed,
                             changed_by=rm,
                             changed_at=sheet.agreed_at,
-                            reason=f"Agreed monthly goal sheet {month:%Y-%m}",
+                            # The wording the service writes, in the site language.
+                            reason=_("Agreed monthly goal sheet %(month)s")
+                            % {"month": f"{month:%Y-%m}"},
                         )
                     )
         month = periods.add_months(month, 1)
@@ -157,7 +160,7 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                 new_value=value,
                 changed_by=region.manager,
                 changed_at=target.updated_at,
-                reason="Breakdown of the annual target",
+                reason=_("Breakdown of the annual target"),
             )
         )
     Target.objects.bulk_create(targets, batch_size=1000)
