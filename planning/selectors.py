@@ -532,9 +532,14 @@ class Chart:
     max_value: int
     gridlines: list[dict]
 
+    @property
+    def has_running_week(self) -> bool:
+        return any(bar["running"] for bar in self.bars)
+
 
 def trend_chart(points: list[TrendPoint], width: int = 640, height: int = 220, today=None) -> Chart:
-    """Bars for actuals, a line for the plan; a week still running is never "below plan"."""
+    """Bars for actuals, a line for the plan. A week still running is grey, not "below plan"
+    (its actual is only part of a week) and not green either (it has not met anything yet)."""
     top, bottom, left = 10, 30, 40
     plot_h = height - top - bottom
     slot = (width - left) / max(len(points), 1)
@@ -544,6 +549,7 @@ def trend_chart(points: list[TrendPoint], width: int = 640, height: int = 220, t
         x = left + i * slot
         actual_h = plot_h * p.actual / max_value
         plan_h = plot_h * (p.plan or 0) / max_value
+        running = today is not None and p.week + datetime.timedelta(days=6) >= today
         bars.append(
             {
                 "point": p,
@@ -555,9 +561,8 @@ def trend_chart(points: list[TrendPoint], width: int = 640, height: int = 220, t
                 "plan_y": round(top + plot_h - plan_h, 1),
                 "label_x": round(x + slot / 2, 1),
                 "label_y": height - 10,
-                "short": p.plan is not None
-                and p.actual < p.plan
-                and (today is None or p.week + datetime.timedelta(days=6) < today),
+                "running": running,
+                "short": p.plan is not None and p.actual < p.plan and not running,
             }
         )
     gridlines = [

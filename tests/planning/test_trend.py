@@ -29,8 +29,11 @@ def test_trend_has_plan_and_actual_per_week(org, django_assert_max_num_queries):
     assert all(p.actual == 0 and p.plan is None for p in points[:-1])
     chart = selectors.trend_chart(points, today=D(2026, 11, 23))
     assert chart.bars[-1]["short"] is True
+    assert not chart.bars[-1]["running"] and not chart.has_running_week
     running = selectors.trend_chart(points, today=D(2026, 11, 20))
     assert running.bars[-1]["short"] is False  # the week is not over yet
+    assert running.bars[-1]["running"] and running.has_running_week  # drawn grey
+    assert not any(bar["running"] for bar in running.bars[:-1])
 
 
 def test_region_trend_sums_its_ams_targets(org):
