@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, User
-from planning.calendar import rules_for
+from planning.calendar import rules_for, rules_for_branches
 
 from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
 
@@ -160,6 +160,7 @@ class RegionDayStatus:
     submitted: int
     returned: int
     draft: int
+    working_day: bool = True  # in the region's branch calendar; nobody owes a log otherwise
 
     @property
     def not_submitted(self) -> int:
@@ -167,11 +168,13 @@ class RegionDayStatus:
 
 
 def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[RegionDayStatus]:
-    """Per region on `day`: members, and their logs by status. Two grouped queries."""
+    """Per region on `day`: members, their logs by status, and whether the day is a working
+    day for the region's branch. Four queries, whatever the number of regions and branches."""
     regions = list(
         regions.select_related("branch", "area", "manager").order_by("branch__name", "name")
     )
     ids = [r.pk for r in regions]
+    rules = rules_for_branches({r.branch_id for r in regions}, day, day)
     members = dict(
         RegionMembership.objects.on(day)
         .filter(region_id__in=ids)
@@ -193,6 +196,7 @@ def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[Reg
             submitted=statuses[r.pk].get(LogStatus.SUBMITTED, 0),
             returned=statuses[r.pk].get(LogStatus.RETURNED, 0),
             draft=statuses[r.pk].get(LogStatus.DRAFT, 0),
+            working_day=rules[r.branch_id].is_working_day(day),
         )
         for r in regions
     ]

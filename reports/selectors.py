@@ -32,7 +32,7 @@ from accounts.models import Branch, Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
 from planning import periods
-from planning.calendar import BranchRules, rules_for
+from planning.calendar import BranchRules, rules_for_branches
 from planning.models import PeriodKind
 from planning.selectors import TargetBook, actuals, branch_settings, completion, weighted_score
 
@@ -245,14 +245,11 @@ class LogReads:
         Every metric is summed, active or not: the rows are looked up by metric, and a
         metric filter would be tested on each of millions of values (~15 % of a rebuild)."""
         # Wide enough for the target cascade (whole months) and for next-working-day tests.
-        rules = {
-            branch_id: rules_for(
-                branch_id,
-                periods.month_start(first) - datetime.timedelta(days=7),
-                last + datetime.timedelta(days=15),
-            )
-            for branch_id in branch_regions
-        }
+        rules = rules_for_branches(
+            branch_regions,
+            periods.month_start(first) - datetime.timedelta(days=7),
+            last + datetime.timedelta(days=15),
+        )
         daily = actuals(
             start=first,
             end=last,

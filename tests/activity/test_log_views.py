@@ -302,6 +302,22 @@ def test_overview_counts_statuses_per_region(client_for, org, today):
     assert (east.members, east.submitted, east.signed_off, east.not_submitted) == (3, 1, 1, 1)
 
 
+def test_overview_does_not_count_missing_logs_on_a_rest_day(client_for, org):
+    from planning.models import CalendarOverride
+
+    url = reverse("accounts:home")
+    sunday, friday = datetime.date(2026, 11, 22), datetime.date(2026, 11, 20)
+    CalendarOverride.objects.create(branch=org.branch, date=friday, is_working_day=False)
+    client = client_for(org.branch_head)
+    for day in (sunday, friday):
+        response = client.get(url, {"day": day.isoformat()})
+        assert {row.working_day for row in response.context["rows"]} == {False}
+        assert 'data-testid="rest-day"' in response.content.decode()
+    response = client.get(url, {"day": "2026-11-23"})  # a Monday
+    assert {row.working_day for row in response.context["rows"]} == {True}
+    assert 'data-testid="rest-day"' not in response.content.decode()
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_queue_queries_do_not_grow_with_logs(
     client_for, org, today, size, django_assert_max_num_queries

@@ -47,3 +47,23 @@ def test_rules_load_in_two_queries(db, org, django_assert_num_queries):
         rules = calendar.rules_for(org.branch.pk, D(2026, 1, 1), D(2026, 12, 31))
     with django_assert_num_queries(0):
         assert rules.count(D(2026, 1, 1), D(2026, 12, 31)) > 240
+
+
+def test_rules_of_several_branches_load_in_two_queries(db, org, django_assert_num_queries):
+    BranchPlanningSettings.objects.create(branch=org.branch, working_weekdays="012345")
+    CalendarOverride.objects.create(
+        branch=org.other_branch, date=D(2026, 11, 25), is_working_day=False
+    )
+    CalendarOverride.objects.create(branch=org.branch, date=D(2027, 1, 4), is_working_day=False)
+    with django_assert_num_queries(2):
+        rules = calendar.rules_for_branches(
+            [org.branch.pk, org.other_branch.pk], D(2026, 11, 1), D(2026, 11, 30)
+        )
+    assert rules[org.branch.pk].is_working_day(D(2026, 11, 28))  # works Saturdays
+    assert not rules[org.other_branch.pk].is_working_day(D(2026, 11, 28))
+    assert not rules[org.other_branch.pk].is_working_day(D(2026, 11, 25))  # its override
+    assert rules[org.branch.pk].is_working_day(D(2026, 11, 25))
+    # Each branch's rules equal what rules_for gives it alone.
+    for branch in (org.branch, org.other_branch):
+        alone = calendar.rules_for(branch.pk, D(2026, 11, 1), D(2026, 11, 30))
+        assert rules[branch.pk] == alone
