@@ -3,6 +3,8 @@
 import datetime
 import random
 
+from django.utils import timezone
+
 from accounts.models import RegionMembership
 from accounts.services import membership_move
 from planning.calendar import rules_for
@@ -90,6 +92,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                 logs.append(DailyLog(author=am, date=day, region_id=membership.region_id))
         day += datetime.timedelta(days=1)
 
+    now = timezone.now()
     for log in logs:
         age = (today - log.date).days
         late = rng.random() < 0.06
@@ -98,7 +101,11 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
             datetime.time(18 + rng.randint(0, 3), rng.randint(0, 59)),
             tzinfo=datetime.UTC,
         ) - datetime.timedelta(hours=8)
+        # Today's evening may not have come yet: nothing is handed in after "now".
+        submitted = min(submitted, now - datetime.timedelta(minutes=rng.randint(1, 30)))
         log.submitted_at, log.is_late = submitted, late
+        # Opened a little before it was handed in (the audit trail starts there).
+        log.created_at = submitted - datetime.timedelta(minutes=rng.randint(10, 50))
         if age == 0:
             log.status = LogStatus.SUBMITTED if rng.random() < 0.7 else LogStatus.DRAFT
             if log.status == LogStatus.DRAFT:
@@ -113,7 +120,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
         else:
             log.status = LogStatus.SIGNED_OFF
             log.signed_off_by = managers[log.region_id]
-            log.signed_off_at = submitted + datetime.timedelta(hours=rng.randint(1, 14))
+            log.signed_off_at = min(submitted + datetime.timedelta(hours=rng.randint(1, 14)), now)
             log.manager_comment = rng.choice(
                 [
                     "",

@@ -1,10 +1,12 @@
 """`make run`'s demo: `manage.py seed_demo` builds one branch, once, in Chinese."""
 
+import datetime
 import re
 
 import pytest
+import time_machine
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Branch, User
 from activity.models import DailyLog
@@ -13,9 +15,16 @@ from planning.models import TargetRevision, TrackedItem
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}")
 
 
+# Built in the morning (today's evening has not come) and late in the evening.
+@pytest.mark.parametrize("now", ["2026-11-24T10:00+08:00", "2026-11-24T21:30+08:00"])
 @pytest.mark.django_db
-def test_seed_demo_builds_the_branch_once_and_writes_chinese(capsys):
+def test_seed_demo_builds_the_branch_once_and_writes_chinese(capsys, now):
     translation.deactivate()  # as in `make run`'s fresh process: the site's default language
+    with time_machine.travel(datetime.datetime.fromisoformat(now), tick=False):
+        _seed_twice_and_check(capsys)
+
+
+def _seed_twice_and_check(capsys):
     call_command("seed_demo", ams=6, weeks=2)
     first = capsys.readouterr().out
     counts = (User.objects.count(), DailyLog.objects.count(), TargetRevision.objects.count())
@@ -27,6 +36,14 @@ def test_seed_demo_builds_the_branch_once_and_writes_chinese(capsys):
     assert (User.objects.count(), DailyLog.objects.count(), TargetRevision.objects.count()) == (
         counts
     )
+
+    # The audit trail reads in order: opened, then handed in and signed off, never later
+    # than now (a demo built in the morning has no logs handed in "this evening").
+    now = timezone.now()
+    for log in DailyLog.objects.prefetch_related("events"):
+        times = [log.created_at, *(event.created_at for event in log.events.all())]
+        assert times == sorted(times) and times[-1] <= now, (log.date, times)
+        assert log.signed_off_at is None or log.submitted_at <= log.signed_off_at <= now
 
     # Text stored by the demo is shown as it is: it must be in the site's language.
     stored = [
