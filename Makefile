@@ -22,12 +22,15 @@ install: $(VENV)/.installed
 messages: install
 	$(PY) manage.py compilemessages --ignore '$(VENV)' --ignore var --verbosity 0
 
-# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here); a
+# Chinese font comes with it so that screenshots of the Chinese pages are readable.
 browser:
 	@test -x $(CHROMIUM_PATH) || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's chromium for the browser tests…"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null \
+	      || echo "No Chinese font installed: tests pass, but screenshots show boxes for Chinese."; \
 	  else \
 	    echo "Browser tests need Chromium at $(CHROMIUM_PATH): apt-get install chromium (or set CHROMIUM_PATH)"; exit 1; \
 	  fi; }
