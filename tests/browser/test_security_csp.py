@@ -1,9 +1,12 @@
 """The main pages of every role, opened in Chromium under the real Content-Security-Policy:
-the browser must report no violation (a blocked inline script, handler or style)."""
+the browser must report no violation (a blocked inline script, handler or style), and
+axe-core must find no serious or critical accessibility fault (contrast, missing labels,
+empty headers): people read these pages outdoors on a phone."""
 
 import datetime
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -24,12 +27,27 @@ def watch_csp(page, violations: list[str]):
     return page
 
 
-def visit_all(page, base_url: str, paths: list[str]) -> None:
+AXE = Axe()
+
+
+def accessibility_faults(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    violations = AXE.run(page).response["violations"]
+    return [
+        f"{page.url} {v['id']}: {v['nodes'][0]['html'][:120]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def visit_all(page, base_url: str, paths: list[str], faults: list[str] | None = None) -> None:
     for path in paths:
         response = page.goto(base_url + path)
         assert response.status == 200, path
         assert "'unsafe-inline'" not in response.headers["content-security-policy"]
         page.wait_for_load_state("load")
+        if faults is not None and not path.startswith("/admin/"):  # Django's admin is not ours
+            faults += accessibility_faults(page)
 
 
 def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, new_page):
@@ -86,11 +104,18 @@ def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, 
         page.evaluate("document.body.setAttribute('style', 'color: red')")
     assert len(probe) == 1
 
+    # And that axe sees a fault: a text input without any label.
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<input type=text>')")
+    assert any("label" in fault for fault in accessibility_faults(page))
+
     violations: list[str] = []
-    visit_all(watch_csp(new_page(), violations), live_server.url, [reverse("accounts:login")])
+    faults: list[str] = []
+    visit_all(
+        watch_csp(new_page(), violations), live_server.url, [reverse("accounts:login")], faults
+    )
     for user, paths in pages.items():
         page = login(watch_csp(new_page(), violations), user)
-        visit_all(page, live_server.url, paths)
+        visit_all(page, live_server.url, paths, faults)
         if user == org.rm:
             page.goto(live_server.url + reverse("activity:queue"))
             page.get_by_test_id("select-all").check()
@@ -104,3 +129,4 @@ def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, 
             expect(bar).to_have_text("5 / 10")
             assert bar.evaluate("el => el.style.width") == "50%"
     assert violations == []
+    assert faults == [], "\n".join(faults)
