@@ -37,6 +37,7 @@ def home(request):
         {
             "day": day,
             "rows": rows,
+            "total": activity_selectors.day_status_total(rows) if len(rows) > 1 else None,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
             "is_today": day == timezone.localdate(),

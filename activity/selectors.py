@@ -166,6 +166,22 @@ class RegionDayStatus:
     def not_submitted(self) -> int:
         return max(self.members - self.signed_off - self.submitted - self.returned, 0)
 
+    @property
+    def missing(self) -> int:
+        """Logs owed and not handed in: none on a rest day."""
+        return self.not_submitted if self.working_day else 0
+
+
+def day_status_total(rows: list[RegionDayStatus]) -> dict[str, int]:
+    """The total line of the regions' day: sums, with no logs owed on a region's rest day."""
+    return {
+        "members": sum(r.members for r in rows),
+        "signed_off": sum(r.signed_off for r in rows),
+        "submitted": sum(r.submitted for r in rows),
+        "returned": sum(r.returned for r in rows),
+        "missing": sum(r.missing for r in rows),
+    }
+
 
 def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[RegionDayStatus]:
     """Per region on `day`: members, their logs by status, and whether the day is a working

@@ -300,6 +300,12 @@ def test_overview_counts_statuses_per_region(client_for, org, today):
     east = rows["东"]
     # 张三, 李四 and the deactivated AM are members of 东.
     assert (east.members, east.submitted, east.signed_off, east.not_submitted) == (3, 1, 1, 1)
+    west = rows["西"]
+    total = response.context["total"]
+    assert total["members"] == east.members + west.members
+    assert total["missing"] == east.not_submitted + west.not_submitted
+    assert (total["submitted"], total["signed_off"]) == (1, 1)
+    assert 'data-testid="total-row"' in response.content.decode()
 
 
 def test_overview_does_not_count_missing_logs_on_a_rest_day(client_for, org):
@@ -313,6 +319,7 @@ def test_overview_does_not_count_missing_logs_on_a_rest_day(client_for, org):
         response = client.get(url, {"day": day.isoformat()})
         assert {row.working_day for row in response.context["rows"]} == {False}
         assert 'data-testid="rest-day"' in response.content.decode()
+        assert response.context["total"]["missing"] == 0  # nobody owes a log
     response = client.get(url, {"day": "2026-11-23"})  # a Monday
     assert {row.working_day for row in response.context["rows"]} == {True}
     assert 'data-testid="rest-day"' not in response.content.decode()
