@@ -13,9 +13,9 @@
 #     stay out of the app's) logs in through the real login form as each persona in
 #     $SCAN_USERS and attacks what it crawled, bounded by --max-scan-time (crawl) and
 #     --max-attack-time (per module); the payloads name only loopback endpoints; /logout/
-#     is excluded so the session survives the crawl; the English interface
-#     (Accept-Language: en) lets wapiti see the "Log out" button that tells it the login
-#     worked;
+#     is excluded so the session survives the crawl; the server runs with English as its
+#     default language (DJANGO_LANGUAGE_CODE=en) so that wapiti sees the "Log out"
+#     button that tells it the login worked;
 #  4. prints the findings by kind and the server errors; any finding (XSS, SQL injection,
 #     CSRF, a missing or weak security header or cookie flag, open redirect, ...) or any
 #     HTTP 500/503 makes the exit status 1.
@@ -90,7 +90,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
   -keyout "$SCAN_DIR/key.pem" -out "$SCAN_DIR/cert.pem" 2>/dev/null
 
 echo "== gunicorn on $BASE"
-"$ROOT/.venv/bin/gunicorn" config.wsgi:application --bind "127.0.0.1:${PORT}" \
+# In English: wapiti knows the login worked when it sees a "Log out" button.
+DJANGO_LANGUAGE_CODE=en "$ROOT/.venv/bin/gunicorn" config.wsgi:application --bind "127.0.0.1:${PORT}" \
   --workers 2 --threads 4 --timeout 30 \
   --certfile "$SCAN_DIR/cert.pem" --keyfile "$SCAN_DIR/key.pem" \
   --access-logfile "$SCAN_DIR/access.log" --error-logfile "$SCAN_DIR/server.log" \
@@ -117,7 +118,6 @@ for user in $SCAN_USERS; do
     --url "$BASE/" --scope folder \
     --form-url "$BASE/login/" --form-user "$user" --form-password "$PASSWORD" \
     --exclude "$BASE/logout/" --skip csrfmiddlewaretoken \
-    --header "Accept-Language: en" \
     --module "$SCAN_MODULES" \
     --max-scan-time "$SCAN_MAX_TIME" --max-attack-time "$SCAN_ATTACK_TIME" \
     --endpoint "$BASE/" --dns-endpoint localhost \

@@ -89,6 +89,13 @@ def test_an_unknown_language_cookie_falls_back_to_chinese(client, settings, cook
     assert response.status_code == 200 and "登录" in response.content.decode()
 
 
+def test_a_site_set_to_english_opens_in_english(client):
+    # DJANGO_LANGUAGE_CODE=en (e.g. the security scan): the default changes, the switch stays.
+    with override_settings(LANGUAGE_CODE="en"):
+        html = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content
+    assert "Employee number" in html.decode()
+
+
 def test_the_chosen_language_stays_on_every_page(client, org):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     client.force_login(org.rm)
