@@ -25,13 +25,24 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SEED_MIGRATIONS = ["activity.migrations.0002_default_metrics"]
 
 
+def _reseed():
+    for name in SEED_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _reseed_after_flush(request):
     marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    transactional = marker and marker.kwargs.get("transaction")
+    if transactional:
         request.getfixturevalue("transactional_db")
-        for name in SEED_MIGRATIONS:
-            importlib.import_module(name).seed(apps, None)
+        _reseed()
+    yield
+    # The flush runs at the end of a transactional test (its finalizer runs before this
+    # one). xdist does not keep pytest-django's "transactional tests last" order, so the
+    # next test in this worker may be an ordinary one that expects the seeded rows.
+    if transactional:
+        _reseed()
 
 
 @dataclass
