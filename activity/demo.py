@@ -92,6 +92,13 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                 logs.append(DailyLog(author=am, date=day, region_id=membership.region_id))
         day += datetime.timedelta(days=1)
 
+    # The regional manager signs off by the end of the next working day, so part of the
+    # last working day's logs still wait today (on a Monday: Friday's). Each region's
+    # latest log before today waits in any case: every demo RM has a sign-off to try.
+    last_working_day = max((d for d in rules.working_days(start, today) if d < today), default=None)
+    latest_per_region = {log.region_id: log for log in logs if log.date < today}
+    waiting = {id(log) for log in latest_per_region.values()}
+
     now = timezone.now()
     for log in logs:
         age = (today - log.date).days
@@ -110,7 +117,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
             log.status = LogStatus.SUBMITTED if rng.random() < 0.7 else LogStatus.DRAFT
             if log.status == LogStatus.DRAFT:
                 log.submitted_at, log.is_late = None, False
-        elif age <= 2 and rng.random() < 0.5:
+        elif id(log) in waiting or (log.date == last_working_day and rng.random() < 0.5):
             log.status = LogStatus.SUBMITTED
         elif rng.random() < 0.03:
             log.status = LogStatus.RETURNED

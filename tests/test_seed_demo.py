@@ -8,15 +8,18 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from accounts.models import Branch, User
-from activity.models import DailyLog
+from accounts.models import Branch, Region, User
+from activity.models import DailyLog, LogStatus
 from planning.models import TargetRevision, TrackedItem
 
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}")
 
 
-# Built in the morning (today's evening has not come) and late in the evening.
-@pytest.mark.parametrize("now", ["2026-11-24T10:00+08:00", "2026-11-24T21:30+08:00"])
+# Built in the morning (today's evening has not come), late in the evening, and on a
+# Monday morning (the last working day was Friday).
+@pytest.mark.parametrize(
+    "now", ["2026-11-24T10:00+08:00", "2026-11-24T21:30+08:00", "2026-11-30T10:00+08:00"]
+)
 @pytest.mark.django_db
 def test_seed_demo_builds_the_branch_once_and_writes_chinese(capsys, now):
     translation.deactivate()  # as in `make run`'s fresh process: the site's default language
@@ -44,6 +47,13 @@ def _seed_twice_and_check(capsys):
         times = [log.created_at, *(event.created_at for event in log.events.all())]
         assert times == sorted(times) and times[-1] <= now, (log.date, times)
         assert log.signed_off_at is None or log.submitted_at <= log.signed_off_at <= now
+
+    # Every regional manager finds logs waiting for sign-off, whatever the time of day:
+    # a newcomer logging in as one must be able to try the sign-off.
+    for region in Region.objects.select_related("manager"):
+        assert DailyLog.objects.filter(region=region, status=LogStatus.SUBMITTED).exists(), (
+            region.name
+        )
 
     # Text stored by the demo is shown as it is: it must be in the site's language.
     stored = [
