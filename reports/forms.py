@@ -45,3 +45,18 @@ class PeriodForm(forms.Form):
             return self.cleaned_data["start"], self.cleaned_data["end"]
         start = periods.week_start(timezone.localdate())
         return start, start + datetime.timedelta(days=6)
+
+    def neighbours(self) -> dict:
+        """The periods of the same length just before and after the shown one (a week by
+        default), for the page's previous/next links; no "next" into the future."""
+        start, end = self.period()
+        length = end - start + datetime.timedelta(days=1)
+        current_week = periods.week_start(timezone.localdate())
+        return {
+            "weekly": length.days == 7,
+            "previous": (start - length, end - length),
+            "next": (start + length, end + length)
+            if start + length <= timezone.localdate()
+            else None,
+            "current": None if (start, length.days) == (current_week, 7) else current_week,
+        }

@@ -1,7 +1,12 @@
 import datetime
 import io
+import re
+import zoneinfo
+from html import unescape
+from urllib.parse import parse_qsl
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -11,6 +16,7 @@ from tests import factories as f
 
 MONDAY = datetime.date(2026, 11, 9)
 PERIOD = "?start=2026-11-09&end=2026-11-15"
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def signed_log(author, region, day, value):
@@ -61,6 +67,37 @@ def test_a_refused_period_keeps_what_was_typed_and_says_what_is_shown(
     assert message in errors and "本周" in errors
     assert f'name="start" id="id_start" value="{start}"' in html
     assert f'name="end" id="id_end" value="{end}"' in html
+
+
+def _nav_links(html: str) -> dict[str, dict]:
+    """The period navigation's links: data-testid suffix → query parameters."""
+    links = re.findall(r'<a [^>]*href="([^"]*)" data-testid="period-(\w+)"', html)
+    return {name: dict(parse_qsl(unescape(href).lstrip("?"))) for href, name in links}
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False)
+def test_period_links_step_a_week_and_keep_the_other_choices(client_for, org):
+    url = reverse("reports:summary") + f"{PERIOD}&branch={org.branch.pk}&sort=name"
+    links = _nav_links(client_for(org.branch_head).get(url).content.decode())
+    kept = {"branch": str(org.branch.pk), "sort": "name"}
+    assert links["previous"] == {**kept, "start": "2026-11-02", "end": "2026-11-08"}
+    assert links["next"] == {**kept, "start": "2026-11-16", "end": "2026-11-22"}
+    assert links["current"] == kept
+
+    # The current week (the default): no "this week" and no week in the future.
+    html = client_for(org.branch_head).get(reverse("reports:summary")).content.decode()
+    assert set(_nav_links(html)) == {"previous"} and "上一周" in html
+    assert _nav_links(html)["previous"] == {"start": "2026-11-16", "end": "2026-11-22"}
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False)
+def test_a_custom_period_steps_by_its_own_length_on_the_region_page(client_for, org):
+    url = reverse("reports:region", kwargs={"region_id": org.region.pk})
+    html = client_for(org.rm).get(url + "?start=2026-11-04&end=2026-11-06").content.decode()
+    links = _nav_links(html)
+    assert links["previous"] == {"start": "2026-11-01", "end": "2026-11-03"}
+    assert links["next"] == {"start": "2026-11-07", "end": "2026-11-09"}
+    assert "上一期间" in html and "下一期间" in html
 
 
 def test_a_foreign_branch_is_not_found(client_for, org):
