@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from activity.models import DailyLog, LogStatus, Metric
@@ -257,6 +258,19 @@ def test_week_grid_marks_missing_days_and_statuses(client_for, org):
     assert rows["张三"] == ["signed_off", "returned", "missing", "missing", "missing", None, None]
     assert rows["李四"] == ["missing"] * 5 + [None, None]
     assert "王五" not in rows  # another region
+
+
+@pytest.mark.parametrize(
+    ("language", "monday", "sunday"), [("zh-hans", "周一", "周日"), ("en", "Mon", "Sun")]
+)
+def test_week_grid_heads_days_with_short_weekday_names(client_for, org, language, monday, sunday):
+    client = client_for(org.rm)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(
+        reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-18"
+    ).content.decode()
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    assert f"{monday}<br>" in head and f"{sunday}<br>" in head and "星期" not in head
 
 
 def test_week_grid_shows_a_mover_only_on_their_days(client_for, org):
