@@ -69,17 +69,53 @@ def _month_target(org, code, value, month):
     )
 
 
-def test_pacing_on_the_first_working_day_of_the_month(org):
-    # November 2026 has 21 working days; on Monday 2 Nov one has elapsed.
+def test_an_am_exactly_on_plan_is_on_track_while_the_day_runs(org):
+    # 50 visits for the week of Monday 16 November: 10 a working day.
+    monday = D(2026, 11, 16)
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind=PeriodKind.WEEK,
+        period_start=monday,
+        value=50,
+        updated_by=org.rm,
+    )
+
+    def visits_line(today):
+        sheet = selectors.am_sheet(org.am, org.region, "week", monday, today=today)
+        return next(line for line in sheet.lines if line.metric.code == "visits"), sheet
+
+    # Monday morning: no day has ended yet, so nothing is expected.
+    line, sheet = visits_line(monday)
+    assert (sheet.elapsed_days, line.expected, line.pace) == (0, Decimal(0), "on_track")
+
+    # Wednesday: Monday's and Tuesday's 10 are in, today's log comes tonight.
+    write_log(org.am, org.region, monday, visits=10)
+    write_log(org.am, org.region, D(2026, 11, 17), visits=10)
+    line, sheet = visits_line(D(2026, 11, 18))
+    assert (sheet.elapsed_days, line.expected, line.actual) == (2, Decimal(20), 20)
+    assert line.pace == "on_track"
+
+    # After the week: every working day counts.
+    line, sheet = visits_line(D(2026, 11, 23))
+    assert (sheet.elapsed_days, line.expected) == (5, Decimal(50))
+
+
+def test_pacing_on_the_first_working_days_of_the_month(org):
+    # November 2026 has 21 working days; Monday 2 Nov is the first.
     _month_target(org, "visits", 210, D(2026, 11, 1))
-    write_log(org.am, org.region, D(2026, 11, 2), visits=8)
+    write_log(org.am, org.region, D(2026, 11, 2), visits=7)
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 15, 0, tzinfo=datetime.UTC)):
+        # 23:00 on 2 November in Shanghai: the first day is not over.
+        sheet = selectors.pacing_for(org.am)
+    assert sheet.elapsed_days == 0 and sheet.pace == "on_track"
     with time_machine.travel(datetime.datetime(2026, 11, 2, 20, 0, tzinfo=datetime.UTC)):
-        # 20:00 UTC is already 3 November in Shanghai.
+        # 20:00 UTC is already 3 November in Shanghai: 2 November has ended.
         sheet = selectors.pacing_for(org.am)
     line = next(line for line in sheet.lines if line.metric.code == "visits")
-    assert (sheet.elapsed_days, sheet.working_days) == (2, 21)
-    assert line.expected == Decimal(20)
-    assert line.pace == "at_risk"  # 8 of 20
+    assert (sheet.elapsed_days, sheet.working_days) == (1, 21)
+    assert line.expected == Decimal(10)
+    assert line.pace == "at_risk"  # 7 of 10
 
 
 def test_pacing_at_the_month_end_and_across_the_month_edge(org):
@@ -88,11 +124,12 @@ def test_pacing_at_the_month_end_and_across_the_month_edge(org):
         if D(2026, 11, day).weekday() < 5:
             write_log(org.am, org.region, D(2026, 11, day), visits=9)  # 21 × 9 = 189 = 90 %
     with time_machine.travel(datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)):
+        # 18:00 on the last day: 20 days have ended, the last log is already in.
         sheet = selectors.pacing_for(org.am)
     line = next(line for line in sheet.lines if line.metric.code == "visits")
-    assert line.expected == Decimal(210)
+    assert line.expected == Decimal(200)
     assert line.actual == 189
-    assert line.pace == "behind"
+    assert line.pace == "behind"  # 94.5 %
     assert sheet.score == Decimal(90)
     with time_machine.travel(datetime.datetime(2026, 11, 30, 16, 30, tzinfo=datetime.UTC)):
         # 00:30 on 1 December in Shanghai: a new month with no target yet.
