@@ -289,6 +289,12 @@ class Line:
         return pace_status(self.actual, self.expected)
 
     @property
+    def is_behind_pace(self) -> bool:
+        """What a plan table highlights: in a running period everyone is still short of
+        the whole target, so only lines behind pace; once it is over, lines short of it."""
+        return self.pace in (Pace.BEHIND, Pace.AT_RISK)
+
+    @property
     def source_label(self):
         return Source.LABELS.get(self.source, "")
 

@@ -95,10 +95,12 @@ def test_an_am_exactly_on_plan_is_on_track_while_the_day_runs(org):
     line, sheet = visits_line(D(2026, 11, 18))
     assert (sheet.elapsed_days, line.expected, line.actual) == (2, Decimal(20), 20)
     assert line.pace == "on_track"
+    assert line.is_short and not line.is_behind_pace  # short of the week, not of the pace
 
-    # After the week: every working day counts.
+    # After the week: every working day counts, and short of the target is behind.
     line, sheet = visits_line(D(2026, 11, 23))
     assert (sheet.elapsed_days, line.expected) == (5, Decimal(50))
+    assert line.is_short and line.is_behind_pace
 
 
 def test_pacing_on_the_first_working_days_of_the_month(org):
