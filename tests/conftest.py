@@ -21,28 +21,28 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 # Data migrations seed rows (the default metrics) that a transactional test's flush
-# deletes; put them back so every test starts from a freshly migrated database.
+# deletes. xdist does not keep pytest-django's "transactional tests last" order, so any
+# test may follow a flush in its worker; each one that uses the database puts the rows
+# back at setup (inside its own transaction, when it has one), so every test starts from
+# a freshly migrated database whatever ran before it.
 SEED_MIGRATIONS = ["activity.migrations.0002_default_metrics"]
 
 
-def _reseed():
+@pytest.fixture(autouse=True)
+def _seeded_rows(request):
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = request.fixturenames
+    if (marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(fixtures):
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in fixtures:
+        request.getfixturevalue("db")
+    else:
+        return
     for name in SEED_MIGRATIONS:
         importlib.import_module(name).seed(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _reseed_after_flush(request):
-    marker = request.node.get_closest_marker("django_db")
-    transactional = marker and marker.kwargs.get("transaction")
-    if transactional:
-        request.getfixturevalue("transactional_db")
-        _reseed()
-    yield
-    # The flush runs at the end of a transactional test (its finalizer runs before this
-    # one). xdist does not keep pytest-django's "transactional tests last" order, so the
-    # next test in this worker may be an ordinary one that expects the seeded rows.
-    if transactional:
-        _reseed()
 
 
 @dataclass
