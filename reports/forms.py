@@ -8,8 +8,22 @@ from config.converters import SUPPORTED_DAYS
 from planning import periods
 
 
+WEEK = datetime.timedelta(days=7)
+DAY = datetime.timedelta(days=1)
+
+
+def latest_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The default: this week up to yesterday, like the seed's 1月4日~6日; on a Monday,
+    last week. Today's logs come in the evening: a period that includes today compares
+    every region with a day's target it cannot have met yet, and all rows show short."""
+    monday = periods.week_start(today)
+    if today == monday:
+        return monday - WEEK, monday - DAY
+    return monday, today - DAY
+
+
 class PeriodForm(forms.Form):
-    """Any date range; the current week by default (the seed's example is 1月4日~6日)."""
+    """Any date range; the latest days that have ended by default (see latest_period)."""
 
     start = forms.DateField(
         label=_("From"),
@@ -30,9 +44,11 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        today = timezone.localdate()
-        start = data.get("start") or periods.week_start(today)
-        end = data.get("end") or start + datetime.timedelta(days=6)
+        if data.get("start"):
+            start, end = data["start"], data.get("end") or data["start"] + WEEK - DAY
+        else:
+            start, end = latest_period(timezone.localdate())
+            end = data.get("end") or end
         if end < start:
             raise forms.ValidationError(_("The end date is before the start date."))
         if (end - start).days >= self.MAX_DAYS:
@@ -43,20 +59,24 @@ class PeriodForm(forms.Form):
     def period(self) -> tuple[datetime.date, datetime.date]:
         if self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
-        start = periods.week_start(timezone.localdate())
-        return start, start + datetime.timedelta(days=6)
+        return latest_period(timezone.localdate())
 
     def neighbours(self) -> dict:
-        """The periods of the same length just before and after the shown one (a week by
-        default), for the page's previous/next links; no "next" into the future."""
+        """Links to the periods before and after the shown one, for the page: a week or
+        part of one steps a whole week; any other range steps by its own length. No
+        "next" into the future; "latest" when the default period is not shown."""
         start, end = self.period()
-        length = end - start + datetime.timedelta(days=1)
-        current_week = periods.week_start(timezone.localdate())
+        today = timezone.localdate()
+        monday = periods.week_start(start)
+        if start == monday and end < monday + WEEK:
+            weekly, previous, following = True, monday - WEEK, monday + WEEK
+            length = WEEK
+        else:
+            length = end - start + DAY
+            weekly, previous, following = length == WEEK, start - length, start + length
         return {
-            "weekly": length.days == 7,
-            "previous": (start - length, end - length),
-            "next": (start + length, end + length)
-            if start + length <= timezone.localdate()
-            else None,
-            "current": None if (start, length.days) == (current_week, 7) else current_week,
+            "weekly": weekly,
+            "previous": (previous, previous + length - DAY),
+            "next": (following, following + length - DAY) if following <= today else None,
+            "latest": (start, end) != latest_period(today),
         }

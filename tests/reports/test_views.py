@@ -64,7 +64,7 @@ def test_a_refused_period_keeps_what_was_typed_and_says_what_is_shown(
         .content.decode()
     )
     errors = html.split('data-testid="period-errors">')[1].split("</div>")[0]
-    assert message in errors and "本周" in errors
+    assert message in errors and "最近一周" in errors
     assert f'name="start" id="id_start" value="{start}"' in html
     assert f'name="end" id="id_end" value="{end}"' in html
 
@@ -82,12 +82,33 @@ def test_period_links_step_a_week_and_keep_the_other_choices(client_for, org):
     kept = {"branch": str(org.branch.pk), "sort": "name"}
     assert links["previous"] == {**kept, "start": "2026-11-02", "end": "2026-11-08"}
     assert links["next"] == {**kept, "start": "2026-11-16", "end": "2026-11-22"}
-    assert links["current"] == kept
+    assert links["latest"] == kept
 
-    # The current week (the default): no "this week" and no week in the future.
+    # The default, this week so far: a week back, no week in the future, no "latest".
     html = client_for(org.branch_head).get(reverse("reports:summary")).content.decode()
     assert set(_nav_links(html)) == {"previous"} and "上一周" in html
     assert _nav_links(html)["previous"] == {"start": "2026-11-16", "end": "2026-11-22"}
+
+
+@pytest.mark.parametrize(
+    ("now", "start", "end"),
+    [
+        # Wednesday: Monday and Tuesday (today's logs come tonight).
+        (datetime.datetime(2026, 11, 25, 10), "2026-11-23", "2026-11-24"),
+        # Monday: last week, whole.
+        (datetime.datetime(2026, 11, 30, 10), "2026-11-23", "2026-11-29"),
+        # Sunday: Monday to Saturday.
+        (datetime.datetime(2026, 11, 29, 10), "2026-11-23", "2026-11-28"),
+    ],
+)
+def test_the_default_period_is_the_latest_days_that_have_ended(client_for, org, now, start, end):
+    client = client_for(org.branch_head)
+    with time_machine.travel(now.replace(tzinfo=SHANGHAI), tick=False):
+        summary = client.get(reverse("reports:summary")).context["summary"]
+        region = client.get(reverse("reports:region", kwargs={"region_id": org.region.pk}))
+    expected = (datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
+    assert (summary.start, summary.end) == expected
+    assert (region.context["start"], region.context["end"]) == expected
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False)
@@ -98,6 +119,11 @@ def test_a_custom_period_steps_by_its_own_length_on_the_region_page(client_for, 
     assert links["previous"] == {"start": "2026-11-01", "end": "2026-11-03"}
     assert links["next"] == {"start": "2026-11-07", "end": "2026-11-09"}
     assert "上一期间" in html and "下一期间" in html
+
+    # Part of a week steps whole weeks.
+    html = client_for(org.rm).get(url + "?start=2026-11-16&end=2026-11-18").content.decode()
+    assert _nav_links(html)["previous"] == {"start": "2026-11-09", "end": "2026-11-15"}
+    assert _nav_links(html)["next"] == {"start": "2026-11-23", "end": "2026-11-29"}
 
 
 def test_a_foreign_branch_is_not_found(client_for, org):
