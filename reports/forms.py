@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from config.converters import SUPPORTED_DAYS
 from planning import periods
 
-
 WEEK = datetime.timedelta(days=7)
 DAY = datetime.timedelta(days=1)
 
