@@ -14,3 +14,10 @@ def test_admin_page_renders(admin_client, model, page):
     response = admin_client.get(url)
     # 403: models whose admin allows no adding (e.g. records written by the app itself).
     assert response.status_code in (200, 403), url
+
+
+def test_admin_pages_carry_our_name_and_icon(admin_client):
+    for url in (reverse("admin:index"), reverse("admin:activity_metric_changelist")):
+        html = admin_client.get(url).content.decode()
+        assert '<link rel="icon" href="data:,">' in html and "活动量管理系统后台" in html, url
+        assert "Django" not in html.split("<body")[1], url  # our name in the header
