@@ -418,3 +418,14 @@ def test_todays_handed_in_log_shows_the_ams_pace(client_for, org, today):
     # Not on someone else's log, nor on an earlier day's.
     response = client_for(org.rm).get(reverse("activity:log_detail", kwargs={"pk": log.pk}))
     assert "pacing" not in response.context
+
+
+def test_queue_rows_name_the_day_briefly(client_for, org):
+    f.DailyLogFactory(
+        author=org.am,
+        region=org.region,
+        date=datetime.date(2026, 11, 20),
+        status=LogStatus.SUBMITTED,
+    )
+    html = client_for(org.rm).get(reverse("activity:queue")).content.decode()
+    assert '<span class="text-nowrap">11-20 周五</span>' in html and "星期五" not in html
