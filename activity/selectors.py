@@ -85,11 +85,22 @@ def with_metric_counts(logs: list[DailyLog], metrics: list[Metric]) -> list[Dail
     return logs
 
 
+def no_log_status(day: datetime.date, today: datetime.date) -> str:
+    """A working day without a log: "due" while it runs (logs come in the evening),
+    "missing" once it is over."""
+    return "due" if day >= today else "missing"
+
+
 @dataclass
 class HistoryDay:
     day: datetime.date
     log: DailyLog | None
     expected: bool
+    today: datetime.date
+
+    @property
+    def no_log_status(self) -> str | None:
+        return no_log_status(self.day, self.today) if self.expected and not self.log else None
 
 
 def month_history(user: User, month: datetime.date, today: datetime.date) -> list[HistoryDay]:
@@ -104,7 +115,11 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
     days = []
     day = min(last, today)
     while day >= first:
-        days.append(HistoryDay(day=day, log=logs.get(day), expected=rules.is_working_day(day)))
+        days.append(
+            HistoryDay(
+                day=day, log=logs.get(day), expected=rules.is_working_day(day), today=today
+            )
+        )
         day -= datetime.timedelta(days=1)
     return days
 
@@ -144,7 +159,7 @@ def week_grid(region: Region, start: datetime.date, today: datetime.date) -> lis
             if log is not None:
                 status = log.status
             elif member_that_day and rules.is_working_day(day) and day <= today:
-                status = "missing"
+                status = no_log_status(day, today)
             else:
                 status = None
             cells.append({"day": day, "status": status, "log": log, "member": member_that_day})

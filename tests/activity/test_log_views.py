@@ -1,6 +1,8 @@
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -429,3 +431,19 @@ def test_queue_rows_name_the_day_briefly(client_for, org):
     )
     html = client_for(org.rm).get(reverse("activity:queue")).content.decode()
     assert '<span class="text-nowrap">11-20 周五</span>' in html and "星期五" not in html
+
+
+@time_machine.travel(
+    datetime.datetime(2026, 11, 18, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False
+)
+def test_today_without_a_log_is_due_not_missing(client_for, org):
+    # Wednesday morning: Monday and Tuesday are over, today's log comes tonight.
+    grid = client_for(org.rm).get(
+        reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-16"
+    )
+    rows = {row.member.name: [c["status"] for c in row.cells] for row in grid.context["rows"]}
+    assert rows["张三"][:4] == ["missing", "missing", "due", None]
+
+    html = client_for(org.am).get(reverse("activity:my_logs")).content.decode()
+    # November's working days before the 18th (2–17 November) are missing: 12 of them.
+    assert html.count("今日待填") == 1 and html.count("未填") == 12
