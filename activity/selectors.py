@@ -96,11 +96,7 @@ class HistoryDay:
     day: datetime.date
     log: DailyLog | None
     expected: bool
-    today: datetime.date
-
-    @property
-    def no_log_status(self) -> str | None:
-        return no_log_status(self.day, self.today) if self.expected and not self.log else None
+    no_log_status: str | None  # "due" or "missing" for a working day without a log
 
 
 def month_history(user: User, month: datetime.date, today: datetime.date) -> list[HistoryDay]:
@@ -115,11 +111,9 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
     days = []
     day = min(last, today)
     while day >= first:
-        days.append(
-            HistoryDay(
-                day=day, log=logs.get(day), expected=rules.is_working_day(day), today=today
-            )
-        )
+        log, expected = logs.get(day), rules.is_working_day(day)
+        status = no_log_status(day, today) if expected and log is None else None
+        days.append(HistoryDay(day=day, log=log, expected=expected, no_log_status=status))
         day -= datetime.timedelta(days=1)
     return days
 

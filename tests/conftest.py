@@ -26,16 +26,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # back at setup (inside its own transaction, when it has one), so every test starts from
 # a freshly migrated database whatever ran before it.
 SEED_MIGRATIONS = ["activity.migrations.0002_default_metrics"]
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
 
 @pytest.fixture(autouse=True)
 def _seeded_rows(request):
     marker = request.node.get_closest_marker("django_db")
-    fixtures = request.fixturenames
-    if (marker and marker.kwargs.get("transaction")) or {
-        "transactional_db",
-        "live_server",
-    } & set(fixtures):
+    fixtures = set(request.fixturenames)
+    if (marker and marker.kwargs.get("transaction")) or TRANSACTIONAL_FIXTURES & fixtures:
         request.getfixturevalue("transactional_db")
     elif marker or "db" in fixtures:
         request.getfixturevalue("db")
