@@ -6,6 +6,7 @@ Playwright never downloads a browser here: we point it at the system Chromium.
 import os
 
 import pytest
+from django.db import connections
 
 from tests.factories import PASSWORD
 
@@ -20,6 +21,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+
+
+@pytest.fixture(scope="session")
+def playwright(playwright):
+    """Close the database connections of Playwright's context before it stops.
+
+    While Playwright's sync API runs, the tests see a context of their own, and Django
+    keeps connections per context. Its teardown closes only the connections of the
+    context it set up in, so one opened by a later test would hold the test database
+    open and dropping it would fail ("being accessed by other users").
+    """
+    yield playwright
+    connections.close_all()
 
 
 @pytest.fixture(scope="session")
