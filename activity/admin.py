@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import BranchReminderSettings, DailyLog, LogEvent, Metric, RegionWebhook
 
@@ -43,3 +44,5 @@ class BranchReminderSettingsAdmin(admin.ModelAdmin):
 class RegionWebhookAdmin(admin.ModelAdmin):
     list_display = ["region", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
+    # Chat robots' addresses are https; an address pasted without its scheme means that.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -21,3 +21,17 @@ def test_admin_pages_carry_our_name_and_icon(admin_client):
         html = admin_client.get(url).content.decode()
         assert '<link rel="icon" href="data:,">' in html and "活动量管理系统后台" in html, url
         assert "Django" not in html.split("<body")[1], url  # our name in the header
+
+
+def test_a_robot_address_pasted_without_its_scheme_is_https(admin_client, org):
+    response = admin_client.post(
+        reverse("admin:activity_regionwebhook_add"),
+        {
+            "region": org.region.pk,
+            "kind": "wecom",
+            "url": "qyapi.weixin.qq.com/send?key=k",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert org.region.webhook.url == "https://qyapi.weixin.qq.com/send?key=k"
