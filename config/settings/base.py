@@ -94,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "activity.context_processors.notifications",
             ],
+            # Tags for the project's own templates (the top bar), outside any app.
+            "libraries": {"navigation": "config.templatetags.navigation"},
         },
     },
 ]
