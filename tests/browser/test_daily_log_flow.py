@@ -63,12 +63,17 @@ def test_log_return_resubmit_sign_off(org, live_server, login, new_page):
     am_page.get_by_test_id("submit-log").click()
     expect(am_page.get_by_test_id("log-status")).to_contain_text("已提交")
 
-    # The RM signs off with a coaching comment.
-    rm_page.goto(f"{live_server.url}/sign-off/")
-    rm_page.get_by_role("link", name="查看").click()
-    rm_page.get_by_label("批示（辅导意见）").fill("补充得好，明天继续跟进恒通物流")
-    rm_page.get_by_test_id("sign-off").click()
-    expect(rm_page.get_by_test_id("queue-empty")).to_be_visible()
+    # The RM signs off with a coaching comment, on a phone: the queue fits the screen
+    # and the AM's name opens the log.
+    rm_phone = login(new_page(**PHONE), org.rm)
+    expect(rm_phone.get_by_test_id("queue")).to_contain_text("张三")
+    assert rm_phone.evaluate("document.documentElement.scrollWidth") <= 375
+    table_box = rm_phone.locator(".table-responsive")
+    assert table_box.evaluate("box => box.scrollWidth <= box.clientWidth")  # no hidden column
+    rm_phone.get_by_test_id("queue-author").filter(has_text="张三").click()
+    rm_phone.get_by_label("批示（辅导意见）").fill("补充得好，明天继续跟进恒通物流")
+    rm_phone.get_by_test_id("sign-off").click()
+    expect(rm_phone.get_by_test_id("queue-empty")).to_be_visible()
     log.refresh_from_db()
     assert log.status == LogStatus.SIGNED_OFF
 
