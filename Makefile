@@ -36,7 +36,7 @@ browser:
 	  fi; }
 
 run: messages
-	mkdir -p var/celery-queue/out var/celery-queue/processed
+	mkdir -p var/celery-queue/out var/celery-queue/processed var/celery-queue/control
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 	@echo "Serving http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all three)."

@@ -202,6 +202,8 @@ else:
         "data_folder_out": str(QUEUE_DIR / "out"),
         "processed_folder": str(QUEUE_DIR / "processed"),
         "store_processed": False,
+        # Exchange bindings; kombu's default is ./control, i.e. wherever a command runs.
+        "control_folder": str(QUEUE_DIR / "control"),
     }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
