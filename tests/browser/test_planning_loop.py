@@ -82,3 +82,25 @@ def test_monthly_target_to_weekly_review_and_coaching(org, live_server, login, n
     # 7. The AM sees it.
     am_page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
     expect(am_page.get_by_test_id("coaching-note")).to_contain_text("先电话预约车队负责人再上门")
+
+
+def test_the_am_reads_their_plan_on_a_phone(org, login, new_page):
+    """At 375 px every plan table fits its box: no column hides past the right edge."""
+    month = timezone.localdate().replace(day=1)
+    for metric in Metric.objects.filter(is_active=True):
+        Target.objects.create(
+            user=org.am,
+            metric=metric,
+            period_kind="month",
+            period_start=month,
+            value=1250,
+            updated_by=org.rm,
+        )
+    page = login(new_page(viewport={"width": 375, "height": 812}, is_mobile=True), org.am)
+    page.get_by_role("button", name="菜单").click()
+    page.get_by_test_id("nav-plan").click()
+    tables = page.get_by_test_id("plan-table")
+    expect(tables.first).to_contain_text("1250")
+    assert tables.count() >= 2  # this month's and this week's
+    for box in page.locator(".table-responsive:has([data-testid=plan-table])").all():
+        assert box.evaluate("box => box.scrollWidth <= box.clientWidth"), box.inner_text()
