@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from activity.models import DailyLog, LogStatus
-
-PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+from tests.browser import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from activity.models import Metric
 from planning.calendar import BranchRules
 from planning.models import Target, WeeklyReview
+from tests.browser import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +97,7 @@ def test_the_am_reads_their_plan_on_a_phone(org, login, new_page):
             value=1250,
             updated_by=org.rm,
         )
-    page = login(new_page(viewport={"width": 375, "height": 812}, is_mobile=True), org.am)
+    page = login(new_page(**PHONE), org.am)
     page.get_by_role("button", name="菜单").click()
     page.get_by_test_id("nav-plan").click()
     tables = page.get_by_test_id("plan-table")
