@@ -25,6 +25,8 @@ from .models import BranchPlanningSettings, CalendarOverride
 class BranchRules:
     working_weekdays: frozenset[int] = frozenset(range(5))
     overrides: dict[datetime.date, bool] = field(default_factory=dict)
+    # Pro-rating asks for the same few ranges once per person and metric.
+    _counts: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def is_working_day(self, day: datetime.date) -> bool:
         if day in self.overrides:
@@ -44,7 +46,9 @@ class BranchRules:
         return days
 
     def count(self, start: datetime.date, end: datetime.date) -> int:
-        return len(self.working_days(start, end))
+        if (start, end) not in self._counts:
+            self._counts[start, end] = len(self.working_days(start, end))
+        return self._counts[start, end]
 
 
 def rules_for(
