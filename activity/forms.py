@@ -91,7 +91,10 @@ class VisitForm(forms.Form):
     default_renderer = LOG_FORM_RENDERER
 
     prospect = forms.ModelChoiceField(
-        label=_("From my prospects"), queryset=Prospect.objects.none(), required=False
+        label=_("From my prospects"),
+        queryset=Prospect.objects.none(),
+        required=False,
+        empty_label="—",  # as the log's other lists, not Django's "---------"
     )
     customer = forms.CharField(label=_("Customer or organisation"), max_length=100, required=False)
     channel = forms.ChoiceField(

@@ -49,6 +49,10 @@ def test_visit_template_lists_a_prospect_added_after_the_page_was_cached(client_
     assert "华夏物流" in first and "城东汽修厂" not in first
     assert "华夏物流" in template and "城东汽修厂" in template
     assert "别人的客户" not in html
+    # Nothing chosen reads "—", like the log's other lists.
+    assert '<select name="visits-0-prospect"' in html
+    assert '<option value="" selected>—</option>' in html.split('name="visits-0-prospect"')[1]
+    assert "---------" not in html
 
 
 def test_save_draft_then_submit(client_for, org, today):
