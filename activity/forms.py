@@ -264,3 +264,6 @@ class ProspectForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        for field in self.fields.values():  # "not given" reads —, as on the log page
+            if isinstance(field, forms.TypedChoiceField) and field.choices[0][0] == "":
+                field.choices = [("", "—"), *field.choices[1:]]
