@@ -345,6 +345,17 @@ def test_overview_does_not_count_missing_logs_on_a_rest_day(client_for, org):
     assert 'data-testid="rest-day"' not in response.content.decode()
 
 
+def test_overview_flags_missing_logs_only_once_the_day_is_over(client_for, org):
+    client = client_for(org.branch_head)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 17, tzinfo=shanghai), tick=False):
+        today = client.get(reverse("accounts:home")).content.decode()
+        tuesday = client.get(reverse("accounts:home"), {"day": "2026-11-24"}).content.decode()
+    flagged = 'text-danger fw-bold" data-testid="not-submitted"'
+    assert 'data-testid="not-submitted">3<' in today and flagged not in today  # still due
+    assert 'data-testid="not-submitted">3<' in tuesday and flagged in tuesday  # missed
+
+
 @pytest.mark.parametrize("size", [3, 30])
 def test_queue_queries_do_not_grow_with_logs(
     client_for, org, today, size, django_assert_max_num_queries
