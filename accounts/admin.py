@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .forms import AdminLoginForm
 from .models import Area, Branch, Region, RegionMembership, StaffImport, User
 
@@ -30,6 +32,13 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"fields": ["employee_no", "name", "role", "password1", "password2"]}),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and "is_active" in form.changed_data and not form.instance.is_active:
+            # As the staff import does: someone who left stops being a region member, so
+            # no page counts them as owing a daily log from tomorrow on.
+            services.membership_end(user=form.instance, end_date=timezone.localdate())
 
 
 @admin.register(Branch)

@@ -1,0 +1,56 @@
+"""Deactivating someone in the admin, as the staff import does, ends their membership."""
+
+import datetime
+
+from django.urls import reverse
+
+from accounts.models import RegionMembership
+
+
+def change_form_data(response) -> dict:
+    """What the admin's change form would post back unchanged."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data |= {management.add_prefix(k): v for k, v in management.initial.items()}
+        forms += formset.formset.forms
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if callable(value):
+                value = value()
+            if isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            elif isinstance(value, datetime.datetime):
+                local = value.astimezone()
+                data[form.add_prefix(name) + "_0"] = local.date().isoformat()
+                data[form.add_prefix(name) + "_1"] = local.time().isoformat(timespec="seconds")
+            elif isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [str(getattr(v, "pk", v)) for v in value]
+            elif hasattr(value, "pk"):
+                data[form.add_prefix(name)] = str(value.pk)
+            elif value is not None:
+                data[form.add_prefix(name)] = str(value)
+    return data
+
+
+def test_deactivating_an_am_ends_their_region_membership_today(admin_client, org, today):
+    url = reverse("admin:accounts_user_change", args=[org.am.pk])
+    data = change_form_data(admin_client.get(url))
+    data.pop("is_active")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    org.am.refresh_from_db()
+    assert not org.am.is_active
+    assert list(
+        RegionMembership.objects.filter(user=org.am).values_list("end_date", flat=True)
+    ) == [today]
+
+
+def test_saving_an_active_user_leaves_the_membership_open(admin_client, org):
+    url = reverse("admin:accounts_user_change", args=[org.am.pk])
+    response = admin_client.post(url, change_form_data(admin_client.get(url)))
+    assert response.status_code == 302
+    assert RegionMembership.objects.get(user=org.am).end_date is None
