@@ -18,7 +18,8 @@ app.control.ping(timeout=0.1)
 
 def test_the_filesystem_broker_keeps_its_files_under_var(tmp_path):
     queue_dir = settings.BASE_DIR / "var" / "celery-queue"
-    queue_dir.mkdir(parents=True, exist_ok=True)  # as `make run` does
+    for folder in ("out", "processed"):  # as `make run` does
+        (queue_dir / folder).mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {"DJANGO_SETTINGS_MODULE": "config.settings.local", "PYTHONPATH": str(settings.BASE_DIR)}
     # Run from elsewhere: a command started in another folder must not litter it.
