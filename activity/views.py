@@ -43,7 +43,12 @@ def log_edit(request, day: datetime.date):
     log = selectors.own_log(request.user, day)
     membership = org.membership_on(request.user, day) if log is None else None
     if log is None and membership is None:
-        raise PermissionDenied(_("Only account managers in a region fill in daily logs."))
+        raise PermissionDenied(
+            _(
+                "You are not a member of any region on this day, so there is no daily log to "
+                "fill in. Ask your administrator to add you to your region."
+            )
+        )
     if log is not None and not log.is_editable_by_author:
         return redirect("activity:log_detail", pk=log.pk)
     metrics = selectors.active_metrics()

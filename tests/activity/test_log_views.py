@@ -462,3 +462,11 @@ def test_today_without_a_log_is_due_not_missing(client_for, org):
     html = client_for(org.am).get(reverse("activity:my_logs")).content.decode()
     # November's working days before the 18th (2–17 November) are missing: 12 of them.
     assert html.count("今日待填") == 1 and html.count("未填") == 12
+
+
+def test_an_am_in_no_region_is_told_why_there_is_no_log_and_whom_to_ask(client_for, db):
+    newcomer = f.UserFactory(name="新人")  # imported, not yet placed in a region
+    response = client_for(newcomer).get(reverse("activity:today"), follow=True)
+    assert response.status_code == 403
+    assert "不属于任何区域" in response.content.decode()
+    assert "管理员" in response.content.decode()
