@@ -59,6 +59,9 @@ def test_branch_head_reads_drills_and_downloads(demo_branch, live_server, login,
         # Actual visits (the 4th cell: region, headcount, target, actual) match the logs.
         expect(region_row.locator("td").nth(3)).to_have_text(str(raw_visits(region.pk, week, end)))
     expect(table.get_by_test_id("total-row")).to_contain_text("合计")
+    # All 23 columns fit an office screen (1280 px): nothing to scroll sideways to.
+    assert page.viewport_size["width"] == 1280
+    assert table.locator("xpath=..").evaluate("box => box.scrollWidth <= box.clientWidth")
 
     # Download the Excel file and read it back.
     with page.expect_download() as download:
