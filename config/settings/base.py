@@ -118,7 +118,12 @@ else:
     # A database that hangs fails a request within seconds instead of holding a worker.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         connect_timeout=env.int("DJANGO_DB_CONNECT_TIMEOUT", default=3),
-        options=f"-c statement_timeout={env.int('DJANGO_DB_STATEMENT_TIMEOUT_MS', default=30000)}",
+        options=(
+            f"-c statement_timeout={env.int('DJANGO_DB_STATEMENT_TIMEOUT_MS', default=30000)}"
+            # Pages read a few thousand rows: starting parallel workers (about 2 ms) costs
+            # more than it saves. A year's roll-up still gets them.
+            " -c parallel_setup_cost=10000"
+        ),
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
