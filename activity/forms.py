@@ -4,6 +4,8 @@ from django.forms.renderers import Jinja2
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import FREE_TEXT_MAX_LENGTH
+
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
 from .services import VisitInput
 
@@ -105,10 +107,16 @@ class VisitForm(forms.Form):
     )
     stage = forms.ChoiceField(label=_("Intent and progress"), required=False)
     needs = forms.CharField(
-        label=_("Customer needs"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Customer needs"),
+        required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     result = forms.CharField(
-        label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Result"),
+        required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     save_prospect = forms.BooleanField(label=_("Add to my prospects"), required=False)
@@ -217,19 +225,24 @@ class CommentForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (coaching note)"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=FREE_TEXT_MAX_LENGTH,
     )
 
 
 class BulkSignOffForm(forms.Form):
     logs = forms.ModelMultipleChoiceField(queryset=DailyLog.objects.none(), label=_("Logs"))
-    comment = forms.CharField(label=_("Comment for all"), required=False, max_length=2000)
+    comment = forms.CharField(
+        label=_("Comment for all"), required=False, max_length=FREE_TEXT_MAX_LENGTH
+    )
 
     def __init__(self, *args, queue, **kwargs):
         super().__init__(*args, **kwargs)

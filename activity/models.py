@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import FREE_TEXT_MAX_LENGTH
+
 
 class Metric(models.Model):
     """An activity counted on the daily log (拜访, 折页, 留电话 …), configured by admins."""
@@ -82,11 +84,15 @@ class DailyLog(models.Model):
     )
 
     needs_joint_visit = models.BooleanField(_("joint visit to close (陪同促成)"), default=False)
-    needs_from_manager = models.TextField(_("what I need from my regional manager"), blank=True)
+    needs_from_manager = models.TextField(
+        _("what I need from my regional manager"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
     support_training = models.BooleanField(_("training and coaching"), default=False)
     support_material = models.BooleanField(_("leaflets and promotional material"), default=False)
-    support_notes = models.TextField(_("other support needed"), blank=True)
-    remarks = models.TextField(_("my remarks"), blank=True)
+    support_notes = models.TextField(
+        _("other support needed"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
+    remarks = models.TextField(_("my remarks"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
 
     submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     is_late = models.BooleanField(
@@ -101,8 +107,12 @@ class DailyLog(models.Model):
         related_name="+",
     )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    manager_comment = models.TextField(_("regional manager's comment"), blank=True)
-    return_reason = models.TextField(_("reason for return"), blank=True)
+    manager_comment = models.TextField(
+        _("regional manager's comment"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
+    return_reason = models.TextField(
+        _("reason for return"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -248,8 +258,8 @@ class VisitRecord(models.Model):
     stage = models.CharField(
         _("intent and progress"), max_length=16, choices=IntentStage.choices, blank=True
     )
-    needs = models.TextField(_("customer needs"), blank=True)
-    result = models.TextField(_("result"), blank=True)
+    needs = models.TextField(_("customer needs"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
+    result = models.TextField(_("result"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -277,7 +287,7 @@ class LogEvent(models.Model):
     action = models.CharField(max_length=16, choices=Action.choices)
     from_status = models.CharField(max_length=16, choices=LogStatus.choices)
     to_status = models.CharField(max_length=16, choices=LogStatus.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from config.converters import SUPPORTED_DAYS
+from config.limits import FREE_TEXT_MAX_LENGTH
 
 from . import periods
 from .models import ItemStatus, PeriodKind, PlannedVisit
@@ -76,6 +77,7 @@ class MonthlyGoalForm(MetricCountsForm):
     focus_items = forms.CharField(
         label=_("Focus items for the month"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
@@ -84,6 +86,7 @@ class MonthlyAgreeForm(MetricCountsForm):
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
@@ -104,6 +107,7 @@ class WeeklyReviewForm(forms.Form):
     situation_analysis = forms.CharField(
         label=_("Situation analysis"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     planned_visit_count = forms.IntegerField(
@@ -122,11 +126,13 @@ class WeeklyReviewForm(forms.Form):
     planned_new = forms.CharField(
         label=_("Other customers or organisations to visit (one per line)"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     desk_work_plan = forms.CharField(
         label=_("Desk work (proposals, plan documents, study)"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
@@ -139,10 +145,16 @@ class WeeklyReviewForm(forms.Form):
         text = {"rows": 2, "class": "form-control form-control-sm"}
         for metric in metrics:
             self.fields[f"cause_{metric.pk}"] = forms.CharField(
-                label=_("Cause"), required=False, widget=forms.Textarea(attrs=text)
+                label=_("Cause"),
+                required=False,
+                max_length=FREE_TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs=text),
             )
             self.fields[f"countermeasure_{metric.pk}"] = forms.CharField(
-                label=_("Countermeasure"), required=False, widget=forms.Textarea(attrs=text)
+                label=_("Countermeasure"),
+                required=False,
+                max_length=FREE_TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs=text),
             )
             self.fields[f"next_{metric.pk}"] = _count_field(_("Next week's target"))
 
@@ -211,7 +223,9 @@ class WeeklyReviewForm(forms.Form):
 
 class CoachingForm(forms.Form):
     coaching_note = forms.CharField(
-        label=_("Coaching note"), widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+        label=_("Coaching note"),
+        max_length=FREE_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
 
@@ -222,6 +236,7 @@ class TrackedItemForm(forms.Form):
     details = forms.CharField(
         label=_("Details"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     due_date = forms.DateField(
@@ -250,5 +265,6 @@ class TrackedItemUpdateForm(forms.Form):
     note = forms.CharField(
         label=_("Follow-up note"),
         required=False,
+        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.limits import FREE_TEXT_MAX_LENGTH
+
 
 class BranchPlanningSettings(models.Model):
     """Per-branch planning rules. A branch without a row uses the defaults below."""
@@ -199,8 +201,12 @@ class MonthlyGoalSheet(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=SheetStatus.choices, default=SheetStatus.DRAFT
     )
-    focus_items = models.TextField(_("focus items for the month"), blank=True)
-    manager_comment = models.TextField(_("regional manager's comment"), blank=True)
+    focus_items = models.TextField(
+        _("focus items for the month"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
+    manager_comment = models.TextField(
+        _("regional manager's comment"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     agreed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -259,16 +265,22 @@ class WeeklyReview(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
     )
-    situation_analysis = models.TextField(_("situation analysis"), blank=True)
+    situation_analysis = models.TextField(
+        _("situation analysis"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
     planned_visit_count = models.PositiveSmallIntegerField(
         _("visits planned for next week"), default=0
     )
     desk_work_plan = models.TextField(
-        _("desk work next week (proposals, plan documents, study)"), blank=True
+        _("desk work next week (proposals, plan documents, study)"),
+        blank=True,
+        max_length=FREE_TEXT_MAX_LENGTH,
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
-    coaching_note = models.TextField(_("coaching note"), blank=True)
+    coaching_note = models.TextField(
+        _("coaching note"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -305,8 +317,10 @@ class WeeklyReviewLine(models.Model):
 
     review = models.ForeignKey(WeeklyReview, on_delete=models.CASCADE, related_name="lines")
     metric = models.ForeignKey("activity.Metric", on_delete=models.PROTECT, related_name="+")
-    cause = models.TextField(_("cause"), blank=True)
-    countermeasure = models.TextField(_("countermeasure"), blank=True)
+    cause = models.TextField(_("cause"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
+    countermeasure = models.TextField(
+        _("countermeasure"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
     next_week_target = models.PositiveIntegerField(_("next week's target"), null=True, blank=True)
     # What the AM saw when submitting; the pages show live numbers from the logs and
     # point out when a log changed afterwards.
@@ -366,7 +380,7 @@ class TrackedItem(models.Model):
     )
     is_key = models.BooleanField(_("key item (重点事项)"), default=False)
     title = models.CharField(_("title"), max_length=200)
-    details = models.TextField(_("details"), blank=True)
+    details = models.TextField(_("details"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     due_date = models.DateField(_("due date"))
     status = models.CharField(
         _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.OPEN
@@ -396,7 +410,7 @@ class TrackedItemNote(models.Model):
 
     item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     from_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from activity.models import DailyLog, LogStatus, Metric
+from config.limits import FREE_TEXT_MAX_LENGTH
 from tests import factories as f
 
 
@@ -114,6 +115,30 @@ def test_invalid_input_rerenders_with_errors_and_keeps_what_was_typed(client_for
     assert "customer" in formset.forms[0].errors
     html = response.content.decode()
     assert 'value="30"' in html and "今天跑了城西" in html and "想比价商业险" in html
+
+
+def test_an_overlong_paste_is_a_field_error_and_the_rest_is_kept(client_for, org, today):
+    pasted = "长" * (FREE_TEXT_MAX_LENGTH + 1)
+    data = form_data(
+        {"leaflets": 30},
+        [{"customer": "城东汽修厂", "needs": pasted, "result": "约了下周再谈"}],
+        remarks=pasted,
+    )
+    response = client_for(org.am).post(edit_url(today), data)
+    assert response.status_code == 200
+    assert not DailyLog.objects.exists()
+    form, formset = response.context["form"], response.context["formset"]
+    assert list(form.errors) == ["remarks"]
+    assert list(formset.forms[0].errors) == ["needs"]
+    html = response.content.decode()
+    assert 'value="30"' in html and "城东汽修厂" in html and "约了下周再谈" in html
+
+
+def test_free_text_boxes_stop_typing_at_the_limit(client_for, org, today):
+    html = client_for(org.am).get(edit_url(today)).content.decode()
+    # remarks, two log notes, the visit's needs and result (and the visit template's)
+    assert html.count(f'maxlength="{FREE_TEXT_MAX_LENGTH}"') == 3 + 2 * 2
+    assert html.count("<textarea") == 3 + 2 * 2
 
 
 def test_future_day_is_refused_with_a_message(client_for, org, today):

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activity.models import LogStatus, Metric
+from config.limits import FREE_TEXT_MAX_LENGTH
 from planning import periods
 from planning.calendar import BranchRules
 from planning.models import MonthlyGoalSheet, PeriodKind, Target, TargetRevision, WeeklyReview
@@ -109,6 +110,23 @@ def test_a_planned_customer_name_too_long_is_refused_not_cut(org, client_for):
     assert response.status_code == 200
     assert "第 2 行" in str(response.context["form"].errors["planned_new"])
     assert long_name in response.content.decode()
+    assert not WeeklyReview.objects.exists()
+
+
+@pytest.mark.usefixtures("friday")
+def test_an_overlong_cause_is_a_field_error_and_the_review_is_kept(org, client_for):
+    _week_target(org, "visits", 30)
+    visits = metric("visits")
+    response = client_for(org.am).post(
+        reverse("planning:weekly_edit", kwargs={"week": WEEK}),
+        _review_data(
+            situation_analysis="本周下雨两天",
+            **{f"cause_{visits.pk}": "雨" * (FREE_TEXT_MAX_LENGTH + 1)},
+        ),
+    )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [f"cause_{visits.pk}"]
+    assert "本周下雨两天" in response.content.decode()
     assert not WeeklyReview.objects.exists()
 
 
