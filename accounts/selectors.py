@@ -10,6 +10,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from .models import Branch, Region, RegionMembership, Role, User
 
@@ -89,6 +90,26 @@ def members_during(
         .select_related("user", "region")
         .order_by("region__name", "user__name", "start_date")
     )
+
+
+def not_placed_reason(user: User) -> str | None:
+    """For a manager the org chart does not place yet (created or imported before the
+    admin set up their region, area or branch): what to tell them on the pages that
+    would list their people. None for other roles."""
+    return {
+        Role.REGIONAL_MANAGER: _(
+            "You are not the manager of any region yet. Ask your administrator to make you "
+            "the manager of your region."
+        ),
+        Role.AREA_MANAGER: _(
+            "You are not in charge of any area yet. Ask your administrator to make you the "
+            "manager of your area."
+        ),
+        Role.BRANCH_HEAD: _(
+            "You are not the head of any branch yet. Ask your administrator to make you the "
+            "head of your branch."
+        ),
+    }.get(user.role)
 
 
 def home_kind(user: User) -> str:

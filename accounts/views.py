@@ -43,6 +43,7 @@ def home(request):
             "is_today": day == timezone.localdate(),
             "week_start": activity_selectors.week_start(day),
             "overdue_items": planning_selectors.overdue_items(request.user),
+            "not_placed": None if rows else selectors.not_placed_reason(request.user),
         },
     )
 

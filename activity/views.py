@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
+from accounts.models import Role
 from config.converters import parse_day
 from planning import selectors as planning_selectors
 
@@ -203,6 +204,8 @@ def _month_param(request) -> datetime.date | None:
 
 def _require_signing_manager(user) -> None:
     if not org.regions_signed_off_by(user).exists():
+        if user.role == Role.REGIONAL_MANAGER:
+            raise PermissionDenied(org.not_placed_reason(user))
         raise PermissionDenied(_("The sign-off queue is for regional managers."))
 
 

@@ -26,7 +26,9 @@ def _branch_for(request, form: PeriodForm):
     """The branch whose summary to show: the one asked for if the user sees it, else their first."""
     branches = list(selectors.branches_for_summary(request.user))
     if not branches:
-        raise PermissionDenied(_("The weekly summary is for managers."))
+        raise PermissionDenied(
+            org.not_placed_reason(request.user) or _("The weekly summary is for managers.")
+        )
     asked = form.cleaned_data.get("branch") if form.is_valid() else None
     if asked:
         branch = next((b for b in branches if b.pk == asked), None)
