@@ -546,12 +546,17 @@ class Chart:
         return any(bar["running"] for bar in self.bars)
 
 
-def trend_chart(points: list[TrendPoint], width: int = 640, height: int = 220, today=None) -> Chart:
+def trend_chart(
+    points: list[TrendPoint], width: int = 640, height: int = 220, today=None, label_every: int = 1
+) -> Chart:
     """Bars for actuals, a line for the plan. A week still running is grey, not "below plan"
-    (its actual is only part of a week) and not green either (it has not met anything yet)."""
-    top, bottom, left = 10, 30, 40
+    (its actual is only part of a week) and not green either (it has not met anything yet).
+
+    The SVG scales to the screen, its text with it: a phone gets its own narrow drawing,
+    whose week labels (every `label_every`-th, counted back from the latest) still fit."""
+    top, bottom, left, right = 10, 30, 40, 8  # right: room for the last week's label
     plot_h = height - top - bottom
-    slot = (width - left) / max(len(points), 1)
+    slot = (width - left - right) / max(len(points), 1)
     max_value = max([p.actual for p in points] + [p.plan or 0 for p in points] + [1])
     bars = []
     for i, p in enumerate(points):
@@ -570,6 +575,7 @@ def trend_chart(points: list[TrendPoint], width: int = 640, height: int = 220, t
                 "plan_y": round(top + plot_h - plan_h, 1),
                 "label_x": round(x + slot / 2, 1),
                 "label_y": height - 10,
+                "labelled": (len(points) - 1 - i) % label_every == 0,
                 "running": running,
                 "short": p.plan is not None and p.actual < p.plan and not running,
             }

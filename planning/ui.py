@@ -33,6 +33,9 @@ def trend_context(request, *, today, user=None, region=None) -> dict:
         "trend_metric": metric,
         "trend_metrics": selectors.active_metrics(),
         "chart": selectors.trend_chart(points, today=today),
+        "phone_chart": selectors.trend_chart(
+            points, width=320, height=180, today=today, label_every=3
+        ),
     }
 
 

@@ -696,8 +696,13 @@ class LineChart:
 PALETTE = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"]
 
 
-def completion_chart(weeks, series, width: int = 720, height: int = 240) -> LineChart:
-    """Geometry for a server-rendered SVG line chart of completion % per region (no JS)."""
+def completion_chart(
+    weeks, series, width: int = 720, height: int = 240, label_every: int = 1
+) -> LineChart:
+    """Geometry for a server-rendered SVG line chart of completion % per region (no JS).
+
+    The SVG scales to the screen, its text with it: a phone gets its own narrow drawing,
+    whose week labels (every `label_every`-th, counted back from the latest) still fit."""
     top, bottom, left, right = 10, 30, 44, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _region, points in series for v in points if v is not None]
@@ -719,5 +724,6 @@ def completion_chart(weeks, series, width: int = 720, height: int = 240) -> Line
     labels = [
         {"x": round(left + j * step, 1), "text": week.strftime("%m-%d")}
         for j, week in enumerate(weeks)
+        if (len(weeks) - 1 - j) % label_every == 0
     ]
     return LineChart(width, height, labels, lines, gridlines)

@@ -65,6 +65,9 @@ def summary(request):
             "sort": sort,
             "branches": branches,
             "chart": selectors.completion_chart(weeks, series),
+            "phone_chart": selectors.completion_chart(
+                weeks, series, width=340, height=200, label_every=3
+            ),
             "can_recompute": summary.from_snapshot and _may_recompute(request.user, branch),
             "query": request.GET.urlencode(),
         },

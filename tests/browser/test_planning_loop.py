@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from activity.models import Metric
 from planning.calendar import BranchRules
 from planning.models import Target, WeeklyReview
-from tests.browser import PHONE
+from tests.browser import PHONE, unreadable_chart_texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,3 +105,5 @@ def test_the_am_reads_their_plan_on_a_phone(org, login, new_page):
     assert tables.count() >= 2  # this month's and this week's
     for box in page.locator(".table-responsive:has([data-testid=plan-table])").all():
         assert box.evaluate("box => box.scrollWidth <= box.clientWidth"), box.inner_text()
+    # The trend chart is drawn for the phone: its labels readable, none on top of another.
+    assert not unreadable_chart_texts(page)

@@ -13,6 +13,7 @@ from accounts import demo as org_demo
 from activity import demo as activity_demo
 from planning import periods
 from reports import demo as reports_demo
+from tests.browser import PHONE, unreadable_chart_texts
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,6 +63,7 @@ def test_branch_head_reads_drills_and_downloads(demo_branch, live_server, login,
     # All 23 columns fit an office screen (1280 px): nothing to scroll sideways to.
     assert page.viewport_size["width"] == 1280
     assert table.locator("xpath=..").evaluate("box => box.scrollWidth <= box.clientWidth")
+    assert not unreadable_chart_texts(page)
 
     # Download the Excel file and read it back.
     with page.expect_download() as download:
@@ -88,3 +90,10 @@ def test_branch_head_reads_drills_and_downloads(demo_branch, live_server, login,
     first_person.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name=f"{name} · {region.name}")).to_be_visible()
     expect(page.get_by_test_id("member-logs").locator("tbody tr").first).to_be_visible()
+
+
+def test_branch_head_reads_the_trend_on_a_phone(demo_branch, live_server, login, new_page):
+    page = login(new_page(**PHONE), demo_branch.branch.head)
+    page.goto(f"{live_server.url}/reports/")
+    expect(page.get_by_test_id("summary-table")).to_be_visible()
+    assert not unreadable_chart_texts(page)

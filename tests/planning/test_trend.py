@@ -34,6 +34,8 @@ def test_trend_has_plan_and_actual_per_week(org, django_assert_max_num_queries):
     assert running.bars[-1]["short"] is False  # the week is not over yet
     assert running.bars[-1]["running"] and running.has_running_week  # drawn grey
     assert not any(bar["running"] for bar in running.bars[:-1])
+    phone = selectors.trend_chart(points, width=320, today=D(2026, 11, 23), label_every=3)
+    assert [i for i, bar in enumerate(phone.bars) if bar["labelled"]] == [2, 5, 8, 11]
 
 
 def test_region_trend_sums_its_ams_targets(org):
