@@ -227,7 +227,8 @@ def test_month_targets_revision_needs_a_reason(org, client_for):
     )
     revision = TargetRevision.objects.get(reason="客户增多")
     assert (revision.old_value, revision.new_value, revision.changed_by) == (10, 12, org.rm)
-    assert "客户增多" in client.get(url).content.decode()
+    history = client.get(url).content.decode()
+    assert "客户增多" in history and "10 → <strong>12</strong>" in history
 
 
 def test_breakdown_propose_check_and_save(org, client_for):

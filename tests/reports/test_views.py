@@ -165,6 +165,9 @@ def test_region_drill_down_and_member_logs(client_for, org):
     assert [r.label for r in response.context["rows"]] == ["张三", "李四", "离职者"]
     response = client.get(reverse("reports:member", args=[org.region.pk, org.am.pk]) + PERIOD)
     assert list(response.context["logs"]) == [entry]
+    html = response.content.decode()  # the day unbroken and brief, as in the queue
+    assert f'class="text-nowrap" href="{reverse("activity:log_detail", args=[entry.pk])}">' in html
+    assert f"{MONDAY:%m-%d} 周一</a>" in html and "星期" not in html
     # Someone who was never in that region is not found there.
     response = client.get(
         reverse("reports:member", args=[org.region.pk, org.outsider_am.pk]) + PERIOD
