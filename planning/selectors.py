@@ -269,6 +269,7 @@ class Line:
     actual: int
     source: str | None = None
     expected: Decimal | None = None
+    source_mark: str = ""  # set by its Sheet: which note under the table applies
 
     @property
     def gap(self) -> int | None:
@@ -319,6 +320,25 @@ class Sheet:
     @property
     def pace_label(self):
         return Pace.LABELS.get(self.pace, "")
+
+    def __post_init__(self):
+        """Where targets come from when not set explicitly (a week pro rata from the
+        month, a region as the sum of its AMs), said once under the table: as a note on
+        each line it took three lines per metric on a phone. One source for every line:
+        no marks; several: a mark per source (*, **) on the lines."""
+        sources = [
+            source
+            for source in Source.LABELS
+            if source != Source.EXPLICIT
+            and any(line.source == source for line in self.lines if line.target is not None)
+        ]
+        shared = len(sources) == 1 and all(
+            line.source == sources[0] for line in self.lines if line.target is not None
+        )
+        marks = {source: "" if shared else "*" * (i + 1) for i, source in enumerate(sources)}
+        self.source_notes = [(marks[source], Source.LABELS[source]) for source in sources]
+        for line in self.lines:
+            line.source_mark = marks.get(line.source, "") if line.target is not None else ""
 
 
 def _elapsed(rules: BranchRules, start, end, today) -> tuple[int, int]:

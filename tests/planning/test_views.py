@@ -114,6 +114,30 @@ def test_a_planned_customer_name_too_long_is_refused_not_cut(org, client_for):
 
 
 @pytest.mark.usefixtures("friday")
+def test_a_target_source_shared_by_every_line_is_said_once(org, client_for):
+    for code in ("visits", "leaflets"):
+        Target.objects.create(
+            user=org.am,
+            metric=metric(code),
+            period_kind=PeriodKind.MONTH,
+            period_start=D(2026, 11, 1),
+            value=100,
+            updated_by=org.rm,
+        )
+    url = reverse("planning:member", kwargs={"user_id": org.am.pk})
+    html = client_for(org.am).get(url).content.decode()
+    # This week's targets all come from the month: one note under the table.
+    assert html.count("标准：按月目标折算") == 1
+    assert "<sup" not in html  # no line marked
+
+    _week_target(org, "visits", 30)  # now one line is set for the week itself
+    response = client_for(org.am).get(url)
+    assert "*标准：按月目标折算" in response.content.decode()
+    marks = {line.metric.code: line.source_mark for line in response.context["week"].lines}
+    assert marks["visits"] == "" and marks["leaflets"] == "*"
+
+
+@pytest.mark.usefixtures("friday")
 def test_an_overlong_cause_is_a_field_error_and_the_review_is_kept(org, client_for):
     _week_target(org, "visits", 30)
     visits = metric("visits")
