@@ -214,27 +214,52 @@ def _check_zip(data: bytes) -> None:
 class Sheet:
     headers: list
     rows: list[tuple[int, list]]  # (row number as Excel shows it, cell values)
+    header_number: int = 1
+    skipped_above: int = 0  # non-blank rows above the header row (a title), ignored
+
+
+# HR exports often open with a title row or two (a merged "杭州分公司员工名单" banner,
+# the export date) above the headers: the header row is the first of these many
+# non-blank rows that names every required column; without one, the first row.
+HEADER_SEARCH_ROWS = 10
+
+
+def _is_header_row(values) -> bool:
+    keys = {_ALIAS_TO_KEY.get(_header_key(_text(value))) for value in values}
+    return all(key in keys for key in REQUIRED_COLUMNS)
 
 
 def read_sheet(name: str, data: bytes) -> Sheet:
     """The first sheet's header row and non-blank data rows, with their Excel row numbers."""
     kind = upload_check(name, data)
     raw = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
-    header_number, headers, rows = None, [], []
+    top: list[tuple[int, list]] = []  # the first non-blank rows, until the header is known
+    header_at, rows = None, []
     for number, values in raw:
         if all(_text(v) == "" for v in values):
             continue
-        if header_number is None:
-            header_number, headers = number, values
-            continue
-        rows.append((number, values))
+        if header_at is None:
+            top.append((number, values))
+            if _is_header_row(values):
+                header_at = len(top) - 1
+            elif len(top) < HEADER_SEARCH_ROWS:
+                continue
+            else:
+                header_at = 0
+            rows.extend(top[header_at + 1 :])
+        else:
+            rows.append((number, values))
         if len(rows) > MAX_ROWS:
             raise UploadRefused(
                 _("The file has more than %(max)s staff rows; split it.") % {"max": MAX_ROWS}
             )
-    if header_number is None:
-        raise UploadRefused(_("The file is empty."))
-    return Sheet(headers=headers, rows=rows)
+    if header_at is None:  # a short file with no recognisable header row
+        if not top:
+            raise UploadRefused(_("The file is empty."))
+        header_at = 0
+        rows = top[1:]
+    header_number, headers = top[header_at]
+    return Sheet(headers=headers, rows=rows, header_number=header_number, skipped_above=header_at)
 
 
 def _read_xlsx(data: bytes):
@@ -437,6 +462,11 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
     columns: dict[str, int] = {}
     header_text: dict[str, str] = {}
     notices, errors = [], []
+    if sheet.skipped_above:
+        notices.append(
+            _("The headers are in row %(row)s; the rows above them were ignored.")
+            % {"row": sheet.header_number}
+        )
     for index, header in enumerate(sheet.headers):
         text = _text(header)
         if not text:

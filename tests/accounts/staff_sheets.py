@@ -20,15 +20,19 @@ HEADERS = [
 ]
 
 
-def xlsx(rows, headers=HEADERS, formats=None) -> bytes:
-    """rows: lists of cell values; formats: {(row_index, col_index): number_format} (0-based data rows)."""
+def xlsx(rows, headers=HEADERS, formats=None, titles=()) -> bytes:
+    """rows: lists of cell values; formats: {(row_index, col_index): number_format} (0-based data rows);
+    titles: rows of text above the headers, each merged across the header's width (an HR export's banner)."""
     workbook = Workbook()
     sheet = workbook.active
+    for number, title in enumerate(titles, start=1):
+        sheet.append([title])
+        sheet.merge_cells(start_row=number, start_column=1, end_row=number, end_column=len(headers))
     sheet.append(headers)
     for row in rows:
         sheet.append(row)
     for (r, c), fmt in (formats or {}).items():
-        sheet.cell(row=r + 2, column=c + 1).number_format = fmt
+        sheet.cell(row=r + 2 + len(titles), column=c + 1).number_format = fmt
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -353,6 +353,16 @@ class TestCells:
         assert (user.employee_no, user.name) == ("M001", "甲")
         assert Branch.objects.get().name == "新分公司"
 
+    def test_title_rows_above_the_headers_are_skipped_and_said(self):
+        titles = ["杭州分公司员工名单", "导出日期：2026-11-30"]
+        rows = [*new_org_rows(), person("B1", "坏角色", role="司机")]
+        outcome = check(xlsx(rows, titles=titles))
+        assert "表头在第 3 行，其上方的行（标题等）已忽略。" in outcome.notices
+        # Errors still name the row as Excel numbers it: two titles, the headers, the rows.
+        assert errors_at(outcome) == {(3 + len(rows), "角色")}
+        outcome = apply(xlsx(new_org_rows(), titles=titles))
+        assert outcome.errors == [] and outcome.counts["new"] == len(new_org_rows())
+
     def test_a_missing_required_column_is_a_file_error(self):
         outcome = check(xlsx([["甲"]], headers=["姓名"]))
         assert outcome.errors and all(e["row"] is None for e in outcome.errors)
