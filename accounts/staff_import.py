@@ -178,6 +178,14 @@ def upload_check(name: str, data: bytes) -> str:
         if b"\x00" in data[:4096] or data.startswith(b"PK\x03\x04"):
             raise UploadRefused(_("This is not a text (.csv) file, whatever its name says."))
         return "csv"
+    if suffix in (".xls", ".et"):  # Excel 97–2003 and WPS: their own binary formats
+        raise UploadRefused(
+            _(
+                "This is an older Excel or WPS file (%(suffix)s): open it, save it as .xlsx "
+                "and upload that."
+            )
+            % {"suffix": suffix}
+        )
     raise UploadRefused(_("Upload an .xlsx or a .csv file."))
 
 
@@ -437,10 +445,17 @@ class NumberCell:
 
 
 def _read_csv(data: bytes):
+    # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK, not UTF-8: read that as
+    # GB18030 (its superset). The preview shows the names before anything is saved.
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UploadRefused(_("The CSV file is not UTF-8 text; save it as “CSV UTF-8”.")) from exc
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise UploadRefused(
+                _("The CSV file is neither UTF-8 nor GBK text; save it as “CSV UTF-8”.")
+            ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for values in reader:

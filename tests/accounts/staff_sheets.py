@@ -38,13 +38,13 @@ def xlsx(rows, headers=HEADERS, formats=None, titles=()) -> bytes:
     return out.getvalue()
 
 
-def csv_bytes(rows, headers=HEADERS, bom=True) -> bytes:
+def csv_bytes(rows, headers=HEADERS, bom=True, encoding="utf-8") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
-    return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
+    return (("\ufeff" if bom else "") + out.getvalue()).encode(encoding)
 
 
 def person(

@@ -331,6 +331,12 @@ class TestCells:
         assert outcome.counts["new"] == 8
         assert User.objects.get(employee_no="H001").name == "总经理"
 
+    def test_csv_saved_by_chinese_excel_in_gbk(self):
+        outcome = apply(csv_bytes(new_org_rows(), bom=False, encoding="gbk"), name="staff.csv")
+        assert outcome.errors == [] and outcome.counts["new"] == 8
+        assert User.objects.get(employee_no="H001").name == "总经理"
+        assert Region.objects.get(name="一区").manager.name == "区经一"
+
     def test_excel_shared_strings(self):
         outcome = apply(xlsx_shared_strings(new_org_rows()))
         assert outcome.errors == []
@@ -389,7 +395,8 @@ class TestUploadSafety:
             ("a.xlsx", b"hello, this is text", "Excel"),
             ("a.csv", xlsx([person("X", "甲")]), ".csv"),
             ("a.pdf", b"%PDF-1.4", ".xlsx"),
-            ("a.csv", "工号,姓名\n1,甲".encode("gbk"), "UTF-8"),
+            ("a.csv", b"\xff\x80\xff\x80,\x80\xff", "neither UTF-8 nor GBK"),
+            ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "save it as .xlsx"),
         ],
     )
     def test_refusals(self, name, data, words):
