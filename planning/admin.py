@@ -1,5 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import Branch
+
+from . import services
+from .calendar import PUBLISHED_YEARS
+from .forms import CalendarPeriodForm
 from .models import (
     BranchPlanningSettings,
     CalendarOverride,
@@ -31,6 +42,58 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ["branch", "date", "is_working_day", "note"]
     list_filter = ["branch", "is_working_day"]
     date_hierarchy = "date"
+    change_list_template = "admin/planning/calendaroverride/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "add-period/",
+                self.admin_site.admin_view(self.add_period_view),
+                name="planning_calendaroverride_add_period",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        # Say which years' holidays Footwork does not know yet, while they can be entered.
+        today = timezone.localdate()
+        unknown = [year for year in (today.year, today.year + 1) if year not in PUBLISHED_YEARS]
+        extra_context = {**(extra_context or {}), "years_without_holidays": unknown}
+        return super().changelist_view(request, extra_context)
+
+    def add_period_view(self, request):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = CalendarPeriodForm(request.POST or None, initial={"branches": Branch.objects.all()})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                written = services.calendar_period_set(
+                    branch_ids=[branch.pk for branch in data["branches"]],
+                    first=data["first"],
+                    last=data["last"],
+                    is_working_day=data["is_working_day"],
+                    note=data["note"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(n)d days saved (%(first)s to %(last)s).")
+                    % {"n": written, "first": data["first"], "last": data["last"]},
+                )
+                return redirect("admin:planning_calendaroverride_changelist")
+        return TemplateResponse(
+            request,
+            "admin/planning/calendaroverride/add_period.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Add a holiday period"),
+                "form": form,
+            },
+        )
 
 
 class TargetRevisionInline(admin.TabularInline):

@@ -20,6 +20,21 @@ import chinese_calendar
 
 from .models import BranchPlanningSettings, CalendarOverride
 
+# The years whose holidays the installed chinese-calendar carries: the State Council
+# publishes next year's schedule in November, and a release follows some weeks later.
+PUBLISHED_YEARS = frozenset(day.year for day in chinese_calendar.holidays)
+
+
+def holidays_unknown(branch_id: int, year: int) -> bool:
+    """Nothing tells Footwork `year`'s public holidays for this branch: chinese-calendar
+    does not carry the year yet and the admin has entered no day off as an override.
+    Pro-rating then counts Spring Festival and National Day as working days."""
+    if year in PUBLISHED_YEARS:
+        return False
+    return not CalendarOverride.objects.filter(
+        branch_id=branch_id, date__year=year, is_working_day=False
+    ).exists()
+
 
 @dataclass(frozen=True)
 class BranchRules:

@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Branch, User
 from config.converters import SUPPORTED_DAYS
 from config.limits import FREE_TEXT_MAX_LENGTH
 
@@ -268,3 +268,31 @@ class TrackedItemUpdateForm(forms.Form):
         max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+
+
+class CalendarPeriodForm(forms.Form):
+    """The admin's "add a holiday period": one holiday (or 调休 day) for many branches."""
+
+    branches = forms.ModelMultipleChoiceField(
+        label=_("Branches"),
+        queryset=Branch.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    first = forms.DateField(
+        label=_("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=SUPPORTED_DAYS,
+    )
+    last = forms.DateField(
+        label=_("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=SUPPORTED_DAYS,
+    )
+    is_working_day = forms.TypedChoiceField(
+        label=_("These days are"),
+        choices=[("0", _("days off (a public holiday)")), ("1", _("working days (调休)"))],
+        coerce=lambda value: value == "1",
+        initial="0",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), max_length=100, required=False)

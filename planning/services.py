@@ -19,6 +19,7 @@ from activity.models import Metric
 
 from . import periods
 from .models import (
+    CalendarOverride,
     ItemStatus,
     MonthlyGoalLine,
     MonthlyGoalSheet,
@@ -395,3 +396,41 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
     )
     item.refresh_from_db()
     return item
+
+
+# A holiday with its 调休 spans at most a few weeks; a longer span is a typo.
+CALENDAR_PERIOD_MAX_DAYS = 31
+
+
+@transaction.atomic
+def calendar_period_set(
+    *,
+    branch_ids: Iterable[int],
+    first: datetime.date,
+    last: datetime.date,
+    is_working_day: bool,
+    note: str = "",
+) -> int:
+    """Mark every day of [first, last] as a day off (or a working day) in these branches,
+    replacing what was set for those days before: how an admin enters a year's public
+    holidays before chinese-calendar carries them. Returns the number of days written."""
+    if last < first:
+        raise ValidationError(_("The last day is before the first."))
+    days = (last - first).days + 1
+    if days > CALENDAR_PERIOD_MAX_DAYS:
+        raise ValidationError(
+            _("At most %(max)d days at once.") % {"max": CALENDAR_PERIOD_MAX_DAYS}
+        )
+    branch_ids = list(branch_ids)
+    CalendarOverride.objects.filter(branch_id__in=branch_ids, date__range=(first, last)).delete()
+    CalendarOverride.objects.bulk_create(
+        CalendarOverride(
+            branch_id=branch_id,
+            date=first + datetime.timedelta(days=offset),
+            is_working_day=is_working_day,
+            note=note,
+        )
+        for branch_id in branch_ids
+        for offset in range(days)
+    )
+    return days * len(branch_ids)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as org
 
 from . import periods, selectors, services
+from .calendar import holidays_unknown
 from .forms import (
     BreakdownForm,
     CoachingForm,
@@ -173,6 +174,7 @@ def _breakdown(request, *, year: int, branch_id: int, can_edit: bool, subject: d
             "mismatches": mismatches,
             "can_edit": can_edit,
             "title": title,
+            "holidays_unknown": holidays_unknown(branch_id, year),
             "history": selectors.target_history(
                 user_ids=[subject["user"].pk] if "user" in subject else [],
                 region_ids=[subject["region"].pk] if "region" in subject else [],

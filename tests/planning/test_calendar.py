@@ -1,6 +1,13 @@
 import datetime
 
-from planning import calendar
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from planning import admin as planning_admin
+from planning import calendar, services
 from planning.models import BranchPlanningSettings, CalendarOverride
 
 D = datetime.date
@@ -67,3 +74,83 @@ def test_rules_of_several_branches_load_in_two_queries(db, org, django_assert_nu
     for branch in (org.branch, org.other_branch):
         alone = calendar.rules_for(branch.pk, D(2026, 11, 1), D(2026, 11, 30))
         assert rules[branch.pk] == alone
+
+
+# --- holidays Footwork does not know yet ----------------------------------------------
+# 2099: a year no chinese-calendar release will carry while this code lives.
+
+
+def test_a_year_without_published_holidays_is_unknown_until_a_day_off_is_entered(db, org):
+    assert not calendar.holidays_unknown(org.branch.pk, 2026)
+    assert calendar.holidays_unknown(org.branch.pk, 2099)
+    CalendarOverride.objects.create(branch=org.branch, date=D(2099, 10, 1), is_working_day=True)
+    assert calendar.holidays_unknown(org.branch.pk, 2099)  # a 调休 day says nothing of holidays
+    CalendarOverride.objects.create(branch=org.branch, date=D(2099, 10, 2), is_working_day=False)
+    assert not calendar.holidays_unknown(org.branch.pk, 2099)
+    assert calendar.holidays_unknown(org.other_branch.pk, 2099)
+
+
+def test_a_holiday_period_is_entered_for_several_branches_at_once(db, org):
+    CalendarOverride.objects.create(
+        branch=org.branch, date=D(2099, 2, 1), is_working_day=True, note="旧"
+    )
+    written = services.calendar_period_set(
+        branch_ids=[org.branch.pk, org.other_branch.pk],
+        first=D(2099, 1, 31),
+        last=D(2099, 2, 6),
+        is_working_day=False,
+        note="春节",
+    )
+    assert written == 14
+    days = CalendarOverride.objects.filter(branch=org.branch).order_by("date")
+    assert [(o.date.day, o.is_working_day, o.note) for o in days][:2] == [
+        (31, False, "春节"),
+        (1, False, "春节"),  # replaced, not doubled
+    ]
+    rules = calendar.rules_for(org.other_branch.pk)
+    assert rules.count(D(2099, 2, 2), D(2099, 2, 6)) == 0  # Mon–Fri of the holiday
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "words"),
+    [(D(2099, 2, 6), D(2099, 2, 1), "before"), (D(2099, 1, 1), D(2099, 3, 1), "31")],
+)
+def test_a_holiday_period_backwards_or_too_long_is_refused(db, org, first, last, words):
+    with translation.override("en"), pytest.raises(ValidationError, match=words):
+        services.calendar_period_set(
+            branch_ids=[org.branch.pk], first=first, last=last, is_working_day=False
+        )
+    assert not CalendarOverride.objects.exists()
+
+
+def test_the_admin_enters_a_holiday_from_the_overrides_list(admin_client, org, monkeypatch):
+    monkeypatch.setattr(planning_admin, "PUBLISHED_YEARS", frozenset({2026}))
+    changelist = reverse("admin:planning_calendaroverride_changelist")
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC)):
+        html = admin_client.get(changelist).content.decode()
+    assert html.count('data-testid="holidays-unknown"') == 1 and "2027" in html
+    add = reverse("admin:planning_calendaroverride_add_period")
+    assert f'href="{add}"' in html
+    form = {"branches": [org.branch.pk], "first": "2027-02-06", "last": "2027-02-12"}
+    response = admin_client.post(add, {**form, "is_working_day": "0", "note": "春节"})
+    assert response.status_code == 302 and response.url == changelist
+    assert CalendarOverride.objects.filter(branch=org.branch, is_working_day=False).count() == 7
+    # A bad period re-renders with the error and what was typed.
+    response = admin_client.post(add, {**form, "last": "2027-02-01", "is_working_day": "0"})
+    assert response.status_code == 200 and "2027-02-06" in response.content.decode()
+    assert CalendarOverride.objects.count() == 7
+
+
+def test_a_planner_splitting_a_year_without_holidays_is_warned(client_for, org):
+    url = reverse("planning:breakdown_region", kwargs={"region_id": org.region.pk, "year": 2099})
+    assert 'data-testid="holidays-unknown"' in client_for(org.rm).get(url).content.decode()
+    url = reverse("planning:breakdown_region", kwargs={"region_id": org.region.pk, "year": 2026})
+    assert 'data-testid="holidays-unknown"' not in client_for(org.rm).get(url).content.decode()
+
+
+def test_only_the_admin_enters_holiday_periods(client_for, org):
+    add = reverse("admin:planning_calendaroverride_add_period")
+    for person in (org.rm, org.branch_head):
+        response = client_for(person).post(add, {"branches": [org.branch.pk]})
+        assert response.status_code == 302 and "/admin/login/" in response.url
+    assert not CalendarOverride.objects.exists()
