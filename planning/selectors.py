@@ -311,6 +311,7 @@ class Sheet:
     score: Decimal | None
     elapsed_days: int = 0
     working_days: int = 0
+    today_is_working_day: bool | None = None  # None: today lies outside the period
 
     @property
     def pace(self) -> str | None:
@@ -360,7 +361,8 @@ def _sheet(kind, start, end, metrics, target_of, actual_of, rules, cap, today) -
         if target is not None and total:
             expected = Decimal(target) * elapsed / total
         lines.append(Line(metric, target, actual_of(metric.pk), source, expected))
-    return Sheet(kind, start, end, lines, weighted_score(lines, cap), elapsed, total)
+    today_working = rules.is_working_day(today) if start <= today <= end else None
+    return Sheet(kind, start, end, lines, weighted_score(lines, cap), elapsed, total, today_working)
 
 
 def am_sheet(

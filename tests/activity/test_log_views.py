@@ -495,3 +495,22 @@ def test_an_am_in_no_region_is_told_why_there_is_no_log_and_whom_to_ask(client_f
     assert response.status_code == 403
     assert "不属于任何区域" in response.content.decode()
     assert "管理员" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("day", "rest"),
+    [
+        (datetime.date(2026, 11, 21), True),  # a Saturday
+        (datetime.date(2026, 11, 20), False),  # a Friday
+        (datetime.date(2026, 10, 1), True),  # National Day, a Thursday
+        (datetime.date(2026, 10, 10), False),  # a Saturday worked in lieu (调休)
+    ],
+)
+def test_an_am_opening_footwork_on_a_rest_day_is_told_no_log_is_expected(
+    client_for, org, day, rest
+):
+    morning = datetime.datetime.combine(day, datetime.time(9), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(morning, tick=False):
+        response = client_for(org.am).get(reverse("activity:today"), follow=True)
+    assert response.status_code == 200
+    assert ("今天是休息日" in response.content.decode()) is rest
