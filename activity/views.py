@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
@@ -145,14 +146,44 @@ def _transition_view(request, pk: int, form_class, action):
     return None
 
 
+def _on_to_the_next_log(request, *, signed_off: bool):
+    """After a sign-off or a return, the next waiting log in the queue's order: an RM
+    reads, comments and signs log after log without going back to the list. The queue
+    when none is left."""
+    waiting = selectors.sign_off_queue(request.user)
+    following = waiting.values_list("pk", flat=True).first()
+    if following is None:
+        messages.success(
+            request,
+            _("Log signed off. No other log is waiting for you.")
+            if signed_off
+            else _("Log returned to its author for correction. No other log is waiting for you."),
+        )
+        return redirect("activity:queue")
+    left = waiting.count()
+    if signed_off:
+        text = ngettext(
+            "Log signed off. Here is the next waiting log (%(n)d left).",
+            "Log signed off. Here is the next waiting log (%(n)d left).",
+            left,
+        )
+    else:
+        text = ngettext(
+            "Log returned to its author for correction. Here is the next waiting log (%(n)d left).",
+            "Log returned to its author for correction. Here is the next waiting log (%(n)d left).",
+            left,
+        )
+    messages.success(request, text % {"n": left})
+    return redirect("activity:log_detail", pk=following)
+
+
 @require_POST
 @login_required
 def log_sign_off(request, pk: int):
     failed = _transition_view(request, pk, CommentForm, services.daily_log_sign_off)
     if failed:
         return failed
-    messages.success(request, _("Log signed off."))
-    return redirect("activity:queue")
+    return _on_to_the_next_log(request, signed_off=True)
 
 
 @require_POST
@@ -161,8 +192,7 @@ def log_return(request, pk: int):
     failed = _transition_view(request, pk, ReasonForm, services.daily_log_return)
     if failed:
         return failed
-    messages.success(request, _("Log returned to its author for correction."))
-    return redirect("activity:queue")
+    return _on_to_the_next_log(request, signed_off=False)
 
 
 @require_POST

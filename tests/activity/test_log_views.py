@@ -185,14 +185,29 @@ def test_phone_numbers_only_for_owner_and_line_managers(client_for, org, today):
         assert ("13912345678" in html) is visible, user
 
 
-def test_sign_off_view_signs_and_goes_back_to_the_queue(client_for, org, today):
-    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
-    response = client_for(org.rm).post(
-        reverse("activity:log_sign_off", kwargs={"pk": log.pk}), {"comment": "好"}
+def test_sign_off_and_return_go_on_to_the_next_waiting_log_then_the_queue(client_for, org, today):
+    yesterday = today - datetime.timedelta(days=1)
+    first = f.DailyLogFactory(author=org.peer_am, region=org.region, date=yesterday)
+    second = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    third = f.DailyLogFactory(author=org.peer_am, region=org.region, date=today)
+    client = client_for(org.rm)
+    response = client.post(
+        reverse("activity:log_sign_off", kwargs={"pk": first.pk}), {"comment": "好"}, follow=True
     )
-    assert response.url == reverse("activity:queue")
-    log.refresh_from_db()
-    assert log.status == LogStatus.SIGNED_OFF and log.manager_comment == "好"
+    # The oldest waiting log comes next, as in the queue, and the page says how many are left.
+    assert response.redirect_chain[-1][0] == reverse(
+        "activity:log_detail", kwargs={"pk": second.pk}
+    )
+    assert "已签批。下面是下一篇待签批日志（还剩 2 篇）。" in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == LogStatus.SIGNED_OFF and first.manager_comment == "好"
+    response = client.post(
+        reverse("activity:log_return", kwargs={"pk": second.pk}), {"reason": "拜访记录不全"}
+    )
+    assert response.url == reverse("activity:log_detail", kwargs={"pk": third.pk})
+    response = client.post(reverse("activity:log_sign_off", kwargs={"pk": third.pk}), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("activity:queue")
+    assert "没有其他待您签批的日志" in response.content.decode()
 
 
 def test_second_sign_off_click_says_it_was_already_done(client_for, org, today):
