@@ -7,8 +7,9 @@ in, then runs locust (bench/locustfile.py, one process, headless) in phases:
 2. bare: a bare authenticated Django page (/password/done/) at the maximum rate;
 3. log page: the AM's daily-log page (GET /logs/<today>/edit/) at the maximum rate;
 4. mix: account managers opening today's log and saving a draft, regional managers
-   opening the sign-off queue, a waiting log and signing it off, branch heads reading
-   the weekly summary, held at --rate requests/s (every redirect hop is one request).
+   opening the sign-off queue and a waiting log and signing it off (a sign-off opens
+   the next waiting log, as in the app), branch heads reading the weekly summary, held
+   at --rate requests/s (every redirect hop is one request).
 
 It prints p50/p95/p99, requests/s and errors per path, the daily-log page's throughput
 as a share of the bare page's, and checks the targets: log page ≥ 60 % of the bare
@@ -63,7 +64,8 @@ VENV_BIN = Path(sys.executable).parent
 PASSWORD = "bench-password"  # noqa: S105  (the generated org's, see summary_rollup.py)
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Mixed-load shares of the requests: AMs open and save logs (4 requests a round),
-# RMs sign off (3 requests a log), branch heads read the summary now and then.
+# RMs sign off (2 requests a log, and the queue when it is done), branch heads read the
+# summary now and then.
 SHARES = {"am": 0.64, "rm": 0.32, "bh": 0.04}
 TARGET_RATIO, TARGET_P95_MS = 0.60, 150
 

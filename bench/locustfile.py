@@ -35,6 +35,7 @@ TODAY = SESSIONS["today"]
 SEED = int(os.environ.get("BENCH_SEED", "20261124"))
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 LOG_LINK_RE = re.compile(r'href="/logs/(\d+)/"')
+AFTER_SIGN_OFF_RE = re.compile(r"/logs/(\d+)/$|/sign-off/$")  # the next waiting log, or the queue
 METRIC_FIELD_RE = re.compile(r'name="(count_[a-z_]+)"')
 CUSTOMERS = ["华夏物流", "城东汽修厂", "新城4S店", "市二中车队", "顺达出租", "鸿运驾校"]
 
@@ -123,8 +124,9 @@ class _Person(FastHttpUser):
                 response.failure(complaint)
             return response
 
-    def send(self, url: str, name: str, data: dict, *, to: str):
-        """POST a form; success is a redirect to a URL ending with `to`."""
+    def send(self, url: str, name: str, data: dict, *, to: str | re.Pattern):
+        """POST a form; success is a redirect to a URL ending with `to` (or matching it,
+        a compiled pattern)."""
         with self.client.post(
             url,
             name=name,
@@ -134,7 +136,8 @@ class _Person(FastHttpUser):
             headers={"Referer": self.host + url},
         ) as response:
             location = response.headers.get("Location", "")
-            if response.status_code != 302 or not location.endswith(to):
+            arrived = to.search(location) if isinstance(to, re.Pattern) else location.endswith(to)
+            if response.status_code != 302 or not arrived:
                 response.failure(f"{response.status_code} to {location!r} (expected 302 to {to})")
             return response
 
@@ -214,7 +217,8 @@ class AccountManager(_Person):
 
 
 class RegionalManager(_Person):
-    """Opens the queue, opens the oldest waiting log, signs it off (back to the queue)."""
+    """Opens the queue and the oldest waiting log, signs it off; the sign-off opens the
+    next waiting log (signed off in turn), or the queue when none is left."""
 
     role = "rm"
     fixed_count = int(os.environ.get("BENCH_USERS_RM", "16"))
@@ -222,13 +226,13 @@ class RegionalManager(_Person):
 
     def on_start(self):
         super().on_start()
-        self.step = 0
+        self.step = "queue"
         self.log_id = None
         self.page = ""
 
     @task
     def next_step(self):
-        if self.step == 0:
+        if self.step == "queue":
             response = self.fetch(
                 "/sign-off/",
                 "RM GET /sign-off/",
@@ -237,21 +241,25 @@ class RegionalManager(_Person):
             links = LOG_LINK_RE.findall(response.text or "")
             if not links:
                 raise StopUser()
-            self.log_id = links[0]
-        elif self.step == 1:
+            self.log_id, self.step = links[0], "log"
+        elif self.step == "log":
             response = self.fetch(f"/logs/{self.log_id}/", "RM GET /logs/<pk>/")
-            self.page = response.text or ""
+            self.page, self.step = response.text or "", "sign"
         else:
             token = CSRF_RE.search(self.page)
             if token is None:
                 raise StopUser("no CSRF token on the log page")
-            self.send(
+            response = self.send(
                 f"/logs/{self.log_id}/sign-off/",
                 "RM POST /logs/<pk>/sign-off/",
                 {"csrfmiddlewaretoken": token.group(1), "comment": "好"},
-                to="/sign-off/",
+                to=AFTER_SIGN_OFF_RE,
             )
-        self.step = (self.step + 1) % 3
+            following = AFTER_SIGN_OFF_RE.search(response.headers.get("Location", ""))
+            if following and following.group(1):
+                self.log_id, self.step = following.group(1), "log"
+            else:
+                self.step = "queue"
 
 
 class BranchHead(_Person):
