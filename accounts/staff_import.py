@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import itertools
 import logging
 import re
 import unicodedata
@@ -241,32 +242,18 @@ def read_sheet(name: str, data: bytes) -> Sheet:
     """The first sheet's header row and non-blank data rows, with their Excel row numbers."""
     kind = upload_check(name, data)
     raw = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
-    top: list[tuple[int, list]] = []  # the first non-blank rows, until the header is known
-    header_at, rows = None, []
-    for number, values in raw:
-        if all(_text(v) == "" for v in values):
-            continue
-        if header_at is None:
-            top.append((number, values))
-            if _is_header_row(values):
-                header_at = len(top) - 1
-            elif len(top) < HEADER_SEARCH_ROWS:
-                continue
-            else:
-                header_at = 0
-            rows.extend(top[header_at + 1 :])
-        else:
-            rows.append((number, values))
-        if len(rows) > MAX_ROWS:
-            raise UploadRefused(
-                _("The file has more than %(max)s staff rows; split it.") % {"max": MAX_ROWS}
-            )
-    if header_at is None:  # a short file with no recognisable header row
-        if not top:
-            raise UploadRefused(_("The file is empty."))
-        header_at = 0
-        rows = top[1:]
+    filled = ((number, values) for number, values in raw if any(_text(v) != "" for v in values))
+    top = list(itertools.islice(filled, HEADER_SEARCH_ROWS))
+    if not top:
+        raise UploadRefused(_("The file is empty."))
+    header_at = next((i for i, (_n, values) in enumerate(top) if _is_header_row(values)), 0)
     header_number, headers = top[header_at]
+    # One row past the limit is enough to refuse: a huge file is not read to its end.
+    rows = list(itertools.islice(itertools.chain(top[header_at + 1 :], filled), MAX_ROWS + 1))
+    if len(rows) > MAX_ROWS:
+        raise UploadRefused(
+            _("The file has more than %(max)s staff rows; split it.") % {"max": MAX_ROWS}
+        )
     return Sheet(headers=headers, rows=rows, header_number=header_number, skipped_above=header_at)
 
 
