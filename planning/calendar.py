@@ -36,6 +36,13 @@ def holidays_unknown(branch_id: int, year: int) -> bool:
     ).exists()
 
 
+def years_without_holidays(branch_id: int, start: datetime.date, end: datetime.date) -> list[int]:
+    """The years of [start, end] whose holidays Footwork does not know for this branch
+    (see `holidays_unknown`): what a page that splits or paces by working days warns of.
+    No query for the years chinese-calendar carries."""
+    return [y for y in range(start.year, end.year + 1) if holidays_unknown(branch_id, y)]
+
+
 @dataclass(frozen=True)
 class BranchRules:
     working_weekdays: frozenset[int] = frozenset(range(5))

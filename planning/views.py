@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as org
 
 from . import periods, selectors, services
-from .calendar import holidays_unknown
+from .calendar import years_without_holidays
 from .forms import (
     BreakdownForm,
     CoachingForm,
@@ -85,6 +85,11 @@ def member(request, user_id: int):
             if person.pk == request.user.pk
             else [],
             "today": today,
+            "holidays_unknown_years": years_without_holidays(
+                region.branch_id,
+                periods.month_start(today),
+                periods.week_start(today) + datetime.timedelta(days=6),
+            ),
             **trend_context(request, user=person, today=today),
         },
     )
@@ -109,6 +114,9 @@ def region_plan(request, region_id: int):
             "next": periods.period_end(kind, start) + datetime.timedelta(days=1),
             "can_set_targets": selectors.can_set_targets(request.user, region.pk),
             "today": today,
+            "holidays_unknown_years": years_without_holidays(
+                region.branch_id, start, periods.period_end(kind, start)
+            ),
             **trend_context(request, region=region, today=today),
         },
     )
@@ -174,7 +182,9 @@ def _breakdown(request, *, year: int, branch_id: int, can_edit: bool, subject: d
             "mismatches": mismatches,
             "can_edit": can_edit,
             "title": title,
-            "holidays_unknown": holidays_unknown(branch_id, year),
+            "holidays_unknown_years": years_without_holidays(
+                branch_id, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+            ),
             "history": selectors.target_history(
                 user_ids=[subject["user"].pk] if "user" in subject else [],
                 region_ids=[subject["region"].pk] if "region" in subject else [],

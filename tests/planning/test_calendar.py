@@ -148,6 +148,23 @@ def test_a_planner_splitting_a_year_without_holidays_is_warned(client_for, org):
     assert 'data-testid="holidays-unknown"' not in client_for(org.rm).get(url).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("start", "warned"),
+    [("2098-12-28", True), ("2026-12-21", False)],  # a week into an unknown year, a known one
+)
+def test_plan_pages_paced_over_a_year_without_holidays_are_warned(client_for, org, start, warned):
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk})
+    html = client_for(org.rm).get(f"{url}?period=week&start={start}").content.decode()
+    assert ('data-testid="holidays-unknown"' in html) is warned
+
+
+def test_an_ams_plan_in_a_year_without_holidays_is_warned(client_for, org):
+    url = reverse("planning:member", kwargs={"user_id": org.am.pk})
+    with time_machine.travel(datetime.datetime(2099, 1, 5, 2, tzinfo=datetime.UTC)):
+        html = client_for(org.am).get(url).content.decode()
+    assert "系统尚未收录 2099 年的法定节假日" in html
+
+
 def test_only_the_admin_enters_holiday_periods(client_for, org):
     add = reverse("admin:planning_calendaroverride_add_period")
     for person in (org.rm, org.branch_head):
