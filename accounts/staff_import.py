@@ -21,6 +21,7 @@ services the views and the Celery task call.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -31,6 +32,7 @@ import unicodedata
 import uuid
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -225,6 +227,7 @@ class Sheet:
     rows: list[tuple[int, list]]  # (row number as Excel shows it, cell values)
     header_number: int = 1
     skipped_above: int = 0  # non-blank rows above the header row (a title), ignored
+    sheet_name: str = ""  # set when the staff are not on the first sheet
 
 
 # HR exports often open with a title row or two (a merged "杭州分公司员工名单" banner,
@@ -239,14 +242,25 @@ def _is_header_row(values) -> bool:
 
 
 def read_sheet(name: str, data: bytes) -> Sheet:
-    """The first sheet's header row and non-blank data rows, with their Excel row numbers."""
+    """The header row and non-blank data rows of the first sheet that has a header row
+    (else the first sheet), with their Excel row numbers."""
     kind = upload_check(name, data)
-    raw = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
-    filled = ((number, values) for number, values in raw if any(_text(v) != "" for v in values))
-    top = list(itertools.islice(filled, HEADER_SEARCH_ROWS))
+    sheets = _read_xlsx(data) if kind == "xlsx" else [("", _read_csv(data))]
+    found = None
+    for index, (sheet_name, raw) in enumerate(sheets):
+        filled = ((number, values) for number, values in raw if any(_text(v) != "" for v in values))
+        top = list(itertools.islice(filled, HEADER_SEARCH_ROWS))
+        header_at = next((i for i, (_n, values) in enumerate(top) if _is_header_row(values)), None)
+        if header_at is not None:
+            # A workbook may open with an instructions sheet (填写说明): the staff are on
+            # the first sheet that has the headers.
+            found = (filled, top, header_at, sheet_name if index else "")
+            break
+        if index == 0:
+            found = (filled, top, 0, "")  # no sheet has them: the first, and its errors
+    filled, top, header_at, sheet_name = found
     if not top:
         raise UploadRefused(_("The file is empty."))
-    header_at = next((i for i, (_n, values) in enumerate(top) if _is_header_row(values)), 0)
     header_number, headers = top[header_at]
     # One row past the limit is enough to refuse: a huge file is not read to its end.
     rows = list(itertools.islice(itertools.chain(top[header_at + 1 :], filled), MAX_ROWS + 1))
@@ -254,25 +268,42 @@ def read_sheet(name: str, data: bytes) -> Sheet:
         raise UploadRefused(
             _("The file has more than %(max)s staff rows; split it.") % {"max": MAX_ROWS}
         )
-    return Sheet(headers=headers, rows=rows, header_number=header_number, skipped_above=header_at)
+    return Sheet(
+        headers=headers,
+        rows=rows,
+        header_number=header_number,
+        skipped_above=header_at,
+        sheet_name=sheet_name,
+    )
 
 
-def _read_xlsx(data: bytes):
-    """Stream the first sheet's cells straight from the XML (expat, DTDs refused).
+def _read_xlsx(data: bytes) -> list[tuple[str, Iterator]]:
+    """(name, rows) of every sheet, in order; the rows stream straight from the XML
+    (expat, DTDs refused), read only as far as they are asked for.
 
     openpyxl's read-only reader takes ~3 s for 10,000 rows; this takes well under
     one, and the benchmark's 4x needs that. The small parts (workbook, relations,
     styles, shared strings) go through defusedxml.
     """
+    with _damaged_is_refused():
+        book = _XlsxBook(zipfile.ZipFile(io.BytesIO(data)))
+    return [(name, _refusing_damage(book.rows(path))) for name, path in book.sheets]
+
+
+@contextlib.contextmanager
+def _damaged_is_refused():
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        book = _XlsxBook(archive)
-        yield from book.rows()
+        yield
     except UploadRefused:
         raise
     except Exception as exc:  # damaged zips and XML raise many kinds
         logger.info("unreadable xlsx refused: %r", exc)
         raise UploadRefused(_("The Excel file is damaged and cannot be read.")) from exc
+
+
+def _refusing_damage(rows: Iterator) -> Iterator:
+    with _damaged_is_refused():
+        yield from rows
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -290,16 +321,19 @@ class _XlsxBook:
         workbook = fromstring(archive.read("xl/workbook.xml"))
         properties = workbook.find(f"{_MAIN_NS}workbookPr")
         self.epoch_1904 = properties is not None and properties.get("date1904") in ("1", "true")
-        first = workbook.find(f"{_MAIN_NS}sheets/{_MAIN_NS}sheet")
-        if first is None:
+        sheets = workbook.findall(f"{_MAIN_NS}sheets/{_MAIN_NS}sheet")
+        if not sheets:
             raise UploadRefused(_("The Excel file has no sheet."))
         relations = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        target = next(
-            rel.get("Target")
-            for rel in relations.iter(f"{_PKG_REL_NS}Relationship")
-            if rel.get("Id") == first.get(f"{_REL_NS}id")
-        )
-        self.sheet_path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets = {
+            rel.get("Id"): rel.get("Target") for rel in relations.iter(f"{_PKG_REL_NS}Relationship")
+        }
+        # (name, part path) of every sheet, in the workbook's order
+        self.sheets = []
+        for sheet in sheets:
+            target = targets[sheet.get(f"{_REL_NS}id")]
+            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            self.sheets.append((sheet.get("name", ""), path))
         self.strings: list[str] = []
         if "xl/sharedStrings.xml" in names:
             for item in fromstring(archive.read("xl/sharedStrings.xml")).iter(f"{_MAIN_NS}si"):
@@ -329,7 +363,7 @@ class _XlsxBook:
                 else:
                     self.styles.append(None)
 
-    def rows(self):
+    def rows(self, sheet_path: str):
         from xml.parsers import expat
 
         from openpyxl.utils.cell import column_index_from_string
@@ -390,7 +424,7 @@ class _XlsxBook:
         parser.EndElementHandler = end
         parser.CharacterDataHandler = text
         parser.buffer_text = True
-        with self.archive.open(self.sheet_path) as stream:
+        with self.archive.open(sheet_path) as stream:
             while chunk := stream.read(256 * 1024):
                 parser.Parse(chunk, False)
                 yield from done
@@ -464,6 +498,11 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
     columns: dict[str, int] = {}
     header_text: dict[str, str] = {}
     notices, errors = [], []
+    if sheet.sheet_name:
+        notices.append(
+            _("The staff were read from the sheet “%(sheet)s”; the sheets before it were ignored.")
+            % {"sheet": sheet.sheet_name}
+        )
     if sheet.skipped_above:
         notices.append(
             _("The headers are in row %(row)s; the rows above them were ignored.")

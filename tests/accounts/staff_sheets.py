@@ -20,11 +20,16 @@ HEADERS = [
 ]
 
 
-def xlsx(rows, headers=HEADERS, formats=None, titles=()) -> bytes:
+def xlsx(rows, headers=HEADERS, formats=None, titles=(), sheets_before=()) -> bytes:
     """rows: lists of cell values; formats: {(row_index, col_index): number_format} (0-based data rows);
-    titles: rows of text above the headers, each merged across the header's width (an HR export's banner)."""
+    titles: rows of text above the headers, each merged across the header's width (an HR export's banner);
+    sheets_before: (name, rows) of sheets before the staff sheet (an instructions sheet)."""
     workbook = Workbook()
-    sheet = workbook.active
+    for name, sheet_rows in sheets_before:
+        extra = workbook.create_sheet(name, index=len(workbook.sheetnames) - 1)
+        for row in sheet_rows:
+            extra.append(row)
+    sheet = workbook.worksheets[-1]
     for number, title in enumerate(titles, start=1):
         sheet.append([title])
         sheet.merge_cells(start_row=number, start_column=1, end_row=number, end_column=len(headers))

@@ -369,6 +369,18 @@ class TestCells:
         outcome = apply(xlsx(new_org_rows(), titles=titles))
         assert outcome.errors == [] and outcome.counts["new"] == len(new_org_rows())
 
+    def test_staff_on_a_later_sheet_after_an_instructions_sheet(self):
+        instructions = (
+            "填写说明",
+            [["员工导入填写说明"], ["1. 工号必填"], ["2. 角色：客户经理等"]],
+        )
+        outcome = apply(xlsx(new_org_rows(), sheets_before=[instructions]))
+        assert outcome.errors == [] and outcome.counts["new"] == len(new_org_rows())
+        assert "员工名单读自工作表“Sheet”，其前面的工作表已忽略。" in outcome.notices
+        # Without the headers on any sheet, the first sheet's error stands, as before.
+        outcome = check(xlsx([["甲"]], headers=["姓名"], sheets_before=[instructions]))
+        assert any("工号" in e["message"] for e in outcome.errors)
+
     def test_a_missing_required_column_is_a_file_error(self):
         outcome = check(xlsx([["甲"]], headers=["姓名"]))
         assert outcome.errors and all(e["row"] is None for e in outcome.errors)
