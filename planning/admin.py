@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Branch
 
 from . import services
-from .calendar import PUBLISHED_YEARS
+from .calendar import holidays_unknown_somewhere
 from .forms import CalendarPeriodForm
 from .models import (
     BranchPlanningSettings,
@@ -55,14 +55,22 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        # Say which years' holidays Footwork does not know yet, while they can be entered.
+        # Say which years' holidays Footwork does not know yet, until they are entered.
         today = timezone.localdate()
-        unknown = [year for year in (today.year, today.year + 1) if year not in PUBLISHED_YEARS]
+        unknown = [y for y in (today.year, today.year + 1) if holidays_unknown_somewhere(y)]
         extra_context = {**(extra_context or {}), "years_without_holidays": unknown}
         return super().changelist_view(request, extra_context)
 
     def add_period_view(self, request):
-        if not self.has_add_permission(request) or not self.has_change_permission(request):
+        # It adds, changes and (replacing the days' earlier overrides) deletes rows.
+        if not all(
+            allowed(request)
+            for allowed in (
+                self.has_add_permission,
+                self.has_change_permission,
+                self.has_delete_permission,
+            )
+        ):
             raise PermissionDenied
         form = CalendarPeriodForm(request.POST or None, initial={"branches": Branch.objects.all()})
         if request.method == "POST" and form.is_valid():

@@ -18,11 +18,17 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
+from accounts.models import Branch
+
 from .models import BranchPlanningSettings, CalendarOverride
 
 # The years whose holidays the installed chinese-calendar carries: the State Council
 # publishes next year's schedule in November, and a release follows some weeks later.
 PUBLISHED_YEARS = frozenset(day.year for day in chinese_calendar.holidays)
+
+
+def _days_off(year: int):
+    return CalendarOverride.objects.filter(date__year=year, is_working_day=False)
 
 
 def holidays_unknown(branch_id: int, year: int) -> bool:
@@ -31,9 +37,14 @@ def holidays_unknown(branch_id: int, year: int) -> bool:
     Pro-rating then counts Spring Festival and National Day as working days."""
     if year in PUBLISHED_YEARS:
         return False
-    return not CalendarOverride.objects.filter(
-        branch_id=branch_id, date__year=year, is_working_day=False
-    ).exists()
+    return not _days_off(year).filter(branch_id=branch_id).exists()
+
+
+def holidays_unknown_somewhere(year: int) -> bool:
+    """`holidays_unknown` for at least one branch: what the admin is warned of."""
+    if year in PUBLISHED_YEARS:
+        return False
+    return Branch.objects.exclude(pk__in=_days_off(year).values("branch_id")).exists()
 
 
 def years_without_holidays(branch_id: int, start: datetime.date, end: datetime.date) -> list[int]:

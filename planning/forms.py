@@ -10,7 +10,7 @@ from config.converters import SUPPORTED_DAYS
 from config.limits import FREE_TEXT_MAX_LENGTH
 
 from . import periods
-from .models import ItemStatus, PeriodKind, PlannedVisit
+from .models import CalendarOverride, ItemStatus, PeriodKind, PlannedVisit
 
 PLANNED_NAME_LENGTH = PlannedVisit._meta.get_field("customer").max_length
 
@@ -295,4 +295,8 @@ class CalendarPeriodForm(forms.Form):
         initial="0",
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), max_length=100, required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=CalendarOverride._meta.get_field("note").max_length,
+        required=False,
+    )

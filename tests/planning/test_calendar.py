@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from planning import admin as planning_admin
 from planning import calendar, services
 from planning.models import BranchPlanningSettings, CalendarOverride
 
@@ -124,7 +123,7 @@ def test_a_holiday_period_backwards_or_too_long_is_refused(db, org, first, last,
 
 
 def test_the_admin_enters_a_holiday_from_the_overrides_list(admin_client, org, monkeypatch):
-    monkeypatch.setattr(planning_admin, "PUBLISHED_YEARS", frozenset({2026}))
+    monkeypatch.setattr(calendar, "PUBLISHED_YEARS", frozenset({2026}))
     changelist = reverse("admin:planning_calendaroverride_changelist")
     with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC)):
         html = admin_client.get(changelist).content.decode()
@@ -139,6 +138,11 @@ def test_the_admin_enters_a_holiday_from_the_overrides_list(admin_client, org, m
     response = admin_client.post(add, {**form, "last": "2027-02-01", "is_working_day": "0"})
     assert response.status_code == 200 and "2027-02-06" in response.content.decode()
     assert CalendarOverride.objects.count() == 7
+    # Entered for every branch, 2027 is no longer warned of.
+    admin_client.post(add, {**form, "branches": [org.other_branch.pk], "is_working_day": "0"})
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC)):
+        html = admin_client.get(changelist).content.decode()
+    assert 'data-testid="holidays-unknown"' not in html
 
 
 def test_a_planner_splitting_a_year_without_holidays_is_warned(client_for, org):
