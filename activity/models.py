@@ -145,6 +145,12 @@ class DailyLog(models.Model):
     def is_editable_by_author(self) -> bool:
         return self.status in self.EDITABLE_BY_AUTHOR
 
+    @property
+    def revision(self) -> int:
+        """When it was last saved, in server milliseconds: the log page's draft copy in
+        the browser compares it with the revision it was typed on (log_draft.js)."""
+        return int(self.updated_at.timestamp() * 1000)
+
 
 class MetricValue(models.Model):
     """The count of one metric on one log."""

@@ -2,14 +2,17 @@
 //
 // Field work means flaky networks and sessions that expire mid-log: a post that
 // ends at the login page must not lose the log. Every change is copied to
-// localStorage (per user and day); when the page loads with a copy that is newer
-// than the server's saved log and differs from it, the copy is put back and a
-// notice says so. The copy is dropped once the server's log matches it.
+// localStorage (per user and day), with the revision of the saved log the page
+// showed. When the page loads with a copy that differs from the form and the log
+// has not been saved since that revision (the post never arrived), the copy is put
+// back and a notice says so. Once the log has been saved since, the copy is dropped:
+// the server has it, even where it tidied it (a prospect added from a visit). Only
+// server revisions are compared, never the phone's clock, which may run minutes off.
 (function () {
   const form = document.getElementById("log-form");
   if (!form || !window.localStorage) return;
   const key = form.dataset.draftKey;
-  const savedAt = parseInt(form.dataset.savedAt || "0", 10) * 1000;
+  const revision = parseInt(form.dataset.revision || "0", 10);
   const WEEK = 7 * 24 * 3600 * 1000;
 
   function fields() {
@@ -46,7 +49,7 @@
     if (notice) notice.hidden = false;
   }
   function save() {
-    localStorage.setItem(key, JSON.stringify({ at: Date.now(), data: collect() }));
+    localStorage.setItem(key, JSON.stringify({ at: Date.now(), revision: revision, data: collect() }));
   }
 
   let stored = null;
@@ -56,7 +59,8 @@
     stored = null;
   }
   if (stored && form.dataset.hasErrors !== "1") {
-    if (Date.now() - stored.at > WEEK || same(collect(), stored.data) || stored.at <= savedAt) {
+    const savedSince = stored.revision === undefined ? stored.at <= revision : revision > stored.revision;
+    if (Date.now() - stored.at > WEEK || same(collect(), stored.data) || savedSince) {
       localStorage.removeItem(key);
     } else {
       restore(stored.data);

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from activity.models import DailyLog
+from activity.models import DailyLog, Prospect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,3 +39,27 @@ def test_nothing_typed_is_lost_when_the_session_expires(org, live_server, login,
     # Saved: the copy in the browser is dropped, and a reload shows no notice.
     page.reload()
     expect(page.get_by_test_id("draft-restored")).to_be_hidden()
+
+
+def test_a_saved_log_is_not_put_back_from_the_copy_when_the_phone_clock_runs_fast(
+    org, live_server, login, new_page
+):
+    """The copy used to be compared by time: with the phone's clock ahead (or within the
+    same second), a saved log came back as "not saved yet", its new prospect unlinked and
+    ticked again, so each further save added the same prospect once more."""
+    page = new_page(viewport={"width": 375, "height": 812})
+    page.add_init_script("Date.now = ((now) => () => now() + 10 * 60 * 1000)(Date.now);")
+    page = login(page, org.am)
+    page.locator("#id_visits-0-customer").fill("东城物流公司")
+    page.locator("#visits details summary").first.click()
+    page.locator("#id_visits-0-save_prospect").check()
+    page.locator("#id_visits-0-prospect_phone").fill("13912345678")
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_text("草稿已保存")).to_be_visible()
+    expect(page.get_by_test_id("draft-restored")).to_be_hidden()
+    expect(page.locator("#id_visits-0-save_prospect")).not_to_be_checked()
+
+    page.get_by_test_id("save-draft").click()
+    expect(page.get_by_text("草稿已保存")).to_be_visible()
+    assert Prospect.objects.filter(owner=org.am, name="东城物流公司").count() == 1
+    assert DailyLog.objects.get(author=org.am).visits.get().prospect.name == "东城物流公司"
