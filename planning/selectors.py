@@ -3,7 +3,7 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
@@ -194,19 +194,58 @@ class TargetBook:
                 return derived, Source.DERIVED
         return None, None
 
-    def region_value(self, region_id: int, member_ids, kind: str, start, metric_id: int):
+    def user_value_in_region(self, user_id: int, share: Decimal, kind: str, start, metric_id):
+        """A member's target for the part of the period they were in the region."""
+        if not share:
+            return None, None
+        value, source = self.user_value(user_id, kind, start, metric_id)
+        if value is None or share == 1:
+            return value, source
+        return whole(value * share), source
+
+    def region_value(self, region_id: int, member_shares, kind: str, start, metric_id: int):
+        """member_shares: user id → the share of the period they were in the region
+        (`membership_shares`); each member's target counts for that share, so someone
+        who moved in on Wednesday brings 3/5 of their week's target, and a mover's week
+        is not counted whole in both regions."""
         value = self.values.get((kind, "r", region_id, start, metric_id))
         if value is not None:
             return value, Source.EXPLICIT
-        member_values = [self.user_value(m, kind, start, metric_id)[0] for m in member_ids]
-        member_values = [v for v in member_values if v is not None]
-        if member_values:
-            return sum(member_values), Source.MEMBERS
+        shared = [
+            (self.user_value(m, kind, start, metric_id)[0], share)
+            for m, share in member_shares.items()
+            if share
+        ]
+        shared = [(v, share) for v, share in shared if v is not None]
+        if shared:
+            # Rounded member by member, so the region's line is the sum of its AMs' lines.
+            return sum(v if share == 1 else whole(v * share) for v, share in shared), Source.MEMBERS
         if kind == PeriodKind.WEEK:
             derived = self._derived_week(("r", region_id), start, metric_id)
             if derived is not None:
                 return derived, Source.DERIVED
         return None, None
+
+
+def whole(value: Decimal) -> int:
+    """Targets are counts of activities: a share of one is rounded half up."""
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def membership_shares(memberships, rules: BranchRules, start, end) -> dict[int, Decimal]:
+    """user id → the share of [start, end]'s working days they spent in a region, from
+    their memberships there as (user id, joined, left) tuples: 1 for a whole period,
+    3/5 for someone who moved in on a Wednesday, 0 for someone who left on the Sunday
+    before. When the period has no working day at all, whoever overlaps it counts 1."""
+    working = rules.working_days(start, end)
+    days = defaultdict(int)
+    for user_id, joined, left in memberships:
+        if joined > end or (left is not None and left < start):
+            continue
+        days[user_id] += sum(1 for d in working if joined <= d and (left is None or d <= left))
+    if not working:
+        return dict.fromkeys(days, Decimal(1))
+    return {user_id: min(Decimal(n) / len(working), Decimal(1)) for user_id, n in days.items()}
 
 
 def target_history(*, user_ids=(), region_ids=(), start, end) -> QuerySet:
@@ -414,10 +453,14 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     """
     today = today or timezone.localdate()
     end = periods.period_end(kind, start)
-    members = {m.user.pk: m.user for m in org.members_during([region.pk], start, end)}
+    memberships = list(org.members_during([region.pk], start, end))
+    members = {m.user.pk: m.user for m in memberships}
     member_ids = list(members)
     settings = branch_settings(region.branch_id)
     rules = rules_for(region.branch_id, periods.month_start(start), end, settings=settings)
+    shares = membership_shares(
+        [(m.user_id, m.start_date, m.end_date) for m in memberships], rules, start, end
+    )
     metrics = active_metrics()
     book = TargetBook.load(
         rules=rules,
@@ -437,7 +480,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
         start,
         end,
         metrics,
-        lambda m: book.region_value(region.pk, member_ids, kind, start, m),
+        lambda m: book.region_value(region.pk, shares, kind, start, m),
         lambda m: by_region[m],
         rules,
         settings.completion_cap,
@@ -462,7 +505,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
                 start,
                 end,
                 metrics,
-                lambda m, uid=uid: book.user_value(uid, kind, start, m),
+                lambda m, uid=uid: book.user_value_in_region(uid, shares[uid], kind, start, m),
                 lambda m, uid=uid: by_author[(uid, m)],
                 rules,
                 settings.completion_cap,
@@ -472,6 +515,8 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
             monthly_sheet=monthly.get(uid),
         )
         for uid, member in sorted(members.items(), key=lambda item: item[1].name)
+        # Someone who left on the Sunday before the month has nothing to do in it here.
+        if shares[uid] or any(by_author[(uid, m.pk)] for m in metrics)
     ]
     return RegionPlan(region, kind, start, total, rows)
 
@@ -518,9 +563,14 @@ def trend(
     branch_id = region or home_region(user, end) or home_region(user, first)
     branch_id = branch_id.branch_id if branch_id else None
     rules = rules_for(branch_id, periods.month_start(first), end)
-    member_ids = []
+    memberships = []
     if region is not None:
-        member_ids = list({m.user_id for m in org.members_during([region.pk], first, end)})
+        memberships = list(
+            org.members_during([region.pk], first, end).values_list(
+                "user_id", "start_date", "end_date"
+            )
+        )
+        member_ids = list({user_id for user_id, *_ in memberships})
         book = TargetBook.load(
             rules=rules,
             user_ids=member_ids,
@@ -543,9 +593,8 @@ def trend(
     for i in range(weeks):
         week = first + datetime.timedelta(weeks=i)
         if region is not None:
-            plan, _source = book.region_value(
-                region.pk, member_ids, PeriodKind.WEEK, week, metric.pk
-            )
+            shares = membership_shares(memberships, rules, week, week + datetime.timedelta(days=6))
+            plan, _source = book.region_value(region.pk, shares, PeriodKind.WEEK, week, metric.pk)
         else:
             plan, _source = book.user_value(user.pk, PeriodKind.WEEK, week, metric.pk)
         actual = sum(daily.get(week + datetime.timedelta(days=d), 0) for d in range(7))

@@ -34,11 +34,19 @@ from activity.selectors import active_metrics
 from planning import periods
 from planning.calendar import BranchRules, rules_for_branches
 from planning.models import PeriodKind
-from planning.selectors import TargetBook, actuals, branch_settings, completion, weighted_score
+from planning.selectors import (
+    TargetBook,
+    actuals,
+    branch_settings,
+    completion,
+    membership_shares,
+    weighted_score,
+)
 
 from .models import BranchReportSettings, MetricWeekSnapshot, RegionWeekSnapshot, RollupRun
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 @dataclass
@@ -320,6 +328,7 @@ def _rows_for_periods(
             staying[region_id].add(user_id)
         else:
             movers.append(membership)
+    staying_shares = defaultdict(dict, {r: dict.fromkeys(ids, ONE) for r, ids in staying.items()})
     staying_count = defaultdict(int)
     for region_id, user_ids in staying.items():
         if by == "region":
@@ -352,28 +361,31 @@ def _rows_for_periods(
             )
 
         factors = _week_factors(rules, start, end)
-        members_in_week = {}  # (region, week) → user ids
+        shares_in_week = {}  # (region, week) → {user id: share of the week in the region}
         for week in factors:
             week_end = week + datetime.timedelta(days=6)
-            moved = defaultdict(set)
+            moved = defaultdict(list)
             for user_id, region_id, joined, left in movers:
                 if joined <= week_end and (left is None or left >= week):
-                    moved[region_id].add(user_id)
+                    moved[region_id].append((user_id, joined, left))
             for region_id in staying.keys() | moved.keys():
-                members = staying[region_id]
-                members_in_week[(region_id, week)] = (
-                    members | moved[region_id] if moved else members
-                )
+                shares = staying_shares[region_id]
+                if moved[region_id]:
+                    shares = shares | membership_shares(moved[region_id], rules, week, week_end)
+                shares_in_week[(region_id, week)] = shares
 
-        def target(key: int, metric_id: int, factors=factors, members_in_week=members_in_week):
+        def target(key: int, metric_id: int, factors=factors, shares_in_week=shares_in_week):
             total, found_any = ZERO, False
             for week, factor in factors.items():
                 if by == "region":
                     value, _source = book.region_value(
-                        key, members_in_week.get((key, week), ()), PeriodKind.WEEK, week, metric_id
+                        key, shares_in_week.get((key, week), {}), PeriodKind.WEEK, week, metric_id
                     )
                 else:
-                    value, _source = book.user_value(key, PeriodKind.WEEK, week, metric_id)
+                    share = shares_in_week.get((region_ids[0], week), {}).get(key, ZERO)
+                    value, _source = book.user_value_in_region(
+                        key, share, PeriodKind.WEEK, week, metric_id
+                    )
                 if value is not None:
                     total += value * factor
                     found_any = True

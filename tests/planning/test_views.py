@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.services import membership_end, membership_move
 from activity.models import LogStatus, Metric
 from config.limits import FREE_TEXT_MAX_LENGTH
 from planning import periods
@@ -314,6 +315,32 @@ def test_region_target_is_the_sum_of_its_ams_unless_set(org, client_for):
         line for line in response.context["plan"].total.lines if line.metric.code == "visits"
     )
     assert (line.target, line.source) == (200, "explicit")
+
+
+@pytest.mark.usefixtures("friday")
+def test_region_target_counts_each_member_for_their_share_of_the_month(org, client_for):
+    """A mover's whole month counted in both regions, and someone who left on the
+    month's first day (a Sunday) showed up as a member at 0 %, at risk."""
+    for user, value in ((org.am, 100), (org.peer_am, 50), (org.outsider_am, 42)):
+        Target.objects.create(
+            user=user,
+            metric=metric("visits"),
+            period_kind="month",
+            period_start=D(2026, 11, 1),
+            value=value,
+            updated_by=org.rm,
+        )
+    membership_end(user=org.peer_am, end_date=D(2026, 11, 1))
+    # In from Monday the 16th: 11 of November's 21 working days, 42 × 11/21 = 22.
+    membership_move(user=org.outsider_am, region=org.region, start_date=D(2026, 11, 16))
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk}) + "?start=2026-11-01"
+    plan = client_for(org.rm).get(url).context["plan"]
+    total = next(line for line in plan.total.lines if line.metric.code == "visits")
+    assert (total.target, total.source) == (100 + 22, "members")
+    rows = {row.member: row for row in plan.rows}
+    assert org.peer_am not in rows
+    mover = next(line for line in rows[org.outsider_am].sheet.lines if line.metric.code == "visits")
+    assert mover.target == 22
 
 
 def _count_queries(client, url):

@@ -114,6 +114,32 @@ def test_mid_week_mover_counts_in_each_region_for_their_days_and_logs_stay(org, 
     assert east.cell(visits.pk).actual == 5 and west.cell(visits.pk).actual == 7
 
 
+def test_mid_week_mover_brings_their_target_to_each_region_for_their_days(org, visits):
+    """A mover's week target was counted whole in both regions: the branch's target grew
+    by someone moving, and the new region dropped below its highlight line."""
+    target(metric=visits, value=25, user=org.am, by=org.rm)
+    target(metric=visits, value=20, user=org.peer_am, by=org.rm)
+    target(metric=visits, value=30, user=org.outsider_am, by=org.rm)
+    before = summary(org)
+    membership_move(user=org.am, region=org.other_region, start_date=MONDAY + datetime.timedelta(2))
+    result = summary(org)
+    east, west = row(result, "东").cell(visits.pk), row(result, "西").cell(visits.pk)
+    # 张三: 2 of 5 days in 东 (10 of 25), 3 in 西 (15 of 25).
+    assert (east.target, west.target) == (Decimal(20 + 10), Decimal(30 + 15))
+    assert result.total.cell(visits.pk).target == before.total.cell(visits.pk).target == 75
+    rows, _total = selectors.member_rows(
+        region=org.other_region, start=MONDAY, end=SUNDAY, today=TODAY
+    )
+    assert next(r for r in rows if r.label == "张三").cell(visits.pk).target == 15
+
+
+def test_leaver_brings_their_target_until_they_leave(org, visits):
+    target(metric=visits, value=25, user=org.am, by=org.rm)
+    target(metric=visits, value=20, user=org.peer_am, by=org.rm)
+    membership_end(user=org.peer_am, end_date=MONDAY)  # one day of five
+    assert row(summary(org), "东").cell(visits.pk).target == 25 + 4
+
+
 def test_leaver_counts_until_they_leave(org, visits):
     membership_end(user=org.peer_am, end_date=MONDAY + datetime.timedelta(days=1))
     assert row(summary(org), "东").headcount == Decimal("2.40")
