@@ -69,6 +69,15 @@ def children(kind: str, start: datetime.date) -> tuple[str, list[datetime.date]]
     return None
 
 
+def weeks_overlapping(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The Mondays of the weeks that have a day in [start, end]."""
+    monday, weeks = week_start(start), []
+    while monday <= end:
+        weeks.append(monday)
+        monday += datetime.timedelta(days=7)
+    return weeks
+
+
 def split(total: int, weights: list[int]) -> list[int]:
     """Split `total` in proportion to `weights` into integers that sum to `total`.
 

@@ -175,13 +175,27 @@ class TargetBook:
         return cls(rules=rules, values=values)
 
     def _derived_week(self, subject, week: datetime.date, metric_id: int) -> int | None:
-        month = periods.month_start(week)
-        month_value = self.values.get((PeriodKind.MONTH, *subject, month, metric_id))
-        if month_value is None:
-            return None
-        _kind, weeks = periods.children(PeriodKind.MONTH, month)
-        weights = [self.rules.count(w, w + datetime.timedelta(days=6)) for w in weeks]
-        return periods.split(month_value, weights)[weeks.index(week)]
+        """A week without a target of its own: its share of each month it runs into, by
+        the working days it has in that month. The week of 30 November gets one day of
+        November's target and four of December's. Weeks had the share of the month their
+        Monday is in, by all their days: November's target was spread over 25 working
+        days where the month has 21, so an AM who met every week fell behind the month.
+        Each month's shares are whole numbers that add up to the month's target."""
+        week_end = week + datetime.timedelta(days=6)
+        total, found = 0, False
+        for month in sorted({periods.month_start(week), periods.month_start(week_end)}):
+            month_value = self.values.get((PeriodKind.MONTH, *subject, month, metric_id))
+            if month_value is None:
+                continue
+            month_end = periods.period_end(PeriodKind.MONTH, month)
+            weeks = periods.weeks_overlapping(month, month_end)
+            weights = [
+                self.rules.count(max(w, month), min(w + datetime.timedelta(days=6), month_end))
+                for w in weeks
+            ]
+            total += periods.split(month_value, weights)[weeks.index(week)]
+            found = True
+        return total if found else None
 
     def user_value(self, user_id: int, kind: str, start, metric_id: int):
         """(value, source) or (None, None)."""

@@ -149,6 +149,22 @@ def test_weekly_target_derived_from_month_by_working_days(org):
     assert sheet.working_days == 3
 
 
+def test_a_week_across_a_month_end_takes_its_days_share_of_each_month(org):
+    """November 2026 has 21 working days; the week of 30 November has one of them. Its
+    Monday used to put the whole week in November: November's target was spread over 25
+    days, and an AM who met every week missed the month."""
+    _month_target(org, "visits", 147, D(2026, 11, 1))
+
+    def week_target(monday):
+        sheet = selectors.am_sheet(org.am, org.region, PeriodKind.WEEK, monday, monday)
+        return next(line.target for line in sheet.lines if line.metric.code == "visits")
+
+    assert [week_target(D(2026, 11, d)) for d in (2, 9, 16, 23, 30)] == [35, 35, 35, 35, 7]
+    # December's 23 working days, four of them in that week: 210 × 4/23 → 36.
+    _month_target(org, "visits", 210, D(2026, 12, 1))
+    assert week_target(D(2026, 11, 30)) == 7 + 36
+
+
 def test_cap_comes_from_the_branch_setting(org):
     BranchPlanningSettings.objects.create(branch=org.branch, completion_cap=Decimal(120))
     _month_target(org, "visits", 10, D(2026, 11, 1))
