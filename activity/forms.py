@@ -1,5 +1,9 @@
+import re
+import unicodedata
+
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.renderers import Jinja2
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +15,32 @@ from .services import VisitInput
 
 # Phones bring up the number pad for these.
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0", "class": "text-center"}
+
+
+class CustomerPhoneField(forms.CharField):
+    """A customer's phone: a mainland mobile, a landline with its area code, or a 400/800
+    service number. Spaces, hyphens, brackets, full-width digits and +86 are tidied away,
+    so 139 1234 5678 and (0571)8888-6666 are kept as 13912345678 and 057188886666."""
+
+    PATTERN = re.compile(r"1[3-9]\d{9}|0\d{9,11}|[48]00\d{7}")
+    default_error_messages = {
+        "invalid": _("Enter an 11-digit mobile number, or a landline with its area code.")
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "tel")
+
+    def to_python(self, value):
+        text = unicodedata.normalize("NFKC", super().to_python(value))
+        text = re.sub(r"[\s\-()]", "", text)
+        return text.removeprefix("+86") if text.startswith("+86") else text
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.PATTERN.fullmatch(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 def count_field_name(metric: Metric) -> str:
@@ -120,7 +150,7 @@ class VisitForm(forms.Form):
     )
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     save_prospect = forms.BooleanField(label=_("Add to my prospects"), required=False)
-    prospect_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    prospect_phone = CustomerPhoneField(label=_("Phone"), required=False)
     prospect_source = forms.ChoiceField(
         label=_("Source market"), choices=[("", "—"), *SourceMarket.choices], required=False
     )
@@ -270,13 +300,17 @@ class ProspectForm(forms.ModelForm):
             "attitude",
             "stage",
         ]
-        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+        field_classes = {"phone": CustomerPhoneField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        age = self.fields["contact_age"]  # a contact person: 300 was saved
+        age.min_value, age.max_value = 16, 100
+        age.validators += [MinValueValidator(16), MaxValueValidator(100)]
+        age.widget.attrs.update(min=16, max=100)
         for field in self.fields.values():  # "not given" reads —, as on the log page
             if isinstance(field, forms.TypedChoiceField) and field.choices[0][0] == "":
                 field.choices = [("", "—"), *field.choices[1:]]

@@ -52,3 +52,34 @@ def test_unset_choices_read_a_dash(client_for, org):
     html = client_for(org.am).get(reverse("activity:prospect_create")).content.decode()
     assert "---------" not in html
     assert html.count('<option value="" selected>—</option>') >= 3  # source, gender, attitude
+
+
+def test_phone_numbers_are_tidied_and_nonsense_is_refused(client_for, org):
+    client = client_for(org.am)
+    for typed, kept in (
+        ("139 1234 5678", "13912345678"),
+        ("+86 139-1234-5678", "13912345678"),
+        ("（0571）8888-6666", "057188886666"),
+        ("400-820-8820", "4008208820"),
+    ):
+        client.post(
+            reverse("activity:prospect_create"),
+            {"name": typed, "phone": typed, "stage": "interested"},
+        )
+        assert Prospect.objects.get(name=typed).phone == kept
+    for typed in ("abc电话", "12345", "23912345678"):
+        response = client.post(
+            reverse("activity:prospect_create"), {"name": "城西驾校", "phone": typed}
+        )
+        assert "phone" in response.context["form"].errors
+        assert f'value="{typed}"' in response.content.decode()
+    assert not Prospect.objects.filter(name="城西驾校").exists()
+
+
+def test_a_contact_age_of_300_is_refused(client_for, org):
+    response = client_for(org.am).post(
+        reverse("activity:prospect_create"),
+        {"name": "城西驾校", "contact_age": "300", "stage": "interested"},
+    )
+    assert "contact_age" in response.context["form"].errors
+    assert not Prospect.objects.exists()
