@@ -275,8 +275,13 @@ def bulk_sign_off(request):
     _require_signing_manager(request.user)
     form = BulkSignOffForm(request.POST, queue=selectors.sign_off_queue(request.user))
     if not form.is_valid():
+        # Every error, the comment's too (its length): a refused sign-off said nothing.
         for error in form.errors.get("logs", []):
             messages.error(request, error)
+        for error in form.errors.get("comment", []):
+            messages.error(
+                request, _("%(field)s: %(error)s") % {"field": _("Comment for all"), "error": error}
+            )
         return redirect("activity:queue")
     signed = services.daily_logs_sign_off(
         logs=form.cleaned_data["logs"], actor=request.user, comment=form.cleaned_data["comment"]

@@ -117,6 +117,19 @@ def test_invalid_input_rerenders_with_errors_and_keeps_what_was_typed(client_for
     assert 'value="30"' in html and "今天跑了城西" in html and "想比价商业险" in html
 
 
+def test_a_refused_log_says_so_at_the_top_even_when_only_a_visit_is_wrong(client_for, org, today):
+    """The page came back at its top looking as before: the only error was on the third
+    visit, screens further down, and the AM thought the log had gone in."""
+    data = form_data({"visits": 3}, [{"customer": "", "needs": "想比价商业险"}], action="submit")
+    html = client_for(org.am).post(edit_url(today), data).content.decode()
+    alert = html.index('data-testid="form-errors"')
+    assert "尚未保存" in html[alert : alert + 200]
+    assert alert < html.index('id="id_count_visits"')
+    assert (
+        'data-testid="form-errors"' not in client_for(org.am).get(edit_url(today)).content.decode()
+    )
+
+
 def test_an_overlong_paste_is_a_field_error_and_the_rest_is_kept(client_for, org, today):
     pasted = "长" * (FREE_TEXT_MAX_LENGTH + 1)
     data = form_data(
@@ -244,6 +257,18 @@ def test_bulk_sign_off_signs_only_the_ticked_logs(client_for, org, today):
     client.post(reverse("activity:bulk_sign_off"), {"logs": [logs[1].pk, foreign.pk]})
     assert DailyLog.objects.get(pk=foreign.pk).status == "submitted"
     assert DailyLog.objects.get(pk=logs[1].pk).status == "submitted"
+
+
+def test_a_refused_bulk_comment_says_why(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    response = client_for(org.rm).post(
+        reverse("activity:bulk_sign_off"),
+        {"logs": [log.pk], "comment": "好" * (FREE_TEXT_MAX_LENGTH + 1)},
+        follow=True,
+    )
+    assert DailyLog.objects.get(pk=log.pk).status == "submitted"
+    shown = [str(m) for m in response.context["messages"]]
+    assert len(shown) == 1 and "统一批示" in shown[0] and "2000" in shown[0]
 
 
 def test_queue_lists_submitted_logs_of_own_region_oldest_first(client_for, org, today):
@@ -529,3 +554,12 @@ def test_an_am_opening_footwork_on_a_rest_day_is_told_no_log_is_expected(
         response = client_for(org.am).get(reverse("activity:today"), follow=True)
     assert response.status_code == 200
     assert ("今天是休息日" in response.content.decode()) is rest
+
+
+def test_a_visits_new_prospect_phone_is_checked(client_for, org, today):
+    data = form_data(
+        {"visits": 1}, [{"customer": "东城物流", "save_prospect": "on", "prospect_phone": "12345"}]
+    )
+    response = client_for(org.am).post(edit_url(today), data)
+    assert "prospect_phone" in response.context["formset"].forms[0].errors
+    assert not DailyLog.objects.exists()
