@@ -57,6 +57,8 @@ def test_log_return_resubmit_sign_off(org, live_server, login, new_page):
     # The AM sees the reason, corrects and resubmits.
     am_page.goto(f"{live_server.url}/")
     expect(am_page.get_by_test_id("return-reason")).to_contain_text("促成1件请补充")
+    # The phone's collapsed menu hid the unread count; the bell now sits beside it.
+    expect(am_page.get_by_test_id("bell-phone").get_by_test_id("unread-count")).to_have_text("1")
     expect(am_page.locator("#id_visits-1-customer")).to_have_value("鑫源汽修")
     am_page.locator("#id_visits-1-result").fill("已促成：商业险一单")
     am_page.get_by_test_id("submit-log").click()
