@@ -23,22 +23,33 @@ def _number(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def summary_workbook(*, title: str, first_header: str, metrics, rows, total, labels) -> Workbook:
-    """Title row, two merged header rows (each metric over 标准/实际/完成率/人均), rows, total.
+def summary_workbook(
+    *, title: str, sheet_name: str, first_header: str, metrics, rows, total, labels
+) -> Workbook:
+    """Title row, two merged header rows (each metric over 标准/实际/完成率/人均), rows, total,
+    then the task completion and the two on-time rates, as on the page.
 
-    `labels` maps "headcount", "target", "actual", "completion", "per_head", "score"
-    to the header words in the interface language.
+    `labels` maps "headcount", "target", "actual", "completion", "per_head", "score",
+    "on_time" and "signed_on_time" to the header words in the interface language.
+    `sheet_name`: Excel allows 31 characters, so the period rather than the whole title.
     """
     wb = Workbook()
     ws = wb.active
-    ws.title = safe(title)[:31].replace("/", "-").replace(":", "-")
+    ws.title = sheet_name[:31].replace("/", "-").replace(":", "-")
     sub = ["target", "actual", "completion", "per_head"]
-    last_col = 2 + len(metrics) * len(sub) + 1
+    score_col = 2 + len(metrics) * len(sub) + 1
+    last_col = score_col + 2
     ws.cell(row=1, column=1, value=safe(title)).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
     ws.cell(row=1, column=1).alignment = CENTER
 
-    for col, text in ((1, first_header), (2, labels["headcount"]), (last_col, labels["score"])):
+    for col, text in (
+        (1, first_header),
+        (2, labels["headcount"]),
+        (score_col, labels["score"]),
+        (score_col + 1, labels["on_time"]),
+        (score_col + 2, labels["signed_on_time"]),
+    ):
         ws.cell(row=2, column=col, value=safe(text))
         ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
     for i, metric in enumerate(metrics):
@@ -65,25 +76,28 @@ def summary_workbook(*, title: str, first_header: str, metrics, rows, total, lab
                 _number(cell.completion / 100) if cell.completion is not None else None,
                 _number(cell.per_head),
             ]
-        values.append(_number(row.score / 100) if row.score is not None else None)
+        for rate in (row.score, row.on_time_rate, row.signed_on_time_rate):
+            values.append(_number(rate / 100) if rate is not None else None)
         for c, value in enumerate(values, start=1):
             out = ws.cell(row=r, column=c, value=value)
             out.border = BORDER
             if row is total:
                 out.font, out.fill = Font(bold=True), TOTAL_FILL
-        ws.cell(row=r, column=2).number_format = "0.0"
+        ws.cell(row=r, column=2).number_format = "General"  # 9, and 8.6 for a part-timer
         for i in range(len(metrics)):
             first = 3 + i * len(sub)
             ws.cell(row=r, column=first).number_format = "0"
             ws.cell(row=r, column=first + 2).number_format = "0.0%"
             ws.cell(row=r, column=first + 3).number_format = "0.0"
-        ws.cell(row=r, column=last_col).number_format = "0.0%"
+        for col in range(score_col, last_col + 1):
+            ws.cell(row=r, column=col).number_format = "0.0%"
 
     ws.freeze_panes = "C4"
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 8
     for col in range(3, last_col + 1):
         ws.column_dimensions[get_column_letter(col)].width = 9
-    ws.column_dimensions[get_column_letter(last_col)].width = 11
+    for col in range(score_col, last_col + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 11
     ws.row_dimensions[1].height = 24
     return wb

@@ -63,17 +63,26 @@ class RollupTrigger(models.TextChoices):
 class RollupRun(models.Model):
     """Each roll-up of a branch-week: when, why, by whom, and whether numbers changed."""
 
-    branch = models.ForeignKey("accounts.Branch", on_delete=models.CASCADE, related_name="+")
-    week_start = models.DateField()
-    trigger = models.CharField(max_length=16, choices=RollupTrigger.choices)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    branch = models.ForeignKey(
+        "accounts.Branch", verbose_name=_("branch"), on_delete=models.CASCADE, related_name="+"
     )
-    finished_at = models.DateTimeField(default=timezone.now)
-    regions = models.PositiveIntegerField(default=0)
-    changed = models.BooleanField(default=False)
+    week_start = models.DateField(_("week"))
+    trigger = models.CharField(_("trigger"), max_length=16, choices=RollupTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("finished at"), default=timezone.now)
+    regions = models.PositiveIntegerField(_("regions"), default=0)
+    changed = models.BooleanField(_("numbers changed"), default=False)
 
     class Meta:
+        verbose_name = _("roll-up run")
+        verbose_name_plural = _("roll-up runs")
         ordering = ["-finished_at", "-pk"]
         indexes = [models.Index(fields=["branch", "week_start"])]
 

@@ -80,7 +80,7 @@ def rollup_branches_weeks(
             metrics=metrics,
             reads=reads,
         )
-        changed = _replace_snapshots(
+        changed, first = _replace_snapshots(
             branch=branch, rows_by_week=dict(zip(weeks, rows_per_week, strict=True))
         )
         runs += [
@@ -90,7 +90,8 @@ def rollup_branches_weeks(
                 trigger=trigger,
                 requested_by_id=requested_by_id,
                 regions=len(regions[branch.pk]),
-                changed=week in changed,
+                # A first roll-up has no earlier numbers to differ from.
+                changed=week in changed and week not in first,
             )
             for week in weeks
         ]
@@ -99,8 +100,9 @@ def rollup_branches_weeks(
 
 def _replace_snapshots(
     *, branch: Branch, rows_by_week: dict[datetime.date, list[selectors.SummaryRow]]
-) -> set[datetime.date]:
-    """Replace the snapshots of these weeks; return the weeks whose numbers changed.
+) -> tuple[set[datetime.date], set[datetime.date]]:
+    """Replace the snapshots of these weeks; return the weeks whose numbers changed, and
+    those of them that had no snapshots before.
 
     A week whose recomputed numbers equal the stored ones keeps its rows and only gets
     the new computed_at: the result is the same as replacing them, without rewriting
@@ -108,12 +110,13 @@ def _replace_snapshots(
     weeks = list(rows_by_week)
     stored = _stored_numbers(branch, weeks)
     changed = {week for week, rows in rows_by_week.items() if _numbers(rows) != stored[week]}
+    first = {week for week in changed if not stored[week]}
     now = timezone.now()
     RegionWeekSnapshot.objects.filter(
         branch=branch, week_start__in=[w for w in weeks if w not in changed]
     ).update(computed_at=now)
     if not changed:
-        return changed
+        return changed, first
     old = RegionWeekSnapshot.objects.filter(branch=branch, week_start__in=changed)
     MetricWeekSnapshot.objects.filter(snapshot__in=old).delete()
     old.delete()
@@ -147,7 +150,7 @@ def _replace_snapshots(
             for cell in row.cells
         ],
     )
-    return changed
+    return changed, first
 
 
 def _numbers(rows: list[selectors.SummaryRow]) -> dict:

@@ -89,6 +89,7 @@ def summary_export(request):
     }
     workbook = excel.summary_workbook(
         title=title,
+        sheet_name=f"{summary.start}~{summary.end}",
         first_header=_("Region"),
         metrics=summary.metrics,
         rows=summary.rows,
@@ -106,6 +107,8 @@ def _excel_labels() -> dict:
         "completion": _("Completion"),
         "per_head": _("Per head"),
         "score": _("Task completion"),
+        "on_time": _("Logs on time"),
+        "signed_on_time": _("Signed off on time"),
     }
 
 
@@ -159,6 +162,7 @@ def region_export(request, region_id: int):
     }
     workbook = excel.summary_workbook(
         title=title,
+        sheet_name=f"{start}~{end}",
         first_header=_("Account manager"),
         metrics=[cell.metric for cell in total.cells],
         rows=rows,

@@ -156,6 +156,16 @@ def test_export_has_the_paper_layout(client_for, org):
     assert ws.cell(row=total_row, column=4).value == 9  # total actual visits
     assert ws.cell(row=4, column=5).number_format == "0.0%"
     assert ws.freeze_panes == "C4"
+    # The page's last three columns too, and a sheet name Excel does not cut.
+    last = ws.max_column
+    assert [ws.cell(row=2, column=c).value for c in (last - 2, last - 1, last)] == [
+        "任务完成率",
+        "日志按时率",
+        "签批及时率",
+    ]
+    assert ws.cell(row=total_row, column=last - 1).number_format == "0.0%"
+    assert ws.title == "2026-11-09~2026-11-15"
+    assert ws.cell(row=4, column=2).number_format == "General"
 
 
 def test_region_drill_down_and_member_logs(client_for, org):
