@@ -1,0 +1,29 @@
+"""Messages of Django and of the libraries, worded for Footwork's users.
+
+Our catalogue (LOCALE_PATHS) is read after Django's and the apps', so an entry in
+locale/ with one of these msgids replaces their wording or fills a missing translation.
+They are marked here only so that makemessages keeps them; nothing imports this module.
+"""
+
+from django.utils.translation import gettext_noop, ngettext_lazy
+
+# Django's Chinese reads "确保该变量包含不超过 2000 字符": "variable" means nothing to an AM.
+ngettext_lazy(
+    "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+    "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+    "limit_value",
+)
+# "两者都区分大小写" (both are case-sensitive) about a numeric 工号 only puzzles people.
+gettext_noop(
+    "Please enter a correct %(username)s and password. Note that both fields may be "
+    "case-sensitive."
+)
+# django-axes ships no Chinese: its models show in the admin.
+gettext_noop("access attempt")
+gettext_noop("access attempts")
+gettext_noop("access failure")
+gettext_noop("access failures")
+gettext_noop("access log")
+gettext_noop("access logs")
+gettext_noop("access attempt expiration")
+gettext_noop("access attempt expirations")
