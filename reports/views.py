@@ -69,6 +69,7 @@ def summary(request):
                 weeks, series, width=340, height=200, label_every=3
             ),
             "can_recompute": summary.from_snapshot and _may_recompute(request.user, branch),
+            "running": summary.end >= timezone.localdate(),
             "query": request.GET.urlencode(),
         },
     )
@@ -145,6 +146,7 @@ def region_detail(request, region_id: int):
             "total": total,
             "metrics": metrics,
             "sort": sort,
+            "running": end >= timezone.localdate(),
             "query": request.GET.urlencode(),
         },
     )

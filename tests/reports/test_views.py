@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from activity.models import LogStatus, Metric, MetricValue
+from planning.models import Target
 from reports.models import RollupRun
 from tests import factories as f
 
@@ -109,6 +110,32 @@ def test_the_default_period_is_the_latest_days_that_have_ended(client_for, org, 
     expected = (datetime.date.fromisoformat(start), datetime.date.fromisoformat(end))
     assert (summary.start, summary.end) == expected
     assert (region.context["start"], region.context["end"]) == expected
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 30, 10, tzinfo=SHANGHAI), tick=False)
+def test_a_period_with_days_to_come_is_not_highlighted_and_says_why(client_for, org):
+    """ "Next" from last week is this week: on its Monday every region showed 0–10 % of the
+    week's target and every row was yellow."""
+    for week in (datetime.date(2026, 11, 23), datetime.date(2026, 11, 30)):
+        Target.objects.create(
+            region=org.region,
+            metric=Metric.objects.get(code="visits"),
+            period_kind="week",
+            period_start=week,
+            value=50,
+            updated_by=org.rm,
+        )
+    client = client_for(org.branch_head)
+    running = client.get(reverse("reports:summary") + "?start=2026-11-30&end=2026-12-06")
+    html = running.content.decode()
+    assert 'data-testid="period-running"' in html and "table-warning" not in html
+    region = client.get(
+        reverse("reports:region", args=[org.region.pk]) + "?start=2026-11-30&end=2026-12-06"
+    ).content.decode()
+    assert 'data-testid="period-running"' in region
+    # Last week, over: no notice, and its rows below target are highlighted.
+    html = client.get(reverse("reports:summary")).content.decode()
+    assert 'data-testid="period-running"' not in html and "table-warning" in html
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False)
