@@ -86,8 +86,18 @@ def log_edit(request, day: datetime.date):
                 return redirect("activity:log_detail", pk=saved.pk)
             messages.success(request, _("Draft saved."))
             return redirect("activity:log_edit", day=day)
-    context = {"form": form, "formset": formset, "log": log, "day": day, "metrics": metrics}
-    if day == timezone.localdate():
+    is_today = day == timezone.localdate()
+    context = {
+        "form": form,
+        "formset": formset,
+        "log": log,
+        "day": day,
+        "metrics": metrics,
+        "is_today": is_today,
+        # Handed in after its day, a log is marked late (补交): say so before, not after.
+        "will_be_late": not is_today and (log is None or log.submitted_at is None),
+    }
+    if is_today:
         # Today's log is the AM's home page: their month's pace and overdue items.
         region = log.region if log else membership.region
         context["pacing"] = planning_selectors.pacing_for(

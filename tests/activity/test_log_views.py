@@ -563,3 +563,15 @@ def test_a_visits_new_prospect_phone_is_checked(client_for, org, today):
     response = client_for(org.am).post(edit_url(today), data)
     assert "prospect_phone" in response.context["formset"].forms[0].errors
     assert not DailyLog.objects.exists()
+
+
+def test_an_earlier_days_log_says_it_will_be_late_before_it_is(client_for, org, today):
+    earlier = today - datetime.timedelta(days=3)
+    client = client_for(org.am)
+    html = client.get(edit_url(earlier)).content.decode()
+    assert 'data-testid="will-be-late"' in html and "补交" in html
+    assert "当日活动量" in html and "今日活动量" not in html
+    html = client.get(edit_url(today)).content.decode()
+    assert 'data-testid="will-be-late"' not in html and "今日活动量" in html
+    client.post(edit_url(earlier), form_data({"visits": 2}, action="submit"))
+    assert DailyLog.objects.get(date=earlier).is_late
