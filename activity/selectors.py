@@ -44,6 +44,16 @@ def get_log_for_user(user: User, log_id: int) -> DailyLog:
     )
 
 
+VISITS_METRIC_CODE = "visits"  # the seeded metric whose count the visit records detail
+
+
+def visits_counted_and_recorded(log: DailyLog, values) -> tuple[int, int]:
+    """(visits counted, visit records) of a log whose values and visits are loaded: a
+    manager signing eight logs a morning is shown when 11 visits came with no record."""
+    counted = next((v.value for v in values if v.metric.code == VISITS_METRIC_CODE), 0)
+    return counted, len(log.visits.all())
+
+
 def own_log(user: User, day: datetime.date) -> DailyLog | None:
     return (
         DailyLog.objects.filter(author=user, date=day)

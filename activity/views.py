@@ -119,13 +119,17 @@ def log_detail(request, pk: int):
             "pacing": planning_selectors.pacing_for(request.user),
             "overdue_items": planning_selectors.overdue_items(request.user),
         }
+    values = sorted(log.values.all(), key=lambda v: (v.metric.order, v.metric_id))
+    visits_counted, visits_recorded = selectors.visits_counted_and_recorded(log, values)
     return render(
         request,
         "activity/log_detail.html",
         {
             **home,
             "log": log,
-            "values": sorted(log.values.all(), key=lambda v: (v.metric.order, v.metric_id)),
+            "values": values,
+            "visits_counted": visits_counted,
+            "visits_recorded": visits_recorded,
             "can_act": can_act,
             "show_phones": org.can_see_contact_details(
                 request.user, owner_id=log.author_id, region_id=log.region_id

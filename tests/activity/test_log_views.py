@@ -6,7 +6,7 @@ import time_machine
 from django.conf import settings
 from django.urls import reverse
 
-from activity.models import DailyLog, LogStatus, Metric
+from activity.models import DailyLog, LogStatus, Metric, MetricValue
 from config.limits import FREE_TEXT_MAX_LENGTH
 from tests import factories as f
 
@@ -575,3 +575,15 @@ def test_an_earlier_days_log_says_it_will_be_late_before_it_is(client_for, org, 
     assert 'data-testid="will-be-late"' not in html and "今日活动量" in html
     client.post(edit_url(earlier), form_data({"visits": 2}, action="submit"))
     assert DailyLog.objects.get(date=earlier).is_late
+
+
+def test_the_manager_sees_visits_counted_without_records(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    MetricValue.objects.create(log=log, metric=Metric.objects.get(code="visits"), value=3)
+    f.VisitRecordFactory(log=log, customer="恒通物流")
+    url = reverse("activity:log_detail", kwargs={"pk": log.pk})
+    html = client_for(org.rm).get(url).content.decode()
+    assert 'data-testid="unrecorded-visits"' in html and "计拜访 3 次，拜访记录 1 条" in html
+    f.VisitRecordFactory(log=log, customer="鑫源汽修")
+    f.VisitRecordFactory(log=log, customer="城西驾校")
+    assert 'data-testid="unrecorded-visits"' not in client_for(org.rm).get(url).content.decode()
