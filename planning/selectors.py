@@ -459,6 +459,19 @@ class RegionPlan:
     total: Sheet
     rows: list[MemberRow]
 
+    @property
+    def members_without_target(self) -> list[User]:
+        """AMs with no target for the period while the region's is the sum of its AMs':
+        their activity still counts in the region's actual, so its completion reads
+        higher than like for like. The RM is told whom to agree targets with."""
+        if not any(line.source == Source.MEMBERS for line in self.total.lines):
+            return []
+        return [
+            row.member
+            for row in self.rows
+            if all(line.target is None for line in row.sheet.lines)
+        ]
+
 
 def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> RegionPlan:
     """The region's plan page: the region line and one line per AM.

@@ -421,3 +421,32 @@ def test_review_keeps_what_was_submitted_and_flags_later_log_changes(org, client
     assert b"changed-since-submit" not in client_for(org.rm).get(url).content
     write_log(org.am, org.region, D(2026, 11, 17), visits=3)  # a late log for that week
     assert b"changed-since-submit" in client_for(org.rm).get(url).content
+
+
+@pytest.mark.usefixtures("friday")
+def test_the_region_page_names_ams_without_a_target(org, client_for):
+    """The region's target is the sum of its AMs' targets; an AM without one still adds
+    their visits to its actual, and 90 % read where like for like was 80 %."""
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind="month",
+        period_start=D(2026, 11, 1),
+        value=100,
+        updated_by=org.rm,
+    )
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk}) + "?start=2026-11-01"
+    response = client_for(org.rm).get(url)
+    without = response.context["plan"].members_without_target
+    assert org.peer_am in without and org.am not in without
+    assert org.peer_am.name in response.content.decode().split('members-without-target"')[1]
+    Target.objects.create(
+        region=org.region,
+        metric=metric("visits"),
+        period_kind="month",
+        period_start=D(2026, 11, 1),
+        value=200,
+        updated_by=org.rm,
+    )
+    # A target set for the region itself covers everyone: nothing to say.
+    assert client_for(org.rm).get(url).context["plan"].members_without_target == []
