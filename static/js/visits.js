@@ -16,3 +16,16 @@
     if (first) first.focus();
   });
 })();
+
+// Picking a prospect fills an empty "customer" box with its name: left empty, the visit
+// looked as if its customer was missing (the server fills it in on saving anyway).
+document.addEventListener("change", function (event) {
+  const select = event.target;
+  if (!select.matches || !select.matches("select[name^='visits-'][name$='-prospect']")) return;
+  const customer = document.getElementsByName(select.name.replace(/-prospect$/, "-customer"))[0];
+  const option = select.options[select.selectedIndex];
+  if (customer && !customer.value.trim() && option && option.value) {
+    customer.value = option.text;
+    customer.dispatchEvent(new Event("input", { bubbles: true })); // the draft copy follows
+  }
+});

@@ -91,3 +91,17 @@ def test_log_return_resubmit_sign_off(org, live_server, login, new_page):
     other_page = login(new_page(), org.other_rm)
     response = other_page.goto(f"{live_server.url}/logs/{log.pk}/")
     assert response.status == 404
+
+
+def test_picking_a_prospect_fills_the_customer_box(org, live_server, login, new_page):
+    from tests import factories as f
+
+    f.ProspectFactory(owner=org.am, name="恒通物流")
+    page = login(new_page(**PHONE), org.am)
+    page.locator("#id_visits-0-prospect").select_option(label="恒通物流")
+    expect(page.locator("#id_visits-0-customer")).to_have_value("恒通物流")
+    # A name already typed is the AM's: it stays.
+    page.get_by_test_id("add-visit").click()
+    page.locator("#id_visits-1-customer").fill("恒通物流 车队")
+    page.locator("#id_visits-1-prospect").select_option(label="恒通物流")
+    expect(page.locator("#id_visits-1-customer")).to_have_value("恒通物流 车队")
