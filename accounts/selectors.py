@@ -7,6 +7,7 @@ support questions) but act on nobody's logs and see no customer phone numbers.
 """
 
 import datetime
+from collections import defaultdict
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -121,3 +122,17 @@ def home_kind(user: User) -> str:
     if user.role in (Role.AREA_MANAGER, Role.BRANCH_HEAD):
         return "overview"
     return "admin"
+
+
+def tell_apart(users) -> list:
+    """Two people of one name in a list (王伟 is China's most common name) are shown with
+    their 工号 there: sets `listed_name` on each, which the `listed_name` filter reads.
+    The same person may come as several instances (one per log). Returns `users`."""
+    users = list(users)
+    ids_by_name = defaultdict(set)
+    for user in users:
+        ids_by_name[user.name].add(user.pk)
+    for user in users:
+        shared = len(ids_by_name[user.name]) > 1
+        user.listed_name = f"{user.name} {user.employee_no}" if shared else user.name
+    return users

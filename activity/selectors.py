@@ -151,6 +151,7 @@ def week_grid(region: Region, start: datetime.date, today: datetime.date) -> lis
     for m in memberships:
         by_member[m.user_id].append(m)
         members[m.user_id] = m.user
+    org.tell_apart(members.values())
     rows = []
     for user_id, user in sorted(members.items(), key=lambda item: item[1].name):
         cells = []

@@ -265,6 +265,7 @@ def queue(request):
     waiting = selectors.sign_off_queue(request.user)
     metrics = selectors.active_metrics()
     logs = selectors.with_metric_counts(list(waiting[:QUEUE_PAGE_SIZE]), metrics)
+    org.tell_apart(log.author for log in logs)
     regions = list(org.regions_signed_off_by(request.user).order_by("name"))
     return render(
         request,

@@ -482,6 +482,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     end = periods.period_end(kind, start)
     memberships = list(org.members_during([region.pk], start, end))
     members = {m.user.pk: m.user for m in memberships}
+    org.tell_apart(members.values())
     member_ids = list(members)
     settings = branch_settings(region.branch_id)
     rules = rules_for(region.branch_id, periods.month_start(start), end, settings=settings)

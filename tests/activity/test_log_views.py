@@ -587,3 +587,20 @@ def test_the_manager_sees_visits_counted_without_records(client_for, org, today)
     f.VisitRecordFactory(log=log, customer="鑫源汽修")
     f.VisitRecordFactory(log=log, customer="城西驾校")
     assert 'data-testid="unrecorded-visits"' not in client_for(org.rm).get(url).content.decode()
+
+
+def test_two_ams_of_one_name_are_told_apart_by_their_number(client_for, org, today):
+    """王伟 is China's most common name: with two of them in a region, the queue and the
+    week grid showed two identical rows."""
+    first = f.member(org.region, name="王伟", employee_no="1101")
+    second = f.member(org.region, name="王伟", employee_no="1102")
+    for author, days_ago in ((first, 0), (second, 0), (first, 1)):
+        f.DailyLogFactory(
+            author=author, region=org.region, date=today - datetime.timedelta(days=days_ago)
+        )
+    client = client_for(org.rm)
+    queue = client.get(reverse("activity:queue")).content.decode()
+    grid = client.get(reverse("activity:week_grid", args=[org.region.pk])).content.decode()
+    for html in (queue, grid):
+        assert "王伟 1101" in html and "王伟 1102" in html
+        assert f"{org.am.name} {org.am.employee_no}" not in html  # a unique name stays plain

@@ -443,3 +443,11 @@ def test_one_rollup_of_two_branches_applies_each_branch_calendar(org, visits):
     there = RegionWeekSnapshot.objects.get(region=org.foreign_region)
     assert (here.submitted_logs, here.signed_on_time_logs) == (1, 1)
     assert (there.submitted_logs, there.signed_on_time_logs) == (1, 0)
+
+
+def test_member_rows_tell_two_ams_of_one_name_apart(org, visits):
+    f.member(org.region, name="王伟", employee_no="1101")
+    f.member(org.region, name="王伟", employee_no="1102")
+    rows, _total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
+    labels = [r.label for r in rows]
+    assert "王伟 1101" in labels and "王伟 1102" in labels and "张三" in labels
