@@ -311,6 +311,9 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("Logs still not signed off")
     LOG_RETURNED = "log_returned", _("Log returned")
     LOG_SIGNED_OFF = "log_signed_off", _("Log signed off")
+    ITEM_ASSIGNED = "item_assigned", _("Item handed down")
+    ITEM_STATUS_CHANGED = "item_status_changed", _("Item status changed")
+    WEEKLY_REVIEWED = "weekly_reviewed", _("Weekly review reviewed")
 
 
 class Notification(models.Model):

@@ -10,9 +10,13 @@ from config.converters import SUPPORTED_DAYS
 from config.limits import FREE_TEXT_MAX_LENGTH
 
 from . import periods
-from .models import CalendarOverride, ItemStatus, PeriodKind, PlannedVisit
+from .models import CalendarOverride, ItemStatus, PeriodKind, PlannedVisit, TrackedItem
 
 PLANNED_NAME_LENGTH = PlannedVisit._meta.get_field("customer").max_length
+
+# Django's own wording ("ensure this value has at most …") reads oddly to the people
+# typing; this one names the limit and the count.
+TOO_LONG = {"max_length": _("At most %(limit_value)d characters (now %(show_value)d).")}
 
 # Far above any real target, far below the database's integer limit (2,147,483,647):
 # a slip of the finger gets a field error instead of a server error.
@@ -225,25 +229,47 @@ class CoachingForm(forms.Form):
     coaching_note = forms.CharField(
         label=_("Coaching note"),
         max_length=FREE_TEXT_MAX_LENGTH,
+        error_messages={"required": _("Write a coaching note."), **TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
 
-class TrackedItemForm(forms.Form):
+class TrackedItemFieldsForm(forms.Form):
+    """What an item says: set when it is handed down, corrected by the assigner later."""
+
     title = forms.CharField(
-        label=_("Title"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
+        label=_("Title"),
+        max_length=TrackedItem._meta.get_field("title").max_length,
+        error_messages=TOO_LONG,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     details = forms.CharField(
         label=_("Details"),
         required=False,
         max_length=FREE_TEXT_MAX_LENGTH,
+        error_messages=TOO_LONG,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     due_date = forms.DateField(
         label=_("Due date"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        # ISO whatever the language: a date input shows nothing for zh-hans' 2026/11/27.
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
         validators=SUPPORTED_DAYS,
     )
+
+    def __init__(self, *args, unchanged_due_date: datetime.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unchanged_due_date = unchanged_due_date
+
+    def clean_due_date(self):
+        from .services import check_due_date
+
+        due_date = self.cleaned_data["due_date"]
+        check_due_date(due_date, unchanged_from=self.unchanged_due_date)
+        return due_date
+
+
+class TrackedItemForm(TrackedItemFieldsForm):
     assignees = forms.ModelMultipleChoiceField(
         label=_("Assign to"),
         queryset=User.objects.none(),
@@ -266,8 +292,15 @@ class TrackedItemUpdateForm(forms.Form):
         label=_("Follow-up note"),
         required=False,
         max_length=FREE_TEXT_MAX_LENGTH,
+        error_messages=TOO_LONG,
+        help_text=_("When you mark the item done, say what was done."),
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+
+    def __init__(self, *args, statuses=ItemStatus.choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An assignee is not offered "cancelled": posting it anyway is an invalid choice.
+        self.fields["status"].choices = statuses
 
 
 class CalendarPeriodForm(forms.Form):

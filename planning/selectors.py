@@ -824,3 +824,25 @@ def assignable_people(user: User, today=None) -> QuerySet[User]:
 
 def open_item_statuses():
     return [s for s in ItemStatus.values if s not in TrackedItem.CLOSED]
+
+
+def can_cancel_item(user: User, item: TrackedItem) -> bool:
+    """Whoever handed the item down tracks it to closure, so only they drop it. Managers
+    above the assignee do not see other people's items (`items_visible_to`), so there is
+    no one else with that right."""
+    return item.assigner_id == user.pk
+
+
+def can_edit_item(user: User, item: TrackedItem) -> bool:
+    """The assigner corrects title, details and due date while the item is still open."""
+    return item.assigner_id == user.pk and item.status not in TrackedItem.CLOSED
+
+
+def item_status_choices(user: User, item: TrackedItem) -> list[tuple[str, str]]:
+    """The statuses `user` may pick on the item's form: the current one (to add a note
+    only), and 'cancelled' only for who may cancel."""
+    return [
+        (value, label)
+        for value, label in ItemStatus.choices
+        if value != ItemStatus.CANCELLED or value == item.status or can_cancel_item(user, item)
+    ]

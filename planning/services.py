@@ -10,12 +10,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts import selectors as org
 from accounts.models import Region, User
-from activity.models import Metric
+from activity.models import Metric, Notification, NotificationKind
+from activity.reminders import notify
 
 from . import periods
 from .models import (
@@ -34,7 +37,7 @@ from .models import (
     WeeklyReview,
     WeeklyReviewLine,
 )
-from .selectors import am_sheet, branch_settings, review_deadline
+from .selectors import am_sheet, branch_settings, can_cancel_item, review_deadline
 
 
 class SheetTransitionError(Exception):
@@ -327,6 +330,15 @@ def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: st
     )
     if won != 1:
         raise SheetTransitionError(_("This review is not waiting for review any more."))
+    # After the conditional update: a second click lost above and tells no one twice.
+    notify(
+        kind=NotificationKind.WEEKLY_REVIEWED,
+        recipient=review.author,
+        title=_("%(name)s reviewed your weekly review of %(week)s")
+        % {"name": actor.name, "week": review.week_start.isoformat()},
+        body=coaching_note,
+        url=reverse("planning:weekly_detail", kwargs={"pk": review.pk}),
+    )
     next_week = review.week_start + datetime.timedelta(weeks=1)
     reason = _("Weekly plan reviewed %(week)s") % {"week": review.week_start.isoformat()}
     for line in review.lines.exclude(next_week_target__isnull=True):
@@ -345,6 +357,38 @@ def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: st
 
 # --- tracked items ---------------------------------------------------------------
 
+# Two posts of the same "new item" form this close together are a double click, not
+# two errands.
+DOUBLE_SUBMIT_WINDOW = datetime.timedelta(minutes=1)
+NOTIFICATION_TITLE_LENGTH = Notification._meta.get_field("title").max_length
+
+
+def check_due_date(due_date: datetime.date, *, unchanged_from: datetime.date | None = None):
+    """A due date is today or later, except one left as it was: an overdue item keeps
+    its date while its title is corrected."""
+    if due_date < timezone.localdate() and due_date != unchanged_from:
+        raise ValidationError(
+            _("The due date is before today; choose today or a later day."), code="past"
+        )
+
+
+def _due_date_checked(due_date: datetime.date, **kwargs) -> None:
+    try:
+        check_due_date(due_date, **kwargs)
+    except ValidationError as error:
+        raise ValidationError({"due_date": error.messages}) from None
+
+
+def _tell_about_item(item: TrackedItem, *, kind: str, recipient: User, title: str, body: str):
+    notify(
+        kind=kind,
+        recipient=recipient,
+        # The item's title alone may fill the notification's title.
+        title=Truncator(title).chars(NOTIFICATION_TITLE_LENGTH),
+        body=body,
+        url=reverse("planning:item_detail", kwargs={"pk": item.pk}),
+    )
+
 
 @transaction.atomic
 def tracked_items_create(
@@ -356,9 +400,26 @@ def tracked_items_create(
     due_date: datetime.date,
     is_key: bool,
 ) -> list[TrackedItem]:
-    """One item per assignee, so each is followed up and closed on its own."""
+    """One item per assignee, so each is followed up and closed on its own; each
+    assignee other than the assigner is notified."""
+    _due_date_checked(due_date)
+    # Queue this assigner's submissions behind each other, so a double click finds the
+    # items the first click made and hands nothing down (or notifies) twice.
+    User.objects.select_for_update().filter(pk=assigner.pk).exists()
+    already = set(
+        TrackedItem.objects.filter(
+            assigner=assigner,
+            title=title,
+            due_date=due_date,
+            created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
+        )
+        .exclude(status__in=TrackedItem.CLOSED)
+        .values_list("assignee_id", flat=True)
+    )
     items = []
     for assignee in assignees:
+        if assignee.pk in already:
+            continue
         item = TrackedItem(
             assigner=assigner,
             assignee=assignee,
@@ -372,18 +433,48 @@ def tracked_items_create(
         TrackedItemNote.objects.create(
             item=item, author=assigner, note=details, to_status=ItemStatus.OPEN
         )
+        if assignee.pk != assigner.pk:
+            _tell_about_item(
+                item,
+                kind=NotificationKind.ITEM_ASSIGNED,
+                recipient=assignee,
+                title=_("%(name)s handed you an item: %(title)s")
+                % {"name": assigner.name, "title": title},
+                body=_("Due %(day)s") % {"day": due_date.isoformat()}
+                + (f"\n{details}" if details else ""),
+            )
         items.append(item)
     return items
 
 
 @transaction.atomic
 def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: str) -> TrackedItem:
+    """A follow-up note and/or a status change. Handed-down items are the assigner's to
+    track to closure: only they cancel one, the assignee closes one as done only with a
+    note saying what was done, and the other side hears of every status change."""
     if status not in ItemStatus.values:
         raise ValidationError(_("Unknown status."))
-    if status == item.status and not note.strip():
-        raise ValidationError(_("Write a note or change the status."))
     old = item.status
-    if status != old:
+    changing = status != old
+    if not changing and not note.strip():
+        raise ValidationError(_("Write a note or change the status."))
+    if changing and status == ItemStatus.CANCELLED and not can_cancel_item(actor, item):
+        raise PermissionDenied(_("Only the person who handed this item down may cancel it."))
+    handed_down = item.assignee_id != item.assigner_id
+    if (
+        changing
+        and status == ItemStatus.DONE
+        and handed_down
+        and actor.pk == item.assignee_id
+        and not note.strip()
+    ):
+        raise ValidationError(
+            {
+                "note": _("Say what was done: the note is how %(name)s learns the outcome.")
+                % {"name": item.assigner.name}
+            }
+        )
+    if changing:
         won = TrackedItem.objects.filter(pk=item.pk, status=old).update(status=status)
         if won != 1:
             raise SheetTransitionError(_("Someone changed this item meanwhile; reload it."))
@@ -391,10 +482,51 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
         item=item,
         author=actor,
         note=note,
-        from_status=old if status != old else "",
-        to_status=status if status != old else "",
+        from_status=old if changing else "",
+        to_status=status if changing else "",
     )
     item.refresh_from_db()
+    if changing and handed_down:
+        # Only the winner of the conditional update above gets here: one notice per change.
+        other = item.assigner if actor.pk == item.assignee_id else item.assignee
+        _tell_about_item(
+            item,
+            kind=NotificationKind.ITEM_STATUS_CHANGED,
+            recipient=other,
+            title=_("%(name)s set “%(title)s” to %(status)s")
+            % {"name": actor.name, "title": item.title, "status": ItemStatus(status).label},
+            body=note,
+        )
+    return item
+
+
+@transaction.atomic
+def tracked_item_edit(
+    *, item: TrackedItem, actor: User, title: str, details: str, due_date: datetime.date
+) -> TrackedItem:
+    """The assigner corrects an open item; the history keeps what it said before."""
+    item = TrackedItem.objects.select_for_update().get(pk=item.pk)
+    if item.assigner_id != actor.pk:
+        raise PermissionDenied(_("Only the person who handed this item down may change it."))
+    if item.status in TrackedItem.CLOSED:
+        raise ValidationError(_("This item is closed; re-open it before changing it."))
+    _due_date_checked(due_date, unchanged_from=item.due_date)
+    changes = []
+    if title != item.title:
+        changes.append(_("Title: %(old)s → %(new)s") % {"old": item.title, "new": title})
+    if due_date != item.due_date:
+        changes.append(
+            _("Due date: %(old)s → %(new)s")
+            % {"old": item.due_date.isoformat(), "new": due_date.isoformat()}
+        )
+    if details != item.details:
+        changes.append(_("Details changed."))
+    if not changes:
+        return item
+    item.title, item.details, item.due_date = title, details, due_date
+    item.full_clean()
+    item.save(update_fields=["title", "details", "due_date"])
+    TrackedItemNote.objects.create(item=item, author=actor, note="\n".join(changes))
     return item
 
 

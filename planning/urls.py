@@ -33,4 +33,5 @@ urlpatterns = [
     path("items/", views.items, name="items"),
     path("items/new/", views.item_create, name="item_create"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),
+    path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
 ]

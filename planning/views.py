@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
+from config.converters import FIRST_DAY
 
 from . import periods, selectors, services
 from .calendar import years_without_holidays
@@ -18,6 +19,7 @@ from .forms import (
     MonthlyAgreeForm,
     MonthlyGoalForm,
     MonthTargetsForm,
+    TrackedItemFieldsForm,
     TrackedItemForm,
     TrackedItemUpdateForm,
     WeeklyReviewForm,
@@ -262,10 +264,23 @@ def month_targets(request, user_id: int, month: datetime.date):
     history = selectors.target_history(user_ids=[person.pk], start=month, end=month).filter(
         target__period_kind=PeriodKind.MONTH
     )
+    # A manager prepares next month's plan at the end of this one; further ahead the
+    # targets would be guesses, so the links stop there (the URL itself still works).
+    next_month = periods.add_months(month, 1)
+    latest = periods.add_months(periods.month_start(timezone.localdate()), 1)
+    previous_month = periods.add_months(month, -1)
     return render(
         request,
         "planning/month_targets.html",
-        {"form": form, "person": person, "month": month, "can_edit": can_edit, "history": history},
+        {
+            "form": form,
+            "person": person,
+            "month": month,
+            "can_edit": can_edit,
+            "history": history,
+            "previous_month": previous_month if previous_month >= FIRST_DAY else None,
+            "next_month": next_month if next_month <= latest else None,
+        },
     )
 
 
@@ -422,10 +437,7 @@ def weekly_edit(request, week: datetime.date):
     )
 
 
-@require_GET
-@login_required
-def weekly_detail(request, pk: int):
-    review = selectors.get_weekly_review_for_user(request.user, pk)
+def _weekly_detail_page(request, review, coaching_form: CoachingForm | None = None):
     sheet = selectors.am_sheet(review.author, review.region, PeriodKind.WEEK, review.week_start)
     lines = {line.metric_id: line for line in review.lines.all()}
     can_review = selectors.can_review(request.user, review) and review.status == "submitted"
@@ -439,10 +451,18 @@ def weekly_detail(request, pk: int):
             "planned": review.planned_visits.select_related("prospect"),
             "visit_checks": selectors.planned_visits_check(review.author, review.week_start),
             "comments": selectors.manager_comments(review.author, review.week_start),
-            "coaching_form": CoachingForm() if can_review else None,
+            "coaching_form": (coaching_form if coaching_form is not None else CoachingForm())
+            if can_review
+            else None,
             "is_author": review.author_id == request.user.pk,
         },
     )
+
+
+@require_GET
+@login_required
+def weekly_detail(request, pk: int):
+    return _weekly_detail_page(request, selectors.get_weekly_review_for_user(request.user, pk))
 
 
 @require_POST
@@ -453,8 +473,8 @@ def weekly_review(request, pk: int):
         raise PermissionDenied(_("Only the regional manager of this sheet's region reviews it."))
     form = CoachingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Write a coaching note."))
-        return redirect("planning:weekly_detail", pk=pk)
+        # The page again with the field's own error and the note as typed.
+        return _weekly_detail_page(request, review, form)
     try:
         services.weekly_review_review(
             review=review, actor=request.user, coaching_note=form.cleaned_data["coaching_note"]
@@ -487,16 +507,20 @@ def item_create(request):
     form = TrackedItemForm(request.POST or None, people=selectors.assignable_people(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.tracked_items_create(
-            assigner=request.user,
-            assignees=data["assignees"],
-            title=data["title"],
-            details=data["details"],
-            due_date=data["due_date"],
-            is_key=data["is_key"],
-        )
-        messages.success(request, _("Item saved."))
-        return redirect("planning:items")
+        try:
+            services.tracked_items_create(
+                assigner=request.user,
+                assignees=data["assignees"],
+                title=data["title"],
+                details=data["details"],
+                due_date=data["due_date"],
+                is_key=data["is_key"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Item saved."))
+            return redirect("planning:items")
     return render(request, "planning/item_form.html", {"form": form})
 
 
@@ -504,12 +528,18 @@ def item_create(request):
 @login_required
 def item_detail(request, pk: int):
     item = selectors.get_item_for_user(request.user, pk)
-    form = TrackedItemUpdateForm(request.POST or None, initial={"status": item.status})
+    form = TrackedItemUpdateForm(
+        request.POST or None,
+        initial={"status": item.status},
+        statuses=selectors.item_status_choices(request.user, item),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.tracked_item_update(item=item, actor=request.user, **form.cleaned_data)
-        except (ValidationError, SheetTransitionError) as error:
-            form.add_error(None, getattr(error, "messages", [str(error)]))
+        except ValidationError as error:
+            form.add_error(None, error)
+        except SheetTransitionError as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Item updated."))
             return redirect("planning:item_detail", pk=pk)
@@ -520,6 +550,32 @@ def item_detail(request, pk: int):
             "item": item,
             "form": form,
             "notes": item.notes.select_related("author"),
+            "can_edit": selectors.can_edit_item(request.user, item),
             "today": timezone.localdate(),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_edit(request, pk: int):
+    """The assigner corrects title, details or due date of an item still open."""
+    item = selectors.get_item_for_user(request.user, pk)
+    if not selectors.can_edit_item(request.user, item):
+        raise PermissionDenied(
+            _("Only the person who handed this item down may change it, while it is open.")
+        )
+    form = TrackedItemFieldsForm(
+        request.POST or None,
+        initial={"title": item.title, "details": item.details, "due_date": item.due_date},
+        unchanged_due_date=item.due_date,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tracked_item_edit(item=item, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Item updated."))
+            return redirect("planning:item_detail", pk=pk)
+    return render(request, "planning/item_form.html", {"form": form, "item": item})

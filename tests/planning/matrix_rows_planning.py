@@ -289,4 +289,22 @@ ROWS = [
     Row(
         "planning:item_detail", method="put", kwargs=_item, expect=anyone(405), foreign=anyone(405)
     ),
+    # Correcting an item: its assigner only; the assignee sees it but may not (403).
+    Row(
+        "planning:item_edit",
+        kwargs=_item,
+        expect={"rm": 200, "am": 403},
+        default=404,
+        foreign={"other_branch_head": 200},
+    ),
+    Row(
+        "planning:item_edit",
+        method="post",
+        kwargs=_item,
+        data=lambda org: {"title": "交办（改）", "due_date": _today().isoformat()},
+        expect={"rm": 302, "am": 403},
+        default=404,
+        foreign={"other_branch_head": 302},
+    ),
+    Row("planning:item_edit", method="put", kwargs=_item, expect=anyone(405), foreign=anyone(405)),
 ]

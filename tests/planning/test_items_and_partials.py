@@ -12,6 +12,7 @@ D = datetime.date
 NOON_20_NOV = datetime.datetime(2026, 11, 20, 4, 0, tzinfo=datetime.UTC)
 
 
+@time_machine.travel(NOON_20_NOV, tick=False)
 def test_rm_hands_items_to_their_ams_only(org, client_for):
     client = client_for(org.rm)
     data = {
@@ -39,6 +40,7 @@ def test_a_due_date_outside_the_supported_years_is_refused(org, client_for):
     assert not TrackedItem.objects.exists()
 
 
+@time_machine.travel(NOON_20_NOV, tick=False)
 def test_an_am_may_only_self_assign_key_items(org, client_for):
     client = client_for(org.am)
     data = {"title": "学习新条款", "due_date": "2026-11-30", "assignees": [org.am.pk]}

@@ -181,6 +181,7 @@ def test_reviewing_sets_next_weeks_targets(org):
     assert WeeklyReview.objects.get().planned_visits.get().customer == "恒通物流"
 
 
+@time_machine.travel(datetime.datetime(2026, 11, 20, 4, 0, tzinfo=datetime.UTC), tick=False)
 def test_tracked_items_one_per_assignee_with_history(org):
     items = services.tracked_items_create(
         assigner=org.rm,

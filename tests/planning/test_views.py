@@ -424,6 +424,91 @@ def test_review_keeps_what_was_submitted_and_flags_later_log_changes(org, client
 
 
 @pytest.mark.usefixtures("friday")
+def test_reviewing_a_weekly_review_notifies_its_author_once(org, client_for):
+    from activity.models import Notification, NotificationKind
+
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    url = reverse("planning:weekly_review", kwargs={"pk": review.pk})
+    client = client_for(org.rm)
+    assert client.post(url, {"coaching_note": "先约车队客户"}).status_code == 302
+    assert client.post(url, {"coaching_note": "先约车队客户"}).status_code == 302  # double click
+    (notice,) = Notification.objects.all()
+    assert (notice.recipient, notice.kind, notice.body) == (
+        org.am,
+        NotificationKind.WEEKLY_REVIEWED,
+        "先约车队客户",
+    )
+    assert notice.url == reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+    bell = client_for(org.am).get(reverse("activity:notifications"))
+    assert "先约车队客户" in bell.content.decode()
+
+
+@pytest.mark.usefixtures("friday")
+def test_a_too_long_coaching_note_shows_its_error_and_is_kept(org, client_for):
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    note = "多" * (FREE_TEXT_MAX_LENGTH + 500)
+    response = client_for(org.rm).post(
+        reverse("planning:weekly_review", kwargs={"pk": review.pk}), {"coaching_note": note}
+    )
+    assert response.status_code == 200
+    errors = response.context["coaching_form"].errors["coaching_note"]
+    assert str(FREE_TEXT_MAX_LENGTH) in errors[0] and str(len(note)) in errors[0]
+    html = response.content.decode()
+    assert note in html and 'data-testid="coaching-error"' in html
+    assert "请填写辅导意见" not in html
+    review.refresh_from_db()
+    assert review.status == "submitted" and review.coaching_note == ""
+
+
+@pytest.mark.usefixtures("friday")
+def test_an_empty_coaching_note_asks_for_one(org, client_for):
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    response = client_for(org.rm).post(
+        reverse("planning:weekly_review", kwargs={"pk": review.pk}), {"coaching_note": ""}
+    )
+    assert response.status_code == 200
+    assert "请填写辅导意见" in response.content.decode()
+
+
+def _month_targets_url(person, month):
+    return reverse("planning:month_targets", kwargs={"user_id": person.pk, "month": month})
+
+
+@pytest.mark.usefixtures("friday")
+def test_month_targets_link_to_the_previous_and_next_month(org, client_for):
+    client = client_for(org.rm)
+    page = client.get(_month_targets_url(org.am, D(2026, 11, 1)))
+    html = page.content.decode()
+    assert f'href="{_month_targets_url(org.am, D(2026, 10, 1))}"' in html
+    assert f'href="{_month_targets_url(org.am, D(2026, 12, 1))}"' in html
+    # Next month is as far as the links go: its page links back but not further on.
+    html = client.get(_month_targets_url(org.am, D(2026, 12, 1))).content.decode()
+    assert f'href="{_month_targets_url(org.am, D(2026, 11, 1))}"' in html
+    assert 'data-testid="month-next"' not in html
+    assert _month_targets_url(org.am, D(2027, 1, 1)) not in html
+
+
+def test_month_targets_reach_december_on_the_last_day_of_november(org, client_for):
+    # 30 November 2026, 17:00 in Shanghai: the manager prepares December.
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)):
+        client = client_for(org.rm)
+        member = client.get(reverse("planning:member", kwargs={"user_id": org.am.pk}))
+        assert _month_targets_url(org.am, D(2026, 11, 30)) in member.content.decode()
+        html = client.get(_month_targets_url(org.am, D(2026, 11, 1))).content.decode()
+        december = _month_targets_url(org.am, D(2026, 12, 1))
+        assert f'href="{december}"' in html
+        counts = {f"metric_{m.pk}": "20" for m in Metric.objects.all()}
+        assert client.post(december, counts).status_code == 302
+    assert Target.objects.filter(user=org.am, period_start=D(2026, 12, 1)).count() == len(counts)
+
+
+@pytest.mark.usefixtures("friday")
 def test_the_region_page_names_ams_without_a_target(org, client_for):
     """The region's target is the sum of its AMs' targets; an AM without one still adds
     their visits to its actual, and 90 % read where like for like was 80 %."""

@@ -1,0 +1,275 @@
+"""Handed-down items (交办事项) are the assigner's to track to closure: who may close or
+cancel them, with what note, who hears of it, and correcting title and due date."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from activity.models import Notification, NotificationKind
+from planning import services
+from planning.models import ItemStatus, TrackedItem
+
+D = datetime.date
+# Friday 20 November 2026, noon in Shanghai.
+NOON_20_NOV = datetime.datetime(2026, 11, 20, 4, 0, tzinfo=datetime.UTC)
+TODAY = D(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def friday():
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        yield
+
+
+@pytest.fixture
+def item(org):
+    """An item the RM of 东 handed down to our AM."""
+    return TrackedItem.objects.create(
+        assignee=org.am, assigner=org.rm, title="陪同拜访恒通物流", due_date=D(2026, 11, 27)
+    )
+
+
+def _detail(item):
+    return reverse("planning:item_detail", kwargs={"pk": item.pk})
+
+
+def _edit(item):
+    return reverse("planning:item_edit", kwargs={"pk": item.pk})
+
+
+def _notes(recipient, kind):
+    return list(Notification.objects.filter(recipient=recipient, kind=kind))
+
+
+# --- cancelling and closing ------------------------------------------------------------
+
+
+def test_the_assignee_is_not_offered_cancel_and_cannot_post_it(org, client_for, item):
+    client = client_for(org.am)
+    page = client.get(_detail(item))
+    offered = [value for value, _label in page.context["form"].fields["status"].choices]
+    assert ItemStatus.CANCELLED not in offered
+    response = client.post(_detail(item), {"status": "cancelled", "note": "客户不在"})
+    assert response.status_code == 200 and "status" in response.context["form"].errors
+    item.refresh_from_db()
+    assert item.status == ItemStatus.OPEN
+    assert not Notification.objects.exists()
+
+
+def test_the_service_refuses_a_cancel_by_the_assignee(org, item):
+    with pytest.raises(PermissionDenied):
+        services.tracked_item_update(item=item, actor=org.am, status="cancelled", note="不做了")
+    assert TrackedItem.objects.get().status == ItemStatus.OPEN
+
+
+def test_the_assigner_cancels_and_the_assignee_is_told(org, client_for, item):
+    response = client_for(org.rm).post(_detail(item), {"status": "cancelled", "note": "客户已投保"})
+    assert response.status_code == 302
+    assert TrackedItem.objects.get().status == ItemStatus.CANCELLED
+    (notice,) = _notes(org.am, NotificationKind.ITEM_STATUS_CHANGED)
+    assert notice.url == _detail(item) and notice.body == "客户已投保"
+    assert not Notification.objects.filter(recipient=org.rm).exists()
+
+
+def test_an_assignee_keeps_a_cancelled_item_cancelled_when_adding_a_note(org, client_for, item):
+    services.tracked_item_update(item=item, actor=org.rm, status="cancelled", note="不用去了")
+    client = client_for(org.am)
+    offered = [v for v, _l in client.get(_detail(item)).context["form"].fields["status"].choices]
+    assert ItemStatus.CANCELLED in offered  # the current status, so a note does not reopen
+    response = client.post(_detail(item), {"status": "cancelled", "note": "收到"})
+    assert response.status_code == 302
+    assert TrackedItem.objects.get().status == ItemStatus.CANCELLED
+
+
+def test_the_assignee_closes_as_done_only_with_a_note(org, client_for, item):
+    client = client_for(org.am)
+    response = client.post(_detail(item), {"status": "done", "note": "  "})
+    assert response.status_code == 200
+    assert "note" in response.context["form"].errors
+    assert TrackedItem.objects.get().status == ItemStatus.OPEN
+    assert not Notification.objects.exists()
+
+    response = client.post(
+        _detail(item), {"status": "done", "note": "已陪同拜访，客户答应下周签单"}
+    )
+    assert response.status_code == 302
+    assert TrackedItem.objects.get().status == ItemStatus.DONE
+
+
+def test_the_assigner_hears_once_when_the_assignee_closes_the_item(org, client_for, item):
+    client = client_for(org.am)
+    data = {"status": "done", "note": "已陪同拜访"}
+    assert client.post(_detail(item), data).status_code == 302
+    # Posted again after the first finished: the status is already done, only a note.
+    assert client.post(_detail(item), data).status_code == 302
+    # Two posts racing: the second loaded the item while it was still open.
+    stale = TrackedItem.objects.get(pk=item.pk)
+    stale.status = ItemStatus.OPEN
+    with pytest.raises(services.SheetTransitionError):
+        services.tracked_item_update(item=stale, actor=org.am, status="done", note="已陪同拜访")
+    (notice,) = _notes(org.rm, NotificationKind.ITEM_STATUS_CHANGED)
+    assert notice.url == _detail(item)
+    assert notice.body == "已陪同拜访" and "陪同拜访恒通物流" in notice.title
+    assert not Notification.objects.exclude(recipient=org.rm).exists()
+
+    bell = client_for(org.rm).get(reverse("activity:notifications")).content.decode()
+    assert "陪同拜访恒通物流" in bell
+    assert (
+        "陪同拜访恒通物流"
+        not in client_for(org.peer_am).get(reverse("activity:notifications")).content.decode()
+    )
+
+
+def test_a_note_alone_notifies_no_one(org, item):
+    services.tracked_item_update(item=item, actor=org.am, status="open", note="已约下周二")
+    assert not Notification.objects.exists()
+
+
+def test_a_self_assigned_key_item_needs_no_note_and_tells_no_one(org):
+    (own,) = services.tracked_items_create(
+        assigner=org.am,
+        assignees=[org.am],
+        title="学习新条款",
+        details="",
+        due_date=TODAY,
+        is_key=True,
+    )
+    services.tracked_item_update(item=own, actor=org.am, status="done", note="")
+    services.tracked_item_update(item=own, actor=org.am, status="cancelled", note="")
+    assert TrackedItem.objects.get().status == ItemStatus.CANCELLED
+    assert not Notification.objects.exists()
+
+
+# --- handing down ------------------------------------------------------------------
+
+
+def _new_item(**extra):
+    return {"title": "整理续保名单", "due_date": "2026-11-27"} | extra
+
+
+def test_handing_down_notifies_each_assignee_but_not_the_assigner(org, client_for):
+    data = _new_item(assignees=[org.am.pk, org.peer_am.pk, org.rm.pk], details="本周内")
+    assert client_for(org.rm).post(reverse("planning:item_create"), data).status_code == 302
+    notices = Notification.objects.filter(kind=NotificationKind.ITEM_ASSIGNED)
+    assert sorted(n.recipient.name for n in notices) == ["张三", "李四"]
+    for notice in notices:
+        mine = TrackedItem.objects.get(assignee=notice.recipient)
+        assert notice.url == _detail(mine)
+        assert "整理续保名单" in notice.title and "2026-11-27" in notice.body
+    assert not Notification.objects.filter(recipient=org.rm).exists()
+
+
+def test_a_double_submit_hands_down_and_notifies_once(org, client_for):
+    client = client_for(org.rm)
+    data = _new_item(assignees=[org.am.pk])
+    assert client.post(reverse("planning:item_create"), data).status_code == 302
+    assert client.post(reverse("planning:item_create"), data).status_code == 302
+    assert TrackedItem.objects.count() == 1
+    assert len(_notes(org.am, NotificationKind.ITEM_ASSIGNED)) == 1
+
+
+def test_a_long_title_still_fits_the_notification(org):
+    services.tracked_items_create(
+        assigner=org.rm,
+        assignees=[org.am],
+        title="长" * 200,
+        details="",
+        due_date=TODAY,
+        is_key=False,
+    )
+    assert len(Notification.objects.get().title) <= 200
+
+
+# --- due dates ---------------------------------------------------------------------
+
+
+def test_a_due_date_before_today_is_refused_with_the_input_kept(org, client_for):
+    data = _new_item(title="陪同拜访恒通物流决策人", due_date="2026-11-01", assignees=[org.am.pk])
+    response = client_for(org.rm).post(reverse("planning:item_create"), data)
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["due_date"]
+    html = response.content.decode()
+    assert "陪同拜访恒通物流决策人" in html and 'value="2026-11-01"' in html
+    assert not TrackedItem.objects.exists() and not Notification.objects.exists()
+
+
+def test_today_is_a_valid_due_date(org, client_for):
+    data = _new_item(due_date=TODAY.isoformat(), assignees=[org.am.pk])
+    assert client_for(org.rm).post(reverse("planning:item_create"), data).status_code == 302
+
+
+def test_the_service_refuses_a_past_due_date_too(org):
+    with pytest.raises(ValidationError) as raised:
+        services.tracked_items_create(
+            assigner=org.rm,
+            assignees=[org.am],
+            title="补录",
+            details="",
+            due_date=TODAY - datetime.timedelta(days=1),
+            is_key=False,
+        )
+    assert "due_date" in raised.value.message_dict
+
+
+# --- correcting an item ------------------------------------------------------------
+
+
+def test_the_assigner_corrects_title_details_and_due_date(org, client_for, item):
+    client = client_for(org.rm)
+    assert client.get(_detail(item)).context["can_edit"]
+    page = client.get(_edit(item))
+    assert page.status_code == 200 and page.context["form"]["title"].value() == "陪同拜访恒通物流"
+    assert 'value="2026-11-27"' in page.content.decode()  # what a date input can show
+    response = client.post(
+        _edit(item),
+        {"title": "陪同拜访恒通物流决策人", "details": "带上方案", "due_date": "2026-12-04"},
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.details, item.due_date) == (
+        "陪同拜访恒通物流决策人",
+        "带上方案",
+        D(2026, 12, 4),
+    )
+    history = item.notes.get()
+    assert (
+        history.author == org.rm and "2026-11-27" in history.note and "2026-12-04" in history.note
+    )
+
+
+def test_the_assignee_may_not_correct_the_item(org, client_for, item):
+    client = client_for(org.am)
+    assert not client.get(_detail(item)).context["can_edit"]
+    assert client.get(_edit(item)).status_code == 403
+    data = {"title": "改掉", "due_date": "2026-12-04"}
+    assert client.post(_edit(item), data).status_code == 403
+    assert TrackedItem.objects.get().title == "陪同拜访恒通物流"
+
+
+def test_a_new_due_date_in_the_past_is_refused_but_an_overdue_one_may_stay(org, client_for):
+    overdue = TrackedItem.objects.create(
+        assignee=org.am, assigner=org.rm, title="陪同拜访", due_date=D(2026, 11, 1)
+    )
+    client = client_for(org.rm)
+    response = client.post(_edit(overdue), {"title": "陪同拜访决策人", "due_date": "2026-11-10"})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["due_date"]
+    assert 'value="2026-11-10"' in response.content.decode()
+    response = client.post(_edit(overdue), {"title": "陪同拜访决策人", "due_date": "2026-11-01"})
+    assert response.status_code == 302
+    overdue.refresh_from_db()
+    assert (overdue.title, overdue.due_date) == ("陪同拜访决策人", D(2026, 11, 1))
+
+
+def test_a_closed_item_is_not_corrected(org, client_for, item):
+    services.tracked_item_update(item=item, actor=org.rm, status="cancelled", note="")
+    client = client_for(org.rm)
+    assert not client.get(_detail(item)).context["can_edit"]
+    assert client.get(_edit(item)).status_code == 403
+    with pytest.raises(ValidationError):
+        services.tracked_item_edit(
+            item=item, actor=org.rm, title="重开", details="", due_date=D(2026, 12, 4)
+        )
