@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from config.limits import FREE_TEXT_MAX_LENGTH
 
@@ -16,11 +17,17 @@ from config.limits import FREE_TEXT_MAX_LENGTH
 class Metric(models.Model):
     """An activity counted on the daily log (拜访, 折页, 留电话 …), configured by admins."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
+    code = models.SlugField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("Letters, digits, - and _ only, e.g. recruiting."),
+    )
     name = models.CharField(_("name (Chinese)"), max_length=32)
     name_en = models.CharField(_("name (English)"), max_length=64, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    # "active" of a person is 在职 (employed); of a metric or a robot, 启用 (switched on).
+    is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
     weight = models.DecimalField(
         _("weight"),
         max_digits=5,
@@ -432,7 +439,7 @@ class RegionWebhook(models.Model):
     url = models.URLField(
         _("webhook address"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
 
     class Meta:
         verbose_name = _("region chat robot")

@@ -310,6 +310,11 @@ class CalendarPeriodForm(forms.Form):
         label=_("Branches"),
         queryset=Branch.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
+        # All are ticked first: public holidays are the common case.
+        help_text=_(
+            "A public holiday is for every branch. For a day off of one branch only (an "
+            "annual meeting, say), untick the others."
+        ),
     )
     first = forms.DateField(
         label=_("First day"),
