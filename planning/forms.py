@@ -21,13 +21,15 @@ TOO_LONG = {"max_length": _("At most %(limit_value)d characters (now %(show_valu
 # Far above any real target, far below the database's integer limit (2,147,483,647):
 # a slip of the finger gets a field error instead of a server error.
 MAX_TARGET = 10_000_000
+MAX_WEEK_TARGET = 99_999  # one AM's week: seven days of the log's 9,999 at most
+MAX_PLANNED_VISITS = 999  # a week's visits; the column is a small integer
 
 
-def _count_field(label, required=False, initial=None):
+def _count_field(label, required=False, initial=None, max_value=MAX_TARGET):
     return forms.IntegerField(
         label=label,
         min_value=0,
-        max_value=MAX_TARGET,
+        max_value=max_value,
         required=required,
         initial=initial,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 0}),
@@ -117,7 +119,7 @@ class WeeklyReviewForm(forms.Form):
     planned_visit_count = forms.IntegerField(
         label=_("Visits planned for next week"),
         min_value=0,
-        max_value=999,  # a week's visits; the column is a small integer
+        max_value=MAX_PLANNED_VISITS,
         initial=0,
         widget=forms.NumberInput(attrs={"class": "form-control", "min": 0}),
     )
@@ -160,7 +162,9 @@ class WeeklyReviewForm(forms.Form):
                 max_length=FREE_TEXT_MAX_LENGTH,
                 widget=forms.Textarea(attrs=text),
             )
-            self.fields[f"next_{metric.pk}"] = _count_field(_("Next week's target"))
+            self.fields[f"next_{metric.pk}"] = _count_field(
+                _("Next week's target"), max_value=MAX_WEEK_TARGET
+            )
 
     def clean(self):
         data = super().clean()

@@ -5,10 +5,11 @@ import datetime
 from django.http import Http404
 
 from activity.models import Metric
+from activity.selectors import VISITS_METRIC_CODE
 from config.converters import parse_day
 
 from . import periods, selectors
-from .forms import cell_name
+from .forms import MAX_PLANNED_VISITS, cell_name
 from .models import MonthlyGoalSheet, PeriodKind, Target
 
 
@@ -92,6 +93,9 @@ def weekly_initial(user, region, week, review, sheet) -> dict:
         value = nxt.target if nxt.target is not None else this.target
         if value is not None:
             initial[f"next_{this.metric.pk}"] = value
+            if this.metric.code == VISITS_METRIC_CODE:
+                # The visit plan starts from the visits target beside it, not from 0.
+                initial["planned_visit_count"] = min(value, MAX_PLANNED_VISITS)
     return initial
 
 

@@ -61,19 +61,34 @@ def index(request):
     )
 
 
+# From this day of a month on, an AM's plan page offers next month's goal sheet.
+NEXT_MONTH_FROM_DAY = 20
+
+
 @require_GET
 @login_required
 def member(request, user_id: int):
     """One AM's plan: this month and week against the logs, trend, sheets."""
     today = timezone.localdate()
     person, region = selectors.get_member_for_user(request.user, user_id, today)
+    is_self = person.pk == request.user.pk
+    reviews = list(person.weekly_reviews.order_by("-week_start")[:8])
+    # On a Monday the review due is last week's; at a month's end, next month's sheet.
+    last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
+    last_week_open = is_self and not any(
+        r.week_start == last_week and not r.is_editable_by_author for r in reviews
+    )
     return render(
         request,
         "planning/member.html",
         {
             "person": person,
             "region": region,
-            "is_self": person.pk == request.user.pk,
+            "is_self": is_self,
+            "last_week": last_week if last_week_open else None,
+            "next_month": periods.add_months(periods.month_start(today), 1)
+            if today.day >= NEXT_MONTH_FROM_DAY
+            else None,
             "can_set_targets": selectors.can_set_targets(request.user, region.pk),
             "month": selectors.am_sheet(
                 person, region, PeriodKind.MONTH, periods.month_start(today), today
@@ -81,7 +96,7 @@ def member(request, user_id: int):
             "week": selectors.am_sheet(
                 person, region, PeriodKind.WEEK, periods.week_start(today), today
             ),
-            "reviews": person.weekly_reviews.order_by("-week_start")[:8],
+            "reviews": reviews,
             "monthly_sheets": person.monthly_sheets.order_by("-month")[:6],
             "overdue_items": selectors.overdue_items(person, today)
             if person.pk == request.user.pk

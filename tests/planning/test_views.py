@@ -535,3 +535,42 @@ def test_the_region_page_names_ams_without_a_target(org, client_for):
     )
     # A target set for the region itself covers everyone: nothing to say.
     assert client_for(org.rm).get(url).context["plan"].members_without_target == []
+
+
+@pytest.mark.usefixtures("friday")
+def test_next_weeks_target_stops_at_a_weeks_worth_and_the_visit_plan_starts_from_it(
+    org, client_for
+):
+    """QA saved 9,999,999 as one AM's next-week target, and the visit plan said 0 beside a
+    visits target of 29."""
+    visits = metric("visits")
+    response = client_for(org.am).post(
+        reverse("planning:weekly_edit", kwargs={"week": WEEK}),
+        _review_data(**{f"next_{visits.pk}": "9999999"}),
+    )
+    assert f"next_{visits.pk}" in response.context["form"].errors
+    assert not WeeklyReview.objects.exists()
+    _week_target(org, "visits", 29)
+    Target.objects.filter(metric=visits).update(period_start=WEEK + datetime.timedelta(weeks=1))
+    form = client_for(org.am).get(reverse("planning:weekly_edit", kwargs={"week": WEEK}))
+    assert form.context["form"].initial["planned_visit_count"] == 29
+
+
+def test_the_am_plan_offers_last_weeks_review_and_next_months_sheet(org, client_for):
+    url = reverse("planning:member", kwargs={"user_id": org.am.pk})
+    # Monday 30 November: last week's review is not written; next month is near.
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC), tick=False):
+        html = client_for(org.am).get(url).content.decode()
+        assert reverse("planning:weekly_edit", kwargs={"week": D(2026, 11, 23)}) in html
+        assert reverse("planning:monthly_edit", kwargs={"month": D(2026, 12, 1)}) in html
+        # A manager's view of the AM offers neither.
+        html = client_for(org.rm).get(url).content.decode()
+        assert 'data-testid="last-week-link"' not in html
+        assert 'data-testid="next-month-link"' not in html
+    WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=D(2026, 11, 23), status="submitted"
+    )
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC), tick=False):
+        assert 'data-testid="last-week-link"' not in client_for(org.am).get(url).content.decode()
+    with time_machine.travel(datetime.datetime(2026, 11, 10, 2, tzinfo=datetime.UTC), tick=False):
+        assert 'data-testid="next-month-link"' not in client_for(org.am).get(url).content.decode()
