@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,29 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["region"]
 
 
+class StaffCreationForm(AdminUserCreationForm):
+    """A password the admin types for a new person is known to the admin: the person
+    replaces it at the first login."""
+
+    def save(self, commit=True):
+        self.instance.must_change_password = self.cleaned_data["set_usable_password"]
+        return super().save(commit=commit)
+
+
+class StaffPasswordSetForm(AdminPasswordChangeForm):
+    """As StaffCreationForm, for a password the admin sets for someone later (a reset)."""
+
+    def save(self, commit=True):
+        if not self.cleaned_data["set_usable_password"]:
+            return super().save(commit=commit)
+        return services.user_password_set(
+            user=self.user,
+            password=self.cleaned_data["password1"],
+            chosen_by_owner=False,
+            commit=commit,
+        )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["employee_no"]
@@ -23,8 +47,10 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["employee_no", "name", "mobile", "email"]
     inlines = [MembershipInline]
+    add_form = StaffCreationForm
+    change_password_form = StaffPasswordSetForm
     fieldsets = [
-        (None, {"fields": ["employee_no", "password"]}),
+        (None, {"fields": ["employee_no", "password", "must_change_password"]}),
         (_("Person"), {"fields": ["name", "mobile", "email", "role", "hire_date"]}),
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
@@ -32,6 +58,17 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"fields": ["employee_no", "name", "role", "password1", "password2"]}),
     ]
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and str(id) == str(request.user.pk)
+        ):
+            # An admin setting their own password here chose it themselves.
+            User.objects.filter(pk=request.user.pk).update(must_change_password=False)
+        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

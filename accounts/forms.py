@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from . import services
 
 
 class LoginForm(AuthenticationForm):
@@ -21,3 +23,15 @@ class AdminLoginForm(AdminAuthenticationForm):
     length to authenticate(), and django-axes' 255-character column then fails with a 500."""
 
     username = LoginForm.base_fields["username"]
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """A password the person chose themselves: no longer one an admin knows."""
+
+    def save(self, commit=True):
+        return services.user_password_set(
+            user=self.user,
+            password=self.cleaned_data["new_password1"],
+            chosen_by_owner=True,
+            commit=commit,
+        )

@@ -55,6 +55,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("May log in to the configuration site (/admin/)."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Someone else chose the password (an import's initial password, an admin's reset),
+    # so it is shared or known: `config.middleware.PasswordChangeRequiredMiddleware`
+    # keeps the owner on the password page until they pick their own.
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set when an administrator chose the password; the person is asked to change it "
+            "at the next login."
+        ),
+    )
 
     objects = UserManager()
 
@@ -269,6 +280,8 @@ class StaffImport(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     notices = models.JSONField(_("notices"), default=list, blank=True)
     preview = models.JSONField(_("changes"), default=list, blank=True)
+    # Branches, areas and regions the file creates (or puts into an area), for the preview.
+    org_changes = models.JSONField(_("org changes"), default=dict, blank=True)
     # Hash of the initial password the admin chose for new staff (never the password itself).
     password_hash = models.CharField(max_length=128, blank=True)
     # The uploader's UI language: errors and the preview are written in it, even by the worker.

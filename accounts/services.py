@@ -53,3 +53,15 @@ def user_deactivate(*, user: User) -> None:
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
+
+
+def user_password_set(
+    *, user: User, password: str, chosen_by_owner: bool, commit: bool = True
+) -> User:
+    """Give `user` a new password. One chosen by someone else (an admin) is known to them,
+    so its owner must replace it at the next login; their own choice clears that."""
+    user.set_password(password)
+    user.must_change_password = not chosen_by_owner
+    if commit:
+        user.save(update_fields=["password", "must_change_password"])
+    return user

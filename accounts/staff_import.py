@@ -9,8 +9,10 @@ The flow:
 2. `StaffResource` (django-import-export) cleans every cell with its widgets,
    loads existing people by employee number and writes `User` rows in bulk. Its
    `before_import` hook runs `_Planner`, which checks the whole file at once
-   (duplicates, managers, cycles, two managers for one unit, emails in use ...)
-   and works out the org changes; `after_import` applies them. Any invalid row
+   (duplicates, managers, cycles, two managers for one unit, emails in use, a
+   region named under another area or branch than its own ...) and works out the
+   org changes; `after_import` applies them. New branches, areas and regions are
+   listed for the preview (`describe_org_changes`): a typo there creates a unit. Any invalid row
    rolls the whole transaction back: all or nothing.
 3. The dry run is import-export's dry run (everything written, then rolled back),
    so the preview counts come from the very code that will run on confirm.
@@ -45,6 +47,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 from import_export.results import RowResult
@@ -111,6 +114,8 @@ ROLE_ALIASES = {
     "branch head": Role.BRANCH_HEAD,
     "administrator": Role.ADMIN,
 }
+# A manager of these works in one branch; a branch head may oversee another branch's head.
+BELOW_BRANCH_ROLES = (Role.ACCOUNT_MANAGER, Role.REGIONAL_MANAGER, Role.AREA_MANAGER)
 STATUS_ACTIVE, STATUS_LEFT = "在职", "离职"
 STATUS_ALIASES = {"在职": True, "active": True, "离职": False, "left": False}
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -796,6 +801,13 @@ class _Planner:
             (r.branch.name, r.name): r for r in Region.objects.select_related("branch", "area")
         }
         self.region_by_id = {r.id: r for r in self.regions.values()}
+        self.position_branches: dict[int, set[str]] = defaultdict(set)  # user id → branch names
+        for name, branch in self.branches.items():
+            if branch.head_id:
+                self.position_branches[branch.head_id].add(name)
+        for unit in [*self.areas.values(), *self.regions.values()]:
+            if unit.manager_id:
+                self.position_branches[unit.manager_id].add(unit.branch.name)
         ids = [u["id"] for u in self.db_users.values()]
         self.open_membership = {
             m["user_id"]: m
@@ -853,6 +865,7 @@ class _Planner:
             for key, limit in (("branch", 64), ("area", 64), ("region", 64)):
                 if len(getattr(row, key)) > limit:
                     self.plan.error(row, key, _("At most 64 characters."))
+            self._check_region_stays_put(row)
             if row.branch and row.region and row.area:
                 first = area_of_region.setdefault((row.branch, row.region), row)
                 if first.area != row.area:
@@ -887,6 +900,43 @@ class _Planner:
                 )
         self.area_of_region = {key: row.area for key, row in area_of_region.items()}
 
+    def _check_region_stays_put(self, row: _Row) -> None:
+        """A row names a region where it is, never moves it: one mistyped row would carry
+        the region and all its people to another area or branch. The org tree is
+        changed in the admin (Configuration → Regions)."""
+        if not (row.branch and row.region):
+            return
+        region = self.regions.get((row.branch, row.region))
+        if region is not None:
+            if row.area and region.area is not None and region.area.name != row.area:
+                self.plan.error(
+                    row,
+                    "area",
+                    _(
+                        "Region %(region)s belongs to area %(area)s. Moving a region to "
+                        "another area is done under Configuration → Regions."
+                    )
+                    % {"region": row.region, "area": region.area.name},
+                )
+            return
+        # The same name in another branch of the system is that region, named under the
+        # wrong branch. A branch the file creates brings its own regions; every branch
+        # has a 直属.
+        if row.region == DIRECT_REGION_NAME or row.branch not in self.branches:
+            return
+        elsewhere = sorted(b for b, name in self.regions if name == row.region)
+        if elsewhere:
+            self.plan.error(
+                row,
+                "branch",
+                _(
+                    "Region %(region)s belongs to branch %(branch)s. Moving a region to "
+                    "another branch, or adding a second region of that name, is done under "
+                    "Configuration → Regions."
+                )
+                % {"region": row.region, "branch": _list(elsewhere)},
+            )
+
     def _check_managers(self) -> None:
         for row in self.rows:
             no = row.manager_no
@@ -910,6 +960,15 @@ class _Planner:
                 self.plan.error(
                     row, "manager_employee_no", _("The manager %(no)s has left.") % {"no": no}
                 )
+            elif row.active and row.branch and row.role in BELOW_BRANCH_ROLES:
+                theirs = self._branches_of(no)
+                if theirs and row.branch not in theirs:
+                    self.plan.error(
+                        row,
+                        "manager_employee_no",
+                        _("The manager %(no)s works in %(their)s, not in %(branch)s.")
+                        % {"no": no, "their": _list(sorted(theirs)), "branch": row.branch},
+                    )
         # Reporting lines in the file must not loop back on themselves.
         boss = {r.employee_no: r.manager_no for r in self.by_no.values() if r.manager_no}
         state: dict[str, int] = {}  # 1 on the current path, 2 known to end
@@ -931,6 +990,19 @@ class _Planner:
                     )
             for no in path:
                 state[no] = 2
+
+    def _branches_of(self, no: str) -> set[str]:
+        """The branches a manager works in: their row's, else their places in the system
+        (empty when unknown, e.g. an admin above the branches)."""
+        in_file = self.by_no.get(no)
+        if in_file is not None:
+            return {in_file.branch} if in_file.branch else set()
+        user_id = self.db_users[no]["id"]
+        branches = set(self.position_branches.get(user_id, ()))
+        membership = self.open_membership.get(user_id)
+        if membership is not None:
+            branches.add(self.region_by_id[membership["region_id"]].branch.name)
+        return branches
 
     def _check_emails(self) -> None:
         seen: dict[str, _Row] = {}
@@ -1115,6 +1187,19 @@ class _Planner:
         self.plan.absentees = sorted(absent)
 
 
+# How a language joins a list ("钱塘、东北区" / "钱塘, 东北区"), as CLDR's list patterns.
+NAMES_PATTERN = gettext_noop("%(list)s, %(item)s")
+CLAUSES_PATTERN = gettext_noop("%(list)s; %(item)s")
+
+
+def _list(names, pattern: str = NAMES_PATTERN) -> str:
+    names = list(names)
+    text = names[0] if names else ""
+    for name in names[1:]:
+        text = _(pattern) % {"list": text, "item": name}
+    return text
+
+
 def _gain_message(kind: str, unit: str) -> str:
     return {
         "region": _("Becomes regional manager of %(unit)s."),
@@ -1235,6 +1320,8 @@ class StaffResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None:
             instance.password = self.password_hash or make_password(None)
+            # Everyone in the file gets the same initial password: each picks their own.
+            instance.must_change_password = bool(self.password_hash)
 
     def after_import_row(self, row, row_result, **kwargs):
         if self.progress is not None:
@@ -1343,6 +1430,7 @@ class Outcome:
     preview: list[dict]
     counts: dict[str, int]
     failure: str = ""
+    org_changes: dict = field(default_factory=dict)
 
 
 def run_import(
@@ -1390,7 +1478,7 @@ def run_import(
             logger.error("staff import failed", exc_info=failure)
         return Outcome([], parsed.notices, [], _zero_counts(), failure=str(failures[0]))
     preview, counts = _summarise(result, resource, parsed)
-    return Outcome([], parsed.notices, preview, counts)
+    return Outcome([], parsed.notices, preview, counts, org_changes=_org_changes(resource.plan))
 
 
 def _zero_counts() -> dict[str, int]:
@@ -1472,6 +1560,74 @@ def _summarise(result, resource: StaffResource, parsed: ParsedFile):
             }
         )
     return preview, counts
+
+
+def _org_changes(plan: _Plan) -> dict:
+    """The units the file creates, and regions it puts into an area, as data: the page
+    words them in the reader's language (`describe_org_changes`)."""
+    changes = {
+        "branches": [
+            {"name": name, "head": bool(plan.branch_head.get(name))} for name in plan.new_branches
+        ],
+        "areas": [{"branch": branch, "name": name} for branch, name in plan.new_areas],
+        "regions": [
+            {
+                "branch": branch,
+                "name": name,
+                "manager": bool(plan.region_manager.get((branch, name))),
+            }
+            for branch, name, _area in plan.new_regions
+        ],
+        "region_areas": [
+            {"branch": branch, "region": region, "area": area}
+            for (branch, region), area in plan.region_area_updates.items()
+        ],
+    }
+    return changes if any(changes.values()) else {}
+
+
+def describe_org_changes(changes: dict, *, done: bool) -> list[str]:
+    """Sentences for the preview, e.g. "将新建：分公司 上海分公司；区域 钱塘（无区域经理）".
+
+    A misspelt branch, area or region name in the file creates a new one; this is
+    where the admin sees that before confirming.
+    """
+    if not changes:
+        return []
+    units = [*changes["areas"], *changes["regions"], *changes["region_areas"]]
+    several_branches = len({unit["branch"] for unit in units}) > 1
+
+    def named(unit: dict, key: str = "name") -> str:
+        return f"{unit['branch']} / {unit[key]}" if several_branches else unit[key]
+
+    branches = [
+        b["name"] if b["head"] else _("%(name)s (no head)") % {"name": b["name"]}
+        for b in changes["branches"]
+    ]
+    regions = [
+        named(r) if r["manager"] else _("%(name)s (no regional manager)") % {"name": named(r)}
+        for r in changes["regions"]
+    ]
+    kinds = [
+        _("branch %(names)s") % {"names": _list(branches)} if branches else "",
+        _("area %(names)s") % {"names": _list(named(a) for a in changes["areas"])}
+        if changes["areas"]
+        else "",
+        _("region %(names)s") % {"names": _list(regions)} if regions else "",
+    ]
+    lines = []
+    if any(kinds):
+        created = _list((kind for kind in kinds if kind), CLAUSES_PATTERN)
+        lines.append(
+            (_("Created: %(units)s") if done else _("To be created: %(units)s"))
+            % {"units": created}
+        )
+    lines += [
+        _("Region %(region)s: area — → %(area)s")
+        % {"region": named(r, "region"), "area": r["area"]}
+        for r in changes["region_areas"]
+    ]
+    return lines
 
 
 def _plain(value) -> str:
@@ -1625,6 +1781,7 @@ def _record(staff_import: StaffImport, outcome: Outcome, *, dry_run: bool) -> No
     staff_import.errors = outcome.errors
     staff_import.notices = outcome.notices
     staff_import.preview = outcome.preview
+    staff_import.org_changes = outcome.org_changes
     staff_import.new_count = outcome.counts["new"]
     staff_import.updated_count = outcome.counts["updated"]
     staff_import.unchanged_count = outcome.counts["unchanged"]

@@ -15,6 +15,7 @@ from .staff_export import staff_export_workbook
 from .staff_forms import StaffConfirmForm, StaffUploadForm
 from .staff_import import (
     UploadRefused,
+    describe_org_changes,
     error_report,
     staff_import_confirm,
     staff_import_create,
@@ -84,6 +85,9 @@ def _detail_context(job: StaffImport, form) -> dict:
         "running": job.status in RUNNING,
         "preview": job.preview[:500],
         "preview_more": max(len(job.preview) - 500, 0),
+        "org_changes": describe_org_changes(
+            job.org_changes, done=job.status == StaffImportStatus.DONE
+        ),
         "percent": int(100 * job.processed_rows / job.total_rows) if job.total_rows else 0,
     }
 

@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.contrib import messages
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
@@ -22,3 +25,46 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
                 pass  # an unknown value in the cookie: keep the default
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PasswordChangeRequiredMiddleware:
+    """Someone whose password an admin chose (the import's initial password, shared by
+    everyone in that file, or a reset in the admin) picks their own before anything else.
+
+    Every request goes to the password page, POSTs too: nothing is lost, since a daily
+    log being typed is kept in the browser (static/js/log_draft.js) and comes back when
+    they return to it. Needs the user and messages, so it comes after both middlewares.
+    """
+
+    # By view name, as resolved: no reverse() that another URLconf might not have.
+    # Static files never reach a view here (WhiteNoise, or a 404 before any view).
+    OPEN_VIEW_NAMES = frozenset(
+        {
+            "accounts:password_change",
+            "accounts:password_change_done",
+            "accounts:logout",
+            "set_language",
+            "healthz",
+        }
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.resolver_match.view_name in self.OPEN_VIEW_NAMES:
+            return None
+        user = request.user
+        if not (user.is_authenticated and user.must_change_password):
+            return None
+        messages.warning(
+            request,
+            _(
+                "Your password was set by an administrator, so others may know it. "
+                "Choose a new password of your own to continue."
+            ),
+        )
+        return redirect("accounts:password_change")

@@ -13,6 +13,13 @@ ngettext_lazy(
     "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
     "limit_value",
 )
+# Django 5.2 reworded this one and its Chinese catalogue has only the old wording: the
+# message came out in English beside the other validators' Chinese.
+ngettext_lazy(
+    "This password is too short. It must contain at least %d character.",
+    "This password is too short. It must contain at least %d characters.",
+    "min_length",
+)
 # "两者都区分大小写" (both are case-sensitive) about a numeric 工号 only puzzles people.
 gettext_noop(
     "Please enter a correct %(username)s and password. Note that both fields may be "

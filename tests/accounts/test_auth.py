@@ -26,7 +26,9 @@ def test_login_with_employee_number_forgives_spaces(client, org):
 def test_wrong_password_rerenders_with_an_error_in_chinese(client, org):
     response = login(client, org.am.employee_no, "wrong")
     assert response.status_code == 200
-    assert "请输入一个正确的" in response.content.decode()
+    html = response.content.decode()
+    # Our wording (config/wording.py): Django's says both fields are case-sensitive.
+    assert "工号或密码不正确" in html and "大小写" not in html
 
 
 def test_deactivated_staff_cannot_log_in(client, org):

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
-from django.utils import timezone
+from django.core.files.base import ContentFile
+from django.utils import timezone, translation
 
 from accounts import staff_import as si
 from accounts.models import (
@@ -594,3 +595,192 @@ def test_a_doctype_hidden_behind_a_long_prolog_is_still_refused():
 
     with translation.override("en"), pytest.raises(si.UploadRefused, match="entity"):
         si.read_sheet("hidden.xlsx", out.getvalue())
+
+
+@pytest.mark.django_db
+class TestOrgTreeStaysPut:
+    """A row places people in the org tree; it never carries a region elsewhere."""
+
+    def test_a_row_cannot_move_a_region_to_another_area(self, org):
+        west = Area.objects.create(branch=org.branch, name="城西片区")
+        rows = [person("N001", "新人", branch=org.branch.name, area=west.name, region="东")]
+        with translation.override("en"):
+            outcome = apply(xlsx(rows))
+        assert errors_at(outcome) == {(2, "片区")}
+        (error,) = outcome.errors
+        assert org.area.name in error["message"] and "Configuration" in error["message"]
+        assert Region.objects.get(pk=org.region.pk).area == org.area
+        assert not User.objects.filter(employee_no="N001").exists()
+
+    def test_a_misspelt_area_does_not_move_the_region_either(self, org):
+        rows = [person("N001", "新人", branch=org.branch.name, area="城东区", region="东")]
+        outcome = apply(xlsx(rows))
+        assert errors_at(outcome) == {(2, "片区")}
+        assert not Area.objects.filter(name="城东区").exists()
+
+    def test_a_region_named_under_another_branch_is_an_error(self, org):
+        rows = [person("N001", "新人", branch=org.other_branch.name, region="东")]
+        outcome = apply(xlsx(rows))
+        assert errors_at(outcome) == {(2, "分公司")}
+        assert org.branch.name in outcome.errors[0]["message"]
+        assert Region.objects.filter(name="东").count() == 1
+
+    def test_every_branch_has_its_own_direct_region(self, org):
+        rows = [person("N001", "新人", branch=org.branch.name, region="直属")]
+        outcome = apply(xlsx(rows))
+        assert outcome.errors == []
+        assert Region.objects.filter(name="直属").count() == 2
+
+    def test_a_new_branch_brings_its_own_regions_whatever_their_names(self, org):
+        rows = [
+            person("H001", "新总", role="分公司负责人", branch="宁波分公司", region=""),
+            person("R001", "新区经", role="区域经理", branch="宁波分公司", region="东"),
+            person("N001", "新人", branch="宁波分公司", region="东", manager="R001"),
+        ]
+        outcome = apply(xlsx(rows))
+        assert outcome.errors == []
+        assert (
+            Region.objects.get(branch__name="宁波分公司", name="东").manager.employee_no == "R001"
+        )
+
+    def test_a_region_without_an_area_may_be_put_into_one(self, org):
+        region = Region.objects.create(branch=org.branch, name="北")
+        rows = [person("N001", "新人", branch=org.branch.name, area=org.area.name, region="北")]
+        outcome = apply(xlsx(rows))
+        assert outcome.errors == []
+        assert outcome.org_changes["region_areas"] == [
+            {"branch": org.branch.name, "region": "北", "area": org.area.name}
+        ]
+        region.refresh_from_db()
+        assert region.area == org.area
+
+
+@pytest.mark.django_db
+class TestNewUnitsAreListed:
+    def test_the_preview_lists_new_units_and_regions_without_a_manager(self, org):
+        b = org.branch.name
+        rows = [
+            person("N001", "新人一", branch=b, region="钱塘"),  # a typo: no such region
+            person("R001", "新区经", role="区域经理", branch=b, region="滨江"),
+            person("N002", "新人二", branch=b, region="滨江", manager="R001"),
+        ]
+        outcome = check(xlsx(rows))
+        assert outcome.errors == []
+        assert outcome.org_changes["regions"] == [
+            {"branch": b, "name": "钱塘", "manager": False},
+            {"branch": b, "name": "滨江", "manager": True},
+        ]
+        with translation.override("en"):
+            lines = si.describe_org_changes(outcome.org_changes, done=False)
+        assert lines == ["To be created: region 钱塘 (no regional manager), 滨江"]
+        assert not Region.objects.filter(name="钱塘").exists()  # a dry run
+
+    def test_units_in_several_branches_are_named_with_their_branch(self, org):
+        rows = [
+            person("N001", "新人一", branch=org.branch.name, region="钱塘"),
+            person("N002", "新人二", branch="上海分公司", area="城东片区", region="外滩"),
+        ]
+        outcome = check(xlsx(rows))
+        assert outcome.errors == []
+        with translation.override("en"):
+            (line,) = si.describe_org_changes(outcome.org_changes, done=False)
+        assert line == (
+            "To be created: branch 上海分公司 (no head); area 上海分公司 / 城东片区; "
+            f"region {org.branch.name} / 钱塘 (no regional manager), "
+            "上海分公司 / 外滩 (no regional manager)"
+        )
+
+    def test_nothing_new_lists_nothing(self, org):
+        rows = [person("N001", "新人", branch=org.branch.name, area=org.area.name, region="东")]
+        outcome = check(xlsx(rows))
+        assert outcome.org_changes == {}
+        assert si.describe_org_changes(outcome.org_changes, done=False) == []
+
+    def test_the_check_stores_the_list_on_the_import(self, org):
+        job = StaffImport.objects.create(
+            created_by=org.admin,
+            file_name="staff.xlsx",
+            import_date=timezone.localdate(),
+            file=ContentFile(xlsx(new_org_rows()), name="staff.xlsx"),
+            total_rows=8,
+        )
+        si.staff_import_process(staff_import_id=job.pk)
+        job.refresh_from_db()
+        assert [b["name"] for b in job.org_changes["branches"]] == ["新分公司"]
+        assert {r["name"] for r in job.org_changes["regions"]} == {"一区", "二区", "直属"}
+
+
+@pytest.mark.django_db
+class TestManagerInAnotherBranch:
+    def test_a_manager_of_another_branch_in_the_system_is_an_error(self, org):
+        rows = [
+            person(
+                "N001",
+                "新人",
+                branch=org.branch.name,
+                area=org.area.name,
+                region="东",
+                manager=org.other_branch_head.employee_no,
+            )
+        ]
+        outcome = check(xlsx(rows))
+        assert errors_at(outcome) == {(2, "上级工号")}
+        assert org.other_branch.name in outcome.errors[0]["message"]
+
+    def test_a_manager_of_another_branch_in_the_file_is_an_error(self, org):
+        rows = [
+            person("R001", "上海区经", role="区域经理", branch="上海分公司", region="滨江"),
+            person("N001", "新人", branch=org.branch.name, region="钱塘", manager="R001"),
+        ]
+        outcome = check(xlsx(rows))
+        assert errors_at(outcome) == {(3, "上级工号")}
+        assert "上海分公司" in outcome.errors[0]["message"]
+
+    def test_the_file_row_of_a_manager_wins_over_the_system(self, org):
+        # The RM of 东 moves to the other branch in the same file: their old branch's AMs
+        # can no longer report to them.
+        rows = [
+            person(
+                org.rm.employee_no,
+                org.rm.name,
+                role="区域经理",
+                branch=org.other_branch.name,
+                region="直属",
+            ),
+            person(
+                org.am.employee_no,
+                org.am.name,
+                branch=org.branch.name,
+                area=org.area.name,
+                region="东",
+                manager=org.rm.employee_no,
+            ),
+        ]
+        assert (3, "上级工号") in errors_at(check(xlsx(rows)))
+
+    def test_a_manager_in_the_same_branch_is_fine(self, org):
+        rows = [
+            person(
+                "N001",
+                "新人",
+                branch=org.branch.name,
+                area=org.area.name,
+                region="东",
+                manager=org.rm.employee_no,
+            )
+        ]
+        assert check(xlsx(rows)).errors == []
+
+
+@pytest.mark.django_db
+def test_new_staff_must_change_the_shared_initial_password(org):
+    rows = [
+        *new_org_rows(),
+        person(
+            org.am.employee_no, "张三改", branch=org.branch.name, area=org.area.name, region="东"
+        ),
+    ]
+    apply(xlsx(rows))
+    assert User.objects.get(employee_no="M001").must_change_password
+    org.am.refresh_from_db()
+    assert org.am.name == "张三改" and not org.am.must_change_password  # keeps their own

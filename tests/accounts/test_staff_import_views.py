@@ -214,3 +214,35 @@ class TestDownloads:
         )
         page = client_for(org.branch_head).get(reverse("accounts:home"))
         assert b"nav-staff-import" not in page.content
+
+
+@pytest.mark.django_db
+class TestPreviewOfTheOrg:
+    def test_new_units_are_listed_above_the_row_table(self, org, client_for):
+        admin = client_for(org.admin)
+        upload(admin, xlsx(new_org_rows()))
+        job = StaffImport.objects.get()
+        html = admin.get(reverse("accounts:staff_import_detail", args=[job.pk])).content.decode()
+        assert 'data-testid="org-changes"' in html
+        assert html.index('data-testid="org-changes"') < html.index('data-testid="preview"')
+        block = html[html.index('data-testid="org-changes"') : html.index('data-testid="preview"')]
+        assert "新分公司" in block and "二区" in block
+
+    def test_the_status_column_has_a_header(self, org, client_for):
+        admin = client_for(org.admin)
+        upload(admin, xlsx(new_org_rows()))
+        job = StaffImport.objects.get()
+        html = admin.get(reverse("accounts:staff_import_detail", args=[job.pk])).content.decode()
+        head = html[html.index('data-testid="preview"') :].split("</thead>", 1)[0]
+        assert "<th>状态</th>" in head and "visually-hidden" not in head
+
+    def test_a_too_short_initial_password_is_refused_in_chinese(self, org, client_for):
+        admin = client_for(org.admin)
+        upload(admin, xlsx(new_org_rows()))
+        job = StaffImport.objects.get()
+        response = admin.post(
+            reverse("accounts:staff_import_confirm", args=[job.pk]), {"initial_password": "123"}
+        )
+        errors = response.context["form"].errors["initial_password"]
+        assert errors[0] == "密码太短，至少需要 8 个字符。"
+        assert "too short" not in response.content.decode()

@@ -1,6 +1,7 @@
 """An admin fixes a bad staff sheet from the error report alone, then imports it."""
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -17,7 +18,9 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_admin_imports_staff_after_fixing_the_error_report(org, login, new_page, tmp_path):
+def test_admin_imports_staff_after_fixing_the_error_report(
+    org, login, new_page, tmp_path, live_server
+):
     page = login(new_page(), org.admin)
     page.get_by_test_id("nav-staff-import").click()
 
@@ -68,6 +71,7 @@ def test_admin_imports_staff_after_fixing_the_error_report(org, login, new_page,
     page.get_by_test_id("upload").click()
     expect(page.get_by_test_id("count-new")).to_have_text("8")
     expect(page.get_by_test_id("preview")).to_contain_text("M002")
+    expect(page.get_by_test_id("org-changes")).to_contain_text("新分公司")  # above the rows
 
     # 5. Confirm with the initial password for the new staff.
     page.locator("#id_initial_password").fill(INITIAL)
@@ -75,10 +79,18 @@ def test_admin_imports_staff_after_fixing_the_error_report(org, login, new_page,
     expect(page.get_by_test_id("import-done")).to_be_visible()
     assert StaffImport.objects.filter(status=StaffImportStatus.DONE).count() == 1
 
-    # 6. A new regional manager logs in with it.
+    # 6. A new regional manager logs in with it, and first replaces it: everyone in the
+    # file got the same one.
     newcomer = User.objects.get(employee_no="R001")
     other = login(new_page(), newcomer, password=INITIAL)
+    expect(other.get_by_role("heading", name="修改密码")).to_be_visible()
+    other.locator("#id_old_password").fill(INITIAL)
+    other.locator("#id_new_password1").fill("qu-jing-yi 2026")
+    other.locator("#id_new_password2").fill("qu-jing-yi 2026")
+    other.get_by_role("button", name="修改密码").click()
+    other.goto(live_server.url + "/")
     expect(other.get_by_role("button", name="区经一")).to_be_visible()
+    assert other.url.endswith(reverse("activity:queue"))
 
 
 def test_progress_bar_follows_a_running_import_and_shows_the_result(
