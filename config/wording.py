@@ -22,8 +22,7 @@ ngettext_lazy(
 )
 # "两者都区分大小写" (both are case-sensitive) about a numeric 工号 only puzzles people.
 gettext_noop(
-    "Please enter a correct %(username)s and password. Note that both fields may be "
-    "case-sensitive."
+    "Please enter a correct %(username)s and password. Note that both fields may be case-sensitive."
 )
 # django-axes ships no Chinese: its models show in the admin.
 gettext_noop("access attempt")

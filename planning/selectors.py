@@ -467,9 +467,7 @@ class RegionPlan:
         if not any(line.source == Source.MEMBERS for line in self.total.lines):
             return []
         return [
-            row.member
-            for row in self.rows
-            if all(line.target is None for line in row.sheet.lines)
+            row.member for row in self.rows if all(line.target is None for line in row.sheet.lines)
         ]
 
 

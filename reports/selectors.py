@@ -611,7 +611,8 @@ def member_rows(*, region: Region, start, end, today=None) -> tuple[list[Summary
     metrics = active_metrics()
     cap = branch_settings(region.branch_id).completion_cap
     people = {m.user_id: m.user for m in org.members_during([region.pk], start, end)}
-    members = {pk: user.listed_name for pk, user in zip(people, org.tell_apart(people.values()))}
+    org.tell_apart(people.values())
+    members = {pk: user.listed_name for pk, user in people.items()}
     subjects = sorted(members.items(), key=lambda item: item[1])
     rows = _rows(
         branch_id=region.branch_id,
