@@ -44,6 +44,11 @@ def get_log_for_user(user: User, log_id: int) -> DailyLog:
     )
 
 
+def returned_logs(user: User) -> QuerySet[DailyLog]:
+    """The author's logs waiting for their correction, oldest first (their home page)."""
+    return DailyLog.objects.filter(author=user, status=LogStatus.RETURNED).order_by("date")
+
+
 VISITS_METRIC_CODE = "visits"  # the seeded metric whose count the visit records detail
 
 

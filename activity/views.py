@@ -104,6 +104,8 @@ def log_edit(request, day: datetime.date):
             request.user, region=region, metrics=metrics
         )
         context["overdue_items"] = planning_selectors.overdue_items(request.user)
+        # A log the RM returned is the AM's to correct: the bell alone was easy to miss.
+        context["returned_logs"] = selectors.returned_logs(request.user).exclude(date=day)
     return render(request, "activity/log_edit.html", context)
 
 

@@ -604,3 +604,18 @@ def test_two_ams_of_one_name_are_told_apart_by_their_number(client_for, org, tod
     for html in (queue, grid):
         assert "王伟 1101" in html and "王伟 1102" in html
         assert f"{org.am.name} {org.am.employee_no}" not in html  # a unique name stays plain
+
+
+def test_the_ams_home_page_lists_logs_returned_for_correction(client_for, org, today):
+    from activity import services
+
+    earlier = today - datetime.timedelta(days=3)
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=earlier)
+    services.daily_log_return(log=log, actor=org.rm, reason="促成1件请补充拜访记录")
+    html = client_for(org.am).get(edit_url(today)).content.decode()
+    box = html.split('data-testid="returned-logs"')[1]
+    assert edit_url(earlier) in box and "促成1件请补充拜访记录" in box
+    assert (
+        'data-testid="returned-logs"'
+        not in client_for(org.peer_am).get(edit_url(today)).content.decode()
+    )
