@@ -205,6 +205,7 @@ def day_status_total(rows: list[RegionDayStatus]) -> dict[str, int]:
         "submitted": sum(r.submitted for r in rows),
         "returned": sum(r.returned for r in rows),
         "missing": sum(r.missing for r in rows),
+        "working_day": any(r.working_day for r in rows),
     }
 
 

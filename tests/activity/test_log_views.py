@@ -405,6 +405,9 @@ def test_overview_does_not_count_missing_logs_on_a_rest_day(client_for, org):
         assert {row.working_day for row in response.context["rows"]} == {False}
         assert 'data-testid="rest-day"' in response.content.decode()
         assert response.context["total"]["missing"] == 0  # nobody owes a log
+        # The total line says so too: a bare 0 under every region's 休息日 read oddly.
+        total_row = response.content.decode().split('data-testid="total-row"')[1]
+        assert "休息日" in total_row.split("</tr>")[0]
     response = client.get(url, {"day": "2026-11-23"})  # a Monday
     assert {row.working_day for row in response.context["rows"]} == {True}
     assert 'data-testid="rest-day"' not in response.content.decode()
