@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Branch, User
+from accounts.models import Branch, Role, User
 from config.converters import SUPPORTED_DAYS
 from config.limits import FREE_TEXT_MAX_LENGTH
 
@@ -273,10 +273,20 @@ class TrackedItemFieldsForm(forms.Form):
         return due_date
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    """An area manager's list mixes RMs with AMs: managers say what they are."""
+
+    def label_from_instance(self, user):
+        if user.role == Role.ACCOUNT_MANAGER:
+            return str(user)
+        return f"{user} · {user.get_role_display()}"
+
+
 class TrackedItemForm(TrackedItemFieldsForm):
-    assignees = forms.ModelMultipleChoiceField(
+    assignees = PeopleField(
         label=_("Assign to"),
         queryset=User.objects.none(),
+        help_text=_("Several people: hold Ctrl (⌘ on a Mac) while clicking."),
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
     )
     is_key = forms.BooleanField(label=_("Key item (重点事项)"), required=False)

@@ -273,3 +273,9 @@ def test_a_closed_item_is_not_corrected(org, client_for, item):
         services.tracked_item_edit(
             item=item, actor=org.rm, title="重开", details="", due_date=D(2026, 12, 4)
         )
+
+
+def test_the_assignee_list_says_who_is_a_manager(org, client_for):
+    html = client_for(org.area_manager).get(reverse("planning:item_create")).content.decode()
+    assert f"{org.rm} · 区域经理" in html and f"{org.am}</option>" in html
+    assert "按住 Ctrl" in html
