@@ -18,6 +18,7 @@ import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -98,6 +99,16 @@ def notify_once(
     if recipient.email:
         transaction.on_commit(lambda: _enqueue_email(notification.pk), robust=True)
     return notification
+
+
+def stored_text(message: str, params: dict) -> str:
+    """A text saved for someone else to read later (a notification's title, a reason in a
+    history), from a message marked with gettext_noop: written in the interface's default
+    language, as the worker's reminders are, and not in whichever language the person who
+    caused it happens to use (an RM reading English returned logs with English titles to
+    AMs reading Chinese)."""
+    with override(settings.LANGUAGE_CODE):
+        return _(message) % params
 
 
 def notify(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import selectors as org
 from accounts.models import User
@@ -27,7 +28,7 @@ from .models import (
     Prospect,
     VisitRecord,
 )
-from .reminders import notify
+from .reminders import notify, stored_text
 
 
 class LogTransitionError(Exception):
@@ -244,7 +245,10 @@ def daily_log_sign_off(*, log: DailyLog, actor: User, comment: str = "") -> Dail
         _tell_author(
             log,
             NotificationKind.LOG_SIGNED_OFF,
-            _("%(name)s signed off your log of %(day)s") % {"name": actor.name, "day": log.date},
+            stored_text(
+                gettext_noop("%(name)s signed off your log of %(day)s"),
+                {"name": actor.name, "day": log.date},
+            ),
             comment,
         )
     return log
@@ -267,7 +271,10 @@ def daily_log_return(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
     _tell_author(
         log,
         NotificationKind.LOG_RETURNED,
-        _("%(name)s returned your log of %(day)s") % {"name": actor.name, "day": log.date},
+        stored_text(
+            gettext_noop("%(name)s returned your log of %(day)s"),
+            {"name": actor.name, "day": log.date},
+        ),
         reason,
     )
     return log
@@ -293,7 +300,10 @@ def daily_log_reopen(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
     _tell_author(
         log,
         NotificationKind.LOG_RETURNED,
-        _("%(name)s reopened your log of %(day)s") % {"name": actor.name, "day": log.date},
+        stored_text(
+            gettext_noop("%(name)s reopened your log of %(day)s"),
+            {"name": actor.name, "day": log.date},
+        ),
         reason,
     )
     return log

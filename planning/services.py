@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import selectors as org
 from accounts.models import Region, User
 from activity.models import Metric, Notification, NotificationKind
-from activity.reminders import notify
+from activity.reminders import notify, stored_text
 
 from . import periods
 from .models import (
@@ -227,7 +228,10 @@ def monthly_sheet_agree(
     )
     if won != 1:
         raise SheetTransitionError(_("This sheet is not waiting for agreement any more."))
-    reason = _("Agreed monthly goal sheet %(month)s") % {"month": sheet.month.strftime("%Y-%m")}
+    reason = stored_text(
+        gettext_noop("Agreed monthly goal sheet %(month)s"),
+        {"month": sheet.month.strftime("%Y-%m")},
+    )
     for metric_id, value in agreed.items():
         MonthlyGoalLine.objects.update_or_create(
             sheet=sheet,
@@ -334,13 +338,17 @@ def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: st
     notify(
         kind=NotificationKind.WEEKLY_REVIEWED,
         recipient=review.author,
-        title=_("%(name)s reviewed your weekly review of %(week)s")
-        % {"name": actor.name, "week": review.week_start.isoformat()},
+        title=stored_text(
+            gettext_noop("%(name)s reviewed your weekly review of %(week)s"),
+            {"name": actor.name, "week": review.week_start.isoformat()},
+        ),
         body=coaching_note,
         url=reverse("planning:weekly_detail", kwargs={"pk": review.pk}),
     )
     next_week = review.week_start + datetime.timedelta(weeks=1)
-    reason = _("Weekly plan reviewed %(week)s") % {"week": review.week_start.isoformat()}
+    reason = stored_text(
+        gettext_noop("Weekly plan reviewed %(week)s"), {"week": review.week_start.isoformat()}
+    )
     for line in review.lines.exclude(next_week_target__isnull=True):
         target_set(
             actor=actor,
@@ -438,9 +446,11 @@ def tracked_items_create(
                 item,
                 kind=NotificationKind.ITEM_ASSIGNED,
                 recipient=assignee,
-                title=_("%(name)s handed you an item: %(title)s")
-                % {"name": assigner.name, "title": title},
-                body=_("Due %(day)s") % {"day": due_date.isoformat()}
+                title=stored_text(
+                    gettext_noop("%(name)s handed you an item: %(title)s"),
+                    {"name": assigner.name, "title": title},
+                ),
+                body=stored_text(gettext_noop("Due %(day)s"), {"day": due_date.isoformat()})
                 + (f"\n{details}" if details else ""),
             )
         items.append(item)
@@ -493,8 +503,10 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
             item,
             kind=NotificationKind.ITEM_STATUS_CHANGED,
             recipient=other,
-            title=_("%(name)s set “%(title)s” to %(status)s")
-            % {"name": actor.name, "title": item.title, "status": ItemStatus(status).label},
+            title=stored_text(
+                gettext_noop("%(name)s set “%(title)s” to %(status)s"),
+                {"name": actor.name, "title": item.title, "status": ItemStatus(status).label},
+            ),
             body=note,
         )
     return item
@@ -513,14 +525,18 @@ def tracked_item_edit(
     _due_date_checked(due_date, unchanged_from=item.due_date)
     changes = []
     if title != item.title:
-        changes.append(_("Title: %(old)s → %(new)s") % {"old": item.title, "new": title})
+        changes.append(
+            stored_text(gettext_noop("Title: %(old)s → %(new)s"), {"old": item.title, "new": title})
+        )
     if due_date != item.due_date:
         changes.append(
-            _("Due date: %(old)s → %(new)s")
-            % {"old": item.due_date.isoformat(), "new": due_date.isoformat()}
+            stored_text(
+                gettext_noop("Due date: %(old)s → %(new)s"),
+                {"old": item.due_date.isoformat(), "new": due_date.isoformat()},
+            )
         )
     if details != item.details:
-        changes.append(_("Details changed."))
+        changes.append(stored_text(gettext_noop("Details changed."), {}))
     if not changes:
         return item
     item.title, item.details, item.due_date = title, details, due_date

@@ -241,3 +241,16 @@ def test_a_visit_cannot_point_at_someone_elses_prospect(org, today):
     theirs = f.ProspectFactory(owner=org.peer_am)
     log = save(org.am, today, visits=[VisitInput(customer="x", prospect_id=theirs.pk)])
     assert log.visits.get().prospect is None
+
+
+def test_notifications_are_written_in_the_default_language_not_the_actors(org, today):
+    """An RM reading English returned a log, and the AM reading Chinese got an English
+    title; reminders, written by the worker, were Chinese all along."""
+    from django.utils import translation
+
+    from activity.models import Notification
+
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    with translation.override("en"):
+        services.daily_log_return(log=log, actor=org.rm, reason="请补充拜访记录")
+    assert "退回" in Notification.objects.get(recipient=org.am).title
