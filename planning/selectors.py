@@ -180,22 +180,38 @@ class TargetBook:
         November's target and four of December's. Weeks had the share of the month their
         Monday is in, by all their days: November's target was spread over 25 working
         days where the month has 21, so an AM who met every week fell behind the month.
-        Each month's shares are whole numbers that add up to the month's target."""
+        Each month's shares are whole numbers that add up to the month's target.
+
+        A month without a target yet (December's are set at the end of November) lends
+        its days in the week the daily rate of the month that has one: the week of 30
+        November is not a one-day week until December's targets come."""
         week_end = week + datetime.timedelta(days=6)
-        total, found = 0, False
-        for month in sorted({periods.month_start(week), periods.month_start(week_end)}):
-            month_value = self.values.get((PeriodKind.MONTH, *subject, month, metric_id))
-            if month_value is None:
-                continue
+        months = sorted({periods.month_start(week), periods.month_start(week_end)})
+        known = {
+            month: value
+            for month in months
+            if (value := self.values.get((PeriodKind.MONTH, *subject, month, metric_id)))
+            is not None
+        }
+        if not known:
+            return None
+        total = 0
+        for month in months:
             month_end = periods.period_end(PeriodKind.MONTH, month)
-            weeks = periods.weeks_overlapping(month, month_end)
-            weights = [
-                self.rules.count(max(w, month), min(w + datetime.timedelta(days=6), month_end))
-                for w in weeks
-            ]
-            total += periods.split(month_value, weights)[weeks.index(week)]
-            found = True
-        return total if found else None
+            if month in known:
+                weeks = periods.weeks_overlapping(month, month_end)
+                weights = [
+                    self.rules.count(max(w, month), min(w + datetime.timedelta(days=6), month_end))
+                    for w in weeks
+                ]
+                total += periods.split(known[month], weights)[weeks.index(week)]
+            else:
+                lender, value = next(iter(known.items()))
+                lender_days = self.rules.count(lender, periods.period_end(PeriodKind.MONTH, lender))
+                days_here = self.rules.count(max(week, month), min(week_end, month_end))
+                if lender_days:
+                    total += whole(Decimal(value) * days_here / lender_days)
+        return total
 
     def user_value(self, user_id: int, kind: str, start, metric_id: int):
         """(value, source) or (None, None)."""
