@@ -18,14 +18,18 @@
 })();
 
 // Picking a prospect fills an empty "customer" box with its name: left empty, the visit
-// looked as if its customer was missing (the server fills it in on saving anyway).
+// looked as if its customer was missing (the server fills it in on saving anyway). A name
+// filled in this way follows the next pick (or empties with "—"); a typed one stays.
 document.addEventListener("change", function (event) {
   const select = event.target;
   if (!select.matches || !select.matches("select[name^='visits-'][name$='-prospect']")) return;
   const customer = document.getElementsByName(select.name.replace(/-prospect$/, "-customer"))[0];
+  if (!customer) return;
+  const current = customer.value.trim();
+  if (current && current !== customer.dataset.filledIn) return;
   const option = select.options[select.selectedIndex];
-  if (customer && !customer.value.trim() && option && option.value) {
-    customer.value = option.text;
-    customer.dispatchEvent(new Event("input", { bubbles: true })); // the draft copy follows
-  }
+  const name = option && option.value ? option.text : "";
+  customer.value = name;
+  customer.dataset.filledIn = name;
+  customer.dispatchEvent(new Event("input", { bubbles: true })); // the draft copy follows
 });

@@ -98,8 +98,15 @@ def test_picking_a_prospect_fills_the_customer_box(org, live_server, login, new_
 
     f.ProspectFactory(owner=org.am, name="恒通物流")
     page = login(new_page(**PHONE), org.am)
+    f.ProspectFactory(owner=org.am, name="鑫源汽修")
+    page.reload()
     page.locator("#id_visits-0-prospect").select_option(label="恒通物流")
     expect(page.locator("#id_visits-0-customer")).to_have_value("恒通物流")
+    # A name filled in this way follows the next pick, and goes with "—".
+    page.locator("#id_visits-0-prospect").select_option(label="鑫源汽修")
+    expect(page.locator("#id_visits-0-customer")).to_have_value("鑫源汽修")
+    page.locator("#id_visits-0-prospect").select_option(value="")
+    expect(page.locator("#id_visits-0-customer")).to_have_value("")
     # A name already typed is the AM's: it stays.
     page.get_by_test_id("add-visit").click()
     page.locator("#id_visits-1-customer").fill("恒通物流 车队")
