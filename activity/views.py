@@ -82,7 +82,16 @@ def log_edit(request, day: datetime.date):
             )
         else:
             if submit:
-                messages.success(request, _("Log submitted to your regional manager."))
+                if saved.region.manager_id is None:
+                    messages.warning(
+                        request,
+                        _(
+                            "Log submitted, but your region has no regional manager yet, so "
+                            "nobody can sign it off. Tell your administrator."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Log submitted to your regional manager."))
                 return redirect("activity:log_detail", pk=saved.pk)
             messages.success(request, _("Draft saved."))
             return redirect("activity:log_edit", day=day)

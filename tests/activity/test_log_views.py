@@ -622,3 +622,13 @@ def test_the_ams_home_page_lists_logs_returned_for_correction(client_for, org, t
         'data-testid="returned-logs"'
         not in client_for(org.peer_am).get(edit_url(today)).content.decode()
     )
+
+
+def test_submitting_in_a_region_without_a_manager_says_nobody_can_sign(client_for, org, today):
+    org.region.manager = None
+    org.region.save()
+    response = client_for(org.am).post(
+        edit_url(today), form_data({"visits": 2}, action="submit"), follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("尚无区域经理" in m for m in shown) and not any("提交给区域经理" in m for m in shown)
