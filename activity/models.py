@@ -320,6 +320,7 @@ class NotificationKind(models.TextChoices):
     ITEM_ASSIGNED = "item_assigned", _("Item handed down")
     ITEM_STATUS_CHANGED = "item_status_changed", _("Item status changed")
     WEEKLY_REVIEWED = "weekly_reviewed", _("Weekly review reviewed")
+    ITEM_CHANGED = "item_changed", _("Item changed")
 
 
 class Notification(models.Model):

@@ -543,6 +543,17 @@ def tracked_item_edit(
     item.full_clean()
     item.save(update_fields=["title", "details", "due_date"])
     TrackedItemNote.objects.create(item=item, author=actor, note="\n".join(changes))
+    if item.assignee_id != actor.pk:
+        # A due date moved earlier matters most: the assignee hears of every change.
+        _tell_about_item(
+            item,
+            kind=NotificationKind.ITEM_CHANGED,
+            recipient=item.assignee,
+            title=stored_text(
+                gettext_noop("%(name)s changed “%(title)s”"), {"name": actor.name, "title": title}
+            ),
+            body="\n".join(changes),
+        )
     return item
 
 

@@ -238,6 +238,9 @@ def test_the_assigner_corrects_title_details_and_due_date(org, client_for, item)
     assert (
         history.author == org.rm and "2026-11-27" in history.note and "2026-12-04" in history.note
     )
+    # The assignee hears of it: the notice of the old title and date was stale.
+    (told,) = _notes(org.am, NotificationKind.ITEM_CHANGED)
+    assert "陪同拜访恒通物流决策人" in told.title and "2026-12-04" in told.body
 
 
 def test_the_assignee_may_not_correct_the_item(org, client_for, item):
