@@ -811,15 +811,17 @@ def get_item_for_user(user: User, pk: int) -> TrackedItem:
     return get_object_or_404(items_visible_to(user).select_related("assignee", "assigner"), pk=pk)
 
 
-def overdue_items(user: User, today=None) -> QuerySet[TrackedItem]:
+def overdue_items(user: User, today=None) -> list[TrackedItem]:
     """Open items past their due date that the user owns or handed down (home pages)."""
     today = today or timezone.localdate()
-    return (
+    items = list(
         items_visible_to(user)
         .filter(due_date__lt=today)
         .exclude(status__in=TrackedItem.CLOSED)
         .select_related("assignee", "assigner")
     )
+    org.tell_apart(item.assignee for item in items)
+    return items
 
 
 def assignable_people(user: User, today=None) -> QuerySet[User]:

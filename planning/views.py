@@ -505,12 +505,14 @@ def weekly_review(request, pk: int):
 @login_required
 def items(request):
     visible = selectors.items_visible_to(request.user).select_related("assignee", "assigner")
+    handed_down = list(visible.filter(assigner=request.user).exclude(assignee=request.user))
+    org.tell_apart(item.assignee for item in handed_down)
     return render(
         request,
         "planning/items.html",
         {
             "mine": visible.filter(assignee=request.user),
-            "handed_down": visible.filter(assigner=request.user).exclude(assignee=request.user),
+            "handed_down": handed_down,
             "today": timezone.localdate(),
         },
     )

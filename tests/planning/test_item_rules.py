@@ -282,3 +282,16 @@ def test_the_assignee_list_says_who_is_a_manager(org, client_for):
     html = client_for(org.area_manager).get(reverse("planning:item_create")).content.decode()
     assert f"{org.rm} · 区域经理" in html and f"{org.am}</option>" in html
     assert "按住 Ctrl" in html
+
+
+def test_items_of_two_ams_of_one_name_show_whose(org, client_for):
+    from tests import factories as f
+
+    twins = [f.member(org.region, name="王伟", employee_no=no) for no in ("1101", "1102")]
+    for twin in twins:
+        TrackedItem.objects.create(
+            assignee=twin, assigner=org.rm, title="参加产品培训", due_date=D(2026, 11, 19)
+        )
+    for url in (reverse("planning:items"), reverse("activity:queue")):
+        html = client_for(org.rm).get(url).content.decode()
+        assert "王伟 1101" in html and "王伟 1102" in html, url

@@ -65,7 +65,7 @@ def test_overdue_items_show_for_assignee_and_assigner(org):
         assert [i.title for i in items] == ["逾期事项"]
         html = render_to_string("planning/_overdue_items.html", {"overdue_items": items})
         assert "逾期事项" in html
-    assert not selectors.overdue_items(org.branch_head, D(2026, 11, 20)).exists()
+    assert not selectors.overdue_items(org.branch_head, D(2026, 11, 20))
 
 
 def test_pacing_partials_render_for_home_pages(org, client_for):
