@@ -1,9 +1,12 @@
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from activity import selectors as activity_selectors
@@ -11,13 +14,29 @@ from config.converters import parse_day
 from planning import selectors as planning_selectors
 
 from . import selectors
-from .forms import LoginForm
+from .forms import LoginForm, OwnPasswordChangeForm
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = OwnPasswordChangeForm
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        # Someone sent here at their first login goes on to their work, not to a page
+        # that only says it is done.
+        first_own = self.request.user.must_change_password
+        response = super().form_valid(form)
+        if first_own:
+            messages.success(self.request, _("Your password is changed. On to your work."))
+            return redirect("accounts:home")
+        return response
 
 
 @require_GET

@@ -63,11 +63,16 @@ def test_logout_language_switch_health_and_static_stay_open(newcomer, client_for
 def test_changing_the_password_ends_the_detour(newcomer, client_for):
     client = client_for(newcomer)
     response = change_password(client)
-    assert response.url == reverse("accounts:password_change_done")
-    assert client.get(reverse("accounts:password_change_done")).status_code == 200
+    # On to their work, not to a page that only says it is done.
+    assert response.url == reverse("accounts:home")
     newcomer.refresh_from_db()
     assert not newcomer.must_change_password and newcomer.check_password(NEW)
     assert client.get(reverse("activity:my_logs")).status_code == 200
+
+
+def test_a_later_change_by_choice_ends_on_the_done_page(org, client_for):
+    response = change_password(client_for(org.am))
+    assert response.url == reverse("accounts:password_change_done")
 
 
 def test_a_weak_new_password_keeps_them_there_with_chinese_reasons(newcomer, client_for):

@@ -88,7 +88,8 @@ def test_admin_imports_staff_after_fixing_the_error_report(
     other.locator("#id_new_password1").fill("qu-jing-yi 2026")
     other.locator("#id_new_password2").fill("qu-jing-yi 2026")
     other.get_by_role("button", name="修改密码").click()
-    other.goto(live_server.url + "/")
+    # Straight on to their work: the sign-off queue.
+    expect(other.get_by_text("密码已修改")).to_be_visible()
     expect(other.get_by_role("button", name="区经一")).to_be_visible()
     assert other.url.endswith(reverse("activity:queue"))
 
