@@ -460,6 +460,8 @@ def test_a_too_long_coaching_note_shows_its_error_and_is_kept(org, client_for):
     html = response.content.decode()
     assert note in html and 'data-testid="coaching-error"' in html
     assert "请填写辅导意见" not in html
+    # Said at the top too: the note's box is at the bottom of a long review.
+    assert html.index('data-testid="form-errors"') < html.index('data-testid="review-table"')
     review.refresh_from_db()
     assert review.status == "submitted" and review.coaching_note == ""
 
