@@ -576,3 +576,10 @@ def test_the_am_plan_offers_last_weeks_review_and_next_months_sheet(org, client_
         assert 'data-testid="last-week-link"' not in client_for(org.am).get(url).content.decode()
     with time_machine.travel(datetime.datetime(2026, 11, 10, 2, tzinfo=datetime.UTC), tick=False):
         assert 'data-testid="next-month-link"' not in client_for(org.am).get(url).content.decode()
+
+
+def test_the_breakdown_tells_a_reader_who_sets_the_targets(org, client_for):
+    url = reverse("planning:breakdown_region", kwargs={"region_id": org.region.pk, "year": 2026})
+    admin = client_for(org.admin).get(url).content.decode()
+    assert 'data-testid="read-only"' in admin and "点击" not in admin.split("breakdown-form")[0]
+    assert 'data-testid="read-only"' not in client_for(org.rm).get(url).content.decode()
