@@ -35,7 +35,7 @@ class CustomerPhoneField(forms.CharField):
     def to_python(self, value):
         text = unicodedata.normalize("NFKC", super().to_python(value))
         text = re.sub(r"[\s\-()]", "", text)
-        return text.removeprefix("+86") if text.startswith("+86") else text
+        return text.removeprefix("+86")
 
     def validate(self, value):
         super().validate(value)
@@ -308,7 +308,6 @@ class ProspectForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         age = self.fields["contact_age"]  # a contact person: 300 was saved
-        age.min_value, age.max_value = 16, 100
         age.validators += [MinValueValidator(16), MaxValueValidator(100)]
         age.widget.attrs.update(min=16, max=100)
         for field in self.fields.values():  # "not given" reads —, as on the log page

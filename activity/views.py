@@ -306,7 +306,8 @@ def bulk_sign_off(request):
             messages.error(request, error)
         for error in form.errors.get("comment", []):
             messages.error(
-                request, _("%(field)s: %(error)s") % {"field": _("Comment for all"), "error": error}
+                request,
+                _("%(field)s: %(error)s") % {"field": form.fields["comment"].label, "error": error},
             )
         return redirect("activity:queue")
     signed = services.daily_logs_sign_off(

@@ -14,10 +14,6 @@ from .models import CalendarOverride, ItemStatus, PeriodKind, PlannedVisit, Trac
 
 PLANNED_NAME_LENGTH = PlannedVisit._meta.get_field("customer").max_length
 
-# Django's own wording ("ensure this value has at most …") reads oddly to the people
-# typing; this one names the limit and the count.
-TOO_LONG = {"max_length": _("At most %(limit_value)d characters (now %(show_value)d).")}
-
 # Far above any real target, far below the database's integer limit (2,147,483,647):
 # a slip of the finger gets a field error instead of a server error.
 MAX_TARGET = 10_000_000
@@ -233,7 +229,7 @@ class CoachingForm(forms.Form):
     coaching_note = forms.CharField(
         label=_("Coaching note"),
         max_length=FREE_TEXT_MAX_LENGTH,
-        error_messages={"required": _("Write a coaching note."), **TOO_LONG},
+        error_messages={"required": _("Write a coaching note.")},
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
@@ -244,14 +240,12 @@ class TrackedItemFieldsForm(forms.Form):
     title = forms.CharField(
         label=_("Title"),
         max_length=TrackedItem._meta.get_field("title").max_length,
-        error_messages=TOO_LONG,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     details = forms.CharField(
         label=_("Details"),
         required=False,
         max_length=FREE_TEXT_MAX_LENGTH,
-        error_messages=TOO_LONG,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     due_date = forms.DateField(
@@ -306,7 +300,6 @@ class TrackedItemUpdateForm(forms.Form):
         label=_("Follow-up note"),
         required=False,
         max_length=FREE_TEXT_MAX_LENGTH,
-        error_messages=TOO_LONG,
         help_text=_("When you mark the item done, say what was done."),
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
