@@ -84,8 +84,8 @@ def generate(ams_per_region: int, first_day: datetime.date, last_day: datetime.d
         c.execute(
             """
             INSERT INTO accounts_user (employee_no, name, mobile, email, role, is_active, is_staff,
-                                       is_superuser, date_joined, password)
-            SELECT 'H' || b, '负责人' || b, '', '', 'branch_head', true, false, false, now(), %s
+                                       is_superuser, must_change_password, date_joined, password)
+            SELECT 'H' || b, '负责人' || b, '', '', 'branch_head', true, false, false, false, now(), %s
             FROM generate_series(1, %s) b
             """,
             [password, BRANCHES],
@@ -99,8 +99,8 @@ def generate(ams_per_region: int, first_day: datetime.date, last_day: datetime.d
         c.execute(
             """
             INSERT INTO accounts_user (employee_no, name, mobile, email, role, is_active, is_staff,
-                                       is_superuser, date_joined, password)
-            SELECT 'R' || b || '-' || r, '区域经理' || b || '-' || r, '', '', 'rm', true, false, false, now(), %s
+                                       is_superuser, must_change_password, date_joined, password)
+            SELECT 'R' || b || '-' || r, '区域经理' || b || '-' || r, '', '', 'rm', true, false, false, false, now(), %s
             FROM generate_series(1, %s) b, generate_series(1, %s) r
             """,
             [password, BRANCHES, REGIONS_PER_BRANCH],
@@ -117,9 +117,9 @@ def generate(ams_per_region: int, first_day: datetime.date, last_day: datetime.d
         c.execute(
             """
             INSERT INTO accounts_user (employee_no, name, mobile, email, role, is_active, is_staff,
-                                       is_superuser, date_joined, password)
+                                       is_superuser, must_change_password, date_joined, password)
             SELECT 'A' || reg.id || '-' || n, '客户经理' || reg.id || '-' || n, '', '', 'am', true, false, false,
-                   now(), %s
+                   false, now(), %s
             FROM accounts_region reg, generate_series(1, %s) n
             """,
             [password, ams_per_region],
