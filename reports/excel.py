@@ -24,7 +24,15 @@ def _number(value):
 
 
 def summary_workbook(
-    *, title: str, sheet_name: str, first_header: str, metrics, rows, total, labels
+    *,
+    title: str,
+    sheet_name: str,
+    first_header: str,
+    metrics,
+    rows,
+    total,
+    labels,
+    region_row=None,
 ) -> Workbook:
     """Title row, two merged header rows (each metric over 标准/实际/完成率/人均), rows, total,
     then the task completion and the two on-time rates, as on the page.
@@ -32,6 +40,7 @@ def summary_workbook(
     `labels` maps "headcount", "target", "actual", "completion", "per_head", "score",
     "on_time" and "signed_on_time" to the header words in the interface language.
     `sheet_name`: Excel allows 31 characters, so the period rather than the whole title.
+    `region_row`: a region's own-target line under the total (`selectors.region_line`).
     """
     wb = Workbook()
     ws = wb.active
@@ -67,7 +76,7 @@ def summary_workbook(
                 BORDER,
             )
 
-    for r, row in enumerate([*rows, total], start=4):
+    for r, row in enumerate([*rows, total, *([region_row] if region_row else [])], start=4):
         values = [safe(row.label), _number(row.headcount)]
         for cell in row.cells:
             values += [
@@ -81,7 +90,7 @@ def summary_workbook(
         for c, value in enumerate(values, start=1):
             out = ws.cell(row=r, column=c, value=value)
             out.border = BORDER
-            if row is total:
+            if row is total or row is region_row:
                 out.font, out.fill = Font(bold=True), TOTAL_FILL
         ws.cell(row=r, column=2).number_format = "General"  # 9, and 8.6 for a part-timer
         for i in range(len(metrics)):

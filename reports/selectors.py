@@ -7,7 +7,9 @@ so a snapshot holds exactly what the live page showed. Its parts:
   signed-off logs, counted in the region of their day);
 - target (标准): `planning.selectors.TargetBook` per week (explicit, else the sum of
   the members' targets, else pro rata from the month), pro rata by working days when
-  the period covers part of a week;
+  the period covers part of a week; a period of whole calendar months takes the month
+  targets instead, the figure the plan pages show (the annual breakdown files a week
+  under the month of its Monday, so November's weeks run to 6 December);
 - headcount (人数): each account manager counts for the share of the period's working
   days they were a member, so someone who joined on Wednesday counts 0.6 in a
   five-day week, and a leaver who left on Tuesday counts 0.4;
@@ -77,8 +79,8 @@ class SummaryRow:
     label: str
     headcount: Decimal
     cells: list[MetricCell]
-    expected_logs: int = 0
-    submitted_logs: int = 0
+    expected_logs: int = 0  # working days before today, and today's logs handed in
+    submitted_logs: int = 0  # handed in, and either signed off or past the sign-off deadline
     on_time_logs: int = 0
     signed_on_time_logs: int = 0
     cap: Decimal | None = None  # the branch's completion cap, for the weighted score
@@ -135,6 +137,18 @@ def _weeks(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     return weeks
 
 
+def whole_months(start: datetime.date, end: datetime.date) -> list[datetime.date] | None:
+    """The first days of the calendar months [start, end] consists of, or None when it
+    is not a run of whole months."""
+    if start.day != 1 or end != periods.period_end(PeriodKind.MONTH, periods.month_start(end)):
+        return None
+    months, month = [], start
+    while month <= end:
+        months.append(month)
+        month = periods.add_months(month, 1)
+    return months
+
+
 def _week_factors(rules: BranchRules, start, end) -> dict[datetime.date, Decimal]:
     """Share of each overlapping week's target that falls inside [start, end]."""
     factors = {}
@@ -146,14 +160,18 @@ def _week_factors(rules: BranchRules, start, end) -> dict[datetime.date, Decimal
     return factors
 
 
-def _compliance(facts) -> dict[int, list[int]]:
-    """Subject → [handed in, on time, signed off on time]."""
-    result = defaultdict(lambda: [0, 0, 0])
-    for subject, _day, handed_in, on_time, signed_on_time in facts:
+def _compliance(facts, sign_off_due) -> dict[int, list[int]]:
+    """Subject → [handed in, on time, signed off on time, handed in and due for sign-off].
+
+    A log whose sign-off may still come in time counts for the sign-off rate only once
+    signed: at 9:00 on Monday, Friday's unsigned logs are not late yet."""
+    result = defaultdict(lambda: [0, 0, 0, 0])
+    for subject, day, handed_in, on_time, signed_on_time in facts:
         counts = result[subject]
         counts[0] += handed_in
         counts[1] += on_time
         counts[2] += signed_on_time
+        counts[3] += handed_in if sign_off_due(day) else signed_on_time
     return result
 
 
@@ -255,7 +273,7 @@ class LogReads:
         # Wide enough for the target cascade (whole months) and for next-working-day tests.
         rules = rules_for_branches(
             branch_regions,
-            periods.month_start(first) - datetime.timedelta(days=7),
+            periods.month_start(periods.week_start(first)) - datetime.timedelta(days=7),
             last + datetime.timedelta(days=15),
         )
         daily = actuals(
@@ -314,7 +332,9 @@ def _rows_for_periods(
         rules=rules,
         user_ids={user_id for user_id, *_ in memberships},
         region_ids=region_ids,
-        start=periods.month_start(first),
+        # From the month of the first week's Monday: a span from 1 December starts in
+        # the week of 30 November, whose target is filed under November.
+        start=periods.month_start(periods.week_start(first)),
         end=last,
     )
 
@@ -337,11 +357,22 @@ def _rows_for_periods(
             for user_id in user_ids:
                 staying_count[user_id] += 1
 
+    # A sign-off is due by the end of the next working day (see _signoff_lags).
+    deadline = {
+        day: day + datetime.timedelta(days=lag)
+        for lag, days in _signoff_lags(rules, first, last).items()
+        for day in days
+    }
+
+    def sign_off_due(day: datetime.date) -> bool:
+        return deadline[day] < today
+
     results = []
     for start, end in periods_:
         days_in_period = [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
         working_days = rules.working_days(start, end)
-        up_to_today = sum(1 for d in working_days if d <= today)
+        # Today's log is not due before the day is over: it counts once handed in.
+        up_to_today = sum(1 for d in working_days if d < today)
         whole_period = defaultdict(int, staying_count)  # subject → people, days
         part_days = defaultdict(int)
         expected = defaultdict(int, {s: n * up_to_today for s, n in staying_count.items()})
@@ -353,45 +384,60 @@ def _rows_for_periods(
             else:
                 inside = [d for d in working_days if joined <= d and (left is None or d <= left)]
                 part_days[subject] += len(inside)
-                expected[subject] += sum(1 for d in inside if d <= today)
+                expected[subject] += sum(1 for d in inside if d < today)
         headcount = defaultdict(lambda: ZERO)
         for subject in whole_period.keys() | part_days.keys() if working_days else ():
             headcount[subject] = whole_period[subject] + (
                 Decimal(part_days[subject]) / len(working_days)
             )
 
-        factors = _week_factors(rules, start, end)
-        shares_in_week = {}  # (region, week) → {user id: share of the week in the region}
-        for week in factors:
-            week_end = week + datetime.timedelta(days=6)
-            moved = defaultdict(list)
-            for user_id, region_id, joined, left in movers:
-                if joined <= week_end and (left is None or left >= week):
-                    moved[region_id].append((user_id, joined, left))
-            for region_id in staying.keys() | moved.keys():
-                shares = staying_shares[region_id]
-                if moved[region_id]:
-                    shares = shares | membership_shares(moved[region_id], rules, week, week_end)
-                shares_in_week[(region_id, week)] = shares
+        # Whole months take the month targets; otherwise (or where nobody has a month
+        # target) the weeks, pro rata for part of a week.
+        months = whole_months(start, end)
+        parts = {PeriodKind.WEEK: _week_factors(rules, start, end)}
+        if months:
+            parts[PeriodKind.MONTH] = dict.fromkeys(months, ONE)
+        shares_in = {}  # (region, kind, period start) → {user id: share of it in the region}
+        for kind, factors in parts.items():
+            for part in factors:
+                part_end = periods.period_end(kind, part)
+                moved = defaultdict(list)
+                for user_id, region_id, joined, left in movers:
+                    if joined <= part_end and (left is None or left >= part):
+                        moved[region_id].append((user_id, joined, left))
+                for region_id in staying.keys() | moved.keys():
+                    shares = staying_shares[region_id]
+                    if moved[region_id]:
+                        shares = shares | membership_shares(moved[region_id], rules, part, part_end)
+                    shares_in[(region_id, kind, part)] = shares
 
-        def target(key: int, metric_id: int, factors=factors, shares_in_week=shares_in_week):
+        def target_by(kind, key: int, metric_id: int, parts=parts, shares_in=shares_in):
             total, found_any = ZERO, False
-            for week, factor in factors.items():
+            for part, factor in parts[kind].items():
                 if by == "region":
                     value, _source = book.region_value(
-                        key, shares_in_week.get((key, week), {}), PeriodKind.WEEK, week, metric_id
+                        key, shares_in.get((key, kind, part), {}), kind, part, metric_id
                     )
                 else:
-                    share = shares_in_week.get((region_ids[0], week), {}).get(key, ZERO)
-                    value, _source = book.user_value_in_region(
-                        key, share, PeriodKind.WEEK, week, metric_id
-                    )
+                    share = shares_in.get((region_ids[0], kind, part), {}).get(key, ZERO)
+                    value, _source = book.user_value_in_region(key, share, kind, part, metric_id)
                 if value is not None:
                     total += value * factor
                     found_any = True
             return total.quantize(Decimal("0.01")) if found_any else None
 
-        compliance = _compliance(f for day in days_in_period for f in facts_by_day[day])
+        def target(key: int, metric_id: int, parts=parts, target_by=target_by):
+            for kind in (PeriodKind.MONTH, PeriodKind.WEEK):
+                if kind in parts and (found := target_by(kind, key, metric_id)) is not None:
+                    return found
+            return None
+
+        compliance = _compliance(
+            (f for day in days_in_period for f in facts_by_day[day]), sign_off_due
+        )
+        if today in working_days:
+            for subject, _day, handed_in, *_rest in facts_by_day[today]:
+                expected[subject] += handed_in
         rows = []
         for key, label in subjects:
             cells = []
@@ -401,7 +447,7 @@ def _rows_for_periods(
                 else:
                     actual = sum(daily.get((key, day, metric.pk), 0) for day in days_in_period)
                 cells.append(MetricCell(metric, target(key, metric.pk), actual, headcount[key]))
-            handed_in, on_time, signed = compliance.get(key, (0, 0, 0))
+            _handed_in, on_time, signed, due = compliance.get(key, (0, 0, 0, 0))
             rows.append(
                 SummaryRow(
                     key=key,
@@ -409,7 +455,7 @@ def _rows_for_periods(
                     headcount=headcount[key].quantize(Decimal("0.01")),
                     cells=cells,
                     expected_logs=expected[key],
-                    submitted_logs=handed_in,
+                    submitted_logs=due,
                     on_time_logs=on_time,
                     signed_on_time_logs=signed,
                     cap=cap,
@@ -626,6 +672,27 @@ def member_rows(*, region: Region, start, end, today=None) -> tuple[list[Summary
         cap=cap,
     )
     return rows, _total(rows, metrics, cap, _("Total"))
+
+
+def region_line(*, region: Region, start, end, total: SummaryRow, today=None) -> SummaryRow | None:
+    """The region's row of the branch summary, to show under the drill-down's total when
+    the two disagree on a target: a region with targets of its own (the annual
+    breakdown) is measured against them, not against the sum of its AMs' targets."""
+    row = region_rows(
+        branch=region.branch,
+        regions=[region],
+        start=start,
+        end=end,
+        today=today or timezone.localdate(),
+        metrics=[cell.metric for cell in total.cells],
+    )[0]
+    differs = any(
+        mine.target != theirs.target for mine, theirs in zip(row.cells, total.cells, strict=True)
+    )
+    if not differs:
+        return None
+    row.label = _("%(region)s (its own target)") % {"region": region.name}
+    return row
 
 
 def member_logs(*, region: Region, member_id: int, start, end):

@@ -132,6 +132,7 @@ def _region_period(request, region_id: int):
 def region_detail(request, region_id: int):
     region, form, start, end = _region_period(request, region_id)
     rows, total = selectors.member_rows(region=region, start=start, end=end)
+    region_row = selectors.region_line(region=region, start=start, end=end, total=total)
     sort = request.GET.get("sort", "")
     metrics = [cell.metric for cell in total.cells]
     return render(
@@ -144,6 +145,7 @@ def region_detail(request, region_id: int):
             "end": end,
             "rows": selectors.sort_rows(rows, sort, metrics) if sort else rows,
             "total": total,
+            "region_row": region_row,
             "metrics": metrics,
             "sort": sort,
             "running": end >= timezone.localdate(),
@@ -157,6 +159,7 @@ def region_detail(request, region_id: int):
 def region_export(request, region_id: int):
     region, _form, start, end = _region_period(request, region_id)
     rows, total = selectors.member_rows(region=region, start=start, end=end)
+    region_row = selectors.region_line(region=region, start=start, end=end, total=total)
     title = _("%(region)s weekly summary by account manager %(start)s~%(end)s") % {
         "region": region.name,
         "start": start,
@@ -169,6 +172,7 @@ def region_export(request, region_id: int):
         metrics=[cell.metric for cell in total.cells],
         rows=rows,
         total=total,
+        region_row=region_row,
         labels=_excel_labels(),
     )
     return _xlsx(workbook, f"region-{region.pk}-{start}-{end}.xlsx")

@@ -451,3 +451,132 @@ def test_member_rows_tell_two_ams_of_one_name_apart(org, visits):
     rows, _total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
     labels = [r.label for r in rows]
     assert "王伟 1101" in labels and "王伟 1102" in labels and "张三" in labels
+
+
+# --- the month boundary (QA on 1 December 2026) -----------------------------------------
+
+
+def month_target(*, metric, value, month, by, user=None, region=None):
+    return Target.objects.create(
+        user=user,
+        region=region,
+        metric=metric,
+        period_kind="month",
+        period_start=month,
+        value=value,
+        updated_by=by,
+    )
+
+
+NOVEMBER, DECEMBER = datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)
+WEEK_OF_NOV_30 = datetime.date(2026, 11, 30)
+
+
+def breakdown_november(org, visits):
+    """The annual breakdown files a week under the month of its Monday: November's 1016
+    is spread over the weeks of 2, 9, 16, 23 and 30 November (the last runs to 6 Dec)."""
+    month_target(metric=visits, value=1016, month=NOVEMBER, region=org.region, by=org.rm)
+    for week, value in zip(
+        [NOVEMBER + datetime.timedelta(days=1 + 7 * i) for i in range(5)],
+        [204, 203, 203, 203, 203],
+        strict=True,
+    ):
+        target(metric=visits, value=value, region=org.region, week=week, by=org.rm)
+
+
+def test_a_whole_month_takes_the_month_target_as_the_plan_page_does(org, visits):
+    """QA: November read 854 in the summary (the weeks, the last cut to one day) and 1016
+    on the plan page."""
+    breakdown_november(org, visits)
+    result = summary(org, start=NOVEMBER, end=datetime.date(2026, 11, 30))
+    assert row(result, "东").cell(visits.pk).target == Decimal(1016)
+
+
+def test_parts_of_the_week_across_the_month_end_add_up_to_the_week(org, visits):
+    """QA: 1–6 December read 204, more than the whole week's 203: the week of 30 November
+    was not read for a span starting in December."""
+    breakdown_november(org, visits)
+    sunday = WEEK_OF_NOV_30 + datetime.timedelta(days=6)
+    whole = row(summary(org, start=WEEK_OF_NOV_30, end=sunday), "东").cell(visits.pk).target
+    monday = row(summary(org, start=WEEK_OF_NOV_30, end=WEEK_OF_NOV_30), "东")
+    rest = row(summary(org, start=DECEMBER, end=sunday), "东")
+    assert whole == 203
+    assert (monday.cell(visits.pk).target, rest.cell(visits.pk).target) == (
+        Decimal("40.60"),
+        Decimal("162.40"),
+    )
+
+
+def test_a_month_without_month_targets_still_adds_up_its_weeks(org, visits):
+    target(metric=visits, value=50, user=org.am, week=datetime.date(2026, 11, 2), by=org.rm)
+    result = summary(org, start=NOVEMBER, end=datetime.date(2026, 11, 30))
+    assert row(result, "东").cell(visits.pk).target == 50
+
+
+def test_drill_down_shows_the_regions_own_target_when_it_is_not_its_members_sum(org, visits):
+    """QA: the summary said 西北 was ahead (its own target), the drill-down's total said
+    behind (its AMs' targets), with nothing to say why."""
+    month_target(metric=visits, value=100, month=NOVEMBER, region=org.region, by=org.rm)
+    month_target(metric=visits, value=60, month=NOVEMBER, user=org.am, by=org.rm)
+    month_target(metric=visits, value=70, month=NOVEMBER, user=org.peer_am, by=org.rm)
+    end = datetime.date(2026, 11, 30)
+    _rows, total = selectors.member_rows(region=org.region, start=NOVEMBER, end=end, today=TODAY)
+    line = selectors.region_line(
+        region=org.region, start=NOVEMBER, end=end, total=total, today=TODAY
+    )
+    assert total.cell(visits.pk).target == 130
+    assert (
+        line.cell(visits.pk).target
+        == 100
+        == row(summary(org, start=NOVEMBER, end=end), "东").cell(visits.pk).target
+    )
+    assert org.region.name in line.label
+
+
+def test_drill_down_has_no_second_line_when_the_targets_agree(org, visits):
+    month_target(metric=visits, value=60, month=NOVEMBER, user=org.am, by=org.rm)
+    end = datetime.date(2026, 11, 30)
+    _rows, total = selectors.member_rows(region=org.region, start=NOVEMBER, end=end, today=TODAY)
+    assert (
+        selectors.region_line(region=org.region, start=NOVEMBER, end=end, total=total, today=TODAY)
+        is None
+    )
+
+
+def test_todays_log_is_not_missing_before_the_day_is_over(org, visits):
+    """QA: at 00:30 on 1 December, AMs whose only working day so far was today read 0 %
+    on time."""
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    log(org.am, org.region, MONDAY, 3)
+    before = selectors.branch_summary(
+        user=org.branch_head, branch=org.branch, start=MONDAY, end=SUNDAY, today=tuesday
+    )
+    assert row(before, "东").expected_logs == 3  # Monday only, three members
+    handed_in = log(org.peer_am, org.region, tuesday, 3, status=LogStatus.SUBMITTED)
+    handed_in.submitted_at = datetime.datetime(2026, 11, 10, 10, tzinfo=datetime.UTC)
+    handed_in.save()
+    after = selectors.branch_summary(
+        user=org.branch_head, branch=org.branch, start=MONDAY, end=SUNDAY, today=tuesday
+    )
+    assert row(after, "东").expected_logs == 4  # and today's log, handed in
+
+
+def test_a_log_whose_sign_off_is_not_due_yet_does_not_count_against_the_rm(org, visits):
+    friday = MONDAY + datetime.timedelta(days=4)
+    waiting = log(org.am, org.region, friday, 3, status=LogStatus.SUBMITTED)
+    waiting.submitted_at = datetime.datetime(2026, 11, 13, 10, tzinfo=datetime.UTC)
+    waiting.save()
+    next_monday = SUNDAY + datetime.timedelta(days=1)
+
+    def east(today):
+        return row(
+            selectors.branch_summary(
+                user=org.branch_head, branch=org.branch, start=MONDAY, end=SUNDAY, today=today
+            ),
+            "东",
+        )
+
+    # Monday: the RM has until the end of the day for Friday's log.
+    assert (east(next_monday).submitted_logs, east(next_monday).signed_on_time_rate) == (0, None)
+    tuesday = next_monday + datetime.timedelta(days=1)
+    assert (east(tuesday).submitted_logs, east(tuesday).signed_on_time_rate) == (1, 0)

@@ -268,3 +268,26 @@ def test_summary_queries_do_not_grow_with_regions_people_or_days(
     with django_assert_max_num_queries(22):
         response = client.get(reverse("reports:summary") + "?start=2026-11-02&end=2026-11-15")
     assert len(response.context["summary"].rows) == 2 + size
+
+
+def test_drill_down_and_its_export_show_the_regions_own_target_under_the_total(client_for, org):
+    visits = Metric.objects.get(code="visits")
+    signed_log(org.am, org.region, MONDAY, 9)
+    for subject, value in [({"region": org.region}, 100), ({"user": org.am}, 60)]:
+        Target.objects.create(
+            **subject,
+            metric=visits,
+            period_kind="week",
+            period_start=MONDAY,
+            value=value,
+            updated_by=org.rm,
+        )
+    client = client_for(org.branch_head)
+    html = client.get(reverse("reports:region", args=[org.region.pk]) + PERIOD).content.decode()
+    line = re.search(r'data-testid="region-target-row">(.*?)</tr>', html, re.S).group(1)
+    assert "东（区域标准）" in line and "<td>100</td>" in line and "9.0%" in line
+    assert 'data-testid="region-target-note"' in html
+    export = client.get(reverse("reports:region_export", args=[org.region.pk]) + PERIOD)
+    ws = load_workbook(io.BytesIO(export.content)).active
+    labels = [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)]
+    assert labels[-2:] == ["合计", "东（区域标准）"]
