@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Prefetch, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -574,10 +574,18 @@ def branch_summary(
             s.region_id: s
             for s in RegionWeekSnapshot.objects.filter(
                 region__in=regions, week_start=start
-            ).prefetch_related("metrics")
+            ).prefetch_related(
+                Prefetch("metrics", queryset=MetricWeekSnapshot.objects.select_related("metric"))
+            )
         }
         summary.runs = list(RollupRun.objects.filter(branch=branch, week_start=start)[:5])
     if regions and len(snapshots) == len(regions):
+        # A closed week keeps the metrics it was summarised with: switching one off (or
+        # adding one) since does not rewrite its columns and task completion.
+        metrics = summary.metrics = sorted(
+            {m.metric for s in snapshots.values() for m in s.metrics.all()},
+            key=lambda metric: (metric.order, metric.pk),
+        )
         summary.rows = [_row_from_snapshot(snapshots[r.pk], r, metrics, cap) for r in regions]
         summary.from_snapshot = True
         summary.computed_at = min(s.computed_at for s in snapshots.values())

@@ -580,3 +580,23 @@ def test_a_log_whose_sign_off_is_not_due_yet_does_not_count_against_the_rm(org, 
     assert (east(next_monday).submitted_logs, east(next_monday).signed_on_time_rate) == (0, None)
     tuesday = next_monday + datetime.timedelta(days=1)
     assert (east(tuesday).submitted_logs, east(tuesday).signed_on_time_rate) == (1, 0)
+
+
+def test_a_closed_week_keeps_the_metrics_it_was_summarised_with(org, visits):
+    """QA: switching 折页 off dropped its column from last week's summary and moved its
+    task completion, under "summarised at …"."""
+    leaflets = Metric.objects.get(code="leaflets")
+    log(org.am, org.region, MONDAY, 8)
+    log(org.am, org.region, MONDAY + datetime.timedelta(days=1), 30, metric=leaflets)
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    target(metric=leaflets, value=60, region=org.region, by=org.rm)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    before = summary(org)
+    leaflets.is_active = False
+    leaflets.save()
+    added = Metric.objects.create(code="recruits", name="增员", order=99)
+    after = summary(org)
+    assert after.from_snapshot
+    assert leaflets in after.metrics and added not in after.metrics
+    assert [m.code for m in after.metrics] == [m.code for m in before.metrics]
+    assert row(after, "东").score == row(before, "东").score
