@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -27,6 +28,18 @@ class AdminLoginForm(AdminAuthenticationForm):
 
 class OwnPasswordChangeForm(PasswordChangeForm):
     """A password the person chose themselves: no longer one an admin knows."""
+
+    def clean_new_password1(self) -> str:
+        password = self.cleaned_data["new_password1"]
+        # Keeping the initial password would leave it known to the admin and to everyone
+        # imported with it. old_password is cleaned first (field_order) and is only in
+        # cleaned_data when it is right, so this compares with the current password.
+        if password == self.cleaned_data.get("old_password"):
+            raise ValidationError(
+                _("Choose a password different from your current one."),
+                code="password_unchanged",
+            )
+        return password
 
     def save(self, commit=True):
         return services.user_password_set(

@@ -113,6 +113,10 @@ ROLE_ALIASES = {
     "area manager": Role.AREA_MANAGER,
     "branch head": Role.BRANCH_HEAD,
     "administrator": Role.ADMIN,
+    # HR's other words for our roles (DOMAIN.md, 组织与角色).
+    "业务员": Role.ACCOUNT_MANAGER,
+    "主管": Role.REGIONAL_MANAGER,
+    "营销中心负责人": Role.BRANCH_HEAD,
 }
 # A manager of these works in one branch; a branch head may oversee another branch's head.
 BELOW_BRANCH_ROLES = (Role.ACCOUNT_MANAGER, Role.REGIONAL_MANAGER, Role.AREA_MANAGER)
@@ -569,9 +573,22 @@ class EmployeeNoWidget(CodeWidget):
         return normalise_code(value)
 
 
+# CJK ideographs (and 〇): a name of only these has no spaces of its own.
+_CJK_NAME_RE = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+
+def normalise_name(value) -> str:
+    """Trimmed, inner whitespace runs made one space; a name all of CJK characters has
+    none at all, so the padded "王　五" is found when someone searches 王五."""
+    text = " ".join(_text(value).split())
+    if _CJK_NAME_RE.fullmatch(text.replace(" ", "")):
+        return text.replace(" ", "")
+    return text
+
+
 class NameWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        text = _text(value)
+        text = normalise_name(value)
         if not text:
             raise ValueError(_("A name is required."))
         if len(text) > 64:
@@ -868,7 +885,9 @@ class _Planner:
             self._check_region_stays_put(row)
             if row.branch and row.region and row.area:
                 first = area_of_region.setdefault((row.branch, row.region), row)
-                if first.area != row.area:
+                # An earlier row that agrees with the system: this row's area is already
+                # reported against the system, with where a region is moved.
+                if first.area not in (row.area, self._system_area(row)):
                     self.plan.error(
                         row,
                         "area",
@@ -899,6 +918,10 @@ class _Planner:
                     message % {"unit": unit[-1], "no": first.employee_no, "row": first.number},
                 )
         self.area_of_region = {key: row.area for key, row in area_of_region.items()}
+
+    def _system_area(self, row: _Row) -> str | None:
+        region = self.regions.get((row.branch, row.region))
+        return region.area.name if region is not None and region.area is not None else None
 
     def _check_region_stays_put(self, row: _Row) -> None:
         """A row names a region where it is, never moves it: one mistyped row would carry
@@ -1524,7 +1547,7 @@ def _summarise(result, resource: StaffResource, parsed: ParsedFile):
         entry = {
             "row": parsed.numbers[index - 1],
             "employee_no": EmployeeNoWidget().clean(values.get("employee_no")),
-            "name": _text(values.get("name")),
+            "name": normalise_name(values.get("name")),
         }
         if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
             counts["new"] += 1
@@ -1866,13 +1889,16 @@ def error_report(staff_import: StaffImport) -> tuple[bytes, str]:
             text = f"{error['column']}: {text}"
         by_row[error.get("row")].append(text)
     heading = _("Errors")
+    # The heading goes on the header row the import found, on the sheet it read.
+    read = read_sheet(staff_import.file.name, data)
     if PurePath(staff_import.file.name).suffix.lower() == ".csv":
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
         out = io.StringIO()
         writer = csv.writer(out)
-        for number, values in enumerate(rows, 1):
-            extra = heading if number == 1 else "；".join(by_row.get(number, []))
-            if number == 1 and by_row.get(None):
+        # Read as the import read it (a GBK file too), numbered as its errors are.
+        for number, values in _read_csv(data):
+            header = number == read.header_number
+            extra = heading if header else "；".join(by_row.get(number, []))
+            if header and by_row.get(None):
                 extra = f"{heading}: {'；'.join(by_row[None])}"
             writer.writerow([*values, extra])
         return ("\ufeff" + out.getvalue()).encode("utf-8"), "csv"
@@ -1880,15 +1906,14 @@ def error_report(staff_import: StaffImport) -> tuple[bytes, str]:
     from openpyxl.styles import Font, PatternFill
 
     workbook = load_workbook(io.BytesIO(data))
-    sheet = workbook.worksheets[0]
+    sheet = workbook[read.sheet_name] if read.sheet_name else workbook.worksheets[0]
     column = (sheet.max_column or 0) + 1
-    header_row = next(
-        (r[0].row for r in sheet.iter_rows() if any(c.value not in (None, "") for c in r)), 1
-    )
     top = heading
     if by_row.get(None):
         top = f"{heading}: {'；'.join(by_row[None])}"
-    sheet.cell(row=header_row, column=column, value=top).font = Font(bold=True, color="C00000")
+    sheet.cell(row=read.header_number, column=column, value=top).font = Font(
+        bold=True, color="C00000"
+    )
     fill = PatternFill("solid", fgColor="FFE0E0")
     for number, messages in by_row.items():
         if number is None:
