@@ -92,10 +92,15 @@ class DailyLogForm(forms.ModelForm):
             "remarks": forms.Textarea(attrs={"rows": 3}),
         }
 
+    # The saved revision the page was opened on: a post from a page opened before
+    # another tab or phone saved is shown back instead of silently replacing that save.
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(
         self, *args, metrics: list[Metric], counts: dict[int, int] | None = None, **kwargs
     ):
         super().__init__(*args, **kwargs)
+        self.fields["revision"].initial = self.instance.revision if self.instance.pk else 0
         self.metrics = metrics
         counts = counts or {}
         for metric in metrics:
@@ -114,6 +119,17 @@ class DailyLogForm(forms.ModelForm):
 
     def counts(self) -> dict[int, int]:
         return {m.pk: self.cleaned_data.get(count_field_name(m)) or 0 for m in self.metrics}
+
+    def opened_before(self, log: DailyLog | None) -> bool:
+        """Whether this post comes from a page opened before `log`'s last save (a post
+        without the revision, from an older page, is not checked)."""
+        if self.data.get("revision") in (None, ""):
+            return False
+        try:
+            opened_on = int(self.data["revision"])
+        except ValueError:
+            return True
+        return opened_on != (log.revision if log is not None else 0)
 
     def log_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

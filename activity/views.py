@@ -51,12 +51,34 @@ def log_edit(request, day: datetime.date):
                 "fill in. Ask your administrator to add you to your region."
             )
         )
-    if log is not None and not log.is_editable_by_author:
+    locked = log is not None and not log.is_editable_by_author
+    if locked and request.method != "POST":
         return redirect("activity:log_detail", pk=log.pk)
     metrics = selectors.active_metrics()
     counts = selectors.counts_by_metric(log) if log else {}
     data = request.POST if request.method == "POST" else None
     form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
+    if data is not None and (locked or form.opened_before(log)):
+        # Another tab or phone saved (or submitted) this log since this page was opened:
+        # show what was typed here rather than drop it or overwrite the other save.
+        data = data.copy()
+        data["revision"] = log.revision if log is not None else 0
+        form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "This log was submitted from another page or phone after you opened this "
+                "one, so what you typed here was not saved. It is shown below: copy what "
+                "you need, and ask your regional manager to return the log to change it."
+            )
+            if locked
+            else _(
+                "This log was saved from another page or phone after you opened this one, "
+                "so what you typed here was not saved yet. Check it below: saving again "
+                "replaces the other save with it."
+            ),
+        )
     # A post carries the whole list of visits. Without initial data: an added visit equal
     # to one stored meanwhile (another phone) would count as "unchanged" and be dropped.
     formset = VisitFormSet(
@@ -65,7 +87,7 @@ def log_edit(request, day: datetime.date):
         prefix="visits",
         form_kwargs={"owner": request.user},
     )
-    if data is not None and form.is_valid() and formset.is_valid():
+    if data is not None and not form.errors and form.is_valid() and formset.is_valid():
         submit = "submit" in request.POST
         try:
             saved = services.daily_log_save(
@@ -103,6 +125,7 @@ def log_edit(request, day: datetime.date):
         "day": day,
         "metrics": metrics,
         "is_today": is_today,
+        "locked": locked,
         # Handed in after its day, a log is marked late (补交): say so before, not after.
         "will_be_late": not is_today and (log is None or log.submitted_at is None),
     }

@@ -164,8 +164,11 @@ def test_submitted_log_edit_page_goes_to_the_read_only_page(client_for, org, tod
     log = f.DailyLogFactory(
         author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED
     )
-    response = client_for(org.am).post(edit_url(today), form_data({"visits": 99}))
-    assert response.url == reverse("activity:log_detail", kwargs={"pk": log.pk})
+    client = client_for(org.am)
+    assert client.get(edit_url(today)).url == reverse("activity:log_detail", kwargs={"pk": log.pk})
+    # A post (from a page opened before it was submitted) is shown back, not saved.
+    response = client.post(edit_url(today), form_data({"visits": 99}))
+    assert response.status_code == 200 and 'value="99"' in response.content.decode()
     assert not log.values.exists()
 
 
@@ -632,3 +635,49 @@ def test_submitting_in_a_region_without_a_manager_says_nobody_can_sign(client_fo
     )
     shown = [str(m) for m in response.context["messages"]]
     assert any("尚无区域经理" in m for m in shown) and not any("提交给区域经理" in m for m in shown)
+
+
+def opened_revision(client, day) -> str:
+    html = client.get(edit_url(day)).content.decode()
+    return html.split('name="revision" value="')[1].split('"')[0]
+
+
+def test_a_submit_from_a_tab_opened_before_the_log_was_submitted_is_shown_back(
+    client_for, org, today
+):
+    """QA: the second tab's 提交 redirected to the first tab's log without a word, and the
+    AM believed their nine visits were in."""
+    client = client_for(org.am)
+    first_tab = second_tab = opened_revision(client, today)
+    first = form_data({"visits": 3}, [{"customer": "标签页一客户"}], action="submit")
+    client.post(edit_url(today), {**first, "revision": first_tab})
+    second = form_data({"visits": 9}, [{"customer": "标签页二客户"}], action="submit")
+    response = client.post(edit_url(today), {**second, "revision": second_tab})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "标签页二客户" in html and 'value="9"' in html  # what was typed is kept
+    assert "已从另一个页面或手机提交" in html
+    assert 'data-testid="submit-log"' not in html and 'data-testid="submitted-log"' in html
+    log = DailyLog.objects.get()
+    assert log.status == LogStatus.SUBMITTED
+    assert log.values.get(metric__code="visits").value == 3
+
+
+def test_a_draft_from_a_tab_opened_before_another_save_asks_before_replacing_it(
+    client_for, org, today
+):
+    client = client_for(org.am)
+    opened = opened_revision(client, today)
+    client.post(edit_url(today), {**form_data({"visits": 3}), "revision": opened})
+    saved = DailyLog.objects.get()
+    response = client.post(edit_url(today), {**form_data({"visits": 9}), "revision": opened})
+    assert response.status_code == 200
+    assert saved.values.get(metric__code="visits").value == 3  # not overwritten silently
+    html = response.content.decode()
+    assert "已从另一个页面或手机保存过" in html and 'value="9"' in html
+    # The page now carries the current revision: saving again is the AM's choice.
+    again = html.split('name="revision" value="')[1].split('"')[0]
+    assert again == str(saved.revision)
+    response = client.post(edit_url(today), {**form_data({"visits": 9}), "revision": again})
+    assert response.status_code == 302
+    assert saved.values.get(metric__code="visits").value == 9
