@@ -74,13 +74,15 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
         region_on.setdefault(m.user_id, []).append(m)
 
     rules = rules_for(org.branch.pk, start, today)
+    # Built before the working day starts (make run at 00:30), nobody has a log today yet.
+    early = timezone.localtime().time() < datetime.time(8)
     logs = []
     day = start
     while day <= today:
         if rules.is_working_day(day):
             for am in org.account_managers:
                 miss_rate = 0.25 if level[am.pk] < 0.6 else 0.04
-                if day == today and rng.random() < 0.5:
+                if day == today and (early or rng.random() < 0.5):
                     continue  # half the team has not written today's log yet
                 if day < today and rng.random() < miss_rate:
                     continue
@@ -102,7 +104,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
     now = timezone.now()
     for log in logs:
         age = (today - log.date).days
-        late = rng.random() < 0.06
+        late = age > 0 and rng.random() < 0.06  # today's log cannot be late yet
         submitted = datetime.datetime.combine(
             log.date + datetime.timedelta(days=1 if late else 0),
             datetime.time(18 + rng.randint(0, 3), rng.randint(0, 59)),
@@ -112,7 +114,13 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
         submitted = min(submitted, now - datetime.timedelta(minutes=rng.randint(1, 30)))
         log.submitted_at, log.is_late = submitted, late
         # Opened a little before it was handed in (the audit trail starts there).
-        log.created_at = submitted - datetime.timedelta(minutes=rng.randint(10, 50))
+        log.created_at = max(
+            submitted - datetime.timedelta(minutes=rng.randint(10, 50)),
+            min(
+                timezone.make_aware(datetime.datetime.combine(log.date, datetime.time(8))),
+                submitted,
+            ),
+        )
         if age == 0:
             log.status = LogStatus.SUBMITTED if rng.random() < 0.7 else LogStatus.DRAFT
             if log.status == LogStatus.DRAFT:
@@ -145,16 +153,13 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
     values, visits, events = [], [], []
     for log in logs:
         factor = level[log.author_id] * rng.uniform(0.6, 1.4)
+        counted = {}
         for metric in metrics:
             typical = TYPICAL.get(metric.code, 3)
-            values.append(
-                MetricValue(
-                    log=log,
-                    metric=metric,
-                    value=max(0, round(rng.gauss(typical * factor, typical * 0.25))),
-                )
-            )
-        for order in range(rng.randint(0, 3) if factor > 0.6 else rng.randint(0, 1)):
+            counted[metric.code] = max(0, round(rng.gauss(typical * factor, typical * 0.25)))
+            values.append(MetricValue(log=log, metric=metric, value=counted[metric.code]))
+        # A record per visit counted, as the log page asks (it flags visits without one).
+        for order in range(counted.get("visits", 0)):
             visits.append(
                 VisitRecord(
                     log=log,

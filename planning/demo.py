@@ -212,11 +212,16 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
             reviews.append(review)
             for metric in metrics:
                 target, _source = book.user_value(am.pk, PeriodKind.WEEK, week, metric.pk)
-                short = target is not None and found.get((am.pk, metric.pk), 0) < target
+                actual = found.get((am.pk, metric.pk), 0)
+                short = target is not None and actual < target
                 review_lines.append(
                     WeeklyReviewLine(
                         review=review,
                         metric=metric,
+                        # The figures as submitted, as the app stores them: a late log
+                        # afterwards does not change what the RM reviewed.
+                        target_at_submit=target,
+                        actual_at_submit=actual,
                         cause=rng.choice(CAUSES) if short else "",
                         countermeasure=rng.choice(COUNTERMEASURES) if short else "",
                         next_week_target=book.user_value(

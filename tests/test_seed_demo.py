@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Branch, Region, User
 from activity.models import DailyLog, LogStatus
-from planning.models import TargetRevision, TrackedItem
+from planning.models import TargetRevision, TrackedItem, WeeklyReviewLine
 
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}")
 
@@ -18,7 +18,13 @@ ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}")
 # Built in the morning (today's evening has not come), late in the evening, and on a
 # Monday morning (the last working day was Friday).
 @pytest.mark.parametrize(
-    "now", ["2026-11-24T10:00+08:00", "2026-11-24T21:30+08:00", "2026-11-30T10:00+08:00"]
+    "now",
+    [
+        "2026-11-24T10:00+08:00",
+        "2026-11-24T21:30+08:00",
+        "2026-11-30T10:00+08:00",
+        "2026-12-01T00:25+08:00",  # QA's make run, on the first day of a month
+    ],
 )
 @pytest.mark.django_db
 def test_seed_demo_builds_the_branch_once_and_writes_chinese(capsys, now):
@@ -47,6 +53,23 @@ def _seed_twice_and_check(capsys):
         times = [log.created_at, *(event.created_at for event in log.events.all())]
         assert times == sorted(times) and times[-1] <= now, (log.date, times)
         assert log.signed_off_at is None or log.submitted_at <= log.signed_off_at <= now
+
+    # A log is opened on its day or later, and today's cannot be late yet (QA at 00:25
+    # saw a log of today marked 补交, opened "yesterday" at 23:13).
+    today = timezone.localdate()
+    for log in DailyLog.objects.all():
+        assert timezone.localtime(log.created_at).date() >= log.date, (log.date, log.created_at)
+    assert not DailyLog.objects.filter(date=today, is_late=True).exists()
+    if timezone.localtime().hour < 8:
+        assert not DailyLog.objects.filter(date=today).exists()
+    # Every visit counted has its record (the log page flags those without).
+    for log in DailyLog.objects.prefetch_related("values__metric", "visits"):
+        counted = next(v.value for v in log.values.all() if v.metric.code == "visits")
+        assert len(log.visits.all()) == counted, log.date
+    # A submitted weekly review keeps the figures it was submitted with.
+    assert not WeeklyReviewLine.objects.filter(
+        review__submitted_at__isnull=False, actual_at_submit__isnull=True
+    ).exists()
 
     # Every regional manager finds logs waiting for sign-off, whatever the time of day:
     # a newcomer logging in as one must be able to try the sign-off.
