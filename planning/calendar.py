@@ -27,24 +27,51 @@ from .models import BranchPlanningSettings, CalendarOverride
 PUBLISHED_YEARS = frozenset(day.year for day in chinese_calendar.holidays)
 
 
-def _days_off(year: int):
-    return CalendarOverride.objects.filter(date__year=year, is_working_day=False)
+# China's public holidays come in seven periods: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆.
+PUBLIC_HOLIDAY_PERIODS = 7
+
+
+def _holiday_periods(dates) -> int:
+    """How many runs of consecutive days `dates` (days off) make."""
+    runs, previous = 0, None
+    for day in sorted(dates):
+        if previous is None or (day - previous).days > 1:
+            runs += 1
+        previous = day
+    return runs
+
+
+def _days_off_by_branch(year: int, branch_ids=None) -> dict[int, list[datetime.date]]:
+    rows = CalendarOverride.objects.filter(date__year=year, is_working_day=False)
+    if branch_ids is not None:
+        rows = rows.filter(branch_id__in=branch_ids)
+    found = defaultdict(list)
+    for branch_id, day in rows.values_list("branch_id", "date"):
+        found[branch_id].append(day)
+    return found
 
 
 def holidays_unknown(branch_id: int, year: int) -> bool:
-    """Nothing tells Footwork `year`'s public holidays for this branch: chinese-calendar
-    does not carry the year yet and the admin has entered no day off as an override.
-    Pro-rating then counts Spring Festival and National Day as working days."""
+    """Nothing tells Footwork all of `year`'s public holidays for this branch:
+    chinese-calendar does not carry the year yet and the admin has entered fewer periods
+    of days off than the seven public holidays (QA entered 元旦 and 春节 and the warning
+    went, with 清明 to 国庆 still counted as working days). Pro-rating then counts the
+    missing holidays as working days."""
     if year in PUBLISHED_YEARS:
         return False
-    return not _days_off(year).filter(branch_id=branch_id).exists()
+    days = _days_off_by_branch(year, [branch_id])[branch_id]
+    return _holiday_periods(days) < PUBLIC_HOLIDAY_PERIODS
 
 
 def holidays_unknown_somewhere(year: int) -> bool:
     """`holidays_unknown` for at least one branch: what the admin is warned of."""
     if year in PUBLISHED_YEARS:
         return False
-    return Branch.objects.exclude(pk__in=_days_off(year).values("branch_id")).exists()
+    found = _days_off_by_branch(year)
+    return any(
+        _holiday_periods(found[pk]) < PUBLIC_HOLIDAY_PERIODS
+        for pk in Branch.objects.values_list("pk", flat=True)
+    )
 
 
 def years_without_holidays(branch_id: int, start: datetime.date, end: datetime.date) -> list[int]:

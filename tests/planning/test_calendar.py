@@ -79,14 +79,38 @@ def test_rules_of_several_branches_load_in_two_queries(db, org, django_assert_nu
 # 2099: a year no chinese-calendar release will carry while this code lives.
 
 
-def test_a_year_without_published_holidays_is_unknown_until_a_day_off_is_entered(db, org):
+# The seven public holiday periods of a year, as the admin enters them (元旦 … 国庆).
+HOLIDAYS_2099 = [
+    (D(2099, 1, 1), D(2099, 1, 1)),
+    (D(2099, 1, 21), D(2099, 1, 27)),
+    (D(2099, 4, 4), D(2099, 4, 6)),
+    (D(2099, 5, 1), D(2099, 5, 5)),
+    (D(2099, 6, 15), D(2099, 6, 15)),
+    (D(2099, 9, 25), D(2099, 9, 25)),
+    (D(2099, 10, 1), D(2099, 10, 7)),
+]
+
+
+def test_a_year_without_published_holidays_is_unknown_until_its_holidays_are_entered(db, org):
+    """QA entered 元旦 and 春节 for 2027 and the warning went, with 清明 to 国庆 still
+    counted as working days."""
     assert not calendar.holidays_unknown(org.branch.pk, 2026)
     assert calendar.holidays_unknown(org.branch.pk, 2099)
-    CalendarOverride.objects.create(branch=org.branch, date=D(2099, 10, 1), is_working_day=True)
+    CalendarOverride.objects.create(branch=org.branch, date=D(2099, 10, 9), is_working_day=True)
     assert calendar.holidays_unknown(org.branch.pk, 2099)  # a 调休 day says nothing of holidays
-    CalendarOverride.objects.create(branch=org.branch, date=D(2099, 10, 2), is_working_day=False)
+    for first, last in HOLIDAYS_2099[:6]:
+        services.calendar_period_set(
+            branch_ids=[org.branch.pk], first=first, last=last, is_working_day=False
+        )
+    assert calendar.holidays_unknown(org.branch.pk, 2099)  # six of seven periods
+    assert calendar.holidays_unknown_somewhere(2099)
+    first, last = HOLIDAYS_2099[6]
+    services.calendar_period_set(
+        branch_ids=[org.branch.pk], first=first, last=last, is_working_day=False
+    )
     assert not calendar.holidays_unknown(org.branch.pk, 2099)
     assert calendar.holidays_unknown(org.other_branch.pk, 2099)
+    assert calendar.holidays_unknown_somewhere(2099)  # the other branch
 
 
 def test_a_holiday_period_is_entered_for_several_branches_at_once(db, org):
@@ -138,8 +162,19 @@ def test_the_admin_enters_a_holiday_from_the_overrides_list(admin_client, org, m
     response = admin_client.post(add, {**form, "last": "2027-02-01", "is_working_day": "0"})
     assert response.status_code == 200 and "2027-02-06" in response.content.decode()
     assert CalendarOverride.objects.count() == 7
-    # Entered for every branch, 2027 is no longer warned of.
+    # Spring Festival alone for every branch: the other six holidays are still unknown.
     admin_client.post(add, {**form, "branches": [org.other_branch.pk], "is_working_day": "0"})
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC)):
+        html = admin_client.get(changelist).content.decode()
+    assert 'data-testid="holidays-unknown"' in html
+    # Every holiday entered for every branch, 2027 is no longer warned of.
+    for first, last in HOLIDAYS_2099:
+        services.calendar_period_set(
+            branch_ids=[org.branch.pk, org.other_branch.pk],
+            first=first.replace(year=2027),
+            last=last.replace(year=2027),
+            is_working_day=False,
+        )
     with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC)):
         html = admin_client.get(changelist).content.decode()
     assert 'data-testid="holidays-unknown"' not in html
