@@ -117,7 +117,11 @@ def build_org(*, am_count: int = 40, start: datetime.date, seed: int = 2026) -> 
             manager = head  # 直属: the branch manages this region itself
         org.regions.append(
             Region.objects.create(
-                branch=branch, area=areas.get(area_name), name=region_name, manager=manager
+                branch=branch,
+                area=areas.get(area_name),
+                name=region_name,
+                manager=manager,
+                created_on=start,
             )
         )
 

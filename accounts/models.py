@@ -139,6 +139,12 @@ class Area(models.Model):
         return self.name
 
 
+class RegionQuerySet(models.QuerySet):
+    def existing_by(self, day: datetime.date) -> "RegionQuerySet":
+        """Regions created on or before `day` (or before creation dates were kept)."""
+        return self.filter(Q(created_on__isnull=True) | Q(created_on__lte=day))
+
+
 class Region(models.Model):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="regions"
@@ -161,6 +167,13 @@ class Region(models.Model):
         related_name="managed_regions",
         help_text=_("For a directly managed region (直属) this is the branch head."),
     )
+    # Summaries of weeks before it do not list it. Empty for regions that were there
+    # before this was recorded: they count as always there.
+    created_on = models.DateField(
+        _("created on"), null=True, blank=True, default=timezone.localdate, editable=False
+    )
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("region")

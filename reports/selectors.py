@@ -555,7 +555,10 @@ def branch_summary(
 ) -> Summary:
     """The summary of the regions of `branch` that `user` may see."""
     today = today or timezone.localdate()
-    regions = list(org.regions_visible_to(user).filter(branch=branch).order_by("name"))
+    # A region created after the period is not an empty row of it.
+    regions = list(
+        org.regions_visible_to(user).filter(branch=branch).existing_by(end).order_by("name")
+    )
     metrics = active_metrics()
     cap = branch_settings(branch.pk).completion_cap
     summary = Summary(
@@ -713,7 +716,12 @@ def member_logs(*, region: Region, member_id: int, start, end):
 def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 12):
     """Weighted completion per region for the last `weeks` closed weeks, from snapshots."""
     first = last_week - datetime.timedelta(weeks=weeks - 1)
-    regions = list(org.regions_visible_to(user).filter(branch=branch).order_by("name"))
+    regions = list(
+        org.regions_visible_to(user)
+        .filter(branch=branch)
+        .existing_by(last_week + datetime.timedelta(days=6))
+        .order_by("name")
+    )
     metrics = active_metrics()
     cap = branch_settings(branch.pk).completion_cap
     # Plain values: the chart needs one number per region-week out of ~1,000 metric rows.

@@ -80,16 +80,24 @@ def rollup_branches_weeks(
             metrics=metrics,
             reads=reads,
         )
-        changed, first = _replace_snapshots(
-            branch=branch, rows_by_week=dict(zip(weeks, rows_per_week, strict=True))
-        )
+        # A region created after a week has no row in it (nor a 'changed' run).
+        created = {r.pk: r.created_on for r in regions[branch.pk]}
+        rows_by_week = {
+            week: [
+                row
+                for row in rows
+                if created[row.key] is None or created[row.key] <= week + datetime.timedelta(6)
+            ]
+            for week, rows in zip(weeks, rows_per_week, strict=True)
+        }
+        changed, first = _replace_snapshots(branch=branch, rows_by_week=rows_by_week)
         runs += [
             RollupRun(
                 branch=branch,
                 week_start=week,
                 trigger=trigger,
                 requested_by_id=requested_by_id,
-                regions=len(regions[branch.pk]),
+                regions=len(rows_by_week[week]),
                 # A first roll-up has no earlier numbers to differ from.
                 changed=week in changed and week not in first,
             )

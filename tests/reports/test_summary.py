@@ -600,3 +600,17 @@ def test_a_closed_week_keeps_the_metrics_it_was_summarised_with(org, visits):
     assert leaflets in after.metrics and added not in after.metrics
     assert [m.code for m in after.metrics] == [m.code for m in before.metrics]
     assert row(after, "东").score == row(before, "东").score
+
+
+def test_a_region_created_after_a_week_is_not_an_empty_row_of_it(org, visits):
+    """QA: regions an import created on 1 December were listed with 0 and — in last week's
+    summary, and the roll-up rerun said last week's numbers had changed."""
+    log(org.am, org.region, MONDAY, 8)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    new = f.RegionFactory(branch=org.branch, area=org.area, name="新区", created_on=TODAY)
+    assert "新区" not in [r.label for r in summary(org).rows]
+    run = services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="stale")
+    assert not run.changed and run.regions == 2
+    assert not RegionWeekSnapshot.objects.filter(region=new).exists()
+    this_week = summary(org, start=TODAY, end=TODAY + datetime.timedelta(days=6))
+    assert "新区" in [r.label for r in this_week.rows]
