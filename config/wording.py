@@ -33,3 +33,8 @@ gettext_noop("access log")
 gettext_noop("access logs")
 gettext_noop("access attempt expiration")
 gettext_noop("access attempt expirations")
+# Django's admin index has hidden column headers (read by screen readers) that its
+# Chinese catalogue does not carry yet.
+gettext_noop("Model name")
+gettext_noop("Add link")
+gettext_noop("Change or view list link")

@@ -35,3 +35,11 @@ def test_a_robot_address_pasted_without_its_scheme_is_https(admin_client, org):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert org.region.webhook.url == "https://qyapi.weixin.qq.com/send?key=k"
+
+
+def test_the_admin_index_is_chinese_throughout(admin_client):
+    """QA read AXES over django-axes' models, and hidden English column headers."""
+    body = admin_client.get(reverse("admin:index")).content.decode().split("<body")[1]
+    assert "登录尝试" in body
+    for english in ("Axes", "AXES", "Model name", "Add link", "Change or view list link"):
+        assert english not in body, english

@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "import_export",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, with a translatable name
     "accounts",
     "activity",
     "planning",
