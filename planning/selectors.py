@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as org
-from accounts.models import Region, User
+from accounts.models import Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric, MetricValue, Prospect, VisitRecord
 from activity.selectors import active_metrics  # noqa: F401  (planning's views read it from here)
 
@@ -26,6 +26,7 @@ from .models import (
     PeriodKind,
     PlannedVisit,
     ReviewStatus,
+    SheetStatus,
     Target,
     TrackedItem,
     WeeklyReview,
@@ -95,6 +96,36 @@ def review_deadline(settings: BranchPlanningSettings, week: datetime.date) -> da
 def home_region(user: User, day: datetime.date) -> Region | None:
     membership = org.membership_on(user, day)
     return membership.region if membership else None
+
+
+def region_during(user: User, start: datetime.date, end: datetime.date) -> Region | None:
+    """The region a sheet of [start, end] belongs to: the one `user` was in then, not
+    today's (history stays with the region of the time). Someone who moved within the
+    period files it with the region they moved to: the review is written at the end,
+    for the RM who coaches the plan that follows. None when they were in no region."""
+    membership = (
+        RegionMembership.objects.overlapping(start, end)
+        .filter(user=user)
+        .select_related("region__branch")
+        .order_by("-start_date")
+        .first()
+    )
+    return membership.region if membership else None
+
+
+# From this day of a month on, an AM may fill in next month's goal sheet.
+NEXT_MONTH_FROM_DAY = 20
+
+
+def latest_sheet_month(today: datetime.date) -> datetime.date:
+    """The latest month whose goal sheet an AM may fill in: next month's from the 20th."""
+    month = periods.month_start(today)
+    return periods.add_months(month, 1) if today.day >= NEXT_MONTH_FROM_DAY else month
+
+
+def latest_review_week(today: datetime.date) -> datetime.date:
+    """The latest week an AM may review: this one (next week's plan is part of it)."""
+    return periods.week_start(today)
 
 
 def sheets_visible_q(user: User) -> Q:
@@ -322,7 +353,7 @@ class Pace:
     LABELS = {ON_TRACK: _("On track"), BEHIND: _("Behind"), AT_RISK: _("At risk")}
 
 
-def pace_status(actual: int, expected: Decimal) -> str:
+def pace_status(actual: int, expected: int | Decimal) -> str:
     """On track at ≥ 100 % of expected-by-today, behind at ≥ 80 %, at risk below."""
     if expected <= 0 or actual >= expected:
         return Pace.ON_TRACK
@@ -337,7 +368,7 @@ class Line:
     target: int | None
     actual: int
     source: str | None = None
-    expected: Decimal | None = None
+    expected: int | None = None
     source_mark: str = ""  # set by its Sheet: which note under the table applies
 
     @property
@@ -381,6 +412,10 @@ class Sheet:
     elapsed_days: int = 0
     working_days: int = 0
     today_is_working_day: bool | None = None  # None: today lies outside the period
+    # Set by pacing_for when no line has a target: "sheet" (the AM's goal sheet is not
+    # handed in yet) or "agreement" (it waits for the RM), so the panel says why it is
+    # all dashes.
+    targets_pending: str = ""
 
     @property
     def pace(self) -> str | None:
@@ -428,7 +463,8 @@ def _sheet(kind, start, end, metrics, target_of, actual_of, rules, cap, today) -
         target, source = target_of(metric.pk)
         expected = None
         if target is not None and total:
-            expected = Decimal(target) * elapsed / total
+            # A count, as targets are: pace is judged against the number on the page.
+            expected = whole(Decimal(target) * elapsed / total)
         lines.append(Line(metric, target, actual_of(metric.pk), source, expected))
     today_working = rules.is_working_day(today) if start <= today <= end else None
     return Sheet(kind, start, end, lines, weighted_score(lines, cap), elapsed, total, today_working)
@@ -570,9 +606,21 @@ def pacing_for(user: User, today=None, *, region=None, metrics=None) -> Sheet | 
     region = region or home_region(user, today)
     if region is None:
         return None
-    return am_sheet(
+    sheet = am_sheet(
         user, region, PeriodKind.MONTH, periods.month_start(today), today, metrics=metrics
     )
+    if all(line.target is None for line in sheet.lines):
+        status = (
+            MonthlyGoalSheet.objects.filter(author=user, month=sheet.start)
+            .values_list("status", flat=True)
+            .first()
+        )
+        sheet.targets_pending = {
+            None: "sheet",
+            SheetStatus.DRAFT: "sheet",
+            SheetStatus.SUBMITTED: "agreement",
+        }.get(status, "")
+    return sheet
 
 
 def region_pacing(region: Region, today=None) -> RegionPlan:
@@ -740,13 +788,14 @@ def planned_visits_check(author: User, week: datetime.date) -> list[PlannedVisit
 
 
 def manager_comments(author: User, week: datetime.date) -> QuerySet[DailyLog]:
-    """The RM's comments (and return reasons) on the AM's logs that week."""
+    """The RM's sign-off comments (批示) on the AM's logs that week. A return reason is
+    not one: it asked for a correction the AM has made, or still sees on the log."""
     return (
         DailyLog.objects.filter(
             author=author, date__range=(week, week + datetime.timedelta(days=6))
         )
-        .exclude(manager_comment="", return_reason="")
-        .only("pk", "date", "manager_comment", "return_reason", "status")
+        .exclude(manager_comment="")
+        .only("pk", "date", "manager_comment")
         .order_by("date")
     )
 
@@ -785,8 +834,6 @@ def reviews_waiting_for(user: User) -> QuerySet[WeeklyReview]:
 
 
 def monthly_sheets_waiting_for(user: User) -> QuerySet[MonthlyGoalSheet]:
-    from .models import SheetStatus
-
     return (
         MonthlyGoalSheet.objects.filter(
             status=SheetStatus.SUBMITTED, region__in=org.regions_signed_off_by(user)

@@ -16,7 +16,6 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts import selectors as org
 from accounts.models import Region, User
 from activity.models import Metric, Notification, NotificationKind
 from activity.reminders import notify, stored_text
@@ -38,7 +37,13 @@ from .models import (
     WeeklyReview,
     WeeklyReviewLine,
 )
-from .selectors import am_sheet, branch_settings, can_cancel_item, review_deadline
+from .selectors import (
+    am_sheet,
+    branch_settings,
+    can_cancel_item,
+    region_during,
+    review_deadline,
+)
 
 
 class SheetTransitionError(Exception):
@@ -182,11 +187,13 @@ def month_targets_set(
 # --- monthly goal sheet ------------------------------------------------------------
 
 
-def _region_of(author: User, day: datetime.date) -> Region:
-    membership = org.membership_on(author, day) or org.membership_on(author, timezone.localdate())
-    if membership is None:
+def _region_of(author: User, kind: str, start: datetime.date) -> Region:
+    """The region the author was in during the period: a sheet of a period spent in no
+    region has no RM to agree it, and today's region was not theirs then."""
+    region = region_during(author, start, periods.period_end(kind, start))
+    if region is None:
         raise PermissionDenied(_("Only account managers in a region keep goal sheets."))
-    return membership.region
+    return region
 
 
 @transaction.atomic
@@ -201,7 +208,7 @@ def monthly_sheet_save(
     sheet = MonthlyGoalSheet.objects.select_for_update().filter(author=author, month=month).first()
     if sheet is None:
         sheet = MonthlyGoalSheet.objects.create(
-            author=author, month=month, region=_region_of(author, month)
+            author=author, month=month, region=_region_of(author, PeriodKind.MONTH, month)
         )
     elif sheet.status != SheetStatus.DRAFT:
         raise SheetTransitionError(_("This sheet was already submitted."))
@@ -228,6 +235,7 @@ def monthly_sheet_agree(
     )
     if won != 1:
         raise SheetTransitionError(_("This sheet is not waiting for agreement any more."))
+    proposed = dict(sheet.lines.values_list("metric_id", "proposed"))
     reason = stored_text(
         gettext_noop("Agreed monthly goal sheet %(month)s"),
         {"month": sheet.month.strftime("%Y-%m")},
@@ -248,6 +256,23 @@ def monthly_sheet_agree(
             value=value,
             reason=reason,
         )
+    # After the conditional update: a second click lost above and tells no one twice.
+    # The AM learns which of their numbers the RM changed (拜访 138 → 150).
+    changes = [
+        f"{metric.name} {proposed[metric.pk]} → {agreed[metric.pk]}"
+        for metric in Metric.objects.filter(pk__in=list(agreed)).order_by("order", "pk")
+        if proposed.get(metric.pk) is not None and proposed[metric.pk] != agreed[metric.pk]
+    ]
+    notify(
+        kind=NotificationKind.MONTHLY_AGREED,
+        recipient=sheet.author,
+        title=stored_text(
+            gettext_noop("%(name)s agreed your goal sheet of %(month)s"),
+            {"name": actor.name, "month": sheet.month.strftime("%Y-%m")},
+        ),
+        body="\n".join([*changes, comment]).strip(),
+        url=reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}),
+    )
     sheet.refresh_from_db()
     return sheet
 
@@ -287,7 +312,9 @@ def weekly_review_save(
             raise ValidationError(errors)
     review = WeeklyReview.objects.select_for_update().filter(author=author, week_start=week).first()
     if review is None:
-        review = WeeklyReview(author=author, week_start=week, region=_region_of(author, week))
+        review = WeeklyReview(
+            author=author, week_start=week, region=_region_of(author, PeriodKind.WEEK, week)
+        )
     elif review.status != ReviewStatus.DRAFT:
         raise SheetTransitionError(_("This review was already submitted."))
     for name, value in fields.items():

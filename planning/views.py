@@ -61,10 +61,6 @@ def index(request):
     )
 
 
-# From this day of a month on, an AM's plan page offers next month's goal sheet.
-NEXT_MONTH_FROM_DAY = 20
-
-
 @require_GET
 @login_required
 def member(request, user_id: int):
@@ -75,6 +71,7 @@ def member(request, user_id: int):
     reviews = list(person.weekly_reviews.order_by("-week_start")[:8])
     # On a Monday the review due is last week's; at a month's end, next month's sheet.
     last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
+    next_month = selectors.latest_sheet_month(today)
     last_week_open = is_self and not any(
         r.week_start == last_week and not r.is_editable_by_author for r in reviews
     )
@@ -86,9 +83,7 @@ def member(request, user_id: int):
             "region": region,
             "is_self": is_self,
             "last_week": last_week if last_week_open else None,
-            "next_month": periods.add_months(periods.month_start(today), 1)
-            if today.day >= NEXT_MONTH_FROM_DAY
-            else None,
+            "next_month": next_month if next_month > periods.month_start(today) else None,
             "can_set_targets": selectors.can_set_targets(request.user, region.pk),
             "month": selectors.am_sheet(
                 person, region, PeriodKind.MONTH, periods.month_start(today), today
@@ -303,9 +298,28 @@ def month_targets(request, user_id: int, month: datetime.date):
 @login_required
 def monthly_edit(request, month: datetime.date):
     """The AM's own monthly goal sheet: draft, save, submit."""
-    month = periods.month_start(month)
-    if selectors.home_region(request.user, timezone.localdate()) is None:
-        raise PermissionDenied(_("Only account managers in a region keep goal sheets."))
+    latest = selectors.latest_sheet_month(timezone.localdate())
+    if periods.month_start(month) > latest:
+        messages.warning(
+            request,
+            _(
+                "The goal sheet of %(month)s cannot be filled in yet: next month's sheet opens "
+                "on day %(day)d of this month. Here is the latest one."
+            )
+            % {"month": f"{month:%Y-%m}", "day": selectors.NEXT_MONTH_FROM_DAY},
+        )
+        return redirect("planning:monthly_edit", month=latest)
+    if month.day != 1:
+        return redirect("planning:monthly_edit", month=periods.month_start(month))
+    end = periods.period_end(PeriodKind.MONTH, month)
+    if selectors.region_during(request.user, month, end) is None:
+        raise PermissionDenied(
+            _(
+                "You were not a member of any region in %(month)s, so there is no goal sheet "
+                "to fill in."
+            )
+            % {"month": f"{month:%Y-%m}"}
+        )
     sheet = selectors.own_monthly_sheet(request.user, month)
     if sheet is not None and sheet.status != "draft":
         return redirect("planning:monthly_detail", pk=sheet.pk)
@@ -351,6 +365,7 @@ def monthly_detail(request, pk: int):
             "sheet": sheet,
             "rows": [(m, lines.get(m.pk)) for m in metrics],
             "actual": selectors.am_sheet(sheet.author, sheet.region, PeriodKind.MONTH, sheet.month),
+            "month_over": periods.period_end(PeriodKind.MONTH, sheet.month) < timezone.localdate(),
             "agree_form": MonthlyAgreeForm(
                 metrics=metrics,
                 initial={f"metric_{m}": line.proposed for m, line in lines.items()},
@@ -390,10 +405,29 @@ def monthly_agree(request, pk: int):
 def weekly_edit(request, week: datetime.date):
     """The AM's own weekly review and next week's plan."""
     today = timezone.localdate()
-    week = periods.week_start(min(week, today))
-    region = selectors.home_region(request.user, week) or selectors.home_region(request.user, today)
+    latest = selectors.latest_review_week(today)
+    if periods.week_start(week) > latest:
+        # As the daily log does with a future day: back to the latest one, told why.
+        messages.warning(
+            request,
+            _(
+                "The week of %(week)s has not come yet. Here is this week's review: next "
+                "week's plan is written in it."
+            )
+            % {"week": periods.week_start(week).isoformat()},
+        )
+        return redirect("planning:weekly_edit", week=latest)
+    if week.weekday() != 0:
+        return redirect("planning:weekly_edit", week=periods.week_start(week))
+    region = selectors.region_during(request.user, week, week + datetime.timedelta(days=6))
     if region is None:
-        raise PermissionDenied(_("Only account managers in a region write weekly reviews."))
+        raise PermissionDenied(
+            _(
+                "You were not a member of any region in the week of %(week)s, so there is no "
+                "weekly review to write."
+            )
+            % {"week": week.isoformat()}
+        )
     review = selectors.own_weekly_review(request.user, week)
     if review is not None and not review.is_editable_by_author:
         return redirect("planning:weekly_detail", pk=review.pk)

@@ -6,6 +6,7 @@ import datetime
 from django.utils import timezone
 
 from activity.models import Metric
+from planning import periods
 from planning.models import (
     MonthlyGoalSheet,
     ReviewStatus,
@@ -45,11 +46,11 @@ def _region_year(org, variant):
 
 
 def _month(org, variant):
-    return {"month": _today()}
+    return {"month": periods.month_start(_today())}
 
 
 def _week(org, variant):
-    return {"week": _today()}
+    return {"week": periods.week_start(_today())}
 
 
 def _monthly_sheet(org, variant):

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from planning import selectors
-from planning.models import PeriodKind, Target, TrackedItem
+from planning.models import MonthlyGoalSheet, PeriodKind, SheetStatus, Target, TrackedItem
 from tests.planning.helpers import metric, write_log
 
 D = datetime.date
@@ -82,9 +82,10 @@ def test_pacing_partials_render_for_home_pages(org, client_for):
         html = render_to_string(
             "planning/_pacing_panel.html", {"pacing": selectors.pacing_for(org.am)}
         )
-        # 14 of November's 21 working days have ended: 66.7 expected, 60 done = 90 %.
+        # 14 of November's 21 working days have ended: 67 expected (66.7 is not a count
+        # of visits), 60 done = 90 %.
         assert 'data-pace="behind"' in html
-        assert "66.7" in html
+        assert ">67<" in html and "66.7" not in html
         region_html = render_to_string(
             "planning/_region_pacing.html", {"region_pacing": selectors.region_pacing(org.region)}
         )
@@ -92,3 +93,35 @@ def test_pacing_partials_render_for_home_pages(org, client_for):
     assert "张三" in region_html and "李四" in region_html
     assert page.context["pacing_by_region"][0].region == org.region
     assert render_to_string("planning/_pacing_panel.html", {"pacing": None}).strip() == ""
+
+
+def test_the_pacing_panel_says_why_a_month_without_targets_has_no_pace(org, client_for):
+    sheet_url = reverse("planning:monthly_edit", kwargs={"month": D(2026, 12, 1)})
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 2, tzinfo=datetime.UTC), tick=False):
+        pacing = selectors.pacing_for(org.am)
+        assert pacing.targets_pending == "sheet"
+        html = render_to_string("planning/_pacing_panel.html", {"pacing": pacing})
+        assert 'data-testid="targets-pending"' in html and sheet_url in html
+        assert 'data-pace="pending"' in html
+        # On today's log page too, where the panel is the AM's home.
+        page = client_for(org.am).get(reverse("activity:log_edit", kwargs={"day": D(2026, 12, 1)}))
+        assert sheet_url in page.content.decode()
+
+        sheet = MonthlyGoalSheet.objects.create(
+            author=org.am, region=org.region, month=D(2026, 12, 1), status=SheetStatus.SUBMITTED
+        )
+        assert selectors.pacing_for(org.am).targets_pending == "agreement"
+        sheet.status = SheetStatus.AGREED
+        sheet.save()
+        Target.objects.create(
+            user=org.am,
+            metric=metric("visits"),
+            period_kind=PeriodKind.MONTH,
+            period_start=D(2026, 12, 1),
+            value=150,
+            updated_by=org.rm,
+        )
+        pacing = selectors.pacing_for(org.am)
+        html = render_to_string("planning/_pacing_panel.html", {"pacing": pacing})
+    assert pacing.targets_pending == ""
+    assert 'data-testid="targets-pending"' not in html and 'data-pace="pending"' not in html

@@ -583,3 +583,72 @@ def test_the_breakdown_tells_a_reader_who_sets_the_targets(org, client_for):
     admin = client_for(org.admin).get(url).content.decode()
     assert 'data-testid="read-only"' in admin and "点击" not in admin.split("breakdown-form")[0]
     assert 'data-testid="read-only"' not in client_for(org.rm).get(url).content.decode()
+
+
+# Tuesday 1 December 2026, 10:00 in Shanghai.
+TUESDAY_1_DEC = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
+
+
+def test_the_expected_to_date_is_a_whole_number_like_the_other_cells(org, client_for):
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind=PeriodKind.WEEK,
+        period_start=D(2026, 11, 30),
+        value=203,
+        updated_by=org.rm,
+    )
+    write_log(org.am, org.region, D(2026, 11, 30), visits=40)
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk})
+    with time_machine.travel(TUESDAY_1_DEC, tick=False):
+        response = client_for(org.rm).get(url, {"period": "week", "start": "2026-12-01"})
+    total = next(
+        line for line in response.context["plan"].total.lines if line.metric.code == "visits"
+    )
+    # One of the week's five working days has ended: 203 / 5 = 40.6, a count rounds to 41,
+    # and the pace is judged against the 41 on the page.
+    assert (total.expected, total.pace) == (41, "behind")
+    assert "40.6" not in response.content.decode()
+
+
+def test_a_month_that_is_over_is_headed_as_the_whole_month(org, client_for):
+    from django.utils.html import escape
+    from django.utils.translation import gettext
+
+    sheet = MonthlyGoalSheet.objects.create(
+        author=org.am, region=org.region, month=D(2026, 11, 1), status="agreed"
+    )
+    url = reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+    whole_month = escape(gettext("The whole month (from the logs)"))
+    so_far = escape(gettext("The month so far (from the logs)"))
+    with time_machine.travel(FRIDAY, tick=False):
+        html = client_for(org.am).get(url).content.decode()
+    assert so_far in html and whole_month not in html
+    with time_machine.travel(TUESDAY_1_DEC, tick=False):
+        html = client_for(org.am).get(url).content.decode()
+    assert whole_month in html and so_far not in html
+
+
+@pytest.mark.usefixtures("friday")
+def test_the_weeks_log_comments_leave_out_return_reasons(org, client_for):
+    reason = "拜访记录只有1条，请补充第2次拜访的客户"
+    # Returned, corrected and signed off without a comment: the reason stays on the log.
+    corrected = write_log(org.am, org.region, D(2026, 11, 16), status=LogStatus.SIGNED_OFF)
+    corrected.return_reason = reason
+    corrected.save()
+    commented = write_log(org.am, org.region, D(2026, 11, 17), status=LogStatus.SIGNED_OFF)
+    commented.manager_comment = "留电话要及时回访"
+    commented.save()
+    still_returned = write_log(org.am, org.region, D(2026, 11, 18), status=LogStatus.RETURNED)
+    still_returned.return_reason = "请补充客户需求"
+    still_returned.save()
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    url = reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+    for user in (org.rm, org.am):
+        page = client_for(user).get(url)
+        assert list(page.context["comments"]) == [commented]
+        html = page.content.decode()
+        assert "留电话要及时回访" in html
+        assert reason not in html and "请补充客户需求" not in html
