@@ -321,6 +321,7 @@ class NotificationKind(models.TextChoices):
     ITEM_STATUS_CHANGED = "item_status_changed", _("Item status changed")
     WEEKLY_REVIEWED = "weekly_reviewed", _("Weekly review reviewed")
     ITEM_CHANGED = "item_changed", _("Item changed")
+    MONTHLY_AGREED = "monthly_agreed", _("Monthly goal sheet agreed")
 
 
 class Notification(models.Model):

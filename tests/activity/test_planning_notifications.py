@@ -60,3 +60,30 @@ def test_a_coaching_note_notice_opens_the_review(org, client_for):
     response = _open(client_for(org.am), notice)
     assert response["Location"] == reverse("planning:weekly_detail", kwargs={"pk": review.pk})
     assert not Notification.objects.filter(recipient=org.rm).exists()
+
+
+@time_machine.travel(NOON_20_NOV, tick=False)
+def test_the_am_is_told_their_goal_sheet_was_agreed_and_what_changed(org, client_for):
+    """QA: the RM raised 拜访 from 138 to 150 and agreed the sheet; the AM's bell said
+    nothing, though weekly reviews and sign-offs do notify."""
+    from activity.models import Metric
+
+    visits, closings = Metric.objects.get(code="visits"), Metric.objects.get(code="closings")
+    sheet = services.monthly_sheet_save(
+        author=org.am,
+        month=datetime.date(2026, 11, 1),
+        proposed={visits.pk: 138, closings.pk: 10},
+        focus_items="",
+        submit=True,
+    )
+    services.monthly_sheet_agree(
+        sheet=sheet,
+        actor=org.rm,
+        agreed={visits.pk: 150, closings.pk: 10},
+        comment="拜访调高到150，月初开门红",
+    )
+    notice = Notification.objects.get(kind=NotificationKind.MONTHLY_AGREED)
+    assert notice.recipient == org.am and "2026-11" in notice.title
+    assert notice.body == "拜访 138 → 150\n拜访调高到150，月初开门红"
+    response = _open(client_for(org.am), notice)
+    assert response["Location"] == reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
