@@ -5,8 +5,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -128,13 +128,24 @@ def latest_review_week(today: datetime.date) -> datetime.date:
     return periods.week_start(today)
 
 
-def sheets_visible_q(user: User) -> Q:
-    return Q(author=user) | Q(region__in=org.regions_visible_to(user))
+def sheets_visible_q(user: User, start_field: str, trunc) -> Q:
+    """The user's own sheets, those filed under a region they may see, and those of an
+    AM who was in such a region during the sheet's period: a sheet stays filed where it
+    was written, and the RM of the region someone moved to opens it from their plan
+    page too. `trunc` turns a membership's first day into the period it falls in."""
+    visible = org.regions_visible_to(user)
+    member_then = (
+        RegionMembership.objects.filter(user=OuterRef("author"), region__in=visible)
+        .annotate(first_period=trunc("start_date"))
+        .filter(first_period__lte=OuterRef(start_field))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef(start_field)))
+    )
+    return Q(author=user) | Q(region__in=visible) | Q(Exists(member_then))
 
 
 def get_monthly_sheet_for_user(user: User, pk: int) -> MonthlyGoalSheet:
     return get_object_or_404(
-        MonthlyGoalSheet.objects.filter(sheets_visible_q(user)).select_related(
+        MonthlyGoalSheet.objects.filter(sheets_visible_q(user, "month", TruncMonth)).select_related(
             "author", "region__branch", "agreed_by"
         ),
         pk=pk,
@@ -143,7 +154,7 @@ def get_monthly_sheet_for_user(user: User, pk: int) -> MonthlyGoalSheet:
 
 def get_weekly_review_for_user(user: User, pk: int) -> WeeklyReview:
     return get_object_or_404(
-        WeeklyReview.objects.filter(sheets_visible_q(user)).select_related(
+        WeeklyReview.objects.filter(sheets_visible_q(user, "week_start", TruncWeek)).select_related(
             "author", "region__branch", "reviewed_by"
         ),
         pk=pk,

@@ -125,3 +125,58 @@ def test_the_pacing_panel_says_why_a_month_without_targets_has_no_pace(org, clie
         html = render_to_string("planning/_pacing_panel.html", {"pacing": pacing})
     assert pacing.targets_pending == ""
     assert 'data-testid="targets-pending"' not in html and 'data-pace="pending"' not in html
+
+
+def test_the_rm_sees_a_goal_sheet_waiting_for_them_not_no_target(org, client_for):
+    """QA: the RM's panel read 未设目标 for an AM whose sheet waited for that RM."""
+    from planning import services
+
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        sheet = services.monthly_sheet_save(
+            author=org.am,
+            month=D(2026, 11, 1),
+            proposed={metric("visits").pk: 100},
+            focus_items="",
+            submit=True,
+        )
+        html = render_to_string(
+            "planning/_region_pacing.html", {"region_pacing": selectors.region_pacing(org.region)}
+        )
+    waiting = html.split('data-testid="sheet-waiting"')
+    assert len(waiting) == 2  # 张三's only; 李四 has no sheet: "no target"
+    assert reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}) in waiting[0][-200:]
+
+
+def test_the_rm_of_the_region_moved_into_opens_the_movers_sheet_and_review(org, client_for):
+    """QA: a sheet stays filed under the region it was written in; the RM of the region
+    the AM moved to got a 404 from the 已确认 link on their own plan page."""
+    from accounts.services import membership_move
+    from planning import services
+
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        sheet = services.monthly_sheet_save(
+            author=org.am,
+            month=D(2026, 11, 1),
+            proposed={metric("visits").pk: 100},
+            focus_items="",
+            submit=True,
+        )
+        review = services.weekly_review_save(
+            author=org.am,
+            week=D(2026, 11, 16),
+            fields={"situation_analysis": "正常"},
+            lines=[],
+            planned_visits=[],
+            short_metric_ids=[],
+            submit=True,
+        )
+    assert sheet.region == review.region == org.region
+    membership_move(user=org.am, region=org.other_region, start_date=D(2026, 11, 18))
+    monthly = reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+    weekly = reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+    for url in (monthly, weekly):
+        assert client_for(org.other_rm).get(url).status_code == 200, url
+        assert client_for(org.rm).get(url).status_code == 200, url  # filed there
+        assert client_for(org.other_branch_head).get(url).status_code == 404, url
+    # Only the RM of the region it is filed under agrees or reviews it.
+    assert "agree-form" not in client_for(org.other_rm).get(monthly).content.decode()
