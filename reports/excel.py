@@ -101,6 +101,10 @@ def summary_workbook(
         for col in range(score_col, last_col + 1):
             ws.cell(row=r, column=col).number_format = "0.0%"
 
+    if region_row is not None and region_row.note:
+        note_row = ws.max_row + 2
+        ws.cell(row=note_row, column=1, value=safe(region_row.note))
+        ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=last_col)
     ws.freeze_panes = "C4"
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 8

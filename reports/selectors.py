@@ -85,6 +85,7 @@ class SummaryRow:
     signed_on_time_logs: int = 0
     cap: Decimal | None = None  # the branch's completion cap, for the weighted score
     stale: bool = False
+    note: str = ""  # said under the table (a region's own-target line: why it differs)
 
     @cached_property
     def score(self) -> Decimal | None:
@@ -440,19 +441,22 @@ def _rows_for_periods(
                 expected[subject] += handed_in
         rows = []
         for key, label in subjects:
+            # Per head divides by the headcount shown (8.95), so the drill-down's total,
+            # which adds up the shown headcounts, reads the same 人均.
+            shown_headcount = headcount[key].quantize(Decimal("0.01"))
             cells = []
             for metric in metrics:
                 if reads.weekly:
                     actual = daily.get((key, start, metric.pk), 0)
                 else:
                     actual = sum(daily.get((key, day, metric.pk), 0) for day in days_in_period)
-                cells.append(MetricCell(metric, target(key, metric.pk), actual, headcount[key]))
+                cells.append(MetricCell(metric, target(key, metric.pk), actual, shown_headcount))
             _handed_in, on_time, signed, due = compliance.get(key, (0, 0, 0, 0))
             rows.append(
                 SummaryRow(
                     key=key,
                     label=label,
-                    headcount=headcount[key].quantize(Decimal("0.01")),
+                    headcount=shown_headcount,
                     cells=cells,
                     expected_logs=expected[key],
                     submitted_logs=due,
@@ -662,10 +666,26 @@ def stale_snapshot_weeks(branch_id: int) -> list[datetime.date]:
     return sorted(week for week, items in by_week.items() if _changed_since(items))
 
 
+def metrics_of_period(*, region: Region, start, end, today=None) -> list[Metric]:
+    """The metrics a region's pages show for a period: a closed week that was summarised
+    keeps the metrics of its snapshot, as the branch summary does; else the active ones."""
+    if is_closed_week(start, end, today or timezone.localdate()):
+        summarised = list(
+            Metric.objects.filter(
+                pk__in=MetricWeekSnapshot.objects.filter(
+                    snapshot__region=region, snapshot__week_start=start
+                ).values("metric_id")
+            ).order_by("order", "pk")
+        )
+        if summarised:
+            return summarised
+    return active_metrics()
+
+
 def member_rows(*, region: Region, start, end, today=None) -> tuple[list[SummaryRow], SummaryRow]:
     """The same columns per account manager of `region` (for the weeks they were in it)."""
     today = today or timezone.localdate()
-    metrics = active_metrics()
+    metrics = metrics_of_period(region=region, start=start, end=end, today=today)
     cap = branch_settings(region.branch_id).completion_cap
     people = {m.user_id: m.user for m in org.members_during([region.pk], start, end)}
     org.tell_apart(people.values())
@@ -703,6 +723,11 @@ def region_line(*, region: Region, start, end, total: SummaryRow, today=None) ->
     if not differs:
         return None
     row.label = _("%(region)s (its own target)") % {"region": region.name}
+    row.note = _(
+        "This region has targets of its own, from the annual breakdown: the branch summary "
+        "measures it against them (the last line), not against the sum of its account "
+        "managers' targets (the total line)."
+    )
     return row
 
 

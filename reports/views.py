@@ -187,7 +187,7 @@ def member_detail(request, region_id: int, user_id: int):
     )
     if member is None:
         raise Http404
-    metrics = selectors.active_metrics()
+    metrics = selectors.metrics_of_period(region=region, start=start, end=end)
     logs = with_metric_counts(
         list(selectors.member_logs(region=region, member_id=member.pk, start=start, end=end)),
         metrics,

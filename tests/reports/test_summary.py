@@ -614,3 +614,36 @@ def test_a_region_created_after_a_week_is_not_an_empty_row_of_it(org, visits):
     assert not RegionWeekSnapshot.objects.filter(region=new).exists()
     this_week = summary(org, start=TODAY, end=TODAY + datetime.timedelta(days=6))
     assert "新区" in [r.label for r in this_week.rows]
+
+
+def test_a_closed_weeks_drill_down_keeps_the_metrics_of_its_summary(org, visits):
+    """QA: after 折页 was switched off, last week's drill-down lost 折页 (and gained a new
+    metric) while the summary kept them: its region line disagreed with the row."""
+    leaflets = Metric.objects.get(code="leaflets")
+    log(org.am, org.region, MONDAY, 8)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    leaflets.is_active = False
+    leaflets.save()
+    added = Metric.objects.create(code="recruits", name="增员", order=99)
+    summarised = [m.code for m in summary(org).metrics]
+    _rows, total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
+    assert [c.metric.code for c in total.cells] == summarised
+    assert "leaflets" in summarised and added.code not in summarised
+    # A week not summarised yet shows the metrics active now.
+    later = MONDAY + datetime.timedelta(weeks=1)
+    _rows, total = selectors.member_rows(
+        region=org.region, start=later, end=later + datetime.timedelta(days=6), today=TODAY
+    )
+    assert "leaflets" not in [c.metric.code for c in total.cells]
+
+
+def test_per_head_divides_by_the_headcount_shown(org, visits):
+    """QA: 116.7 in the summary (1045 / 8.9525) and 116.8 in the drill-down (1045 / 8.95)."""
+    wednesday = MONDAY + datetime.timedelta(days=2)
+    membership_move(user=org.am, region=org.other_region, start_date=wednesday)
+    log(org.peer_am, org.region, MONDAY, 10)
+    # Monday to Wednesday: 张三 was in 东 for 2 of 3 days, a headcount of 2.67 (2.666…).
+    east = row(summary(org, end=wednesday), "东")
+    cell = east.cell(visits.pk)
+    assert east.headcount == Decimal("2.67")
+    assert cell.per_head == Decimal(10) / Decimal("2.67")

@@ -290,4 +290,5 @@ def test_drill_down_and_its_export_show_the_regions_own_target_under_the_total(c
     export = client.get(reverse("reports:region_export", args=[org.region.pk]) + PERIOD)
     ws = load_workbook(io.BytesIO(export.content)).active
     labels = [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)]
-    assert labels[-2:] == ["合计", "东（区域标准）"]
+    assert labels[-4:] == ["合计", "东（区域标准）", None, labels[-1]]
+    assert "区域标准" in labels[-1] and "合计行" in labels[-1]  # the note, as on the page
