@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -94,7 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Branch(models.Model):
-    name = models.CharField(_("name"), max_length=64, unique=True)
+    name = models.CharField(pgettext_lazy("org unit", "name"), max_length=64, unique=True)
     head = models.ForeignKey(
         User,
         verbose_name=_("branch head"),
@@ -117,7 +118,7 @@ class Area(models.Model):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="areas"
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("org unit", "name"), max_length=64)
     manager = models.ForeignKey(
         User,
         verbose_name=_("area manager"),
@@ -157,7 +158,7 @@ class Region(models.Model):
         on_delete=models.PROTECT,
         related_name="regions",
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("org unit", "name"), max_length=64)
     manager = models.ForeignKey(
         User,
         verbose_name=_("regional manager"),

@@ -926,7 +926,7 @@ class _Planner:
     def _check_region_stays_put(self, row: _Row) -> None:
         """A row names a region where it is, never moves it: one mistyped row would carry
         the region and all its people to another area or branch. The org tree is
-        changed in the admin (Configuration → Regions)."""
+        changed in the admin (Configuration → Organisation and staff → Regions)."""
         if not (row.branch and row.region):
             return
         region = self.regions.get((row.branch, row.region))
@@ -937,7 +937,8 @@ class _Planner:
                     "area",
                     _(
                         "Region %(region)s belongs to area %(area)s. Moving a region to "
-                        "another area is done under Configuration → Regions."
+                        "another area is done under Configuration → Organisation and staff → "
+                        "Regions."
                     )
                     % {"region": row.region, "area": region.area.name},
                 )
@@ -955,7 +956,7 @@ class _Planner:
                 _(
                     "Region %(region)s belongs to branch %(branch)s. Moving a region to "
                     "another branch, or adding a second region of that name, is done under "
-                    "Configuration → Regions."
+                    "Configuration → Organisation and staff → Regions."
                 )
                 % {"region": row.region, "branch": _list(elsewhere)},
             )

@@ -58,7 +58,8 @@ def log_edit(request, day: datetime.date):
     counts = selectors.counts_by_metric(log) if log else {}
     data = request.POST if request.method == "POST" else None
     form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
-    if data is not None and (locked or form.opened_before(log)):
+    conflict = data is not None and (locked or form.opened_before(log))
+    if conflict:
         # Another tab or phone saved (or submitted) this log since this page was opened:
         # show what was typed here rather than drop it or overwrite the other save.
         data = data.copy()
@@ -126,6 +127,7 @@ def log_edit(request, day: datetime.date):
         "metrics": metrics,
         "is_today": is_today,
         "locked": locked,
+        "conflict": conflict,
         # Handed in after its day, a log is marked late (补交): say so before, not after.
         "will_be_late": not is_today and (log is None or log.submitted_at is None),
     }

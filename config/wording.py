@@ -38,3 +38,13 @@ gettext_noop("access attempt expirations")
 gettext_noop("Model name")
 gettext_noop("Add link")
 gettext_noop("Change or view list link")
+# Django's Chinese password texts say 你 where every other page says 您.
+gettext_noop("Your old password was entered incorrectly. Please enter it again.")
+ngettext_lazy(
+    "Your password must contain at least %(min_length)d character.",
+    "Your password must contain at least %(min_length)d characters.",
+    "min_length",
+)
+gettext_noop("Your password can’t be too similar to your other personal information.")
+gettext_noop("Your password can’t be a commonly used password.")
+gettext_noop("Your password can’t be entirely numeric.")

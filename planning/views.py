@@ -304,9 +304,13 @@ def monthly_edit(request, month: datetime.date):
             request,
             _(
                 "The goal sheet of %(month)s cannot be filled in yet: next month's sheet opens "
-                "on day %(day)d of this month. Here is the latest one."
+                "on day %(day)d of this month. Here is the sheet of %(latest)s."
             )
-            % {"month": f"{month:%Y-%m}", "day": selectors.NEXT_MONTH_FROM_DAY},
+            % {
+                "month": f"{month:%Y-%m}",
+                "day": selectors.NEXT_MONTH_FROM_DAY,
+                "latest": f"{latest:%Y-%m}",
+            },
         )
         return redirect("planning:monthly_edit", month=latest)
     if month.day != 1:

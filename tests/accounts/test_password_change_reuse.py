@@ -47,3 +47,11 @@ def test_a_different_password_is_still_taken(imported, client_for):
     assert response.url == reverse("accounts:home")
     imported.refresh_from_db()
     assert not imported.must_change_password
+
+
+def test_the_password_page_says_您_throughout(client_for, org):
+    """QA: the page said 您, Django's help under it 你."""
+    from django.urls import reverse
+
+    html = client_for(org.am).get(reverse("accounts:password_change")).content.decode()
+    assert "您的密码至少要有" in html and "你" not in html

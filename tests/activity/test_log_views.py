@@ -657,6 +657,7 @@ def test_a_submit_from_a_tab_opened_before_the_log_was_submitted_is_shown_back(
     html = response.content.decode()
     assert "标签页二客户" in html and 'value="9"' in html  # what was typed is kept
     assert "已从另一个页面或手机提交" in html
+    assert "请更正标出的字段" not in html  # nothing is marked: nothing to correct
     assert 'data-testid="submit-log"' not in html and 'data-testid="submitted-log"' in html
     log = DailyLog.objects.get()
     assert log.status == LogStatus.SUBMITTED
