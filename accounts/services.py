@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Region, RegionMembership, User
@@ -13,7 +14,10 @@ from .models import Region, RegionMembership, User
 def membership_move(*, user: User, region: Region, start_date: datetime.date) -> RegionMembership:
     """Put `user` in `region` from `start_date`, closing their current membership the day before.
 
-    Logs already written keep the region of their own day, so history stays put.
+    Logs signed off keep the region they were signed off in, so history stays put. A
+    log of a day from `start_date` on that is not signed off yet goes with its author:
+    its day is now the new region's, which counts their headcount, and its RM signs it
+    off (QA's import moved an AM from today, after today's log went to the old queue).
     """
     current = (
         RegionMembership.objects.select_for_update()
@@ -31,6 +35,7 @@ def membership_move(*, user: User, region: Region, start_date: datetime.date) ->
         if start_date == current.start_date:
             current.region = region
             current.save(update_fields=["region"])
+            _logs_follow(user=user, region=region, start_date=start_date)
             return current
         current.end_date = start_date - datetime.timedelta(days=1)
         current.save(update_fields=["end_date"])
@@ -39,7 +44,16 @@ def membership_move(*, user: User, region: Region, start_date: datetime.date) ->
     membership = RegionMembership(user=user, region=region, start_date=start_date)
     membership.full_clean()
     membership.save()
+    _logs_follow(user=user, region=region, start_date=start_date)
     return membership
+
+
+def _logs_follow(*, user: User, region: Region, start_date: datetime.date) -> None:
+    from activity.models import DailyLog, LogStatus
+
+    DailyLog.objects.filter(author=user, date__gte=start_date).exclude(
+        status=LogStatus.SIGNED_OFF
+    ).exclude(region=region).update(region=region, updated_at=timezone.now())
 
 
 @transaction.atomic
