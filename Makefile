@@ -40,7 +40,9 @@ run: messages
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 	@echo "Serving http://127.0.0.1:8000 with a Celery worker and beat (Ctrl-C stops all three)."
-	@trap 'kill 0' INT TERM EXIT; \
+	@# On Ctrl-C or when runserver ends, stop the worker and beat once: a trap that
+	@# signalled the whole group ran again on its own signal (a storm of shutdowns).
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	$(VENV)/bin/celery -A config worker --loglevel INFO --concurrency 2 & \
 	$(VENV)/bin/celery -A config beat --loglevel INFO & \
 	$(PY) manage.py runserver 127.0.0.1:8000
