@@ -359,9 +359,19 @@ def monthly_edit(request, month: datetime.date):
 @login_required
 def monthly_detail(request, pk: int):
     sheet = selectors.get_monthly_sheet_for_user(request.user, pk)
+    return _monthly_detail_page(request, sheet)
+
+
+def _monthly_detail_page(request, sheet, agree_form=None, status=200):
+    """The sheet with, for its RM while it waits, the agree form (`agree_form`: a
+    refused one, shown back with what the RM typed)."""
     metrics = selectors.active_metrics()
     lines = {line.metric_id: line for line in sheet.lines.all()}
     can_review = selectors.can_review(request.user, sheet) and sheet.status == "submitted"
+    if can_review and agree_form is None:
+        agree_form = MonthlyAgreeForm(
+            metrics=metrics, initial={f"metric_{m}": line.proposed for m, line in lines.items()}
+        )
     return render(
         request,
         "planning/monthly_detail.html",
@@ -370,13 +380,9 @@ def monthly_detail(request, pk: int):
             "rows": [(m, lines.get(m.pk)) for m in metrics],
             "actual": selectors.am_sheet(sheet.author, sheet.region, PeriodKind.MONTH, sheet.month),
             "month_over": periods.period_end(PeriodKind.MONTH, sheet.month) < timezone.localdate(),
-            "agree_form": MonthlyAgreeForm(
-                metrics=metrics,
-                initial={f"metric_{m}": line.proposed for m, line in lines.items()},
-            )
-            if can_review
-            else None,
+            "agree_form": agree_form if can_review else None,
         },
+        status=status,
     )
 
 
@@ -388,8 +394,10 @@ def monthly_agree(request, pk: int):
         raise PermissionDenied(_("Only the regional manager of this sheet's region agrees it."))
     form = MonthlyAgreeForm(request.POST, metrics=selectors.active_metrics())
     if not form.is_valid():
+        # Shown back as typed: a redirect put the AM's numbers back in the boxes, and a
+        # second click agreed those instead of the RM's (QA: 拜访 138, typed 161).
         messages.error(request, _("Give a number for every metric."))
-        return redirect("planning:monthly_detail", pk=pk)
+        return _monthly_detail_page(request, sheet, agree_form=form, status=200)
     try:
         services.monthly_sheet_agree(
             sheet=sheet,

@@ -221,6 +221,27 @@ def test_monthly_sheet_submit_and_agree(org, client_for):
     ) == {60}
 
 
+def test_a_refused_agreement_keeps_what_the_rm_typed(org, client_for):
+    """QA: one cleared box sent the RM back to the AM's numbers with an empty comment; a
+    second click agreed 拜访 138 where the RM had typed 161."""
+    metrics = list(Metric.objects.filter(is_active=True).order_by("order", "pk"))
+    month = D(2026, 11, 1)
+    with time_machine.travel(FRIDAY, tick=False):
+        data = {f"metric_{m.pk}": "138" for m in metrics} | {"focus_items": "", "submit": "1"}
+        client_for(org.am).post(reverse("planning:monthly_edit", kwargs={"month": month}), data)
+        sheet = MonthlyGoalSheet.objects.get()
+        agree = {f"metric_{m.pk}": "161" for m in metrics} | {"comment": "拜访按每天7次定"}
+        agree[f"metric_{metrics[1].pk}"] = ""  # cleared, about to be retyped
+        response = client_for(org.rm).post(
+            reverse("planning:monthly_agree", kwargs={"pk": sheet.pk}), agree
+        )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="161"' in html and "拜访按每天7次定" in html and "is-invalid" in html
+    sheet.refresh_from_db()
+    assert sheet.status == "submitted"
+
+
 def test_monthly_sheet_is_prefilled_from_the_cascade(org, client_for):
     Target.objects.create(
         user=org.am,
