@@ -273,6 +273,16 @@ def reminder_run(*, branch_id: int, kind: str, day: datetime.date) -> int:
     return sent
 
 
+def _email_text(notification: Notification) -> str:
+    """What the notification says, and a link that opens it from a mail client (the
+    notification's own URL is a path on the site: QA's e-mail read only
+    /logs/2026-12-01/edit/)."""
+    parts = [notification.title, notification.body]
+    if notification.url:
+        parts.append(f"{settings.SITE_URL}{notification.url}")
+    return "\n\n".join(part for part in parts if part)
+
+
 def deliver_notification_email(*, notification_id: int) -> bool:
     """E-mail a notification once; the conditional update decides who sends."""
     now = timezone.now()
@@ -285,7 +295,7 @@ def deliver_notification_email(*, notification_id: int) -> bool:
     try:
         send_mail(
             subject=notification.title,
-            message=f"{notification.body}\n\n{notification.url}".strip(),
+            message=_email_text(notification),
             from_email=None,
             recipient_list=[notification.recipient.email],
         )

@@ -178,6 +178,8 @@ EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="footwork@localhost")
+# Where people open Footwork: e-mails are read outside it, so their links are absolute.
+SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery -----------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

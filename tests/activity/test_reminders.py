@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 
@@ -155,6 +156,10 @@ def test_reminders_are_emailed_once_to_people_with_an_address(
     with django_capture_on_commit_callbacks(execute=True):
         reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
     assert [m.to for m in mail.outbox] == [["lisi@example.com"]]
+    # Read in a mail client: what to do, and a link that opens (QA's read only a path).
+    body = mail.outbox[0].body
+    assert body.startswith(mail.outbox[0].subject)
+    assert f"{settings.SITE_URL}/logs/{MONDAY.isoformat()}/edit/" in body
     note = Notification.objects.get(recipient=org.peer_am)
     assert tasks.deliver_notification_email(note.pk) is False  # already sent
     assert len(mail.outbox) == 1
