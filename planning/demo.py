@@ -92,12 +92,14 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                 month=month,
                 status=status,
                 focus_items=rng.choice(["车队统保", "4S店转介绍", "老客户续保", "社区活动"]),
-                submitted_at=_aware(month, 9),
+                # Handed in from the 20th of the month before, agreed before the month
+                # starts: nothing is dated after now, whatever day the demo is built.
+                submitted_at=_aware(month - datetime.timedelta(days=6), 9),
             )
             if status == SheetStatus.AGREED:
                 sheet.agreed_by, sheet.agreed_at = (
                     rm,
-                    _aware(month + datetime.timedelta(days=1), 10),
+                    _aware(month - datetime.timedelta(days=4), 10),
                 )
                 sheet.manager_comment = rng.choice(["同意", "拜访再加一点", "目标可行"])
             sheets.append(sheet)

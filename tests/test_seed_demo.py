@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Branch, Region, User
 from activity.models import DailyLog, LogStatus
-from planning.models import TargetRevision, TrackedItem, WeeklyReviewLine
+from planning.models import MonthlyGoalSheet, TargetRevision, TrackedItem, WeeklyReviewLine
 
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}")
 
@@ -66,6 +66,11 @@ def _seed_twice_and_check(capsys):
     for log in DailyLog.objects.prefetch_related("values__metric", "visits"):
         counted = next(v.value for v in log.values.all() if v.metric.code == "visits")
         assert len(log.visits.all()) == counted, log.date
+    # Nothing happened in the future (QA: December sheets "agreed" on 2 December at 10:00,
+    # read on the 1st).
+    assert not MonthlyGoalSheet.objects.filter(agreed_at__gt=now).exists()
+    assert not MonthlyGoalSheet.objects.filter(submitted_at__gt=now).exists()
+    assert not TargetRevision.objects.filter(changed_at__gt=now).exists()
     # A submitted weekly review keeps the figures it was submitted with.
     assert not WeeklyReviewLine.objects.filter(
         review__submitted_at__isnull=False, actual_at_submit__isnull=True
