@@ -154,6 +154,8 @@ def log_detail(request, pk: int):
         home = {
             "pacing": planning_selectors.pacing_for(request.user),
             "overdue_items": planning_selectors.overdue_items(request.user),
+            # Handing in today's log does not settle an earlier one sent back.
+            "returned_logs": selectors.returned_logs(request.user).exclude(pk=log.pk),
         }
     values = sorted(log.values.all(), key=lambda v: (v.metric.order, v.metric_id))
     visits_counted, visits_recorded = selectors.visits_counted_and_recorded(log, values)

@@ -878,7 +878,7 @@ def overdue_items(user: User, today=None) -> list[TrackedItem]:
         .exclude(status__in=TrackedItem.CLOSED)
         .select_related("assignee", "assigner")
     )
-    org.tell_apart(item.assignee for item in items)
+    org.tell_apart([*(item.assignee for item in items), *(item.assigner for item in items)])
     return items
 
 

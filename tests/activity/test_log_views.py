@@ -625,6 +625,13 @@ def test_the_ams_home_page_lists_logs_returned_for_correction(client_for, org, t
         'data-testid="returned-logs"'
         not in client_for(org.peer_am).get(edit_url(today)).content.decode()
     )
+    # QA: once today's log was handed in, home (its read-only page) forgot the other.
+    todays = f.DailyLogFactory(
+        author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED
+    )
+    home = client_for(org.am).get(reverse("activity:log_detail", args=[todays.pk]))
+    box = home.content.decode().split('data-testid="returned-logs"')[1]
+    assert edit_url(earlier) in box and "促成1件请补充拜访记录" in box
 
 
 def test_submitting_in_a_region_without_a_manager_says_nobody_can_sign(client_for, org, today):

@@ -60,11 +60,14 @@ def test_overdue_items_show_for_assignee_and_assigner(org):
     TrackedItem.objects.create(
         assignee=org.am, assigner=org.rm, title="未到期", due_date=D(2026, 11, 20)
     )
-    for person in (org.am, org.rm):
+    for person, named in ((org.am, f"← {org.rm.name}"), (org.rm, org.am.name)):
         items = selectors.overdue_items(person, D(2026, 11, 20))
         assert [i.title for i in items] == ["逾期事项"]
-        html = render_to_string("planning/_overdue_items.html", {"overdue_items": items})
-        assert "逾期事项" in html
+        html = render_to_string(
+            "planning/_overdue_items.html", {"overdue_items": items, "user": person}
+        )
+        # QA: the AM's own panel named the AM; it names who handed the item down.
+        assert "逾期事项" in html and named in html
     assert not selectors.overdue_items(org.branch_head, D(2026, 11, 20))
 
 
