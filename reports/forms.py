@@ -43,6 +43,8 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.errors:
+            return data  # a date that is not one: no period to compare it with
         if data.get("start"):
             start, end = data["start"], data.get("end") or data["start"] + WEEK - DAY
         else:

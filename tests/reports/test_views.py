@@ -54,6 +54,7 @@ def test_a_reversed_period_is_refused_with_a_message(client_for, org):
     [
         ("2025-01-01", "2026-11-22", "请选择不超过一年的期间"),
         ("2026-02-30", "2026-03-06", "输入一个有效的日期"),
+        ("bad", "2026-11-01", "输入一个有效的日期"),
     ],
 )
 def test_a_refused_period_keeps_what_was_typed_and_says_what_is_shown(
@@ -66,6 +67,8 @@ def test_a_refused_period_keeps_what_was_typed_and_says_what_is_shown(
     )
     errors = html.split('data-testid="period-errors">')[1].split("</div>")[0]
     assert message in errors and "最近一周" in errors
+    # QA: an invalid start also read "the end date is before the start date".
+    assert "结束日期早于开始日期" not in errors
     assert f'name="start" id="id_start" value="{start}"' in html
     assert f'name="end" id="id_end" value="{end}"' in html
 
