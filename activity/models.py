@@ -148,6 +148,17 @@ class DailyLog(models.Model):
         return f"{self.author} {self.date}"
 
     @property
+    def asks_for_help(self) -> bool:
+        """The AM asks the RM for something: a joint visit, training, material, a note."""
+        return bool(
+            self.needs_joint_visit
+            or self.needs_from_manager.strip()
+            or self.support_training
+            or self.support_material
+            or self.support_notes.strip()
+        )
+
+    @property
     def is_editable_by_author(self) -> bool:
         return self.status in self.EDITABLE_BY_AUTHOR
 

@@ -288,6 +288,18 @@ def test_queue_lists_submitted_logs_of_own_region_oldest_first(client_for, org, 
     )
     response = client_for(org.rm).get(reverse("activity:queue"))
     assert [log.pk for log in response.context["logs"]] == [older.pk, newer.pk]
+    assert 'data-testid="asks-for-help"' not in response.content.decode()
+
+
+def test_queue_marks_a_log_that_asks_the_rm_for_help(client_for, org, today):
+    """QA: a log asking for a joint visit looked like every other row, and a bulk
+    sign-off passed over the request."""
+    asking = f.DailyLogFactory(author=org.am, region=org.region, date=today, needs_joint_visit=True)
+    f.DailyLogFactory(author=org.peer_am, region=org.region, date=today)
+    html = client_for(org.rm).get(reverse("activity:queue")).content.decode()
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    marked = [row for row in rows if 'data-testid="asks-for-help"' in row]
+    assert len(marked) == 1 and f'value="{asking.pk}"' in marked[0]
 
 
 def test_queue_shows_the_oldest_page_and_counts_the_rest(client_for, org, today, monkeypatch):
