@@ -19,6 +19,8 @@ class RegionWeekSnapshot(models.Model):
     submitted_logs = models.PositiveIntegerField(default=0)
     on_time_logs = models.PositiveIntegerField(default=0)
     signed_on_time_logs = models.PositiveIntegerField(default=0)
+    # The branch's completion cap when summarised (empty in older snapshots: today's).
+    cap = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -42,6 +44,9 @@ class MetricWeekSnapshot(models.Model):
     metric = models.ForeignKey("activity.Metric", on_delete=models.CASCADE, related_name="+")
     target = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     actual = models.PositiveIntegerField(default=0)
+    # The metric's weight when summarised (empty in older snapshots: today's), so a
+    # weight changed since does not rewrite a closed week's task completion.
+    weight = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -18,6 +18,7 @@ so a snapshot holds exactly what the live page showed. Its parts:
   score with the branch's cap.
 """
 
+import copy
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -619,9 +620,23 @@ def _snapshot_cells(metrics, stored: dict, headcount) -> list[MetricCell]:
     return [MetricCell(m, *stored.get(m.pk, (None, 0)), headcount) for m in metrics]
 
 
+def _as_summarised(metric: Metric, weight) -> Metric:
+    """The metric with the weight it had when summarised (older snapshots: today's)."""
+    if weight is None or weight == metric.weight:
+        return metric
+    summarised = copy.copy(metric)
+    summarised.weight = weight
+    return summarised
+
+
 def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, cap) -> SummaryRow:
     stored = {m.metric_id: (m.target, m.actual) for m in snapshot.metrics.all()}
-    cells = _snapshot_cells(metrics, stored, snapshot.headcount)
+    weights = {m.metric_id: m.weight for m in snapshot.metrics.all()}
+    cells = _snapshot_cells(
+        [_as_summarised(m, weights.get(m.pk)) for m in metrics], stored, snapshot.headcount
+    )
+    # A closed week keeps the cap and weights it was summarised with.
+    cap = snapshot.cap if snapshot.cap is not None else cap
     return SummaryRow(
         key=region.pk,
         label=region.name,
@@ -747,27 +762,38 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
         .existing_by(last_week + datetime.timedelta(days=6))
         .order_by("name")
     )
-    metrics = active_metrics()
+    # Each week's score as its summary shows it: the metrics, weights and cap it was
+    # summarised with (older snapshots: today's weights and cap).
+    metric_by_id = {m.pk: m for m in Metric.objects.all()}
     cap = branch_settings(branch.pk).completion_cap
     # Plain values: the chart needs one number per region-week out of ~1,000 metric rows.
-    stored = defaultdict(dict)  # (region, week) → metric id → (target, actual)
-    headcounts = {}
-    for region_id, week, headcount, metric_id, target, actual in MetricWeekSnapshot.objects.filter(
+    cells = defaultdict(list)  # (region, week) → cells
+    caps = {}
+    for (
+        region_id,
+        week,
+        headcount,
+        week_cap,
+        metric_id,
+        target,
+        actual,
+        weight,
+    ) in MetricWeekSnapshot.objects.filter(
         snapshot__region__in=regions, snapshot__week_start__range=(first, last_week)
     ).values_list(
         "snapshot__region_id",
         "snapshot__week_start",
         "snapshot__headcount",
+        "snapshot__cap",
         "metric_id",
         "target",
         "actual",
+        "weight",
     ):
-        stored[(region_id, week)][metric_id] = (target, actual)
-        headcounts[(region_id, week)] = headcount
-    scores = {
-        key: weighted_score(_snapshot_cells(metrics, by_metric, headcounts[key]), cap)
-        for key, by_metric in stored.items()
-    }
+        metric = _as_summarised(metric_by_id[metric_id], weight)
+        cells[(region_id, week)].append(MetricCell(metric, target, actual, headcount))
+        caps[(region_id, week)] = week_cap if week_cap is not None else cap
+    scores = {key: weighted_score(week_cells, caps[key]) for key, week_cells in cells.items()}
     week_list = [first + datetime.timedelta(weeks=i) for i in range(weeks)]
     return week_list, [
         (region, [scores.get((region.pk, week)) for week in week_list]) for region in regions

@@ -133,10 +133,10 @@ def _replace_snapshots(
     _insert_rows(
         RegionWeekSnapshot,
         ["branch_id", "region_id", "week_start", "headcount", "expected_logs"]
-        + ["submitted_logs", "on_time_logs", "signed_on_time_logs", "computed_at"],
+        + ["submitted_logs", "on_time_logs", "signed_on_time_logs", "cap", "computed_at"],
         [
             (branch.pk, row.key, ops.adapt_datefield_value(week), row.headcount, row.expected_logs)
-            + (row.submitted_logs, row.on_time_logs, row.signed_on_time_logs)
+            + (row.submitted_logs, row.on_time_logs, row.signed_on_time_logs, row.cap)
             + (ops.adapt_datetimefield_value(now),)
             for week in changed
             for row in rows_by_week[week]
@@ -150,9 +150,15 @@ def _replace_snapshots(
     }
     _insert_rows(
         MetricWeekSnapshot,
-        ["snapshot_id", "metric_id", "target", "actual"],
+        ["snapshot_id", "metric_id", "target", "actual", "weight"],
         [
-            (snapshot_ids[(row.key, week)], cell.metric.pk, cell.target, cell.actual)
+            (
+                snapshot_ids[(row.key, week)],
+                cell.metric.pk,
+                cell.target,
+                cell.actual,
+                cell.metric.weight,
+            )
             for week in changed
             for row in rows_by_week[week]
             for cell in row.cells
@@ -171,9 +177,10 @@ def _numbers(rows: list[selectors.SummaryRow]) -> dict:
             row.submitted_logs,
             row.on_time_logs,
             row.signed_on_time_logs,
+            row.cap,
         )
         for cell in row.cells:
-            numbers[(row.key, cell.metric.pk)] = (cell.target, cell.actual)
+            numbers[(row.key, cell.metric.pk)] = (cell.target, cell.actual, cell.metric.weight)
     return numbers
 
 
@@ -188,14 +195,17 @@ def _stored_numbers(branch: Branch, weeks: list[datetime.date]) -> dict[datetime
         "submitted_logs",
         "on_time_logs",
         "signed_on_time_logs",
+        "cap",
     ):
         stored[week][region_id] = tuple(numbers)
     if not stored:  # a first roll-up of these weeks
         return stored
-    for week, region_id, metric_id, target, actual in MetricWeekSnapshot.objects.filter(
+    for week, region_id, metric_id, *numbers in MetricWeekSnapshot.objects.filter(
         snapshot__in=snapshots
-    ).values_list("snapshot__week_start", "snapshot__region_id", "metric_id", "target", "actual"):
-        stored[week][(region_id, metric_id)] = (target, actual)
+    ).values_list(
+        "snapshot__week_start", "snapshot__region_id", "metric_id", "target", "actual", "weight"
+    ):
+        stored[week][(region_id, metric_id)] = tuple(numbers)
     return stored
 
 

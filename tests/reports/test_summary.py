@@ -647,3 +647,31 @@ def test_per_head_divides_by_the_headcount_shown(org, visits):
     cell = east.cell(visits.pk)
     assert east.headcount == Decimal("2.67")
     assert cell.per_head == Decimal(10) / Decimal("2.67")
+
+
+def test_a_closed_week_keeps_the_weights_and_cap_it_was_summarised_with(org, visits):
+    """Newcomer QA: setting 促成's weight to 3 moved last week's 任务完成率 from 86.6 % to
+    87.6 % under 'summarised at 01:18', unflagged, unlike the Excel taken before."""
+    from planning.models import BranchPlanningSettings
+
+    leaflets = Metric.objects.get(code="leaflets")
+    log(org.am, org.region, MONDAY, 5)
+    log(org.am, org.region, MONDAY + datetime.timedelta(days=1), 90, metric=leaflets)
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    target(metric=leaflets, value=60, region=org.region, by=org.rm)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    before = row(summary(org), "东").score  # (50 + 150) / 2
+    assert before == Decimal(100)
+    leaflets.weight = 3
+    leaflets.save()
+    BranchPlanningSettings.objects.update_or_create(
+        branch=org.branch, defaults={"completion_cap": 200}
+    )
+    assert row(summary(org), "东").score == before
+    weeks, lines = selectors.trend(user=org.branch_head, branch=org.branch, last_week=MONDAY)
+    east = dict(lines)[org.region]
+    assert east[weeks.index(MONDAY)] == before  # the chart agrees with the table
+    # A recompute applies today's weights and cap, and says the numbers changed.
+    run = services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="manual")
+    assert run.changed
+    assert row(summary(org), "东").score == (50 + 3 * 150) / Decimal(4)
