@@ -444,7 +444,15 @@ def weekly_edit(request, week: datetime.date):
     if review is not None and not review.is_editable_by_author:
         return redirect("planning:weekly_detail", pk=review.pk)
     sheet = selectors.am_sheet(request.user, region, PeriodKind.WEEK, week, today)
-    short = [line.metric.pk for line in sheet.lines if line.is_short]
+    # While the week runs, a cause is asked where the AM is behind pace, as 我的计划
+    # judges it; short of the whole week's target is everyone on a Tuesday (QA: every
+    # metric asked for a cause while the plan page read 进度正常).
+    running = today <= week + datetime.timedelta(days=6)
+    short = [
+        line.metric.pk
+        for line in sheet.lines
+        if (line.is_behind_pace if running else line.is_short)
+    ]
     metrics = [line.metric for line in sheet.lines]
     submit = "submit" in request.POST
     form = WeeklyReviewForm(
@@ -488,6 +496,8 @@ def weekly_edit(request, week: datetime.date):
             "review": review,
             "week": week,
             "sheet": sheet,
+            "running": running,
+            "short_ids": short,
             "metric_rows": form.metric_rows(sheet.lines),
             "visit_checks": selectors.planned_visits_check(request.user, week),
             "comments": selectors.manager_comments(request.user, week),

@@ -88,6 +88,33 @@ def test_submit_without_cause_keeps_what_was_typed(org, client_for):
     assert review.lines.get(metric=visits).countermeasure == "周末补访"
 
 
+def test_a_running_week_asks_a_cause_only_where_the_am_is_behind_pace(org, client_for):
+    """Newcomer QA: on Tuesday every metric was 'short' of the whole week's target and
+    asked for a cause, while 我的计划 read the same week as on track."""
+    _week_target(org, "visits", 30)
+    _week_target(org, "leaflets", 100)
+    write_log(org.am, org.region, D(2026, 11, 16), visits=8)  # 6 expected by Monday's end
+    visits, leaflets = metric("visits"), metric("leaflets")
+    url = reverse("planning:weekly_edit", kwargs={"week": WEEK})
+    tuesday = datetime.datetime(2026, 11, 17, 7, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(tuesday, tick=False):
+        page = client_for(org.am).get(url)
+        assert 'data-testid="week-running"' in page.content.decode()
+        response = client_for(org.am).post(url, _review_data(submit="1"))
+        form = response.context["form"]
+        assert f"cause_{leaflets.pk}" in form.errors  # 0 of 20 expected: behind
+        assert f"cause_{visits.pk}" not in form.errors  # 8 of 6 expected: on track
+        response = client_for(org.am).post(
+            url,
+            _review_data(
+                submit="1",
+                **{f"cause_{leaflets.pk}": "折页没到", f"countermeasure_{leaflets.pk}": "周三领"},
+            ),
+        )
+    assert response.status_code == 302
+    assert WeeklyReview.objects.get().status == "submitted"
+
+
 @pytest.mark.usefixtures("friday")
 @pytest.mark.parametrize("field", ["planned_visit_count", "next_{visits}"])
 def test_numbers_beyond_what_the_database_holds_are_refused_on_the_form(org, client_for, field):
