@@ -477,7 +477,8 @@ def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: s
         targets = [r.cell(metric.pk).target for r in rows if r.cell(metric.pk).target is not None]
         cells.append(
             MetricCell(
-                metric,
+                # The rows' own: a closed week's carry the weights it was summarised with.
+                rows[0].cell(metric.pk).metric if rows else metric,
                 sum(targets, ZERO) if targets else None,
                 sum(r.cell(metric.pk).actual for r in rows),
                 headcount,
@@ -610,6 +611,8 @@ def branch_summary(
             metrics=metrics,
             cap=cap,
         )
+    if summary.from_snapshot:
+        cap = summary.rows[0].cap  # the week's own, like its rows
     summary.total = _total(summary.rows, metrics, cap, _("Total"))
     return summary
 
@@ -683,25 +686,36 @@ def stale_snapshot_weeks(branch_id: int) -> list[datetime.date]:
 
 def metrics_of_period(*, region: Region, start, end, today=None) -> list[Metric]:
     """The metrics a region's pages show for a period: a closed week that was summarised
-    keeps the metrics of its snapshot, as the branch summary does; else the active ones."""
+    keeps the metrics of its snapshot, with their weights then, as the branch summary
+    does; else the active ones."""
     if is_closed_week(start, end, today or timezone.localdate()):
-        summarised = list(
-            Metric.objects.filter(
-                pk__in=MetricWeekSnapshot.objects.filter(
-                    snapshot__region=region, snapshot__week_start=start
-                ).values("metric_id")
-            ).order_by("order", "pk")
-        )
+        stored = MetricWeekSnapshot.objects.filter(
+            snapshot__region=region, snapshot__week_start=start
+        ).select_related("metric")
+        summarised = [_as_summarised(s.metric, s.weight) for s in stored]
         if summarised:
-            return summarised
+            return sorted(summarised, key=lambda metric: (metric.order, metric.pk))
     return active_metrics()
+
+
+def cap_of_period(*, region: Region, start, end, today=None) -> Decimal:
+    """The completion cap a region's pages use: a summarised closed week's own."""
+    if is_closed_week(start, end, today or timezone.localdate()):
+        stored = (
+            RegionWeekSnapshot.objects.filter(region=region, week_start=start)
+            .values_list("cap", flat=True)
+            .first()
+        )
+        if stored is not None:
+            return stored
+    return branch_settings(region.branch_id).completion_cap
 
 
 def member_rows(*, region: Region, start, end, today=None) -> tuple[list[SummaryRow], SummaryRow]:
     """The same columns per account manager of `region` (for the weeks they were in it)."""
     today = today or timezone.localdate()
     metrics = metrics_of_period(region=region, start=start, end=end, today=today)
-    cap = branch_settings(region.branch_id).completion_cap
+    cap = cap_of_period(region=region, start=start, end=end, today=today)
     people = {m.user_id: m.user for m in org.members_during([region.pk], start, end)}
     org.tell_apart(people.values())
     members = {pk: user.listed_name for pk, user in people.items()}
@@ -731,6 +745,7 @@ def region_line(*, region: Region, start, end, total: SummaryRow, today=None) ->
         end=end,
         today=today or timezone.localdate(),
         metrics=[cell.metric for cell in total.cells],
+        cap=total.cap,
     )[0]
     differs = any(
         mine.target != theirs.target for mine, theirs in zip(row.cells, total.cells, strict=True)
