@@ -100,6 +100,7 @@ def test_a_running_week_asks_a_cause_only_where_the_am_is_behind_pace(org, clien
     with time_machine.travel(tuesday, tick=False):
         page = client_for(org.am).get(url)
         assert 'data-testid="week-running"' in page.content.decode()
+        assert 'data-col="expected">6<' in page.content.decode()  # visits: 30 × 1/5
         response = client_for(org.am).post(url, _review_data(submit="1"))
         form = response.context["form"]
         assert f"cause_{leaflets.pk}" in form.errors  # 0 of 20 expected: behind
