@@ -152,7 +152,8 @@ def test_the_rm_sees_a_goal_sheet_waiting_for_them_not_no_target(org, client_for
 
 def test_the_rm_of_the_region_moved_into_opens_the_movers_sheet_and_review(org, client_for):
     """QA: a sheet stays filed under the region it was written in; the RM of the region
-    the AM moved to got a 404 from the 已确认 link on their own plan page."""
+    the AM moved to got a 404 from the 已确认 link on their own plan page. The old RM
+    keeps reading what was filed with them."""
     from accounts.services import membership_move
     from planning import services
 
@@ -181,5 +182,8 @@ def test_the_rm_of_the_region_moved_into_opens_the_movers_sheet_and_review(org, 
         assert client_for(org.other_rm).get(url).status_code == 200, url
         assert client_for(org.rm).get(url).status_code == 200, url  # filed there
         assert client_for(org.other_branch_head).get(url).status_code == 404, url
-    # Only the RM of the region it is filed under agrees or reviews it.
-    assert "agree-form" not in client_for(org.other_rm).get(monthly).content.decode()
+    # Still waiting, it went with the AM: the new RM agrees it, the old one only reads it.
+    sheet.refresh_from_db()
+    assert sheet.region == org.other_region
+    assert "agree-form" in client_for(org.other_rm).get(monthly).content.decode()
+    assert "agree-form" not in client_for(org.rm).get(monthly).content.decode()
