@@ -142,7 +142,7 @@ class Area(models.Model):
 
 class RegionQuerySet(models.QuerySet):
     def existing_by(self, day: datetime.date) -> "RegionQuerySet":
-        """Regions created on or before `day` (or before creation dates were kept)."""
+        """Regions created on or before `day` (as `Region.existed_by`, in the database)."""
         return self.filter(Q(created_on__isnull=True) | Q(created_on__lte=day))
 
 
@@ -186,6 +186,11 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def existed_by(self, day: datetime.date) -> bool:
+        """Created on or before `day`; regions from before creation dates were kept count
+        as always there."""
+        return self.created_on is None or self.created_on <= day
 
 
 class MembershipQuerySet(models.QuerySet):

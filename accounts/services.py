@@ -35,7 +35,7 @@ def membership_move(*, user: User, region: Region, start_date: datetime.date) ->
         if start_date == current.start_date:
             current.region = region
             current.save(update_fields=["region"])
-            _logs_follow(user=user, region=region, start_date=start_date)
+            _pending_work_follows(user=user, region=region, start_date=start_date)
             return current
         current.end_date = start_date - datetime.timedelta(days=1)
         current.save(update_fields=["end_date"])
@@ -44,26 +44,27 @@ def membership_move(*, user: User, region: Region, start_date: datetime.date) ->
     membership = RegionMembership(user=user, region=region, start_date=start_date)
     membership.full_clean()
     membership.save()
-    _logs_follow(user=user, region=region, start_date=start_date)
+    _pending_work_follows(user=user, region=region, start_date=start_date)
     return membership
 
 
-def _logs_follow(*, user: User, region: Region, start_date: datetime.date) -> None:
+def _pending_work_follows(*, user: User, region: Region, start_date: datetime.date) -> None:
     """Work still waiting for a manager goes to the new region's: logs not signed off,
     and goal sheets and weekly reviews of periods reaching the move that are not agreed
     or reviewed yet (they are filed under the region moved to, as new ones would be;
     re-test QA saw the new RM told a sheet waited, with no way to agree it)."""
     from activity.models import DailyLog, LogStatus
+    from planning import periods
     from planning.models import MonthlyGoalSheet, ReviewStatus, SheetStatus, WeeklyReview
 
     DailyLog.objects.filter(author=user, date__gte=start_date).exclude(
         status=LogStatus.SIGNED_OFF
     ).exclude(region=region).update(region=region, updated_at=timezone.now())
-    MonthlyGoalSheet.objects.filter(author=user, month__gte=start_date.replace(day=1)).exclude(
-        status=SheetStatus.AGREED
-    ).exclude(region=region).update(region=region)
+    MonthlyGoalSheet.objects.filter(
+        author=user, month__gte=periods.month_start(start_date)
+    ).exclude(status=SheetStatus.AGREED).exclude(region=region).update(region=region)
     WeeklyReview.objects.filter(
-        author=user, week_start__gte=start_date - datetime.timedelta(days=start_date.weekday())
+        author=user, week_start__gte=periods.week_start(start_date)
     ).exclude(status=ReviewStatus.REVIEWED).exclude(region=region).update(region=region)
 
 

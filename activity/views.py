@@ -65,7 +65,7 @@ def log_edit(request, day: datetime.date):
         data = data.copy()
         data["revision"] = log.revision if log is not None else 0
         form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
-        form.is_valid()
+        form.is_valid()  # cleaned first, so the typed values come back with their errors
         form.add_error(
             None,
             _(
@@ -88,7 +88,7 @@ def log_edit(request, day: datetime.date):
         prefix="visits",
         form_kwargs={"owner": request.user},
     )
-    if data is not None and not form.errors and form.is_valid() and formset.is_valid():
+    if data is not None and not conflict and form.is_valid() and formset.is_valid():
         submit = "submit" in request.POST
         try:
             saved = services.daily_log_save(

@@ -81,12 +81,12 @@ def rollup_branches_weeks(
             reads=reads,
         )
         # A region created after a week has no row in it (nor a 'changed' run).
-        created = {r.pk: r.created_on for r in regions[branch.pk]}
+        region_by_id = {r.pk: r for r in regions[branch.pk]}
         rows_by_week = {
             week: [
                 row
                 for row in rows
-                if created[row.key] is None or created[row.key] <= week + datetime.timedelta(6)
+                if region_by_id[row.key].existed_by(week + datetime.timedelta(days=6))
             ]
             for week, rows in zip(weeks, rows_per_week, strict=True)
         }
