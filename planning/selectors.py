@@ -255,27 +255,49 @@ class TargetBook:
                     total += whole(Decimal(value) * days_here / lender_days)
         return total
 
-    def user_value(self, user_id: int, kind: str, start, metric_id: int):
-        """(value, source) or (None, None)."""
+    def user_value(self, user_id: int, kind: str, start, metric_id: int, *, derive=True):
+        """(value, source) or (None, None). derive=False: a week's own target only, not
+        one derived from the months."""
         value = self.values.get((kind, "u", user_id, start, metric_id))
         if value is not None:
             return value, Source.EXPLICIT
-        if kind == PeriodKind.WEEK:
+        if kind == PeriodKind.WEEK and derive:
             derived = self._derived_week(("u", user_id), start, metric_id)
             if derived is not None:
                 return derived, Source.DERIVED
         return None, None
 
-    def user_value_in_region(self, user_id: int, share: Decimal, kind: str, start, metric_id):
-        """A member's target for the part of the period they were in the region."""
+    def user_value_in_region(
+        self,
+        user_id: int,
+        share: Decimal,
+        kind: str,
+        start,
+        metric_id,
+        *,
+        derive=True,
+        rounded=True,
+    ):
+        """A member's target for the part of the period they were in the region;
+        rounded=False for a share of part of a period (the summary pro rates it further)."""
         if not share:
             return None, None
-        value, source = self.user_value(user_id, kind, start, metric_id)
+        value, source = self.user_value(user_id, kind, start, metric_id, derive=derive)
         if value is None or share == 1:
             return value, source
-        return whole(value * share), source
+        return (whole(value * share) if rounded else value * share), source
 
-    def region_value(self, region_id: int, member_shares, kind: str, start, metric_id: int):
+    def region_value(
+        self,
+        region_id: int,
+        member_shares,
+        kind: str,
+        start,
+        metric_id: int,
+        *,
+        derive=True,
+        rounded=True,
+    ):
         """member_shares: user id → the share of the period they were in the region
         (`membership_shares`); each member's target counts for that share, so someone
         who moved in on Wednesday brings 3/5 of their week's target, and a mover's week
@@ -284,15 +306,18 @@ class TargetBook:
         if value is not None:
             return value, Source.EXPLICIT
         shared = [
-            (self.user_value(m, kind, start, metric_id)[0], share)
+            (self.user_value(m, kind, start, metric_id, derive=derive)[0], share)
             for m, share in member_shares.items()
             if share
         ]
         shared = [(v, share) for v, share in shared if v is not None]
         if shared:
             # Rounded member by member, so the region's line is the sum of its AMs' lines.
-            return sum(v if share == 1 else whole(v * share) for v, share in shared), Source.MEMBERS
-        if kind == PeriodKind.WEEK:
+            return sum(
+                v if share == 1 else whole(v * share) if rounded else v * share
+                for v, share in shared
+            ), Source.MEMBERS
+        if kind == PeriodKind.WEEK and derive:
             derived = self._derived_week(("r", region_id), start, metric_id)
             if derived is not None:
                 return derived, Source.DERIVED
@@ -467,8 +492,12 @@ def _elapsed(rules: BranchRules, start, end, today) -> tuple[int, int]:
     return rules.count(start, min(today - datetime.timedelta(days=1), end)), total
 
 
-def _sheet(kind, start, end, metrics, target_of, actual_of, rules, cap, today) -> Sheet:
-    elapsed, total = _elapsed(rules, start, end, today)
+def _sheet(
+    kind, start, end, metrics, target_of, actual_of, rules, cap, today, *, paced=None
+) -> Sheet:
+    """paced: the (first, last) days the pace is measured over, when not the whole
+    period (an AM who joined on its Tuesday owes nothing for its Monday)."""
+    elapsed, total = _elapsed(rules, *(paced or (start, end)), today)
     lines = []
     for metric in metrics:
         target, source = target_of(metric.pk)
@@ -493,16 +522,43 @@ def am_sheet(
         rules=rules, user_ids=[user.pk], start=periods.month_start(start), end=end
     )
     found = actuals(author_ids=[user.pk], start=start, end=end)
+    # The days they were in a region (any, a move does not split their own sheet).
+    spans = list(
+        RegionMembership.objects.overlapping(start, end)
+        .filter(user=user)
+        .values_list("start_date", "end_date")
+    )
+    paced = None
+    if spans:
+        first = max(start, min(joined for joined, _left in spans))
+        last = min(end, max(left or end for _joined, left in spans))
+        paced = (first, last) if (first, last) != (start, end) else None
+    share = (
+        membership_shares([(user.pk, *span) for span in spans], rules, start, end).get(user.pk)
+        if paced
+        else None
+    )
+
+    def target_of(metric_id):
+        value, source = book.user_value(user.pk, kind, start, metric_id)
+        if source == Source.DERIVED and share is not None and value is not None:
+            # A derived week spreads the months over all its days; someone who joined
+            # on its Tuesday owes the days they were in a region (16 visits, not 20).
+            # A target agreed for the period stands as agreed.
+            value = whole(value * share)
+        return value, source
+
     return _sheet(
         kind,
         start,
         end,
         metrics if metrics is not None else active_metrics(),
-        lambda m: book.user_value(user.pk, kind, start, m),
+        target_of,
         lambda m: found.get((user.pk, m), 0),
         rules,
         settings.completion_cap,
         today,
+        paced=paced,
     )
 
 
@@ -575,6 +631,14 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
         settings.completion_cap,
         today,
     )
+    # Each member's pace runs over their days in the region: a joiner owes no Monday.
+    paced_by_member = {}
+    for uid in member_ids:
+        spans = [(m.start_date, m.end_date) for m in memberships if m.user_id == uid]
+        first = max(start, min(joined for joined, _left in spans))
+        last = min(end, max(left or end for _joined, left in spans))
+        if (first, last) != (start, end):
+            paced_by_member[uid] = (first, last)
     reviews, monthly = {}, {}
     if kind == PeriodKind.WEEK:
         reviews = {
@@ -599,6 +663,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
                 rules,
                 settings.completion_cap,
                 today,
+                paced=paced_by_member.get(uid),
             ),
             weekly_review=reviews.get(uid),
             monthly_sheet=monthly.get(uid),

@@ -402,27 +402,52 @@ def _rows_for_periods(
         shares_in = {}  # (region, kind, period start) → {user id: share of it in the region}
         for kind, factors in parts.items():
             for part in factors:
-                part_end = periods.period_end(kind, part)
+                # A member's share of the part of it inside the period: with the factor
+                # (the period's share of the week) that makes their target for the days
+                # they were in the region. Shares of the whole week counted a member who
+                # joined on Tuesday for 4/5 of a Monday-Tuesday span (60 % too much).
+                part_start = max(part, start)
+                part_end = min(periods.period_end(kind, part), end)
                 moved = defaultdict(list)
                 for user_id, region_id, joined, left in movers:
-                    if joined <= part_end and (left is None or left >= part):
+                    if joined <= part_end and (left is None or left >= part_start):
                         moved[region_id].append((user_id, joined, left))
                 for region_id in staying.keys() | moved.keys():
                     shares = staying_shares[region_id]
                     if moved[region_id]:
-                        shares = shares | membership_shares(moved[region_id], rules, part, part_end)
+                        shares = shares | membership_shares(
+                            moved[region_id], rules, part_start, part_end
+                        )
                     shares_in[(region_id, kind, part)] = shares
 
-        def target_by(kind, key: int, metric_id: int, parts=parts, shares_in=shares_in):
+        # In whole months, someone without a month target has none from the weeks
+        # either, unless a week has its own: a week derived from the months would lend
+        # November's daily rate to December's first days, a target nobody agreed.
+        derive_weeks = not months
+
+        def target_by(
+            kind, key: int, metric_id: int, parts=parts, shares_in=shares_in, derive=derive_weeks
+        ):
             total, found_any = ZERO, False
             for part, factor in parts[kind].items():
+                # A whole week rounds each member's share as the plan page does; part
+                # of one is pro rated again, so rounding there would count 12.5 as 13.
+                rounded = factor == ONE
                 if by == "region":
                     value, _source = book.region_value(
-                        key, shares_in.get((key, kind, part), {}), kind, part, metric_id
+                        key,
+                        shares_in.get((key, kind, part), {}),
+                        kind,
+                        part,
+                        metric_id,
+                        derive=derive,
+                        rounded=rounded,
                     )
                 else:
                     share = shares_in.get((region_ids[0], kind, part), {}).get(key, ZERO)
-                    value, _source = book.user_value_in_region(key, share, kind, part, metric_id)
+                    value, _source = book.user_value_in_region(
+                        key, share, kind, part, metric_id, derive=derive, rounded=rounded
+                    )
                 if value is not None:
                     total += value * factor
                     found_any = True
@@ -445,13 +470,16 @@ def _rows_for_periods(
             # Per head divides by the headcount shown (8.95), so the drill-down's total,
             # which adds up the shown headcounts, reads the same 人均.
             shown_headcount = headcount[key].quantize(Decimal("0.01"))
+            # One AM's 人均 is their own figure: divided by half a head (joined mid-span)
+            # their 5 visits read as 10.
+            per_head_of = ONE if by == "author" and shown_headcount else shown_headcount
             cells = []
             for metric in metrics:
                 if reads.weekly:
                     actual = daily.get((key, start, metric.pk), 0)
                 else:
                     actual = sum(daily.get((key, day, metric.pk), 0) for day in days_in_period)
-                cells.append(MetricCell(metric, target(key, metric.pk), actual, shown_headcount))
+                cells.append(MetricCell(metric, target(key, metric.pk), actual, per_head_of))
             _handed_in, on_time, signed, due = compliance.get(key, (0, 0, 0, 0))
             rows.append(
                 SummaryRow(

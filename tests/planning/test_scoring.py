@@ -212,3 +212,45 @@ def test_region_actuals_follow_the_region_on_the_day(org, django_assert_num_quer
         region_ids=[org.region.pk], by="author", start=D(2026, 11, 1), end=D(2026, 11, 30)
     )
     assert by_author == {(org.am.pk, visits): 7, (org.peer_am.pk, visits): 1}
+
+
+def test_a_joiners_derived_week_counts_only_their_days_and_paces_from_joining(org):
+    """QA: 李明 joined on Tuesday 1 December. His first week asked 20 visits (December's
+    16 plus its daily rate lent to Monday 30 November, before he was in any region) and
+    expected 4 of them by Monday night."""
+    from accounts.models import RegionMembership
+
+    from tests import factories as f
+
+    joiner = f.UserFactory(name="李明")
+    RegionMembership.objects.create(user=joiner, region=org.region, start_date=D(2026, 12, 1))
+    # December: 23 working days, four of them in the week of 30 November.
+    Target.objects.create(
+        user=joiner,
+        metric=metric("visits"),
+        period_kind=PeriodKind.MONTH,
+        period_start=D(2026, 12, 1),
+        value=92,
+        updated_by=org.rm,
+    )
+
+    def visits_line(today):
+        sheet = selectors.am_sheet(joiner, org.region, PeriodKind.WEEK, D(2026, 11, 30), today)
+        return next(line for line in sheet.lines if line.metric.code == "visits"), sheet
+
+    line, sheet = visits_line(D(2026, 12, 1))
+    assert (line.target, line.expected) == (16, 0)
+    assert sheet.working_days == 4
+    line, sheet = visits_line(D(2026, 12, 3))  # Tuesday and Wednesday are over
+    assert (line.expected, sheet.elapsed_days) == (8, 2)
+    # Someone in a region all week keeps the whole derived week (the lent Monday too).
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind=PeriodKind.MONTH,
+        period_start=D(2026, 12, 1),
+        value=92,
+        updated_by=org.rm,
+    )
+    sheet = selectors.am_sheet(org.am, org.region, PeriodKind.WEEK, D(2026, 11, 30), D(2026, 12, 1))
+    assert next(line.target for line in sheet.lines if line.metric.code == "visits") == 20

@@ -682,3 +682,43 @@ def test_a_closed_week_keeps_the_weights_and_cap_it_was_summarised_with(org, vis
     run = services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="manual")
     assert run.changed
     assert row(summary(org), "东").score == (50 + 3 * 150) / Decimal(4)
+
+
+def test_a_joiners_target_in_part_of_a_week_counts_only_their_days_in_it(org, visits):
+    """QA: AMs who joined on Tuesday 1 December. Monday to Tuesday's summary took 2/5 of
+    the week of 4/5 of their week target: 60 % too much, every region behind."""
+    joiner = f.UserFactory(name="李明")
+    f.MembershipFactory(
+        user=joiner, region=org.other_region, start_date=MONDAY + datetime.timedelta(1)
+    )
+    target(metric=visits, value=25, user=joiner, by=org.rm)
+    target(metric=visits, value=30, user=org.outsider_am, by=org.rm)
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    west = row(summary(org, start=MONDAY, end=tuesday), "西").cell(visits.pk)
+    # 王五 two days of five (12), 李明 one day (5).
+    assert west.target == Decimal(12 + 5)
+    rows, total = selectors.member_rows(
+        region=org.other_region, start=MONDAY, end=tuesday, today=TODAY
+    )
+    assert next(r for r in rows if r.label == "李明").cell(visits.pk).target == 5
+    # The whole week is unchanged: four days of five.
+    assert row(summary(org), "西").cell(visits.pk).target == Decimal(30 + 20)
+
+
+def test_a_whole_month_without_a_month_target_lends_no_target_from_the_month_before(org, visits):
+    """QA: December's report gave AMs whose December sheet was not agreed yet four days
+    at November's rate (24 visits), a target nobody agreed; the drill-down's total then
+    disagreed with the branch row and a note claimed the region had targets of its own."""
+    month_target(metric=visits, value=126, month=NOVEMBER, user=org.am, by=org.rm)
+    month_target(metric=visits, value=126, month=NOVEMBER, user=org.peer_am, by=org.rm)
+    month_target(metric=visits, value=161, month=DECEMBER, user=org.peer_am, by=org.rm)
+    end = datetime.date(2026, 12, 31)
+    rows, total = selectors.member_rows(region=org.region, start=DECEMBER, end=end, today=TODAY)
+    by_name = {r.label: r.cell(visits.pk).target for r in rows}
+    assert (by_name["张三"], by_name["李四"]) == (None, 161)
+    assert total.cell(visits.pk).target == 161
+    assert row(summary(org, start=DECEMBER, end=end), "东").cell(visits.pk).target == 161
+    assert (
+        selectors.region_line(region=org.region, start=DECEMBER, end=end, total=total, today=TODAY)
+        is None
+    )
