@@ -80,7 +80,8 @@ def summary_workbook(
         values = [safe(row.label), _number(row.headcount)]
         for cell in row.cells:
             values += [
-                _number(cell.target),
+                # As the page shows it: 5.6 for part of a period, 6 for a whole one.
+                _number(round(cell.target, 1)) if cell.target is not None else None,
                 cell.actual,
                 _number(cell.completion / 100) if cell.completion is not None else None,
                 _number(cell.per_head),
@@ -95,7 +96,7 @@ def summary_workbook(
         ws.cell(row=r, column=2).number_format = "General"  # 9, and 8.6 for a part-timer
         for i in range(len(metrics)):
             first = 3 + i * len(sub)
-            ws.cell(row=r, column=first).number_format = "0"
+            ws.cell(row=r, column=first).number_format = "General"
             ws.cell(row=r, column=first + 2).number_format = "0.0%"
             ws.cell(row=r, column=first + 3).number_format = "0.0"
         for col in range(score_col, last_col + 1):

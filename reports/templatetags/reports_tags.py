@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 from django.http import QueryDict
 from django.urls import reverse
@@ -22,3 +24,10 @@ def sort_link(label, key, current, query):
 def row_link(url_name, key, parent=None):
     """The drill-down URL of a row: a region's, or (with `parent`) a member's of that region."""
     return reverse(url_name, args=[parent, key] if parent else [key])
+
+
+@register.filter
+def headcount(value):
+    """4.50 → 4.5, 13.00 → 13: people, with a part of a head for whoever joined or left."""
+    text = format(Decimal(value).quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -2,6 +2,7 @@ import datetime
 import io
 import re
 import zoneinfo
+from decimal import Decimal
 from html import unescape
 from urllib.parse import parse_qsl
 
@@ -295,3 +296,58 @@ def test_drill_down_and_its_export_show_the_regions_own_target_under_the_total(c
     labels = [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)]
     assert labels[-4:] == ["合计", "东（区域标准）", None, labels[-1]]
     assert "区域标准" in labels[-1] and "合计行" in labels[-1]  # the note, as on the page
+
+
+def test_part_of_a_week_shows_the_figures_it_computes_with(client_for, org):
+    """Onboarding QA: 标准 0 · 实际 1 · 250 % (a target of 0.4 shown rounded), 人数 4 /
+    4.50 / 13 in one table, and a joiner's 5 visits shown as 人均 10."""
+    visits = Metric.objects.get(code="visits")
+    wednesday = MONDAY + datetime.timedelta(days=2)
+    joiner = f.UserFactory(name="李明")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=MONDAY + datetime.timedelta(1))
+    Target.objects.create(
+        user=joiner,
+        metric=visits,
+        period_kind="week",
+        period_start=MONDAY,
+        value=7,
+        updated_by=org.rm,
+    )
+    signed_log(joiner, org.region, wednesday, 5)
+    query = "?start=2026-11-09&end=2026-11-11"  # Monday to Wednesday
+    client = client_for(org.branch_head)
+    page = client.get(reverse("reports:region", args=[org.region.pk]) + query)
+    joiner_row = next(r for r in page.context["rows"] if r.label == "李明")
+    cell = joiner_row.cell(visits.pk)
+    # Two of five days (7 × 2/5 = 2.8), two of three days in the region: 0.67 of a head.
+    assert (cell.target, joiner_row.headcount, cell.per_head) == (
+        Decimal("2.80"),
+        Decimal("0.67"),
+        Decimal(5),
+    )
+    html = page.content.decode()
+    row_html = html[html.index("李明") : html.index("</tr>", html.index("李明"))]
+    assert re.findall(r"<td>([^<]*)</td>", row_html)[:5] == ["0.67", "2.8", "5", "178.6%", "5.0"]
+    summary_html = client.get(reverse("reports:summary") + query).content.decode()
+    assert re.search(r"<td>\d+\.67</td>", summary_html)  # 东: whole AMs and two thirds
+    ws = load_workbook(
+        io.BytesIO(
+            client.get(reverse("reports:region_export", args=[org.region.pk]) + query).content
+        )
+    ).active
+    excel_row = next(
+        r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == "李明"
+    )
+    assert ws.cell(row=excel_row, column=3).value == 2.8
+
+
+def test_headcounts_read_as_people_with_a_part_of_a_head():
+    from reports.templatetags.reports_tags import headcount
+
+    assert [headcount(Decimal(v)) for v in ("4.50", "13.00", "10", "8.95", "0")] == [
+        "4.5",
+        "13",
+        "10",
+        "8.95",
+        "0",
+    ]
