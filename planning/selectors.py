@@ -16,6 +16,7 @@ from accounts import selectors as org
 from accounts.models import Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric, MetricValue, Prospect, VisitRecord
 from activity.selectors import active_metrics  # noqa: F401  (planning's views read it from here)
+from config.collation import by_pinyin
 
 from . import periods
 from .calendar import BranchRules, rules_for
@@ -668,7 +669,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
             weekly_review=reviews.get(uid),
             monthly_sheet=monthly.get(uid),
         )
-        for uid, member in sorted(members.items(), key=lambda item: item[1].name)
+        for uid, member in members.items()  # in pinyin order, as members_during reads them
         # Someone who left on the Sunday before the month has nothing to do in it here.
         if shares[uid] or any(by_author[(uid, m.pk)] for m in metrics)
     ]
@@ -877,7 +878,7 @@ def manager_comments(author: User, week: datetime.date) -> QuerySet[DailyLog]:
 
 
 def prospects_of(user: User) -> QuerySet[Prospect]:
-    return Prospect.objects.filter(owner=user).order_by("name")
+    return Prospect.objects.filter(owner=user).order_by(by_pinyin("name"))
 
 
 def own_weekly_review(user: User, week: datetime.date) -> WeeklyReview | None:
@@ -958,7 +959,7 @@ def assignable_people(user: User, today=None) -> QuerySet[User]:
     manager_ids = regions.exclude(manager=user).exclude(manager__isnull=True).values("manager_id")
     return User.objects.filter(
         Q(pk__in=member_ids) | Q(pk__in=manager_ids) | Q(pk=user.pk), is_active=True
-    ).order_by("name")
+    ).order_by(by_pinyin("name"), "employee_no")
 
 
 def open_item_statuses():

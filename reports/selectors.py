@@ -34,6 +34,7 @@ from accounts import selectors as org
 from accounts.models import Branch, Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
+from config.collation import by_pinyin
 from planning import periods
 from planning.calendar import BranchRules, rules_for_branches
 from planning.models import PeriodKind
@@ -591,7 +592,10 @@ def branch_summary(
     today = today or timezone.localdate()
     # A region created after the period is not an empty row of it.
     regions = list(
-        org.regions_visible_to(user).filter(branch=branch).existing_by(end).order_by("name")
+        org.regions_visible_to(user)
+        .filter(branch=branch)
+        .existing_by(end)
+        .order_by(by_pinyin("name"))
     )
     metrics = active_metrics()
     cap = branch_settings(branch.pk).completion_cap
@@ -747,7 +751,7 @@ def member_rows(*, region: Region, start, end, today=None) -> tuple[list[Summary
     people = {m.user_id: m.user for m in org.members_during([region.pk], start, end)}
     org.tell_apart(people.values())
     members = {pk: user.listed_name for pk, user in people.items()}
-    subjects = sorted(members.items(), key=lambda item: item[1])
+    subjects = list(members.items())  # in pinyin order, as members_during reads them
     rows = _rows(
         branch_id=region.branch_id,
         subjects=subjects,
@@ -803,7 +807,7 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
         org.regions_visible_to(user)
         .filter(branch=branch)
         .existing_by(last_week + datetime.timedelta(days=6))
-        .order_by("name")
+        .order_by(by_pinyin("name"))
     )
     # Each week's score as its summary shows it: the metrics, weights and cap it was
     # summarised with (older snapshots: today's weights and cap).
@@ -854,9 +858,11 @@ def sort_rows(rows: list[SummaryRow], sort: str, metrics: list[Metric]) -> list[
     key = sort.lstrip("-")
     codes = {m.code: m.pk for m in metrics}
 
+    read_order = {id(row): i for i, row in enumerate(rows)}  # pinyin, from the query
+
     def value(row: SummaryRow):
         if key == "name":
-            return row.label
+            return read_order[id(row)]
         if key == "headcount":
             return row.headcount
         if key == "score":
