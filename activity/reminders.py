@@ -283,6 +283,13 @@ def _email_text(notification: Notification) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def email_subject(title: str) -> str:
+    """A notification's title as an e-mail subject: on one line. Django refuses to send a
+    subject with a line break (header injection), and a title may quote text someone
+    typed (an item's title): the retries would fail the same way for two days."""
+    return " ".join(title.split())
+
+
 def deliver_notification_email(*, notification_id: int) -> bool:
     """E-mail a notification once; the conditional update decides who sends."""
     now = timezone.now()
@@ -294,7 +301,7 @@ def deliver_notification_email(*, notification_id: int) -> bool:
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     try:
         send_mail(
-            subject=notification.title,
+            subject=email_subject(notification.title),
             message=_email_text(notification),
             from_email=None,
             recipient_list=[notification.recipient.email],

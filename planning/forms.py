@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role, User
 from config.converters import SUPPORTED_DAYS
-from config.limits import FREE_TEXT_MAX_LENGTH
+from config.forms import FreeTextField, SingleLineField
 
 from . import periods
 from .models import CalendarOverride, ItemStatus, PeriodKind, PlannedVisit, TrackedItem
@@ -76,19 +76,17 @@ class MetricCountsForm(forms.Form):
 
 
 class MonthlyGoalForm(MetricCountsForm):
-    focus_items = forms.CharField(
+    focus_items = FreeTextField(
         label=_("Focus items for the month"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
 
 class MonthlyAgreeForm(MetricCountsForm):
-    comment = forms.CharField(
+    comment = FreeTextField(
         label=_("Comment"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
@@ -106,10 +104,9 @@ class MonthTargetsForm(MetricCountsForm):
 class WeeklyReviewForm(forms.Form):
     """The week's review (gap analysis) and next week's plan."""
 
-    situation_analysis = forms.CharField(
+    situation_analysis = FreeTextField(
         label=_("Situation analysis"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     planned_visit_count = forms.IntegerField(
@@ -125,16 +122,14 @@ class WeeklyReviewForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
     )
-    planned_new = forms.CharField(
+    planned_new = FreeTextField(
         label=_("Other customers or organisations to visit (one per line)"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
-    desk_work_plan = forms.CharField(
+    desk_work_plan = FreeTextField(
         label=_("Desk work (proposals, plan documents, study)"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
@@ -146,16 +141,14 @@ class WeeklyReviewForm(forms.Form):
         self.fields["planned_prospects"].queryset = prospects
         text = {"rows": 2, "class": "form-control form-control-sm"}
         for metric in metrics:
-            self.fields[f"cause_{metric.pk}"] = forms.CharField(
+            self.fields[f"cause_{metric.pk}"] = FreeTextField(
                 label=_("Cause"),
                 required=False,
-                max_length=FREE_TEXT_MAX_LENGTH,
                 widget=forms.Textarea(attrs=text),
             )
-            self.fields[f"countermeasure_{metric.pk}"] = forms.CharField(
+            self.fields[f"countermeasure_{metric.pk}"] = FreeTextField(
                 label=_("Countermeasure"),
                 required=False,
-                max_length=FREE_TEXT_MAX_LENGTH,
                 widget=forms.Textarea(attrs=text),
             )
             self.fields[f"next_{metric.pk}"] = _count_field(
@@ -226,9 +219,8 @@ class WeeklyReviewForm(forms.Form):
 
 
 class CoachingForm(forms.Form):
-    coaching_note = forms.CharField(
+    coaching_note = FreeTextField(
         label=_("Coaching note"),
-        max_length=FREE_TEXT_MAX_LENGTH,
         error_messages={"required": _("Write a coaching note.")},
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
@@ -237,15 +229,15 @@ class CoachingForm(forms.Form):
 class TrackedItemFieldsForm(forms.Form):
     """What an item says: set when it is handed down, corrected by the assigner later."""
 
-    title = forms.CharField(
+    # A title goes into e-mail subjects and headings: line breaks posted anyway become spaces.
+    title = SingleLineField(
         label=_("Title"),
         max_length=TrackedItem._meta.get_field("title").max_length,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    details = forms.CharField(
+    details = FreeTextField(
         label=_("Details"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     due_date = forms.DateField(
@@ -296,10 +288,9 @@ class TrackedItemUpdateForm(forms.Form):
         choices=ItemStatus.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    note = forms.CharField(
+    note = FreeTextField(
         label=_("Follow-up note"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         help_text=_("When you mark the item done, say what was done."),
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )

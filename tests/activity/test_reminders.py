@@ -267,3 +267,21 @@ def test_a_robot_post_that_could_not_be_queued_goes_out_on_the_next_tick_once(or
         tasks.dispatch_reminders()
         tasks.dispatch_reminders()
     assert posts == [{"msgtype": "text", "text": {"content": "未提交：张三"}}]
+
+
+def test_a_notification_title_with_a_line_break_is_emailed_on_one_line(
+    org, django_capture_on_commit_callbacks
+):
+    """QA: an item title with a line break became the e-mail subject; Django refused to
+    send it (header injection) and the sweep retried it with an error for two days."""
+    org.am.email = "zhangsan@example.com"
+    org.am.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        note = reminders.notify(
+            kind=NotificationKind.ITEM_ASSIGNED,
+            recipient=org.am,
+            title="王五交办给您：整理续保名单\r\n  第二行\u2028第三行",
+        )
+    (sent,) = mail.outbox
+    assert sent.subject == "王五交办给您：整理续保名单 第二行 第三行"
+    assert Notification.objects.get(pk=note.pk).emailed_at is not None

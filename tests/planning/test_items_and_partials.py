@@ -187,3 +187,19 @@ def test_the_rm_of_the_region_moved_into_opens_the_movers_sheet_and_review(org, 
     assert sheet.region == org.other_region
     assert "agree-form" in client_for(org.other_rm).get(monthly).content.decode()
     assert "agree-form" not in client_for(org.rm).get(monthly).content.decode()
+
+
+@time_machine.travel(NOON_20_NOV, tick=False)
+def test_an_item_title_is_kept_on_one_line(org, client_for):
+    """QA: a title posted with a line break went into the e-mail subject, which Django
+    refuses to send. A text box cannot type one; a direct post gets spaces instead."""
+    client = client_for(org.rm)
+    data = {"title": "整理\r\n续保名单\n\n本周", "due_date": "2026-11-30", "assignees": [org.am.pk]}
+    assert client.post(reverse("planning:item_create"), data).status_code == 302
+    item = TrackedItem.objects.get()
+    assert item.title == "整理 续保名单 本周"
+    edit = reverse("planning:item_edit", kwargs={"pk": item.pk})
+    data = {"title": "整理续保名单\r第二版", "due_date": "2026-11-30", "details": "一\r\n二"}
+    assert client.post(edit, data).status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.details) == ("整理续保名单 第二版", "一\n二")

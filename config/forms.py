@@ -1,0 +1,42 @@
+"""Form fields every app's forms share."""
+
+import re
+
+from django import forms
+
+from .limits import FREE_TEXT_MAX_LENGTH
+
+# Vertical whitespace: line breaks of every platform, and Unicode's line and paragraph
+# separators (a paste from a chat or a word processor brings those too).
+LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+
+
+def single_line(text: str) -> str:
+    """`text` on one line: each run of line breaks, with the spaces around it, becomes
+    one space."""
+    return LINE_BREAKS.sub(" ", text).strip()
+
+
+class FreeTextField(forms.CharField):
+    """A box a person types notes into (remarks, reasons, comments, reviews).
+
+    A form posts each line break as \\r\\n, while the browser's maxlength counted it as
+    one character: 2,000 characters typed with 9 line breaks arrived as 2,009 and were
+    refused. Line breaks become \\n before the length is checked, so the server counts
+    as the browser did, and the database holds one kind of line break."""
+
+    widget = forms.Textarea
+
+    def __init__(self, *, max_length=FREE_TEXT_MAX_LENGTH, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+class SingleLineField(forms.CharField):
+    """A one-line text (a title): line breaks posted anyway become spaces. A title is
+    copied into e-mail subjects and page headings, where a line break does not belong."""
+
+    def to_python(self, value):
+        return single_line(super().to_python(value))
