@@ -40,7 +40,6 @@ from .models import (
 from .selectors import (
     am_sheet,
     branch_settings,
-    can_cancel_item,
     region_during,
     review_deadline,
 )
@@ -484,6 +483,25 @@ def tracked_items_create(
     return items
 
 
+def may_set_item_status(user: User, item: TrackedItem, status: str) -> bool:
+    """Whoever handed an item down tracks it to closure: only they cancel it, and once it
+    is closed (done or cancelled) only they reopen it or close it the other way. The
+    assignee reports "done" and may add notes to a closed item, but an item their
+    manager closed stays closed. Self-assigned key items are their owner's throughout."""
+    if status == item.status or item.assigner_id == user.pk:
+        return True
+    return status != ItemStatus.CANCELLED and item.status not in TrackedItem.CLOSED
+
+
+def item_status_choices(user: User, item: TrackedItem) -> list[tuple[str, str]]:
+    """The statuses `user` is offered on the item's form (the current one adds a note)."""
+    return [
+        (value, label)
+        for value, label in ItemStatus.choices
+        if may_set_item_status(user, item, value)
+    ]
+
+
 @transaction.atomic
 def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: str) -> TrackedItem:
     """A follow-up note and/or a status change. Handed-down items are the assigner's to
@@ -495,8 +513,12 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
     changing = status != old
     if not changing and not note.strip():
         raise ValidationError(_("Write a note or change the status."))
-    if changing and status == ItemStatus.CANCELLED and not can_cancel_item(actor, item):
-        raise PermissionDenied(_("Only the person who handed this item down may cancel it."))
+    if changing and not may_set_item_status(actor, item, status):
+        raise PermissionDenied(
+            _("Only the person who handed this item down may cancel it.")
+            if status == ItemStatus.CANCELLED
+            else _("This item is closed; only the person who handed it down may reopen it.")
+        )
     handed_down = item.assignee_id != item.assigner_id
     if (
         changing

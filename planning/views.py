@@ -604,7 +604,7 @@ def item_detail(request, pk: int):
     form = TrackedItemUpdateForm(
         request.POST or None,
         initial={"status": item.status},
-        statuses=selectors.item_status_choices(request.user, item),
+        statuses=services.item_status_choices(request.user, item),
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -295,3 +295,64 @@ def test_items_of_two_ams_of_one_name_show_whose(org, client_for):
     for url in (reverse("planning:items"), reverse("activity:queue")):
         html = client_for(org.rm).get(url).content.decode()
         assert "王伟 1101" in html and "王伟 1102" in html, url
+
+
+# --- reopening a closed item -------------------------------------------------------------
+
+
+def test_the_assignee_cannot_reopen_an_item_the_assigner_cancelled(org, client_for, item):
+    """QA: an AM re-opened an item their RM cancelled by posting status=open."""
+    services.tracked_item_update(item=item, actor=org.rm, status="cancelled", note="不用去了")
+    client = client_for(org.am)
+    offered = [v for v, _l in client.get(_detail(item)).context["form"].fields["status"].choices]
+    assert offered == [ItemStatus.CANCELLED]  # a note only
+    for status in ("open", "in_progress", "done"):
+        response = client.post(_detail(item), {"status": status, "note": "我还想去"})
+        assert response.status_code == 200 and "status" in response.context["form"].errors
+    assert TrackedItem.objects.get().status == ItemStatus.CANCELLED
+    # The rule is the service's, not only the form's choices.
+    item.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.tracked_item_update(item=item, actor=org.am, status="open", note="我还想去")
+    assert TrackedItem.objects.get().status == ItemStatus.CANCELLED
+
+
+def test_a_done_item_is_reopened_only_by_whoever_handed_it_down(org, client_for, item):
+    services.tracked_item_update(item=item, actor=org.am, status="done", note="已陪同拜访")
+    item.refresh_from_db()
+    for status in ("open", "in_progress"):
+        with pytest.raises(PermissionDenied):
+            services.tracked_item_update(item=item, actor=org.am, status=status, note="")
+    offered = [
+        v
+        for v, _l in client_for(org.am).get(_detail(item)).context["form"].fields["status"].choices
+    ]
+    assert offered == [ItemStatus.DONE]
+    # The RM is not satisfied with the outcome: they reopen it, and the AM is told.
+    response = client_for(org.rm).post(_detail(item), {"status": "open", "note": "客户还没签单"})
+    assert response.status_code == 302
+    assert TrackedItem.objects.get().status == ItemStatus.OPEN
+    (notice,) = _notes(org.am, NotificationKind.ITEM_STATUS_CHANGED)
+    assert notice.body == "客户还没签单"
+
+
+def test_the_assigner_may_reopen_a_cancelled_item(org, item):
+    services.tracked_item_update(item=item, actor=org.rm, status="cancelled", note="不用去了")
+    item.refresh_from_db()
+    services.tracked_item_update(item=item, actor=org.rm, status="in_progress", note="客户又约了")
+    assert TrackedItem.objects.get().status == ItemStatus.IN_PROGRESS
+
+
+def test_a_self_assigned_item_is_reopened_by_its_owner(org):
+    (own,) = services.tracked_items_create(
+        assigner=org.am,
+        assignees=[org.am],
+        title="学习新条款",
+        details="",
+        due_date=TODAY,
+        is_key=True,
+    )
+    services.tracked_item_update(item=own, actor=org.am, status="done", note="")
+    own.refresh_from_db()
+    services.tracked_item_update(item=own, actor=org.am, status="open", note="还没学完")
+    assert TrackedItem.objects.get().status == ItemStatus.OPEN
