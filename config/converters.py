@@ -10,6 +10,12 @@ LAST_DAY = datetime.date(2099, 12, 31)
 SUPPORTED_DAYS = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 
 
+def is_supported_year(year: int) -> bool:
+    """A year from a URL (`<int:year>`) that the date arithmetic can take: /0/ or /99999/
+    is no page, not a server error."""
+    return FIRST_DAY.year <= year <= LAST_DAY.year
+
+
 def parse_day(text: str) -> datetime.date | None:
     """YYYY-MM-DD from a URL or a query string; None when it is no day, or outside
     FIRST_DAY … LAST_DAY (9999-12-31 in a link must not reach the date arithmetic)."""

@@ -3,13 +3,14 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
-from config.converters import FIRST_DAY
+from config.converters import FIRST_DAY, is_supported_year
 
 from . import periods, selectors, services
 from .calendar import years_without_holidays
@@ -135,6 +136,8 @@ def region_plan(request, region_id: int):
 
 
 def _breakdown(request, *, year: int, branch_id: int, can_edit: bool, subject: dict, title: str):
+    if not is_supported_year(year):
+        raise Http404
     metric = metric_param(request)
     existing = {
         cell_name(kind, start): value
