@@ -8,7 +8,7 @@ from django.forms.renderers import Jinja2
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from config.limits import FREE_TEXT_MAX_LENGTH
+from config.forms import FreeTextField
 
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
 from .services import VisitInput
@@ -86,6 +86,11 @@ class DailyLogForm(forms.ModelForm):
             "support_notes",
             "remarks",
         ]
+        field_classes = {
+            "needs_from_manager": FreeTextField,
+            "support_notes": FreeTextField,
+            "remarks": FreeTextField,
+        }
         widgets = {
             "needs_from_manager": forms.Textarea(attrs={"rows": 2}),
             "support_notes": forms.Textarea(attrs={"rows": 2}),
@@ -152,17 +157,11 @@ class VisitForm(forms.Form):
         label=_("Marketing activity"), max_length=100, required=False
     )
     stage = forms.ChoiceField(label=_("Intent and progress"), required=False)
-    needs = forms.CharField(
-        label=_("Customer needs"),
-        required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    needs = FreeTextField(
+        label=_("Customer needs"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    result = forms.CharField(
-        label=_("Result"),
-        required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    result = FreeTextField(
+        label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
     save_prospect = forms.BooleanField(label=_("Add to my prospects"), required=False)
@@ -268,34 +267,38 @@ def visit_initial(log: DailyLog | None) -> list[dict]:
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(
+    comment = FreeTextField(
         label=_("Comment (coaching note)"),
         required=False,
-        max_length=FREE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = FreeTextField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=FREE_TEXT_MAX_LENGTH,
+        error_messages={"required": _("Please give a reason.")},
     )
 
 
 class BulkSignOffForm(forms.Form):
     logs = forms.ModelMultipleChoiceField(queryset=DailyLog.objects.none(), label=_("Logs"))
-    comment = forms.CharField(
-        label=_("Comment for all"), required=False, max_length=FREE_TEXT_MAX_LENGTH
-    )
+    # One line on the queue page; a post with line breaks is still counted as typed.
+    comment = FreeTextField(label=_("Comment for all"), required=False, widget=forms.TextInput)
 
-    def __init__(self, *args, queue, **kwargs):
+    def __init__(self, *args, scope, **kwargs):
+        """`scope`: every log the manager signs off, whatever its status: one handled
+        meanwhile is reported by the service, one outside it refuses the whole post."""
         super().__init__(*args, **kwargs)
-        self.fields["logs"].queryset = queue
+        self.fields["logs"].queryset = scope
+        not_yours = _(
+            "Some of the ticked logs are not yours to sign off, so none was signed. "
+            "Reload the queue."
+        )
         self.fields["logs"].error_messages.update(
-            invalid_choice=_("Some logs were already handled by someone else; reload the queue."),
-            invalid_pk_value=_("Some logs were already handled by someone else; reload the queue."),
+            invalid_choice=not_yours,
+            invalid_pk_value=not_yours,
             required=_("Tick the logs to sign off."),
         )
 

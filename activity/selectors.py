@@ -72,15 +72,20 @@ def counts_by_metric(log: DailyLog) -> dict[int, int]:
     return {v.metric_id: v.value for v in log.values.all()}
 
 
-def sign_off_queue(user: User) -> QuerySet[DailyLog]:
-    """Submitted logs waiting for this manager, oldest day first."""
+def logs_signed_off_by(user: User) -> QuerySet[DailyLog]:
+    """Every log this manager signs off, whatever its status: a bulk sign-off is checked
+    against these, so a log handled meanwhile is told apart from one not theirs."""
     return (
-        DailyLog.objects.waiting_for_sign_off()
-        .filter(region__in=org.regions_signed_off_by(user))
+        DailyLog.objects.filter(region__in=org.regions_signed_off_by(user))
         .exclude(author=user)
         .select_related("author", "region")
         .order_by("date", "submitted_at", "pk")
     )
+
+
+def sign_off_queue(user: User) -> QuerySet[DailyLog]:
+    """Submitted logs waiting for this manager, oldest day first."""
+    return logs_signed_off_by(user).waiting_for_sign_off()
 
 
 def with_metric_counts(logs: list[DailyLog], metrics: list[Metric]) -> list[DailyLog]:

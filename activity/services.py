@@ -309,15 +309,33 @@ def daily_log_reopen(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
     return log
 
 
-def daily_logs_sign_off(*, logs: Iterable[DailyLog], actor: User, comment: str = "") -> list:
+@dataclass
+class BulkSignOff:
+    """What a bulk sign-off did with each ticked log."""
+
+    signed: list[DailyLog] = field(default_factory=list)
+    # Left in the queue: they ask the manager for something, to be read and answered.
+    asking_for_help: list[DailyLog] = field(default_factory=list)
+    # Signed off or returned meanwhile (another tab, another device).
+    not_waiting: list[DailyLog] = field(default_factory=list)
+
+
+def daily_logs_sign_off(*, logs: Iterable[DailyLog], actor: User, comment: str = "") -> BulkSignOff:
     """Sign off several logs from the queue; each is its own transition and audit entry.
 
-    Returns the logs that were signed; ones someone else handled first are skipped.
+    A log that asks the manager for a joint visit or support is never signed unread with
+    a comment for all: it stays waiting until opened. One handled meanwhile is skipped;
+    the others are still signed, as the manager asked.
     """
-    signed = []
+    result = BulkSignOff()
     for log in logs:
-        try:
-            signed.append(daily_log_sign_off(log=log, actor=actor, comment=comment))
-        except LogTransitionError:
-            continue
-    return signed
+        if log.status != LogStatus.SUBMITTED:
+            result.not_waiting.append(log)
+        elif log.asks_for_help:
+            result.asking_for_help.append(log)
+        else:
+            try:
+                result.signed.append(daily_log_sign_off(log=log, actor=actor, comment=comment))
+            except LogTransitionError:
+                result.not_waiting.append(log)
+    return result

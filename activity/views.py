@@ -146,7 +146,10 @@ def log_edit(request, day: datetime.date):
 @require_GET
 @login_required
 def log_detail(request, pk: int):
-    log = selectors.get_log_for_user(request.user, pk)
+    return _render_detail(request, selectors.get_log_for_user(request.user, pk))
+
+
+def _render_detail(request, log, *, comment_form=None, reason_form=None):
     can_act = org.can_sign_off(request.user, log)
     home = {}
     if log.author_id == request.user.pk and log.date == timezone.localdate():
@@ -172,8 +175,8 @@ def log_detail(request, pk: int):
             "show_phones": org.can_see_contact_details(
                 request.user, owner_id=log.author_id, region_id=log.region_id
             ),
-            "comment_form": CommentForm(),
-            "reason_form": ReasonForm(),
+            "comment_form": comment_form or CommentForm(),
+            "reason_form": reason_form or ReasonForm(),
         },
     )
 
@@ -181,19 +184,30 @@ def log_detail(request, pk: int):
 def _transition_view(request, pk: int, form_class, action):
     """Shared by sign-off, return and reopen: check the right, run the transition.
 
-    Returns a redirect when it failed (with a message), None when it succeeded.
+    Returns the response when it failed, None when it succeeded. A refused form comes
+    back on the log's page with its error and with what was typed in both boxes: the
+    comment and the reason are posted together (one form, two buttons), so a return
+    without a reason does not lose the comment written first.
     """
     log = selectors.get_log_for_user(request.user, pk)
     if not org.can_sign_off(request.user, log):
         raise PermissionDenied(_("Only the regional manager of this log's region may do that."))
     form = form_class(request.POST)
+    # The other box comes back as typed, unjudged: only the clicked button's box counts.
+    forms = {
+        "comment_form": CommentForm(initial={"comment": request.POST.get("comment", "")}),
+        "reason_form": ReasonForm(initial={"reason": request.POST.get("reason", "")}),
+        "comment_form" if form_class is CommentForm else "reason_form": form,
+    }
     if not form.is_valid():
-        messages.error(request, _("Please give a reason."))
-        return redirect("activity:log_detail", pk=pk)
+        return _render_detail(request, log, **forms)
     try:
         action(log=log, actor=request.user, **form.cleaned_data)
-    except (LogTransitionError, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_detail(request, log, **forms)
+    except LogTransitionError as error:
+        messages.error(request, str(error))
         return redirect("activity:log_detail", pk=pk)
     return None
 
@@ -326,7 +340,7 @@ def queue(request):
 @login_required
 def bulk_sign_off(request):
     _require_signing_manager(request.user)
-    form = BulkSignOffForm(request.POST, queue=selectors.sign_off_queue(request.user))
+    form = BulkSignOffForm(request.POST, scope=selectors.logs_signed_off_by(request.user))
     if not form.is_valid():
         # Every error, the comment's too (its length): a refused sign-off said nothing.
         for error in form.errors.get("logs", []):
@@ -337,11 +351,36 @@ def bulk_sign_off(request):
                 _("%(field)s: %(error)s") % {"field": form.fields["comment"].label, "error": error},
             )
         return redirect("activity:queue")
-    signed = services.daily_logs_sign_off(
+    done = services.daily_logs_sign_off(
         logs=form.cleaned_data["logs"], actor=request.user, comment=form.cleaned_data["comment"]
     )
-    messages.success(request, _("%(n)d logs signed off.") % {"n": len(signed)})
+    if done.signed:
+        messages.success(request, _("%(n)d logs signed off.") % {"n": len(done.signed)})
+    if done.asking_for_help:
+        n = len(done.asking_for_help)
+        text = ngettext(
+            "Not signed off, because it asks you for a joint visit or support: %(logs)s. "
+            "Open it to answer, then sign it off.",
+            "Not signed off, because they ask you for a joint visit or support: %(logs)s. "
+            "Open each to answer, then sign it off.",
+            n,
+        )
+        messages.warning(request, text % {"logs": _named_logs(done.asking_for_help)})
+    if done.not_waiting:
+        n = len(done.not_waiting)
+        text = ngettext(
+            "Already handled on another page, so left as it was: %(logs)s.",
+            "Already handled on another page, so left as they were: %(logs)s.",
+            n,
+        )
+        messages.info(request, text % {"logs": _named_logs(done.not_waiting)})
     return redirect("activity:queue")
+
+
+def _named_logs(logs) -> str:
+    """Logs as the queue lists them (name and day), so each is found there again."""
+    org.tell_apart(log.author for log in logs)
+    return "、".join(f"{log.author.listed_name} {log.date:%m-%d}" for log in logs)
 
 
 @require_GET

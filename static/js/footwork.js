@@ -8,7 +8,9 @@
   // <input type=checkbox data-select-all="NAME">: tick or clear every checkbox named NAME.
   document.querySelectorAll("input[data-select-all]").forEach(function (toggle) {
     toggle.addEventListener("change", function () {
-      const selector = "input[type=checkbox][name='" + CSS.escape(toggle.dataset.selectAll) + "']";
+      // Not the disabled ones: a log that asks for help is opened, not ticked.
+      const selector =
+        "input[type=checkbox][name='" + CSS.escape(toggle.dataset.selectAll) + "']:not(:disabled)";
       document.querySelectorAll(selector).forEach(function (box) { box.checked = toggle.checked; });
     });
   });

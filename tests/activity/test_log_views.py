@@ -147,6 +147,20 @@ def test_an_overlong_paste_is_a_field_error_and_the_rest_is_kept(client_for, org
     assert 'value="30"' in html and "城东汽修厂" in html and "约了下周再谈" in html
 
 
+def test_line_breaks_count_once_as_the_browser_counts_them(client_for, org, today):
+    """QA: 2000 characters typed with line breaks were refused as 2009: a form posts each
+    line break as \r\n, while the browser's maxlength counted it as one."""
+    typed = "\n".join(["今天拜访了三家汽修厂"] * 200)[:FREE_TEXT_MAX_LENGTH]
+    assert len(typed) == FREE_TEXT_MAX_LENGTH and typed.count("\n") > 100
+    posted = typed.replace("\n", "\r\n")
+    response = client_for(org.am).post(
+        edit_url(today), form_data(remarks=posted, support_notes="一\r二\r\n三")
+    )
+    assert response.status_code == 302
+    log = DailyLog.objects.get(author=org.am)
+    assert log.remarks == typed and log.support_notes == "一\n二\n三"
+
+
 def test_free_text_boxes_stop_typing_at_the_limit(client_for, org, today):
     html = client_for(org.am).get(edit_url(today)).content.decode()
     # remarks, two log notes, the visit's needs and result (and the visit template's)
@@ -244,6 +258,39 @@ def test_return_without_reason_changes_nothing(client_for, org, today):
     assert log.status == LogStatus.SUBMITTED
 
 
+def test_a_return_without_reason_keeps_what_was_typed_in_both_boxes(client_for, org, today):
+    """QA: the 批示 typed in the sign-off box was lost when 退回更正 was refused."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    client = client_for(org.rm)
+    page = client.get(reverse("activity:log_detail", args=[log.pk])).content.decode()
+    # One form, both boxes: the return button posts the comment too.
+    form = page.split('data-testid="sign-off-form"')[1].split("</form>")[0]
+    assert 'name="comment"' in form and 'name="reason"' in form
+    assert f'formaction="{reverse("activity:log_return", args=[log.pk])}"' in form
+    response = client.post(
+        reverse("activity:log_return", args=[log.pk]),
+        {"comment": "拜访量不错，继续跟进恒通物流", "reason": "  "},
+    )
+    assert response.status_code == 200
+    assert response.context["reason_form"].errors["reason"] == ["请填写原因。"]
+    assert not response.context["comment_form"].errors
+    html = response.content.decode()
+    assert "拜访量不错，继续跟进恒通物流" in html and "请填写原因。" in html
+    log.refresh_from_db()
+    assert log.status == LogStatus.SUBMITTED and not log.events.exists()
+
+
+def test_a_refused_sign_off_comment_keeps_the_reason_typed_beside_it(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    response = client_for(org.rm).post(
+        reverse("activity:log_sign_off", args=[log.pk]),
+        {"comment": "好" * (FREE_TEXT_MAX_LENGTH + 1), "reason": "先写了一半的退回原因"},
+    )
+    assert response.status_code == 200 and "comment" in response.context["comment_form"].errors
+    assert "先写了一半的退回原因" in response.content.decode()
+    assert DailyLog.objects.get(pk=log.pk).status == LogStatus.SUBMITTED
+
+
 def test_bulk_sign_off_signs_only_the_ticked_logs(client_for, org, today):
     logs = [
         f.DailyLogFactory(author=u, region=org.region, date=today) for u in (org.am, org.peer_am)
@@ -257,9 +304,59 @@ def test_bulk_sign_off_signs_only_the_ticked_logs(client_for, org, today):
     statuses = {log.pk: log.status for log in DailyLog.objects.all()}
     assert statuses == {logs[0].pk: "signed_off", logs[1].pk: "submitted", foreign.pk: "submitted"}
     # A foreign log id is not in this manager's queue: refused, nothing signed.
-    client.post(reverse("activity:bulk_sign_off"), {"logs": [logs[1].pk, foreign.pk]})
+    response = client.post(
+        reverse("activity:bulk_sign_off"), {"logs": [logs[1].pk, foreign.pk]}, follow=True
+    )
     assert DailyLog.objects.get(pk=foreign.pk).status == "submitted"
     assert DailyLog.objects.get(pk=logs[1].pk).status == "submitted"
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown[0] == ("success", "已签批 1 份日志。")  # the first post's
+    assert [level for level, _text in shown[1:]] == ["error"]
+
+
+def test_bulk_sign_off_leaves_the_logs_that_ask_for_help_to_be_opened(client_for, org, today):
+    """QA: 全选 + 签批所选 signed 16 logs asking for a joint visit or support, unread."""
+    plain = f.DailyLogFactory(author=org.peer_am, region=org.region, date=today)
+    asking = f.DailyLogFactory(
+        author=org.am, region=org.region, date=today, support_notes="需要折页 200 份"
+    )
+    response = client_for(org.rm).post(
+        reverse("activity:bulk_sign_off"),
+        {"logs": [plain.pk, asking.pk], "comment": "好"},  # a hand-made post, or an old page
+        follow=True,
+    )
+    statuses = dict(DailyLog.objects.values_list("pk", "status"))
+    assert statuses == {plain.pk: LogStatus.SIGNED_OFF, asking.pk: LogStatus.SUBMITTED}
+    assert not asking.events.exists()
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown[0] == ("success", "已签批 1 份日志。")
+    # The one left is named as the queue lists it, to be found and opened there.
+    assert shown[1][0] == "warning" and f"张三 {today:%m-%d}" in shown[1][1]
+    assert len(shown) == 2
+
+
+def test_bulk_sign_off_signs_the_rest_when_one_was_handled_on_another_page(client_for, org, today):
+    """QA: one ticked log signed meanwhile in another tab refused the whole batch."""
+    logs = [
+        f.DailyLogFactory(author=u, region=org.region, date=today) for u in (org.am, org.peer_am)
+    ]
+    client = client_for(org.rm)
+    client.post(
+        reverse("activity:log_sign_off", args=[logs[0].pk]), {"comment": "单独批示"}, follow=True
+    )
+    response = client.post(
+        reverse("activity:bulk_sign_off"),
+        {"logs": [log.pk for log in logs], "comment": "统一"},
+        follow=True,
+    )
+    assert list(DailyLog.objects.order_by("pk").values_list("status", "manager_comment")) == [
+        (LogStatus.SIGNED_OFF, "单独批示"),  # left as it was
+        (LogStatus.SIGNED_OFF, "统一"),
+    ]
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown[0] == ("success", "已签批 1 份日志。")
+    assert shown[1][0] == "info" and f"张三 {today:%m-%d}" in shown[1][1]
+    assert len(shown) == 2
 
 
 def test_a_refused_bulk_comment_says_why(client_for, org, today):
@@ -299,7 +396,10 @@ def test_queue_marks_a_log_that_asks_the_rm_for_help(client_for, org, today):
     html = client_for(org.rm).get(reverse("activity:queue")).content.decode()
     rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     marked = [row for row in rows if 'data-testid="asks-for-help"' in row]
-    assert len(marked) == 1 and f'value="{asking.pk}"' in marked[0]
+    assert len(marked) == 1 and reverse("activity:log_detail", args=[asking.pk]) in marked[0]
+    # Not bulk-signed: no tick to post (a disabled box says why), so "select all" skips it.
+    assert 'name="logs"' not in marked[0] and "disabled" in marked[0]
+    assert html.count('name="logs"') == 1
 
 
 def test_queue_shows_the_oldest_page_and_counts_the_rest(client_for, org, today, monkeypatch):

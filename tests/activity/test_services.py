@@ -203,9 +203,21 @@ def test_two_sign_offs_racing_in_threads_exactly_one_wins(org, today):
 def test_bulk_sign_off_records_each_log_and_skips_handled_ones(org, today):
     logs = [save(u, today, submit=True) for u in (org.am, org.peer_am)]
     services.daily_log_return(log=logs[1], actor=org.rm, reason="重填")
-    signed = services.daily_logs_sign_off(logs=logs, actor=org.rm, comment="好")
-    assert [s.pk for s in signed] == [logs[0].pk]
+    done = services.daily_logs_sign_off(logs=logs, actor=org.rm, comment="好")
+    assert [s.pk for s in done.signed] == [logs[0].pk]
+    assert [s.pk for s in done.not_waiting] == [logs[1].pk]
     assert LogEvent.objects.filter(action="signed_off").count() == 1
+
+
+def test_bulk_sign_off_never_signs_a_log_that_asks_for_help(org, today):
+    asking = save(org.am, today, submit=True, needs_joint_visit=True)
+    plain = save(org.peer_am, today, submit=True)
+    # Stale in memory: signed meanwhile (another tab) while it was loaded as submitted.
+    stale = DailyLog.objects.get(pk=plain.pk)
+    services.daily_log_sign_off(log=plain, actor=org.rm)
+    done = services.daily_logs_sign_off(logs=[asking, stale], actor=org.rm, comment="好")
+    assert (done.signed, done.asking_for_help, done.not_waiting) == ([], [asking], [stale])
+    assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SUBMITTED
 
 
 def test_visit_can_create_a_prospect_inline_and_updates_its_stage(org, today):

@@ -5,12 +5,15 @@ resubmits, the RM signs off; the log is then locked for the AM and shows the
 comment; an RM of another region gets a 404.
 """
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from activity.models import DailyLog, LogStatus
+from tests import factories as f
 from tests.browser import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -112,3 +115,26 @@ def test_picking_a_prospect_fills_the_customer_box(org, live_server, login, new_
     page.locator("#id_visits-1-customer").fill("恒通物流 车队")
     page.locator("#id_visits-1-prospect").select_option(label="恒通物流")
     expect(page.locator("#id_visits-1-customer")).to_have_value("恒通物流 车队")
+
+
+def test_select_all_passes_over_logs_that_ask_for_help(org, login, new_page):
+    """QA: 全选 + 签批所选 signed logs asking for a joint visit, unread. They have no tick:
+    the RM opens them from the queue, answers, and signs them off one by one."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    f.DailyLogFactory(author=org.peer_am, region=org.region, date=yesterday)
+    asking = f.DailyLogFactory(
+        author=org.am, region=org.region, date=yesterday, needs_joint_visit=True
+    )
+    page = login(new_page(), org.rm)
+    expect(page.get_by_test_id("queue-count")).to_have_text("2")
+    expect(page.get_by_test_id("asks-for-help-tick")).to_be_disabled()
+    page.get_by_label("全选").check()
+    expect(page.get_by_test_id("asks-for-help-tick")).not_to_be_checked()
+    page.get_by_test_id("bulk-sign-off").click()
+    expect(page.get_by_test_id("queue-count")).to_have_text("1")
+    expect(page.get_by_test_id("queue")).to_contain_text("张三")
+    assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SUBMITTED
+    page.get_by_test_id("queue-author").filter(has_text="张三").click()
+    page.get_by_test_id("sign-off").click()
+    expect(page.get_by_test_id("queue-empty")).to_be_visible()
+    assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SIGNED_OFF
