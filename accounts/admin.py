@@ -11,6 +11,37 @@ from .models import Area, Branch, Region, RegionMembership, StaffImport, User
 admin.site.login_form = AdminLoginForm
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """A record of what people did (a log, a sheet, an import): the admin reads it but
+    neither adds, changes nor deletes it. Such records change only through the app's own
+    pages, which keep the rules, the audit trail and the notifications."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ViewOnlyInline(admin.TabularInline):
+    """The lines of a record, as read-only as the record itself."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = RegionMembership
     extra = 0
@@ -101,15 +132,9 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffImport)
-class StaffImportAdmin(admin.ModelAdmin):
-    """The import history, read-only: imports happen on the staff import page."""
+class StaffImportAdmin(ViewOnlyAdmin):
+    """The import history: imports happen on the staff import page."""
 
     list_display = ["created_at", "file_name", "created_by", "status", "new_count", "updated_count"]
     list_filter = ["status"]
     exclude = ["password_hash", "file"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

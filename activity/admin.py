@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import models
 
+from accounts.admin import ViewOnlyAdmin, ViewOnlyInline
+
 from .models import BranchReminderSettings, DailyLog, LogEvent, Metric, RegionWebhook
 
 
@@ -10,16 +12,15 @@ class MetricAdmin(admin.ModelAdmin):
     list_editable = ["order", "weight", "is_active"]
 
 
-class LogEventInline(admin.TabularInline):
+class LogEventInline(ViewOnlyInline):
     model = LogEvent
-    extra = 0
     readonly_fields = ["actor", "action", "from_status", "to_status", "comment", "created_at"]
-    can_delete = False
 
 
 @admin.register(DailyLog)
-class DailyLogAdmin(admin.ModelAdmin):
-    """Read-only: logs change only through the sign-off flow, which keeps the audit trail."""
+class DailyLogAdmin(ViewOnlyAdmin):
+    """Logs are the AMs' record of their work; they change only through the sign-off
+    flow, which keeps the audit trail. Deleting one would change the summaries silently."""
 
     list_display = ["date", "author", "region", "status", "is_late"]
     list_filter = ["status", "region"]
@@ -27,12 +28,6 @@ class DailyLogAdmin(admin.ModelAdmin):
     search_fields = ["author__name", "author__employee_no"]
     list_select_related = ["author", "region"]
     inlines = [LogEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BranchReminderSettings)

@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.admin import ViewOnlyAdmin, ViewOnlyInline
 from accounts.models import Branch
 
 from . import services
@@ -104,19 +105,15 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
         )
 
 
-class TargetRevisionInline(admin.TabularInline):
+class TargetRevisionInline(ViewOnlyInline):
     model = TargetRevision
-    extra = 0
-    can_delete = False
     readonly_fields = ["old_value", "new_value", "reason", "changed_by", "changed_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
-    # Targets change through the planning pages, which keep the revision history.
+class TargetAdmin(ViewOnlyAdmin):
+    # Targets change through the planning pages, which keep the revision history; a
+    # target deleted here would take its history along and move goals silently.
     list_display = [
         "period_start",
         "period_kind",
@@ -127,62 +124,50 @@ class TargetAdmin(admin.ModelAdmin):
         "updated_by",
     ]
     list_filter = ["period_kind", "metric"]
-    readonly_fields = [
-        "user",
-        "region",
-        "metric",
-        "period_kind",
-        "period_start",
-        "value",
-        "updated_by",
-        "updated_at",
-    ]
+    list_select_related = ["user", "region", "metric", "updated_by"]
     inlines = [TargetRevisionInline]
 
-    def has_add_permission(self, request):
-        return False
+
+# Goal sheets, weekly reviews and tracked items are the AMs' and RMs' own work: an agreed
+# line becomes a target, a review "reviewed" carries the RM's name. They change only on
+# the planning pages, which keep those rules and tell the other side.
 
 
-class MonthlyGoalLineInline(admin.TabularInline):
+class MonthlyGoalLineInline(ViewOnlyInline):
     model = MonthlyGoalLine
-    extra = 0
 
 
 @admin.register(MonthlyGoalSheet)
-class MonthlyGoalSheetAdmin(admin.ModelAdmin):
+class MonthlyGoalSheetAdmin(ViewOnlyAdmin):
     list_display = ["month", "author", "region", "status", "agreed_by"]
     list_filter = ["status", "region"]
-    raw_id_fields = ["author", "agreed_by"]
+    list_select_related = ["author", "region", "agreed_by"]
     inlines = [MonthlyGoalLineInline]
 
 
-class WeeklyReviewLineInline(admin.TabularInline):
+class WeeklyReviewLineInline(ViewOnlyInline):
     model = WeeklyReviewLine
-    extra = 0
 
 
-class PlannedVisitInline(admin.TabularInline):
+class PlannedVisitInline(ViewOnlyInline):
     model = PlannedVisit
-    extra = 0
-    raw_id_fields = ["prospect"]
 
 
 @admin.register(WeeklyReview)
-class WeeklyReviewAdmin(admin.ModelAdmin):
+class WeeklyReviewAdmin(ViewOnlyAdmin):
     list_display = ["week_start", "author", "region", "status", "is_late", "reviewed_by"]
     list_filter = ["status", "is_late", "region"]
-    raw_id_fields = ["author", "reviewed_by"]
+    list_select_related = ["author", "region", "reviewed_by"]
     inlines = [WeeklyReviewLineInline, PlannedVisitInline]
 
 
-class TrackedItemNoteInline(admin.TabularInline):
+class TrackedItemNoteInline(ViewOnlyInline):
     model = TrackedItemNote
-    extra = 0
 
 
 @admin.register(TrackedItem)
-class TrackedItemAdmin(admin.ModelAdmin):
+class TrackedItemAdmin(ViewOnlyAdmin):
     list_display = ["title", "assignee", "assigner", "due_date", "status", "is_key"]
     list_filter = ["status", "is_key"]
-    raw_id_fields = ["assignee", "assigner"]
+    list_select_related = ["assignee", "assigner"]
     inlines = [TrackedItemNoteInline]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import ViewOnlyAdmin
+
 from .models import BranchReportSettings, RollupRun
 
 
@@ -9,12 +11,8 @@ class BranchReportSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(RollupRun)
-class RollupRunAdmin(admin.ModelAdmin):
+class RollupRunAdmin(ViewOnlyAdmin):
+    """Who recomputed which week, when: a record, kept as it happened."""
+
     list_display = ["branch", "week_start", "trigger", "requested_by", "finished_at", "changed"]
     list_filter = ["trigger", "branch"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
