@@ -125,9 +125,12 @@ class Target(models.Model):
     period_start = models.DateField(_("period start"))
     value = models.PositiveIntegerField(_("target"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("target")
@@ -166,9 +169,12 @@ class TargetRevision(models.Model):
     new_value = models.PositiveIntegerField(_("new value"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("target revision")
@@ -207,11 +213,16 @@ class MonthlyGoalSheet(models.Model):
     manager_comment = models.TextField(
         _("regional manager's comment"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agreed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    agreed_at = models.DateTimeField(null=True, blank=True)
+    agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("monthly goal sheet")
@@ -230,11 +241,15 @@ class MonthlyGoalSheet(models.Model):
 
 class MonthlyGoalLine(models.Model):
     sheet = models.ForeignKey(MonthlyGoalSheet, on_delete=models.CASCADE, related_name="lines")
-    metric = models.ForeignKey("activity.Metric", on_delete=models.PROTECT, related_name="+")
+    metric = models.ForeignKey(
+        "activity.Metric", verbose_name=_("metric"), on_delete=models.PROTECT, related_name="+"
+    )
     proposed = models.PositiveIntegerField(_("proposed by the account manager"))
     agreed = models.PositiveIntegerField(_("agreed"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("goal line")
+        verbose_name_plural = _("goal lines")
         constraints = [
             models.UniqueConstraint(fields=["sheet", "metric"], name="one_goal_line_per_metric")
         ]
@@ -276,15 +291,20 @@ class WeeklyReview(models.Model):
         blank=True,
         max_length=FREE_TEXT_MAX_LENGTH,
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
     coaching_note = models.TextField(
         _("coaching note"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("weekly review")
@@ -316,7 +336,9 @@ class WeeklyReviewLine(models.Model):
     """Per metric: why the week fell short and what to do (原因分析 / 对策), next week's target."""
 
     review = models.ForeignKey(WeeklyReview, on_delete=models.CASCADE, related_name="lines")
-    metric = models.ForeignKey("activity.Metric", on_delete=models.PROTECT, related_name="+")
+    metric = models.ForeignKey(
+        "activity.Metric", verbose_name=_("metric"), on_delete=models.PROTECT, related_name="+"
+    )
     cause = models.TextField(_("cause"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     countermeasure = models.TextField(
         _("countermeasure"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
@@ -324,10 +346,16 @@ class WeeklyReviewLine(models.Model):
     next_week_target = models.PositiveIntegerField(_("next week's target"), null=True, blank=True)
     # What the AM saw when submitting; the pages show live numbers from the logs and
     # point out when a log changed afterwards.
-    target_at_submit = models.PositiveIntegerField(null=True, blank=True)
-    actual_at_submit = models.PositiveIntegerField(null=True, blank=True)
+    target_at_submit = models.PositiveIntegerField(
+        _("target when submitted"), null=True, blank=True
+    )
+    actual_at_submit = models.PositiveIntegerField(
+        _("actual when submitted"), null=True, blank=True
+    )
 
     class Meta:
+        verbose_name = _("review line")
+        verbose_name_plural = _("review lines")
         constraints = [
             models.UniqueConstraint(fields=["review", "metric"], name="one_review_line_per_metric")
         ]
@@ -343,11 +371,18 @@ class PlannedVisit(models.Model):
         WeeklyReview, on_delete=models.CASCADE, related_name="planned_visits"
     )
     prospect = models.ForeignKey(
-        "activity.Prospect", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "activity.Prospect",
+        verbose_name=_("prospect"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     customer = models.CharField(_("customer or organisation"), max_length=100)
 
     class Meta:
+        verbose_name = _("planned visit")
+        verbose_name_plural = _("planned visits")
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -385,7 +420,7 @@ class TrackedItem(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.OPEN
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("tracked item")
@@ -409,13 +444,24 @@ class TrackedItemNote(models.Model):
     """History of an item: follow-up notes and status changes."""
 
     item = models.ForeignKey(TrackedItem, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     note = models.TextField(_("note"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
-    from_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(
+        _("from status"), max_length=16, choices=ItemStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=16, choices=ItemStatus.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("follow-up note")
+        verbose_name_plural = _("follow-up notes")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
