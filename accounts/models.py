@@ -249,6 +249,9 @@ class StaffImportStatus(models.TextChoices):
     CHECKING = "checking", _("Checking")
     INVALID = "invalid", _("Has errors")
     READY = "ready", _("Ready to import")
+    # Checked, but another import was confirmed since: its preview no longer shows what
+    # it would change, so it cannot be confirmed (upload the file again).
+    STALE = "stale", _("Out of date")
     QUEUED_IMPORT = "queued_import", _("Waiting to be imported")
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Imported")

@@ -1737,20 +1737,81 @@ def staff_import_create(
 def staff_import_confirm(
     *, staff_import: StaffImport, user: User, initial_password: str = ""
 ) -> bool:
-    """Queue the real import of a checked file; False when it was not ready (already done)."""
+    """Queue the real import of a checked file; False when it was not ready (already
+    done) or its preview is out of date (then it is marked so and must be uploaded again)."""
     password_hash = make_password(initial_password) if initial_password else ""
-    claimed = StaffImport.objects.filter(pk=staff_import.pk, status=StaffImportStatus.READY).update(
-        status=StaffImportStatus.QUEUED_IMPORT,
-        confirmed_by=user,
-        password_hash=password_hash,
-        processed_rows=0,
-        import_date=timezone.localdate(),
-    )
-    if claimed != 1:
-        return False
+    with transaction.atomic():
+        # One confirmation at a time: two admins confirming two previews at once would
+        # each apply a file that was checked without the other's changes.
+        waiting = set(
+            StaffImport.objects.select_for_update()
+            .filter(status=StaffImportStatus.READY)
+            .values_list("pk", flat=True)
+        )
+        if staff_import.pk not in waiting:
+            return False
+        if _applied_since(staff_import):
+            _mark_stale([staff_import.pk])
+            return False
+        StaffImport.objects.filter(pk=staff_import.pk).update(
+            status=StaffImportStatus.QUEUED_IMPORT,
+            confirmed_by=user,
+            password_hash=password_hash,
+            processed_rows=0,
+            import_date=timezone.localdate(),
+        )
+        if _changes_something(staff_import):
+            # Every other preview was worked out against the staff this import changes.
+            _mark_stale(waiting - {staff_import.pk})
     staff_import.refresh_from_db()
     _start(staff_import)
     return True
+
+
+def _changes_something(staff_import: StaffImport) -> bool:
+    return bool(
+        staff_import.new_count
+        or staff_import.updated_count
+        or staff_import.deactivated_count
+        or staff_import.org_changes
+    )
+
+
+def _applied_since(staff_import: StaffImport) -> bool:
+    """Whether another import changed the staff or the org, or is changing them, since
+    this file was uploaded: its check compared the file with what was there before."""
+    changed = (
+        Q(new_count__gt=0)
+        | Q(updated_count__gt=0)
+        | Q(deactivated_count__gt=0)
+        | ~Q(org_changes={})
+    )
+    return (
+        StaffImport.objects.exclude(pk=staff_import.pk)
+        .filter(
+            Q(status__in=[StaffImportStatus.QUEUED_IMPORT, StaffImportStatus.IMPORTING])
+            | Q(changed, status=StaffImportStatus.DONE, finished_at__gte=staff_import.created_at)
+        )
+        .exists()
+    )
+
+
+def _stale_notice(language: str) -> str:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _(
+            "Another import changed the staff after this file was checked, so the changes "
+            "shown for it are out of date and it can no longer be confirmed. Upload the "
+            "file again to see what it would change now."
+        )
+
+
+def _mark_stale(pks) -> None:
+    for job in StaffImport.objects.filter(pk__in=list(pks), status=StaffImportStatus.READY):
+        StaffImport.objects.filter(pk=job.pk, status=StaffImportStatus.READY).update(
+            status=StaffImportStatus.STALE,
+            notices=[*job.notices, _stale_notice(job.language)],
+            password_hash="",
+        )
 
 
 def _start(staff_import: StaffImport) -> None:
@@ -1816,6 +1877,10 @@ def _record(staff_import: StaffImport, outcome: Outcome, *, dry_run: bool) -> No
         staff_import.status = StaffImportStatus.FAILED
     elif outcome.errors:
         staff_import.status = StaffImportStatus.INVALID
+    elif dry_run and _applied_since(staff_import):
+        # Another import was confirmed while this file was being checked.
+        staff_import.status = StaffImportStatus.STALE
+        staff_import.notices = [*outcome.notices, _stale_notice(staff_import.language)]
     elif dry_run:
         staff_import.status = StaffImportStatus.READY
     else:
