@@ -8,6 +8,7 @@ from django.forms.renderers import Jinja2
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from config.collation import by_pinyin
 from config.forms import FreeTextField
 
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
@@ -221,7 +222,11 @@ class BaseVisitFormSet(forms.BaseFormSet):
         owner = self.form_kwargs.get("owner")
         if owner is None:
             return []
-        return list(Prospect.objects.filter(owner=owner).order_by("name").values_list("pk", "name"))
+        return list(
+            Prospect.objects.filter(owner=owner)
+            .order_by(by_pinyin("name"))
+            .values_list("pk", "name")
+        )
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "prospect_choices": self.prospect_choices}

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, User
+from config.collation import by_pinyin
 from planning.calendar import rules_for, rules_for_branches
 
 from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
@@ -163,7 +164,7 @@ def week_grid(region: Region, start: datetime.date, today: datetime.date) -> lis
         members[m.user_id] = m.user
     org.tell_apart(members.values())
     rows = []
-    for user_id, user in sorted(members.items(), key=lambda item: item[1].name):
+    for user_id, user in members.items():  # in pinyin order, as members_during reads them
         cells = []
         for day in days:
             member_that_day = any(
@@ -218,7 +219,9 @@ def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[Reg
     """Per region on `day`: members, their logs by status, and whether the day is a working
     day for the region's branch. Four queries, whatever the number of regions and branches."""
     regions = list(
-        regions.select_related("branch", "area", "manager").order_by("branch__name", "name")
+        regions.select_related("branch", "area", "manager").order_by(
+            by_pinyin("branch__name"), by_pinyin("name")
+        )
     )
     ids = [r.pk for r in regions]
     rules = rules_for_branches({r.branch_id for r in regions}, day, day)
@@ -250,7 +253,7 @@ def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[Reg
 
 
 def prospects_of(user: User) -> QuerySet[Prospect]:
-    return Prospect.objects.filter(owner=user)
+    return Prospect.objects.filter(owner=user).order_by(by_pinyin("name"))
 
 
 def get_own_prospect(user: User, prospect_id: int) -> Prospect:

@@ -14,8 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, User
-from activity.models import DailyLog, LogStatus, Metric, MetricValue, Prospect, VisitRecord
-from activity.selectors import active_metrics  # noqa: F401  (planning's views read it from here)
+from activity.models import DailyLog, LogStatus, Metric, MetricValue, VisitRecord
+from activity.selectors import (  # noqa: F401  (planning's views read them from here)
+    active_metrics,
+    prospects_of,
+)
 from config.collation import by_pinyin
 
 from . import periods
@@ -877,10 +880,6 @@ def manager_comments(author: User, week: datetime.date) -> QuerySet[DailyLog]:
     )
 
 
-def prospects_of(user: User) -> QuerySet[Prospect]:
-    return Prospect.objects.filter(owner=user).order_by(by_pinyin("name"))
-
-
 def own_weekly_review(user: User, week: datetime.date) -> WeeklyReview | None:
     return (
         WeeklyReview.objects.filter(author=user, week_start=week)
@@ -966,23 +965,6 @@ def open_item_statuses():
     return [s for s in ItemStatus.values if s not in TrackedItem.CLOSED]
 
 
-def can_cancel_item(user: User, item: TrackedItem) -> bool:
-    """Whoever handed the item down tracks it to closure, so only they drop it. Managers
-    above the assignee do not see other people's items (`items_visible_to`), so there is
-    no one else with that right."""
-    return item.assigner_id == user.pk
-
-
 def can_edit_item(user: User, item: TrackedItem) -> bool:
     """The assigner corrects title, details and due date while the item is still open."""
     return item.assigner_id == user.pk and item.status not in TrackedItem.CLOSED
-
-
-def item_status_choices(user: User, item: TrackedItem) -> list[tuple[str, str]]:
-    """The statuses `user` may pick on the item's form: the current one (to add a note
-    only), and 'cancelled' only for who may cancel."""
-    return [
-        (value, label)
-        for value, label in ItemStatus.choices
-        if value != ItemStatus.CANCELLED or value == item.status or can_cancel_item(user, item)
-    ]

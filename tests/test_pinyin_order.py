@@ -49,3 +49,17 @@ def test_prospects_and_regions_are_listed_by_pinyin(org):
     )
     # 东 and 西 come from the org fixture.
     assert [r.label for r in summary.rows] == ["东", "东北", "东南", "西", "西北", "西南", "直属"]
+
+
+def test_the_week_grid_and_the_visit_pickers_list_by_pinyin(org):
+    from activity.forms import VisitFormSet
+    from activity.selectors import week_grid
+
+    region = f.RegionFactory(branch=org.branch, area=org.area, manager=org.rm, name="北")
+    for name in NAMES:
+        f.member(region, name=name)
+        f.ProspectFactory(owner=org.am, name=name)
+    monday = datetime.date(2026, 11, 9)
+    assert [row.member.name for row in week_grid(region, monday, monday)] == PINYIN
+    formset = VisitFormSet(prefix="visits", form_kwargs={"owner": org.am})
+    assert [name for _pk, name in formset.prospect_choices] == PINYIN
