@@ -173,14 +173,14 @@ def remind_missing_logs(*, branch_id: int, day: datetime.date) -> int:
         if user.pk in done:
             continue
         missing_by_region[membership.region_id].append(user.name)
-        with override("zh-hans"):
+        with override(settings.LANGUAGE_CODE):
             title = _("Please submit your daily log for %(day)s") % {"day": day}
         if notify_once(
             kind=NotificationKind.LOG_MISSING, day=day, recipient=user, title=title, url=url
         ):
             sent += 1
     for region_id, names in missing_by_region.items():
-        with override("zh-hans"):
+        with override(settings.LANGUAGE_CODE):
             message = _("%(day)s daily logs not yet submitted: %(names)s") % {
                 "day": day,
                 "names": "、".join(sorted(names)),
@@ -204,7 +204,7 @@ def remind_pending_sign_offs(*, branch_id: int, day: datetime.date) -> int:
     url = reverse("activity:queue")
     sent = 0
     for manager_id, n in counts.items():
-        with override("zh-hans"):
+        with override(settings.LANGUAGE_CODE):
             title = _("%(n)d daily logs are waiting for your sign-off") % {"n": n}
         if notify_once(
             kind=NotificationKind.SIGN_OFF_PENDING,
@@ -239,7 +239,7 @@ def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
     for recipient_id, parts in per_recipient.items():
         if recipient_id not in recipients:
             continue
-        with override("zh-hans"):
+        with override(settings.LANGUAGE_CODE):
             title = _("Logs of %(day)s still not signed off: %(regions)s") % {
                 "day": previous,
                 "regions": "，".join(sorted(parts)),

@@ -198,6 +198,8 @@ def test_detail_shows_comment_and_audit_trail(client_for, org, today):
     )
     assert "继续保持" in html
     assert 'data-testid="audit-trail"' in html and org.rm.name in html
+    # Every line names who did it, the first (the author starting the log) too.
+    assert f"· {org.am.name} · 创建" in html
 
 
 def test_phone_numbers_only_for_owner_and_line_managers(client_for, org, today):

@@ -285,3 +285,17 @@ def test_a_notification_title_with_a_line_break_is_emailed_on_one_line(
     (sent,) = mail.outbox
     assert sent.subject == "王五交办给您：整理续保名单 第二行 第三行"
     assert Notification.objects.get(pk=note.pk).emailed_at is not None
+
+
+def test_reminders_are_written_in_the_configured_language(org, settings):
+    """README: notifications are stored in the interface's default language; reminders
+    were always Chinese, whatever DJANGO_LANGUAGE_CODE said."""
+    reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    assert Notification.objects.filter(kind="log_missing").first().title.startswith("请")
+    Notification.objects.all().delete()
+    reminders.ReminderSent.objects.all().delete()
+    settings.LANGUAGE_CODE = "en"
+    reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    assert Notification.objects.filter(kind="log_missing").first().title == (
+        f"Please submit your daily log for {MONDAY}"
+    )
