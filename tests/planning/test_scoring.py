@@ -219,7 +219,6 @@ def test_a_joiners_derived_week_counts_only_their_days_and_paces_from_joining(or
     16 plus its daily rate lent to Monday 30 November, before he was in any region) and
     expected 4 of them by Monday night."""
     from accounts.models import RegionMembership
-
     from tests import factories as f
 
     joiner = f.UserFactory(name="李明")
