@@ -1,4 +1,5 @@
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -71,8 +72,16 @@ def summary(request):
             "can_recompute": summary.from_snapshot and _may_recompute(request.user, branch),
             "running": summary.end >= timezone.localdate(),
             "query": request.GET.urlencode(),
+            # A branch set up today has nothing in the default period (up to yesterday).
+            "today_url": _today_url(branch) if summary.end < timezone.localdate() else "",
         },
     )
+
+
+def _today_url(branch) -> str:
+    today = timezone.localdate().isoformat()
+    query = urlencode({"branch": branch.pk, "start": today, "end": today})
+    return f"{reverse('reports:summary')}?{query}"
 
 
 def _may_recompute(user, branch) -> bool:

@@ -354,3 +354,20 @@ def test_headcounts_read_as_people_with_a_part_of_a_head():
         "8.95",
         "0",
     ]
+
+
+def test_a_branch_on_its_first_day_is_told_why_the_summary_is_empty(client_for, db):
+    """Onboarding QA: on day one the default period (up to yesterday) said only 该期间没有
+    数据, with nothing on why or where today's logs are."""
+    from django.utils.timezone import localdate as timezone_today
+
+    from accounts.models import Role
+
+    head = f.UserFactory(role=Role.BRANCH_HEAD, name="马国华")
+    branch = f.BranchFactory(head=head)
+    f.RegionFactory(branch=branch, manager=head, name="海曙", created_on=timezone_today())
+    html = client_for(head).get(reverse("reports:summary")).content.decode()
+    assert 'data-testid="summary-empty"' in html and "明天" in html
+    link = re.search(r'href="([^"]+)" data-testid="summary-today"', html).group(1)
+    page = client_for(head).get(unescape(link))
+    assert [r.label for r in page.context["rows"]] == ["海曙"]
