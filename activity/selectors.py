@@ -124,15 +124,24 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
     """Every day of the month up to today, newest first, with the log if there is one."""
     first = month.replace(day=1)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    membership = org.membership_on(user, min(last, today))
-    rules = rules_for(membership.region.branch_id if membership else None, first, last)
+    # A day before they joined (or after they left) is not a missing log.
+    spans = list(
+        RegionMembership.objects.overlapping(first, min(last, today))
+        .filter(user=user)
+        .select_related("region")
+        .order_by("start_date")
+    )
+    rules = rules_for(spans[-1].region.branch_id if spans else None, first, last)
     logs = {
         log.date: log for log in DailyLog.objects.filter(author=user, date__range=(first, last))
     }
     days = []
     day = min(last, today)
     while day >= first:
-        log, expected = logs.get(day), rules.is_working_day(day)
+        member = any(
+            s.start_date <= day and (s.end_date is None or day <= s.end_date) for s in spans
+        )
+        log, expected = logs.get(day), member and rules.is_working_day(day)
         status = no_log_status(day, today) if expected and log is None else None
         days.append(HistoryDay(day=day, log=log, expected=expected, no_log_status=status))
         day -= datetime.timedelta(days=1)

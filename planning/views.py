@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
+from config.collation import by_pinyin
 from config.converters import FIRST_DAY, is_supported_year
 
 from . import periods, selectors, services
@@ -49,13 +50,17 @@ def index(request):
         request,
         "planning/index.html",
         {
-            "regions": org.regions_visible_to(request.user).select_related("branch", "manager"),
+            "regions": org.regions_visible_to(request.user)
+            .select_related("branch", "manager")
+            .order_by(by_pinyin("branch__name"), by_pinyin("name")),
             "waiting_reviews": selectors.reviews_waiting_for(request.user),
             "waiting_sheets": selectors.monthly_sheets_waiting_for(request.user),
             "overdue_items": selectors.overdue_items(request.user, today),
             "pacing_by_region": [
                 selectors.region_pacing(region, today)
-                for region in org.regions_signed_off_by(request.user).select_related("branch")
+                for region in org.regions_signed_off_by(request.user)
+                .select_related("branch")
+                .order_by(by_pinyin("name"))
             ],
             "today": today,
         },
@@ -73,8 +78,12 @@ def member(request, user_id: int):
     # On a Monday the review due is last week's; at a month's end, next month's sheet.
     last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
     next_month = selectors.latest_sheet_month(today)
-    last_week_open = is_self and not any(
-        r.week_start == last_week and not r.is_editable_by_author for r in reviews
+    last_week_open = (
+        is_self
+        and not any(r.week_start == last_week and not r.is_editable_by_author for r in reviews)
+        # Someone who joined this week has no last week to review.
+        and selectors.region_during(person, last_week, last_week + datetime.timedelta(days=6))
+        is not None
     )
     return render(
         request,

@@ -63,3 +63,10 @@ def test_the_week_grid_and_the_visit_pickers_list_by_pinyin(org):
     assert [row.member.name for row in week_grid(region, monday, monday)] == PINYIN
     formset = VisitFormSet(prefix="visits", form_kwargs={"owner": org.am})
     assert [name for _pk, name in formset.prospect_choices] == PINYIN
+
+
+def test_the_plan_pages_region_list_is_in_pinyin_order(client_for, org):
+    for name in ("西南", "直属", "东北", "西北"):
+        f.RegionFactory(branch=org.branch, area=org.area, manager=org.rm, name=name)
+    page = client_for(org.branch_head).get("/plan/")
+    assert [r.name for r in page.context["regions"]] == ["东", "东北", "西", "西北", "西南", "直属"]

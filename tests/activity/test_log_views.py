@@ -803,3 +803,17 @@ def test_a_draft_from_a_tab_opened_before_another_save_asks_before_replacing_it(
     response = client.post(edit_url(today), {**form_data({"visits": 9}), "revision": again})
     assert response.status_code == 302
     assert saved.values.get(metric__code="visits").value == 9
+
+
+def test_history_does_not_ask_for_logs_of_days_before_joining(org):
+    """Re-test QA: an AM who joined on 1 December saw every working day of November
+    marked 未填, each linking to a 403."""
+    from activity.selectors import month_history
+
+    joiner = f.UserFactory(name="安新")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=datetime.date(2026, 12, 1))
+    today = datetime.date(2026, 12, 3)
+    november = month_history(joiner, datetime.date(2026, 11, 1), today)
+    assert [d for d in november if d.expected or d.no_log_status] == []
+    december = month_history(joiner, datetime.date(2026, 12, 1), today)
+    assert [(d.day.day, d.expected) for d in december] == [(3, True), (2, True), (1, True)]

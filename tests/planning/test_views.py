@@ -638,6 +638,17 @@ def test_the_breakdown_tells_a_reader_who_sets_the_targets(org, client_for):
 TUESDAY_1_DEC = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
 
 
+def test_someone_who_joined_this_week_is_not_offered_last_weeks_review(org, client_for):
+    """Re-test QA: an AM who joined on 1 December was offered 上周检讨, a 403."""
+    joiner = f.UserFactory(name="安新")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=D(2026, 12, 1))
+    url = reverse("planning:member", kwargs={"user_id": joiner.pk})
+    with time_machine.travel(TUESDAY_1_DEC, tick=False):
+        html = client_for(joiner).get(url).content.decode()
+    assert 'data-testid="last-week-link"' not in html
+    assert 'data-testid="weekly-link"' in html
+
+
 def test_the_expected_to_date_is_a_whole_number_like_the_other_cells(org, client_for):
     Target.objects.create(
         user=org.am,
