@@ -120,8 +120,8 @@ class DailyLog(models.Model):
         _("reason for return"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
     )
 
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = DailyLogQuerySet.as_manager()
 
@@ -306,12 +306,14 @@ class LogEvent(models.Model):
         REOPENED = "reopened", _("reopened")
 
     log = models.ForeignKey(DailyLog, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    from_status = models.CharField(max_length=16, choices=LogStatus.choices)
-    to_status = models.CharField(max_length=16, choices=LogStatus.choices)
-    comment = models.TextField(blank=True, max_length=FREE_TEXT_MAX_LENGTH)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    from_status = models.CharField(_("from status"), max_length=16, choices=LogStatus.choices)
+    to_status = models.CharField(_("to status"), max_length=16, choices=LogStatus.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("log event")
@@ -319,7 +321,7 @@ class LogEvent(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.log_id} {self.from_status}→{self.to_status}"
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class NotificationKind(models.TextChoices):

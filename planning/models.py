@@ -158,7 +158,8 @@ class Target(models.Model):
         indexes = [models.Index(fields=["period_kind", "period_start"])]
 
     def __str__(self) -> str:
-        return f"{self.user or self.region} {self.metric_id} {self.period_kind} {self.period_start}"
+        # As the admin's title reads it: 白雪 (1098) 促成 月 2026-12-01.
+        return f"{self.user or self.region} {self.metric} {self.get_period_kind_display()} {self.period_start}"
 
 
 class TargetRevision(models.Model):
@@ -182,7 +183,7 @@ class TargetRevision(models.Model):
         ordering = ["-changed_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.target_id}: {self.old_value} → {self.new_value}"
+        return f"{'—' if self.old_value is None else self.old_value} → {self.new_value}"
 
 
 class SheetStatus(models.TextChoices):
@@ -255,7 +256,7 @@ class MonthlyGoalLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sheet_id} {self.metric_id}"
+        return str(self.metric)
 
 
 class ReviewStatus(models.TextChoices):
@@ -361,7 +362,7 @@ class WeeklyReviewLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.review_id} {self.metric_id}"
+        return str(self.metric)
 
 
 class PlannedVisit(models.Model):

@@ -11,7 +11,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.urls import reverse
 
-from activity.models import Metric
+from activity.models import DailyLog, LogEvent, Metric
 from planning.models import (
     MonthlyGoalLine,
     MonthlyGoalSheet,
@@ -99,7 +99,11 @@ def records(org):
     AccessAttempt.objects.create(**seen, failures_since_start=2)
     AccessLog.objects.create(**seen)
     AccessFailureLog.objects.create(**seen)
-    return {"target": target, "sheet": sheet, "review": review, "item": item}
+    log = DailyLog.objects.create(author=org.am, region=org.region, date=monday, status="submitted")
+    LogEvent.objects.create(
+        log=log, actor=org.am, action="submitted", from_status="draft", to_status="submitted"
+    )
+    return {"target": target, "sheet": sheet, "review": review, "item": item, "log": log}
 
 
 # What QA read in English in the Chinese admin (the CSS upper-cases column headers).
@@ -134,6 +138,13 @@ ENGLISH_SEEN = [
         ["Author", "Created at", "From status", "To status", "Tracked item note"],
     ),
     ("admin:accounts_user_add", None, ["After you’ve created a user"]),
+    # Re-test QA: the log's page and a target's title and history.
+    (
+        "admin:activity_dailylog_change",
+        "log",
+        ["Created at", "Actor", "Action", "From status", "To status", "Comment"],
+    ),
+    ("admin:planning_target_change", "target", [" month ", "None →"]),
     (
         "admin:axes_accessattempt_changelist",
         None,
