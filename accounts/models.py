@@ -243,6 +243,10 @@ class RegionMembership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.region} {self.start_date}–{self.end_date or ''}"
 
+    def covers(self, day: datetime.date) -> bool:
+        """Whether `day` falls in this membership (as `MembershipQuerySet.on` reads it)."""
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
 
 class StaffImportStatus(models.TextChoices):
     QUEUED_CHECK = "queued_check", _("Waiting to be checked")

@@ -86,11 +86,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                     continue  # half the team has not written today's log yet
                 if day < today and rng.random() < miss_rate:
                     continue
-                membership = next(
-                    m
-                    for m in region_on[am.pk]
-                    if m.start_date <= day and (m.end_date is None or m.end_date >= day)
-                )
+                membership = next(m for m in region_on[am.pk] if m.covers(day))
                 logs.append(DailyLog(author=am, date=day, region_id=membership.region_id))
         day += datetime.timedelta(days=1)
 

@@ -138,9 +138,7 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
     days = []
     day = min(last, today)
     while day >= first:
-        member = any(
-            s.start_date <= day and (s.end_date is None or day <= s.end_date) for s in spans
-        )
+        member = any(s.covers(day) for s in spans)
         log, expected = logs.get(day), member and rules.is_working_day(day)
         status = no_log_status(day, today) if expected and log is None else None
         days.append(HistoryDay(day=day, log=log, expected=expected, no_log_status=status))
@@ -176,10 +174,7 @@ def week_grid(region: Region, start: datetime.date, today: datetime.date) -> lis
     for user_id, user in members.items():  # in pinyin order, as members_during reads them
         cells = []
         for day in days:
-            member_that_day = any(
-                m.start_date <= day and (m.end_date is None or m.end_date >= day)
-                for m in by_member[user_id]
-            )
+            member_that_day = any(m.covers(day) for m in by_member[user_id])
             log = logs.get((user_id, day))
             if log is not None:
                 status = log.status

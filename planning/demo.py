@@ -71,9 +71,7 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
     def region_on(user_id: int, day: datetime.date) -> int:
         """The region on `day`, as the logs have it (the first one before anyone joined)."""
         rows = memberships[user_id]
-        current = [
-            m for m in rows if m.start_date <= day and (m.end_date is None or m.end_date >= day)
-        ]
+        current = [m for m in rows if m.covers(day)]
         return (current or rows)[0].region_id
 
     # Monthly goal sheets and the targets they become.

@@ -287,9 +287,9 @@ class TargetBook:
         if not share:
             return None, None
         value, source = self.user_value(user_id, kind, start, metric_id, derive=derive)
-        if value is None or share == 1:
+        if value is None:
             return value, source
-        return (whole(value * share) if rounded else value * share), source
+        return _member_part(value, share, rounded), source
 
     def region_value(
         self,
@@ -317,15 +317,20 @@ class TargetBook:
         shared = [(v, share) for v, share in shared if v is not None]
         if shared:
             # Rounded member by member, so the region's line is the sum of its AMs' lines.
-            return sum(
-                v if share == 1 else whole(v * share) if rounded else v * share
-                for v, share in shared
-            ), Source.MEMBERS
+            return sum(_member_part(v, share, rounded) for v, share in shared), Source.MEMBERS
         if kind == PeriodKind.WEEK and derive:
             derived = self._derived_week(("r", region_id), start, metric_id)
             if derived is not None:
                 return derived, Source.DERIVED
         return None, None
+
+
+def _member_part(value, share: Decimal, rounded: bool):
+    """A member's target for their share of a period: a count, unless the caller pro
+    rates it further (part of a week), where rounding first would count 12.5 as 13."""
+    if share == 1:
+        return value
+    return whole(value * share) if rounded else value * share
 
 
 def whole(value: Decimal) -> int:
@@ -496,6 +501,16 @@ def _elapsed(rules: BranchRules, start, end, today) -> tuple[int, int]:
     return rules.count(start, min(today - datetime.timedelta(days=1), end)), total
 
 
+def _paced(spans, start, end) -> tuple[datetime.date, datetime.date] | None:
+    """The days of [start, end] someone's memberships (joined, left) cover, from the
+    first day in to the last; None when that is the whole period."""
+    if not spans:
+        return None
+    first = max(start, min(joined for joined, _left in spans))
+    last = min(end, max(left or end for _joined, left in spans))
+    return None if (first, last) == (start, end) else (first, last)
+
+
 def _sheet(
     kind, start, end, metrics, target_of, actual_of, rules, cap, today, *, paced=None
 ) -> Sheet:
@@ -532,11 +547,7 @@ def am_sheet(
         .filter(user=user)
         .values_list("start_date", "end_date")
     )
-    paced = None
-    if spans:
-        first = max(start, min(joined for joined, _left in spans))
-        last = min(end, max(left or end for _joined, left in spans))
-        paced = (first, last) if (first, last) != (start, end) else None
+    paced = _paced(spans, start, end)
     share = (
         membership_shares([(user.pk, *span) for span in spans], rules, start, end).get(user.pk)
         if paced
@@ -549,7 +560,7 @@ def am_sheet(
             # A derived week spreads the months over all its days; someone who joined
             # on its Tuesday owes the days they were in a region (16 visits, not 20).
             # A target agreed for the period stands as agreed.
-            value = whole(value * share)
+            value = _member_part(value, share, rounded=True)
         return value, source
 
     return _sheet(
@@ -636,13 +647,9 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
         today,
     )
     # Each member's pace runs over their days in the region: a joiner owes no Monday.
-    paced_by_member = {}
-    for uid in member_ids:
-        spans = [(m.start_date, m.end_date) for m in memberships if m.user_id == uid]
-        first = max(start, min(joined for joined, _left in spans))
-        last = min(end, max(left or end for _joined, left in spans))
-        if (first, last) != (start, end):
-            paced_by_member[uid] = (first, last)
+    spans_by_member = defaultdict(list)
+    for m in memberships:
+        spans_by_member[m.user_id].append((m.start_date, m.end_date))
     reviews, monthly = {}, {}
     if kind == PeriodKind.WEEK:
         reviews = {
@@ -667,7 +674,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
                 rules,
                 settings.completion_cap,
                 today,
-                paced=paced_by_member.get(uid),
+                paced=_paced(spans_by_member[uid], start, end),
             ),
             weekly_review=reviews.get(uid),
             monthly_sheet=monthly.get(uid),
