@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.collation import by_pinyin
+
 
 class Role(models.TextChoices):
     ACCOUNT_MANAGER = "am", _("Account manager")
@@ -144,6 +146,10 @@ class RegionQuerySet(models.QuerySet):
     def existing_by(self, day: datetime.date) -> "RegionQuerySet":
         """Regions created on or before `day` (as `Region.existed_by`, in the database)."""
         return self.filter(Q(created_on__isnull=True) | Q(created_on__lte=day))
+
+    def by_name(self) -> "RegionQuerySet":
+        """By branch, then region, in pinyin order (see config/collation.py)."""
+        return self.order_by(by_pinyin("branch__name"), by_pinyin("name"))
 
 
 class Region(models.Model):

@@ -222,11 +222,7 @@ def day_status_total(rows: list[RegionDayStatus]) -> dict[str, int]:
 def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[RegionDayStatus]:
     """Per region on `day`: members, their logs by status, and whether the day is a working
     day for the region's branch. Four queries, whatever the number of regions and branches."""
-    regions = list(
-        regions.select_related("branch", "area", "manager").order_by(
-            by_pinyin("branch__name"), by_pinyin("name")
-        )
-    )
+    regions = list(regions.select_related("branch", "area", "manager").by_name())
     ids = [r.pk for r in regions]
     rules = rules_for_branches({r.branch_id for r in regions}, day, day)
     members = dict(

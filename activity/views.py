@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as org
 from accounts.models import Role
-from config.collation import by_pinyin
 from config.converters import parse_day
 from planning import selectors as planning_selectors
 
@@ -319,7 +318,7 @@ def queue(request):
     metrics = selectors.active_metrics()
     logs = selectors.with_metric_counts(list(waiting[:QUEUE_PAGE_SIZE]), metrics)
     org.tell_apart(log.author for log in logs)
-    regions = list(org.regions_signed_off_by(request.user).order_by(by_pinyin("name")))
+    regions = list(org.regions_signed_off_by(request.user).by_name())
     return render(
         request,
         "activity/queue.html",

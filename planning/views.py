@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
-from config.collation import by_pinyin
 from config.converters import FIRST_DAY, is_supported_year
 
 from . import periods, selectors, services
@@ -52,7 +51,7 @@ def index(request):
         {
             "regions": org.regions_visible_to(request.user)
             .select_related("branch", "manager")
-            .order_by(by_pinyin("branch__name"), by_pinyin("name")),
+            .by_name(),
             "waiting_reviews": selectors.reviews_waiting_for(request.user),
             "waiting_sheets": selectors.monthly_sheets_waiting_for(request.user),
             "overdue_items": selectors.overdue_items(request.user, today),
@@ -60,7 +59,7 @@ def index(request):
                 selectors.region_pacing(region, today)
                 for region in org.regions_signed_off_by(request.user)
                 .select_related("branch")
-                .order_by(by_pinyin("name"))
+                .by_name()
             ],
             "today": today,
         },

@@ -34,7 +34,6 @@ from accounts import selectors as org
 from accounts.models import Branch, Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
-from config.collation import by_pinyin
 from planning import periods
 from planning.calendar import BranchRules, rules_for_branches
 from planning.models import PeriodKind
@@ -591,12 +590,7 @@ def branch_summary(
     """The summary of the regions of `branch` that `user` may see."""
     today = today or timezone.localdate()
     # A region created after the period is not an empty row of it.
-    regions = list(
-        org.regions_visible_to(user)
-        .filter(branch=branch)
-        .existing_by(end)
-        .order_by(by_pinyin("name"))
-    )
+    regions = list(org.regions_visible_to(user).filter(branch=branch).existing_by(end).by_name())
     metrics = active_metrics()
     cap = branch_settings(branch.pk).completion_cap
     summary = Summary(
@@ -807,7 +801,7 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
         org.regions_visible_to(user)
         .filter(branch=branch)
         .existing_by(last_week + datetime.timedelta(days=6))
-        .order_by(by_pinyin("name"))
+        .by_name()
     )
     # Each week's score as its summary shows it: the metrics, weights and cap it was
     # summarised with (older snapshots: today's weights and cap).
