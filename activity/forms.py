@@ -9,13 +9,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from config.collation import by_pinyin
-from config.forms import FreeTextField
+from config.forms import CountInput, FreeTextField
 
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
 from .services import VisitInput
-
-# Phones bring up the number pad for these.
-NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "min": "0", "class": "text-center"}
 
 
 class CustomerPhoneField(forms.CharField):
@@ -116,7 +113,7 @@ class DailyLogForm(forms.ModelForm):
                 max_value=9999,
                 required=False,
                 initial=counts.get(metric.pk, 0),
-                widget=forms.NumberInput(attrs=NUMERIC),
+                widget=CountInput(attrs={"class": "text-center"}),
             )
         _bootstrap_widgets(self.fields.values())
 

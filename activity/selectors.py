@@ -73,6 +73,31 @@ def counts_by_metric(log: DailyLog) -> dict[int, int]:
     return {v.metric_id: v.value for v in log.values.all()}
 
 
+VISIT_TEXTS = ("customer", "channel", "marketing_activity", "stage", "needs", "result", "next_step")
+
+
+def log_holds(log: DailyLog, *, fields: dict, counts: dict[int, int], visits: list) -> bool:
+    """Whether `log` already holds what a post carries: the same form arriving twice (a
+    double tap on a slow phone, a retried request) is not a conflict with another page."""
+    if any(getattr(log, name) != value for name, value in fields.items()):
+        return False
+    stored_counts = counts_by_metric(log)
+    if any(stored_counts.get(metric_id, 0) != (value or 0) for metric_id, value in counts.items()):
+        return False
+    records = list(log.visits.all())
+    if len(records) != len(visits):
+        return False
+    for record, visit in zip(records, visits, strict=True):
+        if any(getattr(record, name) != getattr(visit, name) for name in VISIT_TEXTS):
+            return False
+        # A visit posted as a new prospect is linked to the prospect it created.
+        if record.prospect_id != visit.prospect_id and not (
+            visit.prospect_id is None and visit.new_prospect
+        ):
+            return False
+    return True
+
+
 def logs_signed_off_by(user: User) -> QuerySet[DailyLog]:
     """Every log this manager signs off, whatever its status: a bulk sign-off is checked
     against these, so a log handled meanwhile is told apart from one not theirs."""

@@ -26,6 +26,7 @@ from .forms import (
     visit_initial,
     visits_from_formset,
 )
+from .models import LogStatus
 from .services import LogTransitionError
 
 
@@ -59,6 +60,9 @@ def log_edit(request, day: datetime.date):
     data = request.POST if request.method == "POST" else None
     form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
     conflict = data is not None and (locked or form.opened_before(log))
+    if conflict and _repeats_what_was_saved(request, log, form):
+        # The first of two taps on "submit" (or a retried post) saved this very form.
+        return _after_save(request, log, submitted=locked)
     if conflict:
         # Another tab or phone saved (or submitted) this log since this page was opened:
         # show what was typed here rather than drop it or overwrite the other save.
@@ -104,20 +108,7 @@ def log_edit(request, day: datetime.date):
                 None, error.messages if isinstance(error, ValidationError) else str(error)
             )
         else:
-            if submit:
-                if saved.region.manager_id is None:
-                    messages.warning(
-                        request,
-                        _(
-                            "Log submitted, but your region has no regional manager yet, so "
-                            "nobody can sign it off. Tell your administrator."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("Log submitted to your regional manager."))
-                return redirect("activity:log_detail", pk=saved.pk)
-            messages.success(request, _("Draft saved."))
-            return redirect("activity:log_edit", day=day)
+            return _after_save(request, saved, submitted=submit)
     is_today = day == timezone.localdate()
     context = {
         "form": form,
@@ -141,6 +132,41 @@ def log_edit(request, day: datetime.date):
         # A log the RM returned is the AM's to correct: the bell alone was easy to miss.
         context["returned_logs"] = selectors.returned_logs(request.user).exclude(date=day)
     return render(request, "activity/log_edit.html", context)
+
+
+def _repeats_what_was_saved(request, log, form) -> bool:
+    """Whether a post that looks out of date carries exactly what `log` holds now, in the
+    state it asked for (submitted, or a draft)."""
+    if log is None or ("submit" in request.POST) != (log.status == LogStatus.SUBMITTED):
+        return False
+    formset = VisitFormSet(request.POST, prefix="visits", form_kwargs={"owner": request.user})
+    return (
+        form.is_valid()
+        and formset.is_valid()
+        and selectors.log_holds(
+            log,
+            fields=form.log_fields(),
+            counts=form.counts(),
+            visits=visits_from_formset(formset),
+        )
+    )
+
+
+def _after_save(request, log, *, submitted: bool):
+    if not submitted:
+        messages.success(request, _("Draft saved."))
+        return redirect("activity:log_edit", day=log.date)
+    if log.region.manager_id is None:
+        messages.warning(
+            request,
+            _(
+                "Log submitted, but your region has no regional manager yet, so "
+                "nobody can sign it off. Tell your administrator."
+            ),
+        )
+    else:
+        messages.success(request, _("Log submitted to your regional manager."))
+    return redirect("activity:log_detail", pk=log.pk)
 
 
 @require_GET

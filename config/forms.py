@@ -40,3 +40,15 @@ class SingleLineField(forms.CharField):
 
     def to_python(self, value):
         return single_line(super().to_python(value))
+
+
+# A whole number typed on a phone. Text with the number pad, not type=number: a number
+# box whose text the browser cannot read ("8-" from the pad's minus key, letters) posts an
+# empty value, and a log's count left empty means 0, so a typo was saved as 0 without a
+# word. As text, the server sees what was typed and says "Enter a whole number".
+COUNT_INPUT_ATTRS = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+
+
+class CountInput(forms.TextInput):
+    def __init__(self, attrs=None):
+        super().__init__({**COUNT_INPUT_ATTRS, **(attrs or {})})

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role, User
 from config.converters import SUPPORTED_DAYS
-from config.forms import FreeTextField, SingleLineField
+from config.forms import CountInput, FreeTextField, SingleLineField
 
 from . import periods
 from .models import CalendarOverride, ItemStatus, PeriodKind, PlannedVisit, TrackedItem
@@ -28,7 +28,7 @@ def _count_field(label, required=False, initial=None, max_value=MAX_TARGET):
         max_value=max_value,
         required=required,
         initial=initial,
-        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 0}),
+        widget=CountInput(attrs={"class": "form-control form-control-sm"}),
     )
 
 
@@ -114,7 +114,7 @@ class WeeklyReviewForm(forms.Form):
         min_value=0,
         max_value=MAX_PLANNED_VISITS,
         initial=0,
-        widget=forms.NumberInput(attrs={"class": "form-control", "min": 0}),
+        widget=CountInput(attrs={"class": "form-control"}),
     )
     planned_prospects = forms.ModelMultipleChoiceField(
         label=_("Prospects to visit"),

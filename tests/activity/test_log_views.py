@@ -817,3 +817,56 @@ def test_history_does_not_ask_for_logs_of_days_before_joining(org):
     assert [d for d in november if d.expected or d.no_log_status] == []
     december = month_history(joiner, datetime.date(2026, 12, 1), today)
     assert [(d.day.day, d.expected) for d in december] == [(3, True), (2, True), (1, True)]
+
+
+@pytest.mark.parametrize("action", ["submit", "save"])
+def test_a_double_tap_is_not_told_it_lost_what_it_saved(client_for, org, today, action):
+    """Phone QA: two taps on 提交 80 ms apart sent the same form twice. The first saved
+    it; the second was told the log had been submitted from another phone and nothing
+    typed was saved, and to ask the RM for a return."""
+    client = client_for(org.am)
+    prospect = f.ProspectFactory(owner=org.am, name="恒通物流")
+    opened = opened_revision(client, today)
+    visits = [
+        {"customer": "", "prospect": str(prospect.pk), "stage": "interested"},
+        {"customer": "城西驾校", "save_prospect": "on", "prospect_phone": "13912345678"},
+    ]
+    post = {**form_data({"visits": 2}, visits, action=action, remarks="两次"), "revision": opened}
+    first = client.post(edit_url(today), post)
+    second = client.post(edit_url(today), post, follow=True)
+    assert second.redirect_chain == [(first.url, 302)]
+    html = second.content.decode()
+    assert "另一个页面或手机" not in html
+    assert ("已提交给区域经理" if action == "submit" else "草稿已保存") in html
+    log = DailyLog.objects.get()
+    assert log.visits.count() == 2 and log.author.prospects.count() == 2
+    assert log.events.filter(action="submitted").count() == (1 if action == "submit" else 0)
+
+
+def test_a_post_from_an_older_page_with_other_content_is_still_a_conflict(client_for, org, today):
+    client = client_for(org.am)
+    opened = opened_revision(client, today)
+    client.post(edit_url(today), {**form_data({"visits": 2}, action="submit"), "revision": opened})
+    # Same numbers, but a draft where the log is submitted: not what the log holds.
+    again = client.post(edit_url(today), {**form_data({"visits": 2}), "revision": opened})
+    assert again.status_code == 200 and "已从另一个页面或手机提交" in again.content.decode()
+    different = {**form_data({"visits": 3}, action="submit"), "revision": opened}
+    assert "已从另一个页面或手机提交" in client.post(edit_url(today), different).content.decode()
+
+
+@pytest.mark.parametrize("typed", ["8-", "abc", "1,000"])
+def test_a_count_the_phone_cannot_read_is_an_error_not_a_zero(client_for, org, today, typed):
+    """Phone QA: "8-" (the number pad has a minus key) in a number box posted an empty
+    value, which a count takes as 0: the draft was saved with 0 and no word."""
+    response = client_for(org.am).post(
+        edit_url(today), form_data({"visits": 3, "callbacks": typed}, remarks="保留")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "输入整数" in html
+    assert f'value="{typed}"' in html and "保留" in html  # what was typed comes back
+    assert not DailyLog.objects.exists()
+    # The box is text with the number pad, so the server sees what was typed.
+    box = next(tag for tag in html.split("<input")[1:] if 'name="count_callbacks"' in tag)
+    box = box.split(">")[0]
+    assert 'type="text"' in box and 'inputmode="numeric"' in box
