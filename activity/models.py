@@ -165,7 +165,7 @@ class DailyLog(models.Model):
     @property
     def revision(self) -> int:
         """When it was last saved, in server milliseconds: the log page's draft copy in
-        the browser compares it with the revision it was typed on (log_draft.js)."""
+        the browser compares it with the revision it was typed on (static/js/draft.js)."""
         return int(self.updated_at.timestamp() * 1000)
 
 

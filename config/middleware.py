@@ -32,7 +32,7 @@ class PasswordChangeRequiredMiddleware:
     everyone in that file, or a reset in the admin) picks their own before anything else.
 
     Every request goes to the password page, POSTs too: nothing is lost, since a daily
-    log being typed is kept in the browser (static/js/log_draft.js) and comes back when
+    log being typed is kept in the browser (static/js/draft.js) and comes back when
     they return to it. Needs the user and messages, so it comes after both middlewares.
     """
 

@@ -1,17 +1,19 @@
-// Keep what the AM types in this browser until the server has it.
+// Keep what a person types in this browser until the server has it.
 //
-// Field work means flaky networks and sessions that expire mid-log: a post that
-// ends at the login page must not lose the log. Every change is copied to
-// localStorage (per user and day), with the revision of the saved log the page
-// showed. When the page loads with a copy that differs from the form and the log
-// has not been saved since that revision (the post never arrived), the copy is put
-// back and a notice says so. Once the log has been saved since, the copy is dropped:
-// the server has it, even where it tidied it (a prospect added from a visit). Only
-// server revisions are compared, never the phone's clock, which may run minutes off.
+// Field work means flaky networks and sessions that expire mid-form: a post that ends
+// at the login page must not lose a log, a goal sheet or a weekly review. Every change
+// of a form marked data-draft-key is copied to localStorage (per user and page), with
+// what the server had when the page showed it. When the page loads with a copy that
+// differs from the form, the copy is put back, and a notice (#draft-restored) says so,
+// unless the server has saved since (the post arrived; the copy is then dropped, even
+// where the server tidied what was typed). "Saved since" is the log's revision where
+// the form carries one (data-revision, in server milliseconds, never the phone's
+// clock), and otherwise a change of what the server filled the form with.
 (function () {
-  const form = document.getElementById("log-form");
+  const form = document.querySelector("form[data-draft-key]");
   if (!form || !window.localStorage) return;
   const key = form.dataset.draftKey;
+  const hasRevision = form.dataset.revision !== undefined;
   const revision = parseInt(form.dataset.revision || "0", 10);
   const WEEK = 7 * 24 * 3600 * 1000;
 
@@ -20,9 +22,18 @@
       (el) => el.name && el.name !== "csrfmiddlewaretoken" && !["submit", "button"].includes(el.type)
     );
   }
+  function valueOf(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked;
+    if (el.multiple) return Array.from(el.selectedOptions).map((option) => option.value).join("\n");
+    return el.value;
+  }
   function collect() {
     const data = {};
-    for (const el of fields()) data[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    for (const el of fields()) {
+      // Radio buttons share a name: keep the one ticked.
+      const name = el.type === "radio" ? el.name + "=" + el.value : el.name;
+      data[name] = valueOf(el);
+    }
     return data;
   }
   function same(a, b) {
@@ -36,20 +47,33 @@
     return true;
   }
   function restore(data) {
+    // The log's visit cards: add as many as the copy had (visits.js), without focusing them.
     const total = document.getElementById("id_visits-TOTAL_FORMS");
     const addVisit = document.getElementById("add-visit");
     const wanted = parseInt(data["visits-TOTAL_FORMS"] || "0", 10);
     while (addVisit && total && parseInt(total.value, 10) < wanted) addVisit.click();
     for (const el of fields()) {
-      if (!(el.name in data) || el.name.endsWith("_FORMS")) continue;
-      if (el.type === "checkbox") el.checked = Boolean(data[el.name]);
-      else el.value = data[el.name];
+      const name = el.type === "radio" ? el.name + "=" + el.value : el.name;
+      if (!(name in data) || name.endsWith("_FORMS")) continue;
+      if (el.type === "checkbox" || el.type === "radio") el.checked = Boolean(data[name]);
+      else if (el.multiple) {
+        const chosen = new Set(String(data[name]).split("\n"));
+        for (const option of el.options) option.selected = chosen.has(option.value);
+      } else el.value = data[name];
     }
     const notice = document.getElementById("draft-restored");
-    if (notice) notice.hidden = false;
+    if (notice) {
+      notice.hidden = false;
+      notice.scrollIntoView({ block: "center" });
+    }
   }
+
+  const shown = collect(); // what the server filled the form with
   function save() {
-    localStorage.setItem(key, JSON.stringify({ at: Date.now(), revision: revision, data: collect() }));
+    const copy = { at: Date.now(), data: collect() };
+    if (hasRevision) copy.revision = revision;
+    else copy.shown = shown;
+    localStorage.setItem(key, JSON.stringify(copy));
   }
 
   let stored = null;
@@ -59,8 +83,10 @@
     stored = null;
   }
   if (stored && form.dataset.hasErrors !== "1") {
-    const savedSince = stored.revision === undefined ? stored.at <= revision : revision > stored.revision;
-    if (Date.now() - stored.at > WEEK || same(collect(), stored.data) || savedSince) {
+    let savedSince;
+    if (hasRevision) savedSince = stored.revision === undefined ? stored.at <= revision : revision > stored.revision;
+    else savedSince = !stored.shown || !same(stored.shown, shown);
+    if (Date.now() - stored.at > WEEK || same(shown, stored.data) || savedSince) {
       localStorage.removeItem(key);
     } else {
       restore(stored.data);

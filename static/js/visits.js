@@ -5,7 +5,7 @@
   const container = document.getElementById("visits");
   const template = document.getElementById("visit-template");
   const total = document.getElementById("id_visits-TOTAL_FORMS");
-  button.addEventListener("click", function () {
+  button.addEventListener("click", function (event) {
     const index = parseInt(total.value, 10);
     const html = template.innerHTML.replace(/__prefix__/g, String(index));
     container.insertAdjacentHTML("beforeend", html);
@@ -13,7 +13,8 @@
     const added = container.lastElementChild;
     added.querySelector("[data-visit-number]").textContent = String(index + 1);
     const first = added.querySelector("input[name$='-customer']");
-    if (first) first.focus();
+    // Only a tap brings up the keyboard: cards put back from a draft copy are not focused.
+    if (first && event.isTrusted) first.focus();
   });
 })();
 

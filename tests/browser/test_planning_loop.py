@@ -100,6 +100,8 @@ def test_the_am_reads_their_plan_on_a_phone(org, login, new_page):
     page = login(new_page(**PHONE), org.am)
     page.get_by_role("button", name="菜单").click()
     page.get_by_test_id("nav-plan").click()
+    # The log page's pace panel has a plan table too: wait for the plan page itself.
+    page.wait_for_url("**/plan/**")
     tables = page.get_by_test_id("plan-table")
     expect(tables.first).to_contain_text("1250")
     assert tables.count() >= 2  # this month's and this week's
