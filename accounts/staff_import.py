@@ -44,7 +44,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Q
+from django.db.models import CharField, F, Func, Q, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -79,22 +79,43 @@ DIRECT_REGION_NAME = "直属"
 
 # Column key, the header we write, and every header we accept for it.
 COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
-    ("employee_no", "工号", ("工号", "employee_no", "employee no", "employee number")),
-    ("name", "姓名", ("姓名", "name")),
-    ("mobile", "手机", ("手机", "手机号", "mobile", "phone")),
-    ("email", "邮箱", ("邮箱", "email", "e-mail")),
+    (
+        "employee_no",
+        "工号",
+        ("工号", "employee_no", "employee no", "employee number", "员工编号", "员工号"),
+    ),
+    ("name", "姓名", ("姓名", "name", "员工姓名")),
+    ("mobile", "手机", ("手机", "手机号", "mobile", "phone", "手机号码")),
+    ("email", "邮箱", ("邮箱", "email", "e-mail", "电子邮箱")),
     ("role", "角色", ("角色", "role")),
-    ("branch", "分公司", ("分公司", "branch")),
-    ("area", "片区", ("片区", "area")),
-    ("region", "区域", ("区域", "region")),
+    ("branch", "分公司", ("分公司", "branch", "所属分公司")),
+    ("area", "片区", ("片区", "area", "所属片区")),
+    ("region", "区域", ("区域", "region", "所属区域")),
     (
         "manager_employee_no",
         "上级工号",
         ("上级工号", "manager_employee_no", "manager employee no", "manager"),
     ),
-    ("hire_date", "入职日期", ("入职日期", "hire_date", "hire date")),
-    ("status", "状态", ("状态", "status")),
+    ("hire_date", "入职日期", ("入职日期", "hire_date", "hire date", "入职时间")),
+    ("status", "状态", ("状态", "status", "在职状态", "员工状态", "人员状态")),
 ]
+# Words of our headers: an ignored column that has one (联系电话, 离职状态) may hold what
+# the admin expects us to read, so the page must not say the file matches the system.
+LOOKALIKE_WORDS = (
+    "工号",
+    "姓名",
+    "手机",
+    "电话",
+    "邮箱",
+    "角色",
+    "分公司",
+    "片区",
+    "区域",
+    "上级",
+    "入职",
+    "离职",
+    "状态",
+)
 HEADER_OF = {key: header for key, header, _aliases in COLUMNS}
 REQUIRED_COLUMNS = ("employee_no", "name", "role")
 
@@ -167,10 +188,16 @@ def normalise_code(value, number_format: str | None = None) -> str:
 
 def _header_key(header) -> str:
     text = unicodedata.normalize("NFKC", _text(header)).strip().lower()
+    # HR templates mark columns "工号（必填）", "角色(必填)", "*姓名": the mark is not the name.
+    text = re.sub(r"\((必填|选填|可选)\)|[*＊]", "", text).strip()
     return re.sub(r"[\s_\-]+", " ", text)
 
 
 _ALIAS_TO_KEY = {_header_key(alias): key for key, _h, aliases in COLUMNS for alias in aliases}
+# 0 for the template's own header: it wins over a variant of it in the same file.
+_ALIAS_RANK = {
+    _header_key(alias): rank for _k, _h, aliases in COLUMNS for rank, alias in enumerate(aliases)
+}
 
 
 # --- upload safety and reading ------------------------------------------------
@@ -522,11 +549,36 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         if not text:
             continue
         key = _ALIAS_TO_KEY.get(_header_key(text))
-        if key is None:
+        if key is None and any(word in text for word in LOOKALIKE_WORDS):
+            notices.append(
+                {
+                    "level": "warning",
+                    "text": str(
+                        _(
+                            "Column “%(header)s” is not one of the template's columns and was "
+                            "NOT read. If it holds what the import should change (a status, a "
+                            "phone), rename it as in the template and upload again."
+                        )
+                        % {"header": text}
+                    ),
+                }
+            )
+        elif key is None:
             notices.append(_("Column “%(header)s” is not ours and was ignored.") % {"header": text})
         elif key in columns:
-            errors.append(
-                _file_error(_("Column “%(header)s” appears twice.") % {"header": text}, column=text)
+            rank, used = _ALIAS_RANK[_header_key(text)], header_text[key]
+            if rank == _ALIAS_RANK[_header_key(used)]:
+                errors.append(
+                    _file_error(
+                        _("Column “%(header)s” appears twice.") % {"header": text}, column=text
+                    )
+                )
+                continue
+            if rank < _ALIAS_RANK[_header_key(used)]:
+                columns[key], header_text[key], text, used = index, text, used, text
+            notices.append(
+                _("Column “%(header)s” was ignored: “%(used)s” was read instead.")
+                % {"header": text, "used": used}
             )
         else:
             columns[key] = index
@@ -547,6 +599,95 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
     if not numbers and not errors:
         errors.append(_file_error(_("The file has a header row but no staff rows.")))
     return ParsedFile(dataset, numbers, header_text, notices, errors)
+
+
+@dataclass
+class _CodeReading:
+    """How employee numbers that lost their leading zeros were read, per dataset row."""
+
+    errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    notes: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    restored: list[tuple[int, str, str]] = field(default_factory=list)  # (row, as written, as read)
+
+
+CODE_KEYS = ("employee_no", "manager_employee_no")
+
+
+def restore_leading_zeros(parsed: ParsedFile) -> _CodeReading:
+    """Excel turns 0002 into 2 when HR re-saves a CSV or types it into an unformatted
+    cell. An all-digit number that is nobody's, but is exactly one person's once their
+    leading zeros are dropped too, is that person: read as theirs, rewritten in the
+    dataset, and said in the preview. Several such people is an error on that cell.
+    """
+    reading = _CodeReading()
+    headers = parsed.dataset.headers or []
+    keys = [key for key in CODE_KEYS if key in headers]
+    if not keys:
+        return reading
+    code = EmployeeNoWidget()
+    rows = [list(values) for values in parsed.dataset]
+    columns = {key: headers.index(key) for key in keys}
+    written = {
+        (index, key): code.clean(values[columns[key]])
+        for index, values in enumerate(rows)
+        for key in keys
+    }
+    digits = {text for text in written.values() if re.fullmatch(r"[0-9]+", text)}
+    if not digits:
+        return reading
+    exact = set(User.objects.filter(employee_no__in=digits).values_list("employee_no", flat=True))
+    bare = {text.lstrip("0") for text in digits - exact} - {""}
+    by_bare: dict[str, list[str]] = defaultdict(list)
+    if bare:
+        stripped = Func(F("employee_no"), Value("0"), function="LTRIM", output_field=CharField())
+        for no, key in (
+            User.objects.annotate(bare_no=stripped)
+            .filter(bare_no__in=bare)
+            .values_list("employee_no", "bare_no")
+        ):
+            if re.fullmatch(r"[0-9]+", no):
+                by_bare[key].append(no)
+    changed = False
+    for (index, key), text in written.items():
+        if text in exact or text not in digits:
+            continue
+        matches = sorted(no for no in by_bare.get(text.lstrip("0"), []) if no != text)
+        if len(matches) == 1:
+            rows[index][columns[key]] = matches[0]
+            changed = True
+            note = _("%(column)s %(written)s read as %(no)s.") % {
+                "column": parsed.header_text.get(key, HEADER_OF[key]),
+                "written": text,
+                "no": matches[0],
+            }
+            reading.notes[index + 1].append(str(note))
+            reading.restored.append((parsed.numbers[index], text, matches[0]))
+        elif len(matches) > 1:
+            reading.errors.setdefault(index + 1, {}).setdefault(key, []).append(
+                str(
+                    _(
+                        "%(written)s may be %(nos)s: Excel dropped the leading zeros. Write "
+                        "the number in full (format the column as text)."
+                    )
+                    % {"written": text, "nos": _list(matches)}
+                )
+            )
+    if changed:
+        parsed.dataset = Dataset(*rows, headers=headers)
+    if reading.restored:
+        shown = [
+            _("row %(row)s: %(written)s → %(no)s") % {"row": row, "written": written_no, "no": no}
+            for row, written_no, no in reading.restored[:20]
+        ]
+        more = len(reading.restored) - len(shown)
+        text = _(
+            "Numbers without their leading zeros (Excel drops them) were read as the existing "
+            "staff member's: %(list)s"
+        ) % {"list": _list(shown)}
+        if more:
+            text += " " + _("… and %(more)s more.") % {"more": more}
+        parsed.notices.append(str(text))
+    return reading
 
 
 def _file_error(message: str, column: str = "") -> dict:
@@ -720,6 +861,12 @@ class _Row:
 class _Plan:
     errors: dict[int, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
     changes: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Said about a row only when it changes something (e.g. how its employee number was read).
+    notes: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Rows whose change the admin must see before confirming (role or post changes).
+    attention_rows: set[int] = field(default_factory=set)
+    # Per row: the people not in the file whose post that row's person takes.
+    displaced: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     new_branches: list[str] = field(default_factory=list)
     new_areas: list[tuple[str, str]] = field(default_factory=list)
     new_regions: list[tuple[str, str, str]] = field(default_factory=list)  # branch, region, area
@@ -741,11 +888,26 @@ class _Plan:
 class _Planner:
     """Checks the file as a whole against itself and the database; plans the org changes."""
 
-    def __init__(self, *, dataset: Dataset, numbers, import_date, full_sync, acting_user_id):
+    def __init__(
+        self,
+        *,
+        dataset: Dataset,
+        numbers,
+        import_date,
+        full_sync,
+        acting_user_id,
+        codes: _CodeReading | None = None,
+    ):
         self.import_date = import_date
         self.full_sync = full_sync
         self.acting_user_id = acting_user_id
         self.plan = _Plan()
+        if codes is not None:
+            for index, by_key in codes.errors.items():
+                for key, messages in by_key.items():
+                    self.plan.errors[index].setdefault(key, []).extend(messages)
+            for index, notes in codes.notes.items():
+                self.plan.notes[index].extend(notes)
         self.rows = [
             self._parse(i, n, dict(zip(dataset.headers, values, strict=True)))
             for i, (n, values) in enumerate(zip(numbers, dataset, strict=True), 1)
@@ -840,6 +1002,14 @@ class _Planner:
                 self.plan.error(row, "employee_no", _("An employee number is required."))
             elif len(row.employee_no) > 32:
                 self.plan.error(row, "employee_no", _("At most 32 characters."))
+            elif re.search(r"\s", row.employee_no):
+                # "10 01" is a typo for 1001 or someone else: guessing could merge two people.
+                self.plan.error(
+                    row,
+                    "employee_no",
+                    _("An employee number has no spaces: write %(no)s if that is what is meant.")
+                    % {"no": re.sub(r"\s", "", row.employee_no)},
+                )
             elif row.employee_no in seen:
                 self.plan.error(
                     row,
@@ -1075,6 +1245,22 @@ class _Planner:
         plan = self.plan
         in_file_ids = {self.db_users[no]["id"] for no in self.by_no if no in self.db_users}
         no_of_id = {u["id"]: no for no, u in self.db_users.items()}
+        # Whoever holds a post now, in the file or not: taking a post from someone the
+        # file does not mention leaves them with their role and no post (QA D2).
+        holder_ids = {r.manager_id for r in self.regions.values()}
+        holder_ids |= {a.manager_id for a in self.areas.values()}
+        holder_ids |= {b.head_id for b in self.branches.values()}
+        holders = {
+            u["id"]: u
+            for u in User.objects.filter(pk__in=holder_ids - {None}).values(
+                "id", "employee_no", "name", "role"
+            )
+        }
+        holder_by_no = {u["employee_no"]: u for u in holders.values()}
+
+        def holder_no(user_id):
+            return holders[user_id]["employee_no"] if user_id in holders else None
+
         # Everyone in the file holds exactly the positions their row gives them.
         for key, region in self.regions.items():
             if region.manager_id in in_file_ids:
@@ -1111,17 +1297,9 @@ class _Planner:
                 plan.region_manager[(branch, region)] = head
         # Describe, per person, what they gain and lose; drop assignments that change nothing.
         current = {
-            "region": {
-                k: no_of_id.get(r.manager_id) if r.manager_id else None
-                for k, r in self.regions.items()
-            },
-            "area": {
-                k: no_of_id.get(a.manager_id) if a.manager_id else None
-                for k, a in self.areas.items()
-            },
-            "branch": {
-                k: no_of_id.get(b.head_id) if b.head_id else None for k, b in self.branches.items()
-            },
+            "region": {k: holder_no(r.manager_id) for k, r in self.regions.items()},
+            "area": {k: holder_no(a.manager_id) for k, a in self.areas.items()},
+            "branch": {k: holder_no(b.head_id) for k, b in self.branches.items()},
         }
         for kind, wanted in (
             ("region", plan.region_manager),
@@ -1137,8 +1315,17 @@ class _Planner:
                     continue
                 if no is not None and no in self.by_no:
                     plan.changes[self.by_no[no].index].append(_gain_message(kind, unit_name))
-                if before is not None and before != no and before in self.by_no:
+                    plan.attention_rows.add(self.by_no[no].index)
+                if before is None or before == no:
+                    continue
+                if before in self.by_no:
                     plan.changes[self.by_no[before].index].append(_loss_message(kind, unit_name))
+                    plan.attention_rows.add(self.by_no[before].index)
+                elif no is not None and no in self.by_no:
+                    gone = holder_by_no[before]
+                    plan.displaced[self.by_no[no].index].append(
+                        _displaced_message(kind, unit_name, gone)
+                    )
 
     def _plan_people(self) -> None:
         plan = self.plan
@@ -1240,6 +1427,31 @@ def _loss_message(kind: str, unit: str) -> str:
     }[kind] % {"unit": unit}
 
 
+def _displaced_message(kind: str, unit: str, holder: dict) -> str:
+    return {
+        "region": _(
+            "Replaces %(no)s %(name)s as regional manager of %(unit)s. %(no)s is not in the "
+            "file: they stay %(role)s with no region to manage (give them a post in the file "
+            "or the admin)."
+        ),
+        "area": _(
+            "Replaces %(no)s %(name)s as area manager of %(unit)s. %(no)s is not in the "
+            "file: they stay %(role)s with no area to manage (give them a post in the file "
+            "or the admin)."
+        ),
+        "branch": _(
+            "Replaces %(no)s %(name)s as head of branch %(unit)s. %(no)s is not in the file: "
+            "they stay %(role)s with no branch to head (give them a post in the file or the "
+            "admin)."
+        ),
+    }[kind] % {
+        "unit": unit,
+        "no": holder["employee_no"],
+        "name": holder["name"],
+        "role": ROLE_LABELS.get(holder["role"], holder["role"]),
+    }
+
+
 # --- the django-import-export resource ----------------------------------------
 
 
@@ -1283,8 +1495,10 @@ class StaffResource(resources.ModelResource):
         full_sync: bool = False,
         acting_user_id: int | None = None,
         progress=None,
+        codes: _CodeReading | None = None,
     ):
         super().__init__()
+        self.codes = codes
         self.numbers = numbers
         self.import_date = import_date
         self.password_hash = password_hash
@@ -1305,6 +1519,7 @@ class StaffResource(resources.ModelResource):
             import_date=self.import_date,
             full_sync=self.full_sync,
             acting_user_id=self.acting_user_id,
+            codes=self.codes,
         ).run()
 
     def after_init_instance(self, instance, new, row, **kwargs):
@@ -1476,6 +1691,7 @@ def run_import(
         return Outcome([_file_error(str(exc))], [], [], _zero_counts())
     if parsed.errors:
         return Outcome(parsed.errors, parsed.notices, [], _zero_counts())
+    codes = restore_leading_zeros(parsed)
     resource = resource_class(
         numbers=parsed.numbers,
         import_date=import_date,
@@ -1483,6 +1699,7 @@ def run_import(
         full_sync=full_sync,
         acting_user_id=acting_user_id,
         progress=progress,
+        codes=codes,
     )
     result = resource.import_data(
         parsed.dataset,
@@ -1556,7 +1773,15 @@ def _summarise(result, resource: StaffResource, parsed: ParsedFile):
                 v for v in (_text(values.get(k)) for k in ("branch", "area", "region")) if v
             )
             role = RoleWidget().render(parse_role(values.get("role")))
-            preview.append({**entry, "kind": "new", "changes": [f"{role} {where}".strip()]})
+            displaced = [str(line) for line in plan.displaced.get(index, [])]
+            preview.append(
+                {
+                    **entry,
+                    "kind": "new",
+                    "changes": [f"{role} {where}".strip(), *displaced],
+                    "attention": bool(displaced),
+                }
+            )
             continue
         changes = [
             _("%(column)s: %(old)s → %(new)s")
@@ -1564,12 +1789,20 @@ def _summarise(result, resource: StaffResource, parsed: ParsedFile):
             for name, old, new in resource.field_changes.get(index, [])
         ]
         changes += [str(c) for c in plan.changes.get(index, [])]
+        changes += [str(c) for c in plan.displaced.get(index, [])]
+        if changes:
+            changes = [*plan.notes.get(index, []), *changes]
+        attention = (
+            index in plan.attention_rows
+            or index in plan.displaced
+            or any(name == "role" for name, _o, _n in resource.field_changes.get(index, []))
+        )
         if index in plan.deactivating_rows:
             counts["deactivated"] += 1
-            preview.append({**entry, "kind": "deactivated", "changes": changes})
+            preview.append({**entry, "kind": "deactivated", "changes": changes, "attention": True})
         elif changes:
             counts["updated"] += 1
-            preview.append({**entry, "kind": "updated", "changes": changes})
+            preview.append({**entry, "kind": "updated", "changes": changes, "attention": attention})
         else:
             counts["unchanged"] += 1
     for no, name in plan.absentees:
@@ -1581,9 +1814,30 @@ def _summarise(result, resource: StaffResource, parsed: ParsedFile):
                 "name": name,
                 "kind": "deactivated",
                 "changes": [str(_("Not in the file: deactivated (full sync)."))],
+                "attention": True,
             }
         )
     return preview, counts
+
+
+PREVIEW_LIMIT = 500
+
+
+def preview_shown(preview: list[dict]) -> dict:
+    """What the page lists of a preview: every deactivation and role or post change, in
+    full and first, then the other changes up to PREVIEW_LIMIT (QA D7: a leaver on row
+    4,999 of a phone-number update was never shown)."""
+
+    def urgent(entry: dict) -> bool:
+        return bool(entry.get("attention")) or entry.get("kind") == "deactivated"
+
+    first = [entry for entry in preview if urgent(entry)]
+    rest = [entry for entry in preview if not urgent(entry)]
+    return {
+        "preview": [*first, *rest[:PREVIEW_LIMIT]],
+        "preview_more": max(len(rest) - PREVIEW_LIMIT, 0),
+        "preview_urgent": len(first),
+    }
 
 
 def _org_changes(plan: _Plan) -> dict:
@@ -1665,20 +1919,40 @@ def _plain(value) -> str:
 # --- services -------------------------------------------------------------------
 
 
-class _Progress:
-    """Writes rows-done to the StaffImport row while the import's transaction is open.
+# Advisory-lock namespace (the first key; the import's id is the second) held by whoever
+# runs an import's step, for as long as it runs.
+WORKER_LOCK = 0x5F1A
+# An import this young is never declared dead: the lock is the proof, this only keeps a
+# just-created row (a test fixture, a row someone is writing by hand) from being released.
+RECOVER_GRACE = datetime.timedelta(minutes=1)
 
-    On PostgreSQL a second connection in autocommit makes it visible to the progress
+
+class _Progress:
+    """Writes rows-done to the StaffImport row while the import's transaction is open,
+    and holds the import's advisory lock while its step runs.
+
+    On PostgreSQL a second connection in autocommit makes progress visible to the progress
     page at once; SQLite allows one writer, so there the bar moves between phases only.
+    The lock lives on that connection too: when the worker dies (killed, out of memory,
+    past Celery's hard time limit), PostgreSQL drops the connection and the lock with it,
+    which is how `staff_import_recover` tells a dead step from a slow one.
     """
 
     EVERY = 250
 
-    def __init__(self, staff_import_id: int, total: int):
+    def __init__(self, staff_import_id: int, total: int = 0):
         self.id, self.total, self.last = staff_import_id, total, 0
         self.side = None
         if connection.vendor == "postgresql":
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def hold(self) -> bool:
+        """Take the import's lock; False when another process runs this import now."""
+        if self.side is None:
+            return True
+        with self.side.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [WORKER_LOCK, self.id])
+            return bool(cursor.fetchone()[0])
 
     def __call__(self, done: int) -> None:
         if done - self.last < self.EVERY and done != self.total:
@@ -1780,6 +2054,7 @@ def _changes_something(staff_import: StaffImport) -> bool:
 def _applied_since(staff_import: StaffImport) -> bool:
     """Whether another import changed the staff or the org, or is changing them, since
     this file was uploaded: its check compared the file with what was there before."""
+    staff_import_recover()  # a dead import is changing nothing
     changed = (
         Q(new_count__gt=0)
         | Q(updated_count__gt=0)
@@ -1827,6 +2102,17 @@ def _start(staff_import: StaffImport) -> None:
 def staff_import_process(*, staff_import_id: int) -> None:
     """Run whatever step the import is waiting for. Idempotent: a conditional status
     update decides which caller does the work; everyone else returns."""
+    progress = _Progress(staff_import_id)
+    try:
+        # The lock is taken before the step is claimed and let go after its result is
+        # recorded: a step marked running whose lock nobody holds has died.
+        if progress.hold():
+            _process(staff_import_id, progress)
+    finally:
+        progress.close()
+
+
+def _process(staff_import_id: int, progress: _Progress) -> None:
     step = None
     for waiting, running in (
         (StaffImportStatus.QUEUED_CHECK, StaffImportStatus.CHECKING),
@@ -1839,7 +2125,7 @@ def staff_import_process(*, staff_import_id: int) -> None:
         return
     staff_import = StaffImport.objects.get(pk=staff_import_id)
     dry_run = step == StaffImportStatus.CHECKING
-    progress = _Progress(staff_import.pk, staff_import.total_rows)
+    progress.total = staff_import.total_rows
     try:
         with translation.override(staff_import.language or settings.LANGUAGE_CODE):
             with staff_import.file.open("rb") as handle:
@@ -1857,9 +2143,64 @@ def staff_import_process(*, staff_import_id: int) -> None:
     except Exception as exc:  # recorded on the import, never a half-written org
         logger.exception("staff import %s crashed", staff_import_id)
         outcome = Outcome([], [], [], _zero_counts(), failure=repr(exc))
-    finally:
-        progress.close()
     _record(staff_import, outcome, dry_run=dry_run)
+
+
+def staff_import_recover(*, pks=None) -> int:
+    """Release imports whose step died with its worker; returns how many.
+
+    Celery acknowledges the task late, but a redelivered task finds the step already
+    claimed and leaves it, so a killed worker would leave the import "checking" or
+    "importing" for good, and `_applied_since` would then turn every later upload stale.
+    A step runs in one transaction, so a dead one wrote nothing: a dead check is failed
+    (upload again), a dead import goes back to waiting for confirmation (confirm again
+    to retry). Only PostgreSQL can tell (see `_Progress`); elsewhere nothing is changed.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    running = StaffImport.objects.filter(
+        status__in=[StaffImportStatus.CHECKING, StaffImportStatus.IMPORTING],
+        created_at__lt=timezone.now() - RECOVER_GRACE,
+    )
+    if pks is not None:
+        running = running.filter(pk__in=list(pks))
+    recovered = 0
+    for job in running.only("pk", "status", "language"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2)",
+                [WORKER_LOCK, job.pk],
+            )
+            if cursor.fetchone()[0]:
+                continue  # alive, however slow: Celery's time limit ends a stuck one
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            if job.status == StaffImportStatus.CHECKING:
+                update = {
+                    "status": StaffImportStatus.FAILED,
+                    "finished_at": timezone.now(),
+                    "message": _(
+                        "The check stopped before it finished: the process running it ended "
+                        "(restarted, or out of memory). Nothing was changed. Upload the file "
+                        "again."
+                    ),
+                }
+            else:
+                update = {
+                    "status": StaffImportStatus.READY,
+                    "password_hash": "",
+                    "message": _(
+                        "The import stopped before it finished: the process running it ended "
+                        "(restarted, or out of memory). Nothing was changed, as an import is "
+                        "all or nothing. Confirm it again below to retry, or upload the file "
+                        "again."
+                    ),
+                }
+        recovered += StaffImport.objects.filter(pk=job.pk, status=job.status).update(
+            processed_rows=0, **update
+        )
+        logger.warning("staff import %s: its worker died; released", job.pk)
+    return recovered
 
 
 def _record(staff_import: StaffImport, outcome: Outcome, *, dry_run: bool) -> None:

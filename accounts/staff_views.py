@@ -17,8 +17,10 @@ from .staff_import import (
     UploadRefused,
     describe_org_changes,
     error_report,
+    preview_shown,
     staff_import_confirm,
     staff_import_create,
+    staff_import_recover,
     template_workbook,
 )
 
@@ -36,11 +38,13 @@ def _admin_only(request) -> None:
         raise PermissionDenied
 
 
-def _get_import(request, pk: int) -> StaffImport:
+def _get_import(request, pk: int, *, recover: bool = False) -> StaffImport:
     _admin_only(request)
-    return get_object_or_404(
-        StaffImport.objects.select_related("created_by", "confirmed_by"), pk=pk
-    )
+    job = get_object_or_404(StaffImport.objects.select_related("created_by", "confirmed_by"), pk=pk)
+    # A step whose worker died is released when someone looks at it.
+    if recover and job.status in RUNNING and staff_import_recover(pks=[pk]):
+        job.refresh_from_db()
+    return job
 
 
 def _download(content: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
@@ -66,6 +70,7 @@ def staff_import(request):
             form.add_error("file", str(exc))
         else:
             return redirect("accounts:staff_import_detail", pk=job.pk)
+    staff_import_recover()
     history = StaffImport.objects.select_related("created_by", "confirmed_by")[:20]
     return render(request, "accounts/staff_import.html", {"form": form, "history": history})
 
@@ -73,7 +78,7 @@ def staff_import(request):
 @require_GET
 @login_required
 def staff_import_detail(request, pk: int):
-    job = _get_import(request, pk)
+    job = _get_import(request, pk, recover=True)
     form = StaffConfirmForm(needs_password=job.new_count > 0)
     return render(request, "accounts/staff_import_detail.html", _detail_context(job, form))
 
@@ -83,8 +88,9 @@ def _detail_context(job: StaffImport, form) -> dict:
         "job": job,
         "form": form,
         "running": job.status in RUNNING,
-        "preview": job.preview[:500],
-        "preview_more": max(len(job.preview) - 500, 0),
+        **preview_shown(job.preview),
+        # A column that looks like ours but was not read: never say "nothing would change".
+        "unread_columns": any(isinstance(notice, dict) for notice in job.notices),
         "org_changes": describe_org_changes(
             job.org_changes, done=job.status == StaffImportStatus.DONE
         ),
@@ -113,7 +119,7 @@ def staff_import_confirm_view(request, pk: int):
 @require_GET
 @login_required
 def staff_import_progress(request, pk: int):
-    job = _get_import(request, pk)
+    job = _get_import(request, pk, recover=True)
     return JsonResponse(
         {
             "status": job.status,

@@ -1,0 +1,306 @@
+"""Fixes for the QA report on real HR spreadsheets (/work/qa/import.md): numbers that lost
+their leading zeros, a worker that died mid-import, header variants, a displaced RM and
+long previews."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import staff_import as si
+from accounts.models import StaffImport, StaffImportStatus, User
+from tests import factories as f
+from tests.accounts.staff_sheets import csv_bytes, person
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def check(data, name="staff.csv", **kwargs):
+    return si.run_import(
+        name=name, data=data, import_date=timezone.localdate(), dry_run=True, **kwargs
+    )
+
+
+def apply(data, name="staff.csv", **kwargs):
+    return si.run_import(
+        name=name, data=data, import_date=timezone.localdate(), dry_run=False, **kwargs
+    )
+
+
+def errors_at(outcome):
+    return {(e["row"], e["column"]) for e in outcome.errors}
+
+
+def here(org, no, name, role="客户经理", region="东", manager="", mobile="13800138000"):
+    """A row for the org fixture's branch and area."""
+    return person(
+        no,
+        name,
+        role=role,
+        branch=org.branch.name,
+        area=org.area.name,
+        region=region,
+        manager=manager,
+        mobile=mobile,
+    )
+
+
+@pytest.mark.django_db
+class TestLostLeadingZeros:
+    def test_a_number_without_its_zeros_is_the_existing_person(self, org):
+        org.rm.employee_no, org.rm.mobile = "0104", "13800138000"
+        org.rm.save()
+        rows = [here(org, "104", org.rm.name, role="区域经理", mobile="13900000000")]
+        outcome = check(csv_bytes(rows))
+        assert outcome.errors == []
+        assert outcome.counts["new"] == 0 and outcome.counts["updated"] == 1
+        [entry] = outcome.preview
+        assert entry["employee_no"] == "0104"
+        assert "工号 104 按 0104 处理。" in entry["changes"]
+        assert any("第 2 行：104 → 0104" in n for n in outcome.notices)
+
+        apply(csv_bytes(rows))
+        assert not User.objects.filter(employee_no="104").exists()
+        org.region.refresh_from_db()
+        assert org.region.manager == org.rm
+        assert User.objects.get(employee_no="0104").mobile == "13900000000"
+
+    def test_the_manager_column_is_read_the_same_way(self, org):
+        org.rm.employee_no = "0104"
+        org.rm.save()
+        outcome = check(csv_bytes([here(org, "N001", "新人", manager="104")]))
+        assert outcome.errors == []
+        assert outcome.counts["new"] == 1
+
+    def test_an_unchanged_row_stays_unchanged(self, org):
+        org.am.employee_no, org.am.mobile = "0002", "13800138000"
+        org.am.hire_date, org.am.email = datetime.date(2024, 3, 1), ""
+        org.am.save()
+        outcome = check(csv_bytes([here(org, "2", org.am.name)]))
+        assert outcome.errors == [], outcome.preview
+        assert outcome.counts == {"new": 0, "updated": 0, "unchanged": 1, "deactivated": 0}
+
+    def test_two_people_it_could_be_is_an_error_on_that_cell(self, org):
+        org.am.employee_no, org.peer_am.employee_no = "0002", "002"
+        org.am.save()
+        org.peer_am.save()
+        outcome = check(csv_bytes([here(org, "N001", "新人"), here(org, "2", "某人")]))
+        assert errors_at(outcome) == {(3, "工号")}
+        assert "0002" in outcome.errors[0]["message"] and "002" in outcome.errors[0]["message"]
+        assert outcome.errors[0]["value"] == "2"
+
+    def test_an_exact_number_wins(self, org):
+        org.am.employee_no = "0002"
+        org.am.save()
+        f.UserFactory(employee_no="2", name="二号")
+        outcome = check(csv_bytes([here(org, "2", "二号")]))
+        assert outcome.errors == [] and outcome.counts["new"] == 0
+
+    def test_a_number_with_an_inner_space_is_an_error(self, org):
+        outcome = check(csv_bytes([here(org, "10 01", "新人")]))
+        assert errors_at(outcome) == {(2, "工号")}
+        assert "1001" in outcome.errors[0]["message"]
+
+
+def dead_import(org, status, minutes_ago=10, **fields) -> StaffImport:
+    """An import left running by a worker that was killed: nobody holds its lock."""
+    return StaffImport.objects.create(
+        created_by=org.admin,
+        file_name="killed.xlsx",
+        import_date=timezone.localdate(),
+        status=status,
+        created_at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
+        total_rows=5000,
+        **fields,
+    )
+
+
+@pytest.mark.django_db
+class TestWorkerDiedMidImport:
+    def test_a_dead_import_no_longer_turns_uploads_stale(self, org, client_for):
+        dead = dead_import(org, StaffImportStatus.IMPORTING, confirmed_by=org.admin)
+        client = client_for(org.admin)
+        client.post(
+            reverse("accounts:staff_import"),
+            {"file": SimpleUploadedFile("k1.csv", csv_bytes([here(org, "N001", "新人")]))},
+        )
+        job = StaffImport.objects.latest("pk")
+        assert job.status == StaffImportStatus.READY
+        dead.refresh_from_db()
+        # Nothing of it was written (one transaction): it waits to be confirmed again.
+        assert dead.status == StaffImportStatus.READY
+        assert "导入未完成就中断了" in dead.message
+
+    def test_the_page_says_what_happened_and_offers_a_retry(self, org, client_for):
+        dead = dead_import(org, StaffImportStatus.IMPORTING, confirmed_by=org.admin)
+        page = client_for(org.admin).get(reverse("accounts:staff_import_detail", args=[dead.pk]))
+        assert b'data-testid="import-interrupted"' in page.content
+        assert b'data-testid="confirm-import"' in page.content
+        assert b"js/staff_import.js" not in page.content
+
+    def test_a_dead_check_fails_with_a_message(self, org, client_for):
+        dead = dead_import(org, StaffImportStatus.CHECKING)
+        data = (
+            client_for(org.admin)
+            .get(reverse("accounts:staff_import_progress", args=[dead.pk]))
+            .json()
+        )
+        assert data["status"] == StaffImportStatus.FAILED and data["running"] is False
+        dead.refresh_from_db()
+        assert "请重新上传该文件" in dead.message
+
+    def test_a_live_import_is_left_alone(self, org):
+        running = dead_import(org, StaffImportStatus.IMPORTING, minutes_ago=30)
+        worker = si._Progress(running.pk)
+        try:
+            assert worker.hold()
+            assert si.staff_import_recover() == 0
+        finally:
+            worker.close()
+        assert si.staff_import_recover() == 1
+
+    def test_the_worker_lets_go_of_the_lock_when_done(self, org):
+        job = si.staff_import_create(
+            user=org.admin, name="s.csv", data=csv_bytes([here(org, "N001", "新人")])
+        )
+        assert job.status == StaffImportStatus.READY
+        other = si._Progress(job.pk)
+        try:
+            assert other.hold()
+        finally:
+            other.close()
+
+
+@pytest.mark.django_db
+class TestHeaderVariants:
+    HR = [
+        "员工编号",
+        "员工姓名",
+        "手机号码",
+        "角色（必填）",
+        "所属分公司",
+        "片区",
+        "所属区域",
+        "在职状态",
+    ]
+
+    def hr_row(self, org, no, name, mobile, status):
+        return [no, name, mobile, "客户经理", org.branch.name, org.area.name, "东", status]
+
+    def test_leavers_and_phones_under_hr_headers_are_read(self, org):
+        rows = [
+            self.hr_row(org, org.am.employee_no, org.am.name, "13865302000", "离职"),
+            self.hr_row(org, org.peer_am.employee_no, org.peer_am.name, "13865302001", "在职"),
+        ]
+        outcome = apply(csv_bytes(rows, headers=self.HR))
+        assert outcome.errors == []
+        assert outcome.counts["deactivated"] == 1
+        org.am.refresh_from_db()
+        org.peer_am.refresh_from_db()
+        assert not org.am.is_active
+        assert org.peer_am.mobile == "13865302001"
+
+    def test_the_template_header_wins_over_its_variant(self, org):
+        headers = ["工号", "员工姓名", "姓名", "角色", "分公司", "区域"]
+        row = [org.am.employee_no, "别名", org.am.name, "客户经理", org.branch.name, "东"]
+        outcome = check(csv_bytes([row], headers=headers))
+        assert outcome.errors == []
+        assert "列“员工姓名”已忽略：读取的是列“姓名”。" in outcome.notices
+
+    def test_an_unread_lookalike_column_never_says_nothing_changes(self, org, client_for):
+        headers = ["工号", "姓名", "角色", "分公司", "区域", "离职标记"]
+        row = [org.am.employee_no, org.am.name, "客户经理", org.branch.name, "东", "是"]
+        client = client_for(org.admin)
+        client.post(
+            reverse("accounts:staff_import"),
+            {"file": SimpleUploadedFile("s.csv", csv_bytes([row], headers=headers))},
+        )
+        job = StaffImport.objects.latest("pk")
+        assert job.status == StaffImportStatus.READY
+        page = client.get(reverse("accounts:staff_import_detail", args=[job.pk])).content
+        assert b'data-testid="no-changes"' not in page
+        assert b'data-testid="no-changes-unread"' in page
+        assert "离职标记".encode() in page
+
+
+@pytest.mark.django_db
+class TestDisplacedManager:
+    def test_the_preview_names_the_rm_who_loses_the_region(self, org):
+        rows = [here(org, org.am.employee_no, org.am.name, role="区域经理")]
+        outcome = check(csv_bytes(rows))
+        assert outcome.errors == []
+        [entry] = outcome.preview
+        line = next(c for c in entry["changes"] if "接替" in c)
+        assert org.rm.employee_no in line and org.rm.name in line and "东" in line
+        assert entry["attention"] is True
+
+    def test_a_new_rm_names_them_too(self, org):
+        outcome = check(csv_bytes([here(org, "N001", "新经理", role="区域经理")]))
+        [entry] = outcome.preview
+        assert any(org.rm.employee_no in c and org.rm.name in c for c in entry["changes"])
+
+    def test_an_rm_in_the_file_is_not_called_displaced(self, org):
+        rows = [
+            here(org, org.am.employee_no, org.am.name, role="区域经理"),
+            person(
+                org.rm.employee_no,
+                org.rm.name,
+                role="区域经理",
+                branch=org.branch.name,
+                area=org.area.name,
+                region="东",
+                status="离职",
+            ),
+        ]
+        outcome = check(csv_bytes(rows))
+        assert outcome.errors == []
+        assert not any("接替" in c for p in outcome.preview for c in p["changes"])
+
+
+@pytest.mark.django_db
+class TestLongPreview:
+    def test_deactivations_and_role_changes_are_always_shown(self, org, client_for):
+        preview = [
+            {"row": n, "employee_no": f"{n}", "name": "甲", "kind": "updated", "changes": ["x"]}
+            for n in range(2, 700)
+        ]
+        preview.append(
+            {"row": 700, "employee_no": "L1", "name": "离", "kind": "deactivated", "changes": []}
+        )
+        preview.append(
+            {
+                "row": 701,
+                "employee_no": "R1",
+                "name": "升",
+                "kind": "updated",
+                "changes": ["角色：客户经理 → 区域经理"],
+                "attention": True,
+            }
+        )
+        job = StaffImport.objects.create(
+            created_by=org.admin,
+            file_name="big.xlsx",
+            import_date=timezone.localdate(),
+            status=StaffImportStatus.READY,
+            total_rows=700,
+            processed_rows=700,
+            updated_count=699,
+            deactivated_count=1,
+            preview=preview,
+        )
+        page = client_for(org.admin).get(reverse("accounts:staff_import_detail", args=[job.pk]))
+        shown = [p["employee_no"] for p in page.context["preview"]]
+        assert shown[:2] == ["L1", "R1"] and len(shown) == 502
+        assert page.context["preview_more"] == 198
+        assert b'data-testid="preview-urgent"' in page.content
+
+    def test_role_changes_are_flagged(self, org):
+        rows = [here(org, org.am.employee_no, org.am.name, role="片区经理", region="")]
+        rows[0][6] = org.area.name
+        outcome = check(csv_bytes(rows))
+        assert [p["attention"] for p in outcome.preview] == [True]
