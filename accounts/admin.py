@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import selectors, services
 from .forms import AdminLoginForm
 from .models import Area, Branch, Region, RegionMembership, StaffImport, User
 
@@ -105,8 +105,9 @@ class UserAdmin(DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         if change and "is_active" in form.changed_data and not form.instance.is_active:
             # As the staff import does: someone who left stops being a region member, so
-            # no page counts them as owing a daily log from tomorrow on.
-            services.membership_end(user=form.instance, end_date=timezone.localdate())
+            # no page counts them as owing a daily log from the day they leave on, and
+            # gives up the regions, areas and branches they managed.
+            services.user_deactivate(user=form.instance, day=timezone.localdate())
 
 
 @admin.register(Branch)
@@ -125,10 +126,20 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "branch", "area", "manager"]
+    list_display = ["name", "branch", "area", "manager", "signer"]
     list_filter = ["branch"]
+    list_select_related = ["branch__head", "area__manager", "manager"]
     autocomplete_fields = ["manager"]
     search_fields = ["name"]
+
+    @admin.display(description=_("signs off its logs"))
+    def signer(self, region):
+        # A region without an active regional manager is signed off by the next manager
+        # up: the admin sees where its logs go, or that nobody can sign them.
+        signer = selectors.region_signer(region)
+        if signer is None:
+            return _("nobody: appoint a regional manager")
+        return str(signer)
 
 
 @admin.register(StaffImport)

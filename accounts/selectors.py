@@ -39,11 +39,58 @@ def regions_visible_to(user: User) -> QuerySet[Region]:
     return regions_line_managed_by(user)
 
 
+# Someone who left (inactive) holds no position: a region whose manager left has none.
+_NO_REGIONAL_MANAGER = Q(manager__isnull=True) | Q(manager__is_active=False)
+_NO_AREA_MANAGER = Q(area__manager__isnull=True) | Q(area__manager__is_active=False)
+
+
 def regions_signed_off_by(user: User) -> QuerySet[Region]:
-    """Regions whose logs this person signs off: only the region's own manager does."""
+    """Regions whose logs this person signs off, and whose sheets and reviews they agree.
+
+    The region's own manager does. A region without an active one (its RM left, or the
+    region was closed) falls to the next manager up, as 直属 falls to the branch head:
+    its area's manager, or the branch head when the area has none or the region no area.
+    Otherwise its pending logs would wait for good (QA: 西南 closed with 8 logs submitted).
+    `region_signer` says the same for one region.
+    """
     if not (user.is_authenticated and user.is_active):
         return Region.objects.none()
-    return Region.objects.filter(manager=user)
+    return Region.objects.filter(
+        Q(manager=user)
+        | (_NO_REGIONAL_MANAGER & Q(area__manager=user))
+        | (_NO_REGIONAL_MANAGER & _NO_AREA_MANAGER & Q(branch__head=user))
+    )
+
+
+def region_signer(region: Region) -> User | None:
+    """Who signs off `region`'s logs (as `regions_signed_off_by` decides), or None when
+    nobody can: no active regional manager, area manager or branch head."""
+    area = region.area
+    for candidate in (region.manager, area.manager if area else None, region.branch.head):
+        if candidate is not None and candidate.is_active:
+            return candidate
+    return None
+
+
+def region_signer_ids(region_ids) -> dict[int, int]:
+    """{region id: id of who signs off its logs} for these regions, in one query; regions
+    nobody can sign for are left out (for reminders counting logs per signer)."""
+    rows = Region.objects.filter(pk__in=list(region_ids)).values_list(
+        "pk",
+        "manager_id",
+        "manager__is_active",
+        "area__manager_id",
+        "area__manager__is_active",
+        "branch__head_id",
+        "branch__head__is_active",
+    )
+    signers = {}
+    for region_id, *candidates in rows:
+        for user_id, active in zip(candidates[::2], candidates[1::2], strict=True):
+            if user_id is not None and active:
+                signers[region_id] = user_id
+                break
+    return signers
 
 
 def branches_visible_to(user: User) -> QuerySet[Branch]:

@@ -40,6 +40,7 @@ from .models import (
     ReminderRun,
     ReminderSent,
 )
+from .selectors import sign_offs_waiting_by_signer
 
 logger = logging.getLogger(__name__)
 
@@ -192,14 +193,9 @@ def remind_missing_logs(*, branch_id: int, day: datetime.date) -> int:
 
 
 def remind_pending_sign_offs(*, branch_id: int, day: datetime.date) -> int:
-    """Each regional manager of the branch with submitted logs waiting for them."""
-    waiting = (
-        DailyLog.objects.waiting_for_sign_off()
-        .filter(region__branch_id=branch_id, date__lte=day, region__manager__is_active=True)
-        .values("region__manager")
-        .annotate(n=Count("pk"))
-    )
-    counts = {row["region__manager"]: row["n"] for row in waiting}
+    """Everyone in the branch with submitted logs waiting for their sign-off: each
+    region's manager, or the next manager up for a region that has none."""
+    counts = sign_offs_waiting_by_signer(branch_id=branch_id, day=day)
     managers = User.objects.in_bulk(list(counts))
     url = reverse("activity:queue")
     sent = 0

@@ -291,3 +291,31 @@ def notifications_of(user: User) -> QuerySet[Notification]:
 
 def get_own_notification(user: User, notification_id: int) -> Notification:
     return get_object_or_404(notifications_of(user), pk=notification_id)
+
+
+def sign_offs_waiting_by_signer(*, branch_id: int, day: datetime.date) -> dict[int, int]:
+    """{user id: submitted logs of `day` and before waiting for them} in a branch, each
+    region's logs counted for whoever signs them off (`accounts.selectors.region_signer`):
+    its regional manager, or the next manager up when it has no active one. For the daily
+    sign-off reminder; as in the queue, nobody is counted for their own log."""
+    waiting = (
+        DailyLog.objects.waiting_for_sign_off()
+        .filter(region__branch_id=branch_id, date__lte=day)
+        .values_list("region_id", "author_id")
+        .annotate(n=Count("pk"))
+    )
+    rows = list(waiting)
+    signers = org.region_signer_ids({region_id for region_id, _author, _n in rows})
+    counts: dict[int, int] = defaultdict(int)
+    for region_id, author_id, n in rows:
+        signer = signers.get(region_id)
+        if signer is not None and signer != author_id:
+            counts[signer] += n
+    return dict(counts)
+
+
+def log_submitted_to(log: DailyLog) -> User | None:
+    """Who will sign off a log just handed in (the submit message names the right person
+    or says nobody can), as `accounts.selectors.region_signer` decides for its region."""
+    signer = org.region_signer(log.region)
+    return None if signer is None or signer.pk == log.author_id else signer

@@ -254,19 +254,37 @@ def daily_log_sign_off(*, log: DailyLog, actor: User, comment: str = "") -> Dail
     return log
 
 
+def _require_author_still_here(log: DailyLog, message: str) -> None:
+    """A log goes back only to someone who can correct it: one returned to a person who
+    has left (inactive, cannot log in) would wait for good, and its numbers would drop
+    out of the actuals, which count handed-in logs only (QA: 邓伟's log of 22 Dec)."""
+    if not log.author.is_active:
+        raise ValidationError(message % {"name": log.author.name})
+
+
 @transaction.atomic
-def daily_log_return(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
+def daily_log_return(*, log: DailyLog, actor: User, reason: str, comment: str = "") -> DailyLog:
+    """Send the log back to its author with `reason`. A `comment` (批示) written beside it
+    goes with it: it may answer the AM's request for a joint visit."""
     _require_sign_off_right(actor, log)
     if not reason.strip():
         raise ValidationError(_("Say why the log goes back, so it can be corrected."))
+    _require_author_still_here(
+        log,
+        _(
+            "%(name)s has left and can no longer correct this log, so it cannot go back to "
+            "them. Sign it off instead; your comment can say what is wrong."
+        ),
+    )
     log = _transition(
         log,
         actor=actor,
         expected=[LogStatus.SUBMITTED],
         to_status=LogStatus.RETURNED,
         action=LogEvent.Action.RETURNED,
-        comment=reason,
+        comment="\n\n".join(text for text in (reason, comment) if text),
         return_reason=reason,
+        manager_comment=comment,
     )
     _tell_author(
         log,
@@ -275,7 +293,7 @@ def daily_log_return(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
             gettext_noop("%(name)s returned your log of %(day)s"),
             {"name": actor.name, "day": log.date},
         ),
-        reason,
+        "\n\n".join(text for text in (reason, comment) if text),
     )
     return log
 
@@ -286,6 +304,13 @@ def daily_log_reopen(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
     _require_sign_off_right(actor, log)
     if not reason.strip():
         raise ValidationError(_("Say why the signed-off log is reopened."))
+    _require_author_still_here(
+        log,
+        _(
+            "%(name)s has left and can no longer correct this log, so it stays signed "
+            "off and cannot be reopened."
+        ),
+    )
     log = _transition(
         log,
         actor=actor,

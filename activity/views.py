@@ -156,7 +156,8 @@ def _after_save(request, log, *, submitted: bool):
     if not submitted:
         messages.success(request, _("Draft saved."))
         return redirect("activity:log_edit", day=log.date)
-    if log.region.manager_id is None:
+    signer = selectors.log_submitted_to(log)
+    if signer is None:
         messages.warning(
             request,
             _(
@@ -164,8 +165,12 @@ def _after_save(request, log, *, submitted: bool):
                 "nobody can sign it off. Tell your administrator."
             ),
         )
-    else:
+    elif signer.pk == log.region.manager_id:
         messages.success(request, _("Log submitted to your regional manager."))
+    else:  # the region has no regional manager: the next manager up signs
+        messages.success(
+            request, _("Log submitted to %(name)s for sign-off.") % {"name": signer.name}
+        )
     return redirect("activity:log_detail", pk=log.pk)
 
 
@@ -281,7 +286,15 @@ def log_sign_off(request, pk: int):
 @require_POST
 @login_required
 def log_return(request, pk: int):
-    failed = _transition_view(request, pk, ReasonForm, services.daily_log_return)
+    # The 批示 typed beside the reason goes back with it (QA: an answer to the AM's
+    # request for a joint visit was dropped without a word).
+    comment = CommentForm(request.POST)
+    comment = comment.cleaned_data["comment"] if comment.is_valid() else ""
+
+    def return_with_comment(**kwargs):
+        return services.daily_log_return(comment=comment, **kwargs)
+
+    failed = _transition_view(request, pk, ReasonForm, return_with_comment)
     if failed:
         return failed
     return _on_to_the_next_log(request, signed_off=False)

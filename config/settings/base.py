@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "activity.context_processors.notifications",
+                "activity.context_processors.sign_off_queue",
             ],
             # Tags for the project's own templates (the top bar), outside any app.
             "libraries": {"navigation": "config.templatetags.navigation"},

@@ -748,11 +748,24 @@ def test_the_ams_home_page_lists_logs_returned_for_correction(client_for, org, t
     assert edit_url(earlier) in box and "促成1件请补充拜访记录" in box
 
 
-def test_submitting_in_a_region_without_a_manager_says_nobody_can_sign(client_for, org, today):
+def test_submitting_in_a_region_without_a_manager_names_who_signs(client_for, org, today):
+    """A region without a regional manager is signed off by the next manager up; with
+    nobody up the line either, the AM is told that nobody can sign."""
     org.region.manager = None
     org.region.save()
     response = client_for(org.am).post(
         edit_url(today), form_data({"visits": 2}, action="submit"), follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(f"由{org.area.manager.name}签批" in m for m in shown), shown
+    org.area.manager = None
+    org.area.save()
+    org.branch.head = None
+    org.branch.save()
+    response = client_for(org.am).post(
+        edit_url(today - datetime.timedelta(days=1)),
+        form_data({"visits": 2}, action="submit"),
+        follow=True,
     )
     shown = [str(m) for m in response.context["messages"]]
     assert any("尚无区域经理" in m for m in shown) and not any("提交给区域经理" in m for m in shown)
@@ -870,3 +883,21 @@ def test_a_count_the_phone_cannot_read_is_an_error_not_a_zero(client_for, org, t
     box = next(tag for tag in html.split("<input")[1:] if 'name="count_callbacks"' in tag)
     box = box.split(">")[0]
     assert 'type="text"' in box and 'inputmode="numeric"' in box
+
+
+def test_a_return_keeps_the_comment_typed_beside_the_reason(client_for, org, today):
+    """Phone QA: the RM answered the AM's joint-visit request in 批示 and returned the log
+    with a reason; the answer was stored nowhere."""
+    log = f.DailyLogFactory(
+        author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED
+    )
+    client_for(org.rm).post(
+        reverse("activity:log_return", args=[log.pk]),
+        {"comment": "陪同的事周三上午可以", "reason": "拜访3次但留电话6个，请核对"},
+    )
+    log.refresh_from_db()
+    assert log.status == LogStatus.RETURNED and log.manager_comment == "陪同的事周三上午可以"
+    html = client_for(org.am).get(reverse("activity:log_detail", args=[log.pk])).content.decode()
+    assert "陪同的事周三上午可以" in html and "拜访3次但留电话6个" in html
+    notification = org.am.notifications.get()
+    assert "陪同的事周三上午可以" in notification.body
