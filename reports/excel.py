@@ -41,6 +41,8 @@ def summary_workbook(
     "on_time" and "signed_on_time" to the header words in the interface language.
     `sheet_name`: Excel allows 31 characters, so the period rather than the whole title.
     `region_row`: a region's own-target line under the total (`selectors.region_line`).
+    `labels["coverage"]`: how a row's label says its target covers only some of its
+    people ("%(label)s (%(coverage)s)"), as the page does under the label.
     """
     wb = Workbook()
     ws = wb.active
@@ -77,7 +79,10 @@ def summary_workbook(
             )
 
     for r, row in enumerate([*rows, total, *([region_row] if region_row else [])], start=4):
-        values = [safe(row.label), _number(row.headcount)]
+        label = row.label
+        if row.coverage:
+            label = labels["coverage"] % {"label": row.label, "coverage": row.coverage_text}
+        values = [safe(label), _number(row.headcount)]
         for cell in row.cells:
             values += [
                 # As the page shows it: 5.6 for part of a period, 6 for a whole one.
@@ -102,9 +107,11 @@ def summary_workbook(
         for col in range(score_col, last_col + 1):
             ws.cell(row=r, column=col).number_format = "0.0%"
 
-    if region_row is not None and region_row.note:
-        note_row = ws.max_row + 2
-        ws.cell(row=note_row, column=1, value=safe(region_row.note))
+    notes = [region_row.note if region_row is not None else "", total.coverage_note]
+    note_row = ws.max_row + 1
+    for note in filter(None, notes):
+        note_row += 1
+        ws.cell(row=note_row, column=1, value=safe(note))
         ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=last_col)
     ws.freeze_panes = "C4"
     ws.column_dimensions["A"].width = 14

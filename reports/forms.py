@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from config.converters import SUPPORTED_DAYS
 from planning import periods
 
+from .selectors import whole_months
+
 WEEK = datetime.timedelta(days=7)
 DAY = datetime.timedelta(days=1)
 
@@ -64,20 +66,30 @@ class PeriodForm(forms.Form):
 
     def neighbours(self) -> dict:
         """Links to the periods before and after the shown one, for the page: a week or
-        part of one steps a whole week; any other range steps by its own length. No
-        "next" into the future; "latest" when the default period is not shown."""
+        part of one steps a whole week; whole calendar months step as many months (31
+        days back from December is 31 October); any other range steps by its own length.
+        No "next" into the future; "latest" when the default period is not shown."""
         start, end = self.period()
         today = timezone.localdate()
         monday = periods.week_start(start)
+        months = whole_months(start, end)
+        weekly = False
         if start == monday and end < monday + WEEK:
-            weekly, previous, following = True, monday - WEEK, monday + WEEK
-            length = WEEK
+            weekly = True
+            previous = (monday - WEEK, monday - DAY)
+            following = (monday + WEEK, monday + WEEK + WEEK - DAY)
+        elif months:
+            step = len(months)
+            previous = (periods.add_months(start, -step), start - DAY)
+            following = (end + DAY, periods.add_months(end + DAY, step) - DAY)
         else:
             length = end - start + DAY
-            weekly, previous, following = length == WEEK, start - length, start + length
+            weekly = length == WEEK
+            previous = (start - length, start - DAY)
+            following = (end + DAY, end + length)
         return {
             "weekly": weekly,
-            "previous": (previous, previous + length - DAY),
-            "next": (following, following + length - DAY) if following <= today else None,
+            "previous": previous,
+            "next": following if following[0] <= today else None,
             "latest": (start, end) != latest_period(today),
         }

@@ -21,6 +21,11 @@ class RegionWeekSnapshot(models.Model):
     signed_on_time_logs = models.PositiveIntegerField(default=0)
     # The branch's completion cap when summarised (empty in older snapshots: today's).
     cap = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # Account managers in the region that week, and those its targets covered (empty:
+    # all of them, or a snapshot older than the count), to say "target covers 2/10".
+    # db_default: a worker still on the code before it inserts snapshots without it.
+    people = models.PositiveIntegerField(default=0, db_default=0)
+    target_people = models.PositiveIntegerField(null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -47,6 +52,8 @@ class MetricWeekSnapshot(models.Model):
     # The metric's weight when summarised (empty in older snapshots: today's), so a
     # weight changed since does not rewrite a closed week's task completion.
     weight = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # What the people the target covered did (empty: the actual, or an older snapshot).
+    covered_actual = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

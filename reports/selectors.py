@@ -21,11 +21,12 @@ so a snapshot holds exactly what the live page showed. Its parts:
 import copy
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, F, Max, Prefetch, Q
+from django.db.models import Case, Count, DateField, F, Max, Prefetch, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +39,7 @@ from planning import periods
 from planning.calendar import BranchRules, rules_for_branches
 from planning.models import PeriodKind
 from planning.selectors import (
+    Source,
     TargetBook,
     actuals,
     branch_settings,
@@ -58,10 +60,15 @@ class MetricCell:
     target: Decimal | None
     actual: int
     headcount: Decimal
+    # What the people the target covers did, on the days it covers them (None: the
+    # actual). A region whose target sums the two AMs with an agreed sheet read 1,468 %
+    # against what all ten did.
+    covered_actual: int | None = None
 
     @property
     def completion(self) -> Decimal | None:
-        return completion(self.actual, self.target)
+        covered = self.actual if self.covered_actual is None else self.covered_actual
+        return completion(covered, self.target)
 
     @property
     def per_head(self) -> Decimal | None:
@@ -87,6 +94,8 @@ class SummaryRow:
     cap: Decimal | None = None  # the branch's completion cap, for the weighted score
     stale: bool = False
     note: str = ""  # said under the table (a region's own-target line: why it differs)
+    people: int = 0  # account managers in it on a working day of the period
+    target_people: int | None = None  # of them, those the targets cover (None: all)
 
     @cached_property
     def score(self) -> Decimal | None:
@@ -103,6 +112,35 @@ class SummaryRow:
 
     def cell(self, metric_id: int) -> MetricCell:
         return next(c for c in self.cells if c.metric.pk == metric_id)
+
+    @property
+    def coverage(self) -> tuple[int, int] | None:
+        """(people with a target, people) when a target covers only some of them."""
+        if self.target_people is None or self.target_people >= self.people:
+            return None
+        if all(c.target is None for c in self.cells):
+            return None  # "—" already says there is no target
+        return self.target_people, self.people
+
+    @property
+    def coverage_text(self) -> str:
+        if self.coverage is None:
+            return ""
+        covered, people = self.coverage
+        return _("target covers %(covered)s/%(people)s") % {"covered": covered, "people": people}
+
+    @property
+    def coverage_note(self) -> str:
+        """Under the table: what "target covers 2/10" means (this row's figures)."""
+        if self.coverage is None:
+            return ""
+        covered, people = self.coverage
+        return _(
+            '"Target covers %(covered)s/%(people)s": only %(covered)s of the %(people)s '
+            "account managers have a target for the period (the others' goal sheets are not "
+            "agreed yet, for instance). Completion compares the target with what those who "
+            "have one did, on the days it covers them; the actual counts everyone."
+        ) % {"covered": covered, "people": people}
 
 
 def _rate(part: int, whole: int) -> Decimal | None:
@@ -162,33 +200,62 @@ def _week_factors(rules: BranchRules, start, end) -> dict[datetime.date, Decimal
     return factors
 
 
-def _compliance(facts, sign_off_due) -> dict[int, list[int]]:
+def _compliance(facts, is_working_day) -> dict[int, list[int]]:
     """Subject → [handed in, on time, signed off on time, handed in and due for sign-off].
 
     A log whose sign-off may still come in time counts for the sign-off rate only once
-    signed: at 9:00 on Monday, Friday's unsigned logs are not late yet."""
+    signed: at 9:00 on Monday, Friday's unsigned logs are not late yet. A log of a day
+    nobody owed one (a Saturday, a holiday entered after the logs) still waits for a
+    sign-off, but it is not an on-time log of a working day: 日志按时率 read 125 %."""
     result = defaultdict(lambda: [0, 0, 0, 0])
-    for subject, day, handed_in, on_time, signed_on_time in facts:
+    for subject, day, handed_in, on_time, signed_on_time, due in facts:
         counts = result[subject]
         counts[0] += handed_in
-        counts[1] += on_time
+        counts[1] += on_time if is_working_day(day) else 0
         counts[2] += signed_on_time
-        counts[3] += handed_in if sign_off_due(day) else signed_on_time
+        counts[3] += due
     return result
 
 
+def _last_day_due(rules: BranchRules, today: datetime.date) -> datetime.date:
+    """The last day a log may have reached its RM and be past its sign-off deadline by
+    `today` (deadlines only move later with the day, so every day before is past too)."""
+    day = today - datetime.timedelta(days=1)
+    while day + datetime.timedelta(days=_sign_off_lag(rules, day)) >= today:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def _sign_off_lag(rules: BranchRules, day: datetime.date) -> int:
+    """How many days after `day` a sign-off is still on time: up to the end of the next
+    working day (a Friday's log may be signed off on Monday)."""
+    lag = 1
+    while not rules.is_working_day(day + datetime.timedelta(days=lag)) and lag < 15:
+        lag += 1
+    return lag
+
+
 def _signoff_lags(rules: BranchRules, first, last) -> dict[int, list[datetime.date]]:
-    """The days of [first, last] by how many days later a sign-off is still on time: up
-    to the end of the next working day (a Friday's log may be signed off on Monday)."""
+    """The days of [first, last] by their sign-off lag (`_sign_off_lag`)."""
     by_lag = defaultdict(list)
     day = first
     while day <= last:
-        lag = 1
-        while not rules.is_working_day(day + datetime.timedelta(days=lag)) and lag < 15:
-            lag += 1
-        by_lag[lag].append(day)
+        by_lag[_sign_off_lag(rules, day)].append(day)
         day += datetime.timedelta(days=1)
     return by_lag
+
+
+def _reached_rm():
+    """The day a log reached its RM: its own day, or the later day a 补交 log was handed
+    in. The sign-off deadline runs from there: the RM cannot sign a log before it comes,
+    and a log for 1 January handed in on 11 January read as signed late on arrival."""
+    # Only a late log (补交) reached the RM after its day: the others skip the time zone
+    # conversion, which on every log of a year's rebuild cost a second.
+    return Case(
+        When(is_late=True, submitted_at__isnull=False, then=TruncDate("submitted_at")),
+        default=F("date"),
+        output_field=DateField(),
+    )
 
 
 def _log_facts(
@@ -199,42 +266,75 @@ def _log_facts(
     first,
     last,
     author_ids,
+    today,
 ):
-    """Per subject and day: logs handed in, handed in on time, and signed off on time.
+    """Per subject and day: logs handed in, handed in on time, signed off on time, and
+    due for sign-off (past their deadline by `today`, or signed off in time already).
 
-    Counted in the database, one row per subject and day, since this read scans every
-    log of the span: the on-time sign-off test is written per branch calendar as "the
-    days with lag n, signed off by day + n" instead of grouping by the sign-off day."""
+    The deadline runs from the day the log reached the RM (`_reached_rm`). Counted in
+    the database, one row per subject and day, since this read scans every log of the
+    span: the on-time sign-off test is written
+    per branch calendar as "the logs that reached the RM on a day with lag n, signed off
+    by that day + n" instead of grouping by the sign-off day. A late log reaches the RM
+    later: the lags are listed up to a month after the span (a year-old week's rebuild
+    listed a year of days), and a log handed in later still gets the span's longest."""
+    reached_by = min(max(last, timezone.localdate()), last + LATE_LOG_DAYS)
     groups = defaultdict(list)  # one condition per distinct calendar, not per branch
     for branch_id, region_ids in branch_regions.items():
-        lags = _signoff_lags(rules[branch_id], first, last)
-        groups[tuple(sorted((lag, tuple(days)) for lag, days in lags.items()))] += region_ids
-    signed_in_time = Q()
-    for lags, region_ids in groups.items():
-        in_time = Q()
+        lags = _signoff_lags(rules[branch_id], first, reached_by)
+        key = tuple(sorted((lag, tuple(days)) for lag, days in lags.items()))
+        groups[(key, _last_day_due(rules[branch_id], today))] += region_ids
+    signed_in_time, past_deadline = Q(), Q()
+    for (lags, last_due), region_ids in groups.items():
+        # Most logs are not late and reached the RM on their day: tested on their date
+        # column, not on the computed day, which costs a time-zone conversion each.
+        late = Q(is_late=True)
+        in_time = late & Q(
+            reached__gt=reached_by,
+            signed_day__lte=F("reached") + datetime.timedelta(days=max(lag for lag, _ in lags)),
+        )
         for lag, days in lags:
-            in_time |= Q(date__in=days, signed_day__lte=F("date") + datetime.timedelta(days=lag))
-        signed_in_time |= in_time & Q(region_id__in=region_ids) if len(groups) > 1 else in_time
+            lag = datetime.timedelta(days=lag)
+            in_time |= Q(is_late=False, date__in=days, signed_day__lte=F("date") + lag)
+            in_time |= late & Q(reached__in=days, signed_day__lte=F("reached") + lag)
+        past = Q(is_late=False, date__lte=last_due) | (late & Q(reached__lte=last_due))
+        if len(groups) > 1:
+            in_time &= Q(region_id__in=region_ids)
+            past &= Q(region_id__in=region_ids)
+        signed_in_time |= in_time
+        past_deadline |= past
     region_ids = [pk for ids in branch_regions.values() for pk in ids]
     logs = DailyLog.objects.filter(region_id__in=region_ids, date__range=(first, last))
     if author_ids is not None:
         logs = logs.filter(author_id__in=author_ids)
     handed_in = Q(submitted_at__isnull=False)
+    signed_off_in_time = Q(status=LogStatus.SIGNED_OFF) & signed_in_time
     return (
         logs.alias(signed_day=TruncDate("signed_off_at"))
+        .alias(reached=_reached_rm())
         .values_list(subject, "date")
         .annotate(
             handed_in=Count("pk", filter=handed_in),
             on_time=Count("pk", filter=handed_in & Q(is_late=False)),
-            signed_on_time=Count(
-                "pk", filter=handed_in & Q(status=LogStatus.SIGNED_OFF) & signed_in_time
-            ),
+            signed_on_time=Count("pk", filter=handed_in & signed_off_in_time),
+            # A log whose sign-off may still come in time counts once signed.
+            due=Count("pk", filter=handed_in & (past_deadline | signed_off_in_time)),
         )
         .order_by()
     )
 
 
 Period = tuple[datetime.date, datetime.date]
+LATE_LOG_DAYS = datetime.timedelta(days=31)  # see _log_facts
+
+
+def _members_with_target(book: TargetBook, shares, kind, part, metric_id, derive) -> set[int]:
+    """The members whose own targets a region's target adds up (`region_value`)."""
+    return {
+        user_id
+        for user_id, share in shares.items()
+        if share and book.user_value(user_id, kind, part, metric_id, derive=derive)[0] is not None
+    }
 
 
 def _rows(*, start: datetime.date, end: datetime.date, **kwargs) -> list[SummaryRow]:
@@ -250,9 +350,20 @@ class LogReads:
     """
 
     daily: dict  # (subject, day, metric id) → actual; with weekly=True the day is a Monday
-    facts_by_day: dict  # day → [(subject, day, handed in, on time, signed off on time)]
+    # day → [(subject, day, handed in, on time, signed off on time, due for sign-off)]
+    facts_by_day: dict
     rules: dict  # branch id → its working calendar, from the month before the span on
     weekly: bool = False
+    # Reads (region, author, day, metric id) → actual: see `by_member`.
+    read_by_member: Callable[[], dict] | None = None
+
+    @cached_property
+    def by_member(self) -> dict:
+        """By region and author: (region, author, day, metric id) → actual, for the
+        completion of a target that covers only some of a region's people. Read only
+        when a row needs it: grouped by author, the read returns ~50 times the rows, and
+        a region with targets of its own never does."""
+        return self.read_by_member() if self.read_by_member else {}
 
     @classmethod
     def load(
@@ -263,6 +374,7 @@ class LogReads:
         author_ids,
         first,
         last,
+        today: datetime.date,
         weekly: bool = False,
     ) -> "LogReads":
         """branch_regions: branch id → the region ids to read (each branch has its own
@@ -276,15 +388,18 @@ class LogReads:
         rules = rules_for_branches(
             branch_regions,
             periods.month_start(periods.week_start(first)) - datetime.timedelta(days=7),
-            last + datetime.timedelta(days=15),
+            # A late log's sign-off deadline runs from the day it was handed in.
+            max(last, timezone.localdate()) + datetime.timedelta(days=15),
         )
-        daily = actuals(
-            start=first,
-            end=last,
-            region_ids=[pk for ids in branch_regions.values() for pk in ids],
-            author_ids=author_ids,
-            by=(by, "week" if weekly else "day"),
-        )
+        region_ids = [pk for ids in branch_regions.values() for pk in ids]
+        unit = "week" if weekly else "day"
+
+        def read(*group):
+            return actuals(
+                start=first, end=last, region_ids=region_ids, author_ids=author_ids, by=group
+            )
+
+        daily = read(by, unit)
         facts_by_day = defaultdict(list)
         for fact in _log_facts(
             branch_regions=branch_regions,
@@ -293,9 +408,16 @@ class LogReads:
             first=first,
             last=last,
             author_ids=author_ids,
+            today=today,
         ):
             facts_by_day[fact[1]].append(fact)
-        return cls(daily=daily, facts_by_day=facts_by_day, rules=rules, weekly=weekly)
+        return cls(
+            daily=daily,
+            facts_by_day=facts_by_day,
+            rules=rules,
+            weekly=weekly,
+            read_by_member=(lambda: read(by, "author", unit)) if by == "region" else None,
+        )
 
 
 def _rows_for_periods(
@@ -322,6 +444,7 @@ def _rows_for_periods(
             author_ids=[key for key, _ in subjects] if by == "author" else None,
             first=first,
             last=last,
+            today=today,
         )
     daily, facts_by_day, rules = reads.daily, reads.facts_by_day, reads.rules[branch_id]
     # Plain tuples: a year of weeks walks every membership once per week.
@@ -359,16 +482,6 @@ def _rows_for_periods(
             for user_id in user_ids:
                 staying_count[user_id] += 1
 
-    # A sign-off is due by the end of the next working day (see _signoff_lags).
-    deadline = {
-        day: day + datetime.timedelta(days=lag)
-        for lag, days in _signoff_lags(rules, first, last).items()
-        for day in days
-    }
-
-    def sign_off_due(day: datetime.date) -> bool:
-        return deadline[day] < today
-
     results = []
     for start, end in periods_:
         days_in_period = [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
@@ -378,15 +491,19 @@ def _rows_for_periods(
         whole_period = defaultdict(int, staying_count)  # subject → people, days
         part_days = defaultdict(int)
         expected = defaultdict(int, {s: n * up_to_today for s, n in staying_count.items()})
+        moved_in = defaultdict(set)  # region → movers in it on a working day of the period
         for user_id, region_id, joined, left in movers:
             subject = region_id if by == "region" else user_id
             if joined <= start and (left is None or left >= end):
                 whole_period[subject] += 1
                 expected[subject] += up_to_today
+                moved_in[region_id].add(user_id)
             else:
                 inside = [d for d in working_days if joined <= d and (left is None or d <= left)]
                 part_days[subject] += len(inside)
                 expected[subject] += sum(1 for d in inside if d < today)
+                if inside:
+                    moved_in[region_id].add(user_id)
         headcount = defaultdict(lambda: ZERO)
         for subject in whole_period.keys() | part_days.keys() if working_days else ():
             headcount[subject] = whole_period[subject] + (
@@ -425,42 +542,76 @@ def _rows_for_periods(
         # November's daily rate to December's first days, a target nobody agreed.
         derive_weeks = not months
 
+        def done(key, user_id, first_day, last_day, metric_id, days=days_in_period):
+            """What the row did in [first_day, last_day]; with user_id, that member only."""
+            subject = (key,) if user_id is None else (key, user_id)
+            actuals_of = daily if user_id is None else reads.by_member
+            if reads.weekly:  # a whole week, whose one part is the week
+                return actuals_of.get((*subject, days[0], metric_id), 0)
+            return sum(
+                actuals_of.get((*subject, d, metric_id), 0)
+                for d in days
+                if first_day <= d <= last_day
+            )
+
         def target_by(
-            kind, key: int, metric_id: int, parts=parts, shares_in=shares_in, derive=derive_weeks
+            kind,
+            key: int,
+            metric_id: int,
+            parts=parts,
+            shares_in=shares_in,
+            derive=derive_weeks,
+            span=(start, end),
+            done=done,
         ):
-            total, found_any = ZERO, False
+            """(target, what the people it covers did, whom it covers: None for everyone)."""
+            total, found_any, covered_actual, covered, everyone = ZERO, False, 0, set(), False
             for part, factor in parts[kind].items():
                 # A whole week rounds each member's share as the plan page does; part
                 # of one is pro rated again, so rounding there would count 12.5 as 13.
                 rounded = factor == ONE
+                members = None  # whom the part's target covers: None for the whole row
                 if by == "region":
-                    value, _source = book.region_value(
-                        key,
-                        shares_in.get((key, kind, part), {}),
-                        kind,
-                        part,
-                        metric_id,
-                        derive=derive,
-                        rounded=rounded,
+                    shares = shares_in.get((key, kind, part), {})
+                    value, source = book.region_value(
+                        key, shares, kind, part, metric_id, derive=derive, rounded=rounded
                     )
+                    if source == Source.MEMBERS:
+                        members = _members_with_target(book, shares, kind, part, metric_id, derive)
                 else:
                     share = shares_in.get((region_ids[0], kind, part), {}).get(key, ZERO)
                     value, _source = book.user_value_in_region(
                         key, share, kind, part, metric_id, derive=derive, rounded=rounded
                     )
-                if value is not None:
-                    total += value * factor
-                    found_any = True
-            return total.quantize(Decimal("0.01")) if found_any else None
+                if value is None:
+                    continue
+                total += value * factor
+                found_any = True
+                # Like with like: the target of these people for these days, against
+                # what they did on them.
+                first_day = max(part, span[0])
+                last_day = min(periods.period_end(kind, part), span[1])
+                if members is None:
+                    everyone = True
+                    covered_actual += done(key, None, first_day, last_day, metric_id)
+                else:
+                    covered |= members
+                    covered_actual += sum(
+                        done(key, m, first_day, last_day, metric_id) for m in members
+                    )
+            if not found_any:
+                return None, None, set()
+            return total.quantize(Decimal("0.01")), covered_actual, None if everyone else covered
 
         def target(key: int, metric_id: int, parts=parts, target_by=target_by):
             for kind in (PeriodKind.MONTH, PeriodKind.WEEK):
-                if kind in parts and (found := target_by(kind, key, metric_id)) is not None:
+                if kind in parts and (found := target_by(kind, key, metric_id))[0] is not None:
                     return found
-            return None
+            return None, None, set()
 
         compliance = _compliance(
-            (f for day in days_in_period for f in facts_by_day[day]), sign_off_due
+            (f for day in days_in_period for f in facts_by_day[day]),
+            rules.is_working_day,
         )
         if today in working_days:
             for subject, _day, handed_in, *_rest in facts_by_day[today]:
@@ -473,13 +624,21 @@ def _rows_for_periods(
             # One AM's 人均 is their own figure: divided by half a head (joined mid-span)
             # their 5 visits read as 10.
             per_head_of = ONE if by == "author" and shown_headcount else shown_headcount
-            cells = []
+            cells, covered_people, everyone = [], set(), False
             for metric in metrics:
                 if reads.weekly:
                     actual = daily.get((key, start, metric.pk), 0)
                 else:
                     actual = sum(daily.get((key, day, metric.pk), 0) for day in days_in_period)
-                cells.append(MetricCell(metric, target(key, metric.pk), actual, per_head_of))
+                value, covered_actual, covered = target(key, metric.pk)
+                if value is not None and covered is None:
+                    everyone = True
+                covered_people |= covered or set()
+                cells.append(MetricCell(metric, value, actual, per_head_of, covered_actual))
+            if by == "region":
+                people = len(staying.get(key, set()) | moved_in[key])
+            else:
+                people = 1
             _handed_in, on_time, signed, due = compliance.get(key, (0, 0, 0, 0))
             rows.append(
                 SummaryRow(
@@ -492,6 +651,8 @@ def _rows_for_periods(
                     on_time_logs=on_time,
                     signed_on_time_logs=signed,
                     cap=cap,
+                    people=people,
+                    target_people=None if everyone else len(covered_people),
                 )
             )
         results.append(rows)
@@ -502,16 +663,22 @@ def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: s
     headcount = sum((r.headcount for r in rows), ZERO)
     cells = []
     for metric in metrics:
-        targets = [r.cell(metric.pk).target for r in rows if r.cell(metric.pk).target is not None]
+        with_target = [r.cell(metric.pk) for r in rows if r.cell(metric.pk).target is not None]
         cells.append(
             MetricCell(
                 # The rows' own: a closed week's carry the weights it was summarised with.
                 rows[0].cell(metric.pk).metric if rows else metric,
-                sum(targets, ZERO) if targets else None,
+                sum((c.target for c in with_target), ZERO) if with_target else None,
                 sum(r.cell(metric.pk).actual for r in rows),
                 headcount,
+                # A row without a target adds to the actual, not to what the target covers.
+                sum(
+                    c.actual if c.covered_actual is None else c.covered_actual for c in with_target
+                ),
             )
         )
+    people = sum(r.people for r in rows)
+    target_people = sum(r.people if r.target_people is None else r.target_people for r in rows)
     return SummaryRow(
         key=0,
         label=label,
@@ -522,6 +689,8 @@ def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: s
         on_time_logs=sum(r.on_time_logs for r in rows),
         signed_on_time_logs=sum(r.signed_on_time_logs for r in rows),
         cap=cap,
+        people=people,
+        target_people=None if target_people >= people else target_people,
     )
 
 
@@ -644,9 +813,13 @@ def branch_summary(
 
 
 def _snapshot_cells(metrics, stored: dict, headcount) -> list[MetricCell]:
-    """Cells from a snapshot's {metric id: (target, actual)}; a metric it lacks (added
-    since) has no target and nothing done."""
-    return [MetricCell(m, *stored.get(m.pk, (None, 0)), headcount) for m in metrics]
+    """Cells from a snapshot's {metric id: (target, actual, covered actual)}; a metric it
+    lacks (added since) has no target and nothing done."""
+    cells = []
+    for metric in metrics:
+        target, actual, covered_actual = stored.get(metric.pk, (None, 0, None))
+        cells.append(MetricCell(metric, target, actual, headcount, covered_actual))
+    return cells
 
 
 def _as_summarised(metric: Metric, weight) -> Metric:
@@ -659,7 +832,7 @@ def _as_summarised(metric: Metric, weight) -> Metric:
 
 
 def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, cap) -> SummaryRow:
-    stored = {m.metric_id: (m.target, m.actual) for m in snapshot.metrics.all()}
+    stored = {m.metric_id: (m.target, m.actual, m.covered_actual) for m in snapshot.metrics.all()}
     weights = {m.metric_id: m.weight for m in snapshot.metrics.all()}
     cells = _snapshot_cells(
         [_as_summarised(m, weights.get(m.pk)) for m in metrics], stored, snapshot.headcount
@@ -676,6 +849,8 @@ def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, ca
         on_time_logs=snapshot.on_time_logs,
         signed_on_time_logs=snapshot.signed_on_time_logs,
         cap=cap,
+        people=snapshot.people,
+        target_people=snapshot.target_people,
     )
 
 
@@ -819,6 +994,7 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
         target,
         actual,
         weight,
+        covered_actual,
     ) in MetricWeekSnapshot.objects.filter(
         snapshot__region__in=regions, snapshot__week_start__range=(first, last_week)
     ).values_list(
@@ -830,9 +1006,12 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
         "target",
         "actual",
         "weight",
+        "covered_actual",
     ):
         metric = _as_summarised(metric_by_id[metric_id], weight)
-        cells[(region_id, week)].append(MetricCell(metric, target, actual, headcount))
+        cells[(region_id, week)].append(
+            MetricCell(metric, target, actual, headcount, covered_actual)
+        )
         caps[(region_id, week)] = week_cap if week_cap is not None else cap
     scores = {key: weighted_score(week_cells, caps[key]) for key, week_cells in cells.items()}
     week_list = [first + datetime.timedelta(weeks=i) for i in range(weeks)]

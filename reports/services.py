@@ -62,12 +62,14 @@ def rollup_branches_weeks(
     weeks = sorted(set(weeks))
     periods_ = [(week, week + datetime.timedelta(days=6)) for week in weeks]
     metrics = active_metrics()
+    today = timezone.localdate()
     reads = selectors.LogReads.load(
         by="region",
         branch_regions={b.pk: [r.pk for r in regions[b.pk]] for b in branches},
         author_ids=None,
         first=periods_[0][0],
         last=periods_[-1][1],
+        today=today,
         weekly=True,
     )
     runs = []
@@ -76,7 +78,7 @@ def rollup_branches_weeks(
             branch=branch,
             regions=regions[branch.pk],
             periods_=periods_,
-            today=timezone.localdate(),
+            today=today,
             metrics=metrics,
             reads=reads,
         )
@@ -133,11 +135,12 @@ def _replace_snapshots(
     _insert_rows(
         RegionWeekSnapshot,
         ["branch_id", "region_id", "week_start", "headcount", "expected_logs"]
-        + ["submitted_logs", "on_time_logs", "signed_on_time_logs", "cap", "computed_at"],
+        + ["submitted_logs", "on_time_logs", "signed_on_time_logs", "cap", "computed_at"]
+        + ["people", "target_people"],
         [
             (branch.pk, row.key, ops.adapt_datefield_value(week), row.headcount, row.expected_logs)
             + (row.submitted_logs, row.on_time_logs, row.signed_on_time_logs, row.cap)
-            + (ops.adapt_datetimefield_value(now),)
+            + (ops.adapt_datetimefield_value(now), row.people, row.target_people)
             for week in changed
             for row in rows_by_week[week]
         ],
@@ -150,7 +153,7 @@ def _replace_snapshots(
     }
     _insert_rows(
         MetricWeekSnapshot,
-        ["snapshot_id", "metric_id", "target", "actual", "weight"],
+        ["snapshot_id", "metric_id", "target", "actual", "weight", "covered_actual"],
         [
             (
                 snapshot_ids[(row.key, week)],
@@ -158,6 +161,7 @@ def _replace_snapshots(
                 cell.target,
                 cell.actual,
                 cell.metric.weight,
+                cell.covered_actual,
             )
             for week in changed
             for row in rows_by_week[week]
@@ -178,9 +182,16 @@ def _numbers(rows: list[selectors.SummaryRow]) -> dict:
             row.on_time_logs,
             row.signed_on_time_logs,
             row.cap,
+            row.people,
+            row.target_people,
         )
         for cell in row.cells:
-            numbers[(row.key, cell.metric.pk)] = (cell.target, cell.actual, cell.metric.weight)
+            numbers[(row.key, cell.metric.pk)] = (
+                cell.target,
+                cell.actual,
+                cell.metric.weight,
+                cell.covered_actual,
+            )
     return numbers
 
 
@@ -196,6 +207,8 @@ def _stored_numbers(branch: Branch, weeks: list[datetime.date]) -> dict[datetime
         "on_time_logs",
         "signed_on_time_logs",
         "cap",
+        "people",
+        "target_people",
     ):
         stored[week][region_id] = tuple(numbers)
     if not stored:  # a first roll-up of these weeks
@@ -203,7 +216,13 @@ def _stored_numbers(branch: Branch, weeks: list[datetime.date]) -> dict[datetime
     for week, region_id, metric_id, *numbers in MetricWeekSnapshot.objects.filter(
         snapshot__in=snapshots
     ).values_list(
-        "snapshot__week_start", "snapshot__region_id", "metric_id", "target", "actual", "weight"
+        "snapshot__week_start",
+        "snapshot__region_id",
+        "metric_id",
+        "target",
+        "actual",
+        "weight",
+        "covered_actual",
     ):
         stored[week][(region_id, metric_id)] = tuple(numbers)
     return stored

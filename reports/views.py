@@ -119,6 +119,7 @@ def _excel_labels() -> dict:
         "score": _("Task completion"),
         "on_time": _("Logs on time"),
         "signed_on_time": _("Signed off on time"),
+        "coverage": _("%(label)s (%(coverage)s)"),
     }
 
 

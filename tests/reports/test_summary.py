@@ -722,3 +722,128 @@ def test_a_whole_month_without_a_month_target_lends_no_target_from_the_month_bef
         selectors.region_line(region=org.region, start=DECEMBER, end=end, total=total, today=TODAY)
         is None
     )
+
+
+# --- calendar edges (QA calendar walk-through, D3 and D4) --------------------------------
+
+
+def _handed_in(entry, at: datetime.datetime, *, late=False, signed_at=None):
+    entry.submitted_at, entry.is_late, entry.signed_off_at = at, late, signed_at
+    entry.save()
+    return entry
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    """`hour` o'clock local time (Asia/Shanghai) on `day`."""
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC) - (
+        datetime.timedelta(hours=8)
+    )
+
+
+def test_a_log_on_a_day_off_is_not_an_on_time_log_of_a_working_day(org, visits):
+    """QA D3: a Saturday log handed in that evening read 日志按时率 120 %, and a holiday
+    entered after the logs were written (元旦 in 宁波) 125 % on every row."""
+    from planning.models import CalendarOverride
+
+    for i in range(6):  # Monday to Saturday, each handed in on its evening
+        day = MONDAY + datetime.timedelta(days=i)
+        _handed_in(log(org.am, org.region, day, 3, status=LogStatus.SUBMITTED), _at(day, 18))
+    rows, total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
+    zhang = next(r for r in rows if r.label == "张三")
+    assert (zhang.expected_logs, zhang.on_time_logs, zhang.on_time_rate) == (5, 5, 100)
+    assert zhang.submitted_logs == 6  # the Saturday log still waits for a sign-off
+
+    wednesday = MONDAY + datetime.timedelta(days=2)
+    CalendarOverride.objects.create(branch=org.branch, date=wednesday, is_working_day=False)
+    zhang = next(
+        r
+        for r in selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)[0]
+        if r.label == "张三"
+    )
+    assert (zhang.expected_logs, zhang.on_time_logs, zhang.on_time_rate) == (4, 4, 100)
+    assert row(summary(org), "东").on_time_logs == 4
+
+
+def test_a_late_log_is_due_for_sign_off_from_the_day_it_was_handed_in(org, visits):
+    """QA D4: a 补交 log for 1 January handed in on 11 January dropped the RM's 签批及时率
+    the moment it arrived: the deadline ran from the log's day, not from its arrival."""
+    friday = MONDAY + datetime.timedelta(days=11)  # Friday 20 November
+    next_monday = friday + datetime.timedelta(days=3)
+    late = _handed_in(
+        log(org.am, org.region, MONDAY, 3, status=LogStatus.SUBMITTED), _at(friday, 18), late=True
+    )
+
+    def east(today):
+        return row(
+            selectors.branch_summary(
+                user=org.branch_head, branch=org.branch, start=MONDAY, end=SUNDAY, today=today
+            ),
+            "东",
+        )
+
+    # Handed in on Friday evening: the RM has until the end of Monday.
+    for today in (friday, next_monday):
+        assert (east(today).submitted_logs, east(today).signed_on_time_rate) == (0, None)
+    tuesday = next_monday + datetime.timedelta(days=1)
+    assert (east(tuesday).submitted_logs, east(tuesday).signed_on_time_rate) == (1, 0)
+
+    late.status, late.signed_off_by = LogStatus.SIGNED_OFF, org.rm
+    _handed_in(late, _at(friday, 18), late=True, signed_at=_at(next_monday, 17))
+    assert (east(tuesday).submitted_logs, east(tuesday).signed_on_time_rate) == (1, 100)
+    # The roll-up applies the same deadline.
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    stored = RegionWeekSnapshot.objects.get(region=org.region)
+    assert (stored.submitted_logs, stored.signed_on_time_logs) == (1, 1)
+
+
+# --- a target that covers only some of a region (QA calendar walk-through, D1) -----------
+
+
+def test_completion_compares_a_partial_target_with_what_its_people_did(org, visits):
+    """QA D1: early in January only 2 of 城东's 10 AMs had an agreed sheet; their targets
+    (74) were set against all ten's visits (281): 379.7 %, and 1,467.6 % for the total."""
+    target(metric=visits, value=10, user=org.am, by=org.rm)  # 张三 only
+    log(org.am, org.region, MONDAY, 5)
+    log(org.peer_am, org.region, MONDAY, 20)  # 李四: no target
+    log(org.outsider_am, org.other_region, MONDAY, 4)  # 西: no target at all
+    result = summary(org)
+    east = row(result, "东")
+    cell = east.cell(visits.pk)
+    assert (cell.target, cell.actual, cell.completion) == (10, 25, 50)  # not 250 %
+    assert east.coverage == (1, 3)  # 张三, 李四 and the deactivated AM
+    assert east.score == 50
+    total = result.total
+    assert (total.cell(visits.pk).actual, total.cell(visits.pk).completion) == (29, 50)
+    assert total.coverage == (1, 4)
+    rows, drill_total = selectors.member_rows(
+        region=org.region, start=MONDAY, end=SUNDAY, today=TODAY
+    )
+    assert drill_total.cell(visits.pk).completion == 50 and drill_total.coverage == (1, 3)
+    assert all(r.coverage is None for r in rows)  # an AM's own row says it with "—"
+
+    # A closed week's snapshot, and the trend drawn from it, read the same.
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    closed = summary(org)
+    assert closed.from_snapshot
+    assert row(closed, "东").cell(visits.pk).completion == 50
+    assert row(closed, "东").coverage == (1, 3) and closed.total.coverage == (1, 4)
+    weeks, lines = selectors.trend(user=org.branch_head, branch=org.branch, last_week=MONDAY)
+    assert dict(lines)[org.region][weeks.index(MONDAY)] == 50
+
+
+def test_a_target_for_part_of_the_period_counts_what_was_done_in_that_part(org, visits):
+    next_monday = MONDAY + datetime.timedelta(weeks=1)
+    target(metric=visits, value=10, user=org.am, by=org.rm)  # the first week only
+    log(org.am, org.region, MONDAY, 5)
+    log(org.am, org.region, next_monday, 7)  # a week without a target
+    cell = row(summary(org, end=next_monday + datetime.timedelta(days=6)), "东").cell(visits.pk)
+    assert (cell.target, cell.actual, cell.covered_actual, cell.completion) == (10, 12, 5, 50)
+
+
+def test_a_regions_own_target_covers_everyone(org, visits):
+    target(metric=visits, value=20, region=org.region, by=org.rm)
+    target(metric=visits, value=10, user=org.am, by=org.rm)
+    log(org.am, org.region, MONDAY, 5)
+    log(org.peer_am, org.region, MONDAY, 20)
+    east = row(summary(org), "东")
+    assert east.cell(visits.pk).completion == Decimal(125) and east.coverage is None

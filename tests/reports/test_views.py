@@ -297,8 +297,11 @@ def test_drill_down_and_its_export_show_the_regions_own_target_under_the_total(c
     export = client.get(reverse("reports:region_export", args=[org.region.pk]) + PERIOD)
     ws = load_workbook(io.BytesIO(export.content)).active
     labels = [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)]
-    assert labels[-4:] == ["合计", "东（区域标准）", None, labels[-1]]
-    assert "区域标准" in labels[-1] and "合计行" in labels[-1]  # the note, as on the page
+    # The AMs' total says its target covers only 张三 (1 of 3), with its own note.
+    assert labels[-5].startswith("合计") and "1/3" in labels[-5]
+    assert labels[-4:-1] == ["东（区域标准）", None, labels[-2]]
+    assert "区域标准" in labels[-2] and "合计行" in labels[-2]  # the note, as on the page
+    assert "1/3" in labels[-1]
 
 
 def test_part_of_a_week_shows_the_figures_it_computes_with(client_for, org):
@@ -371,3 +374,57 @@ def test_a_branch_on_its_first_day_is_told_why_the_summary_is_empty(client_for, 
     link = re.search(r'href="([^"]+)" data-testid="summary-today"', html).group(1)
     page = client_for(head).get(unescape(link))
     assert [r.label for r in page.context["rows"]] == ["海曙"]
+
+
+@time_machine.travel(datetime.datetime(2027, 1, 11, 10, tzinfo=SHANGHAI), tick=False)
+def test_a_calendar_month_steps_to_the_month_before_and_after(client_for, org):
+    """QA M1: December offered 10-31~11-30 as the period before it (31 days back)."""
+    url = reverse("reports:summary")
+    links = _nav_links(
+        client_for(org.branch_head).get(url + "?start=2026-12-01&end=2026-12-31").content.decode()
+    )
+    assert links["previous"] == {"start": "2026-11-01", "end": "2026-11-30"}
+    assert links["next"] == {"start": "2027-01-01", "end": "2027-01-31"}
+    links = _nav_links(
+        client_for(org.rm)
+        .get(reverse("reports:region", args=[org.region.pk]) + "?start=2026-10-01&end=2026-11-30")
+        .content.decode()
+    )
+    assert links["previous"] == {"start": "2026-08-01", "end": "2026-09-30"}
+    assert links["next"] == {"start": "2026-12-01", "end": "2027-01-31"}
+
+
+def test_summary_and_its_export_say_when_a_target_covers_only_some_people(client_for, org):
+    """QA D1: 379.7 % for a region whose target covered 2 of its 10 AMs, with nothing on
+    the page to say so."""
+    visits = Metric.objects.get(code="visits")
+    signed_log(org.am, org.region, MONDAY, 5)
+    signed_log(org.peer_am, org.region, MONDAY, 20)
+    Target.objects.create(
+        user=org.am,
+        metric=visits,
+        period_kind="week",
+        period_start=MONDAY,
+        value=10,
+        updated_by=org.rm,
+    )
+    client = client_for(org.branch_head)
+    html = client.get(reverse("reports:summary") + PERIOD).content.decode()
+    east = re.search(r'data-testid="row-东">(.*?)</tr>', html, re.S).group(1)
+    assert "1/3" in east and "50.0%" in east and "250.0%" not in east
+    assert 'data-testid="coverage-note"' in html
+    ws = load_workbook(
+        io.BytesIO(client.get(reverse("reports:summary_export") + PERIOD).content)
+    ).active
+    labels = [ws.cell(row=r, column=1).value or "" for r in range(4, ws.max_row + 1)]
+    east_row = next(
+        r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value.startswith("东")
+    )
+    assert "1/3" in ws.cell(row=east_row, column=1).value
+    assert ws.cell(row=east_row, column=5).value == 0.5  # completion, not 2.5
+    assert any("1/4" in label for label in labels)  # the total, and the note under it
+    region_html = client.get(
+        reverse("reports:region", args=[org.region.pk]) + PERIOD
+    ).content.decode()
+    total = re.search(r'data-testid="total-row">(.*?)</tr>', region_html, re.S).group(1)
+    assert "1/3" in total and "50.0%" in total
