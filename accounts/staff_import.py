@@ -747,7 +747,7 @@ class MobileWidget(CodeWidget):
             text = text[3:]
         if text and not MOBILE_RE.fullmatch(text):
             raise ValueError(_("Not an 11-digit mainland mobile number."))
-        return text
+        return text or None  # blank: keep what is stored (see StaffResource)
 
 
 class EmailWidget(widgets.Widget):
@@ -758,7 +758,7 @@ class EmailWidget(widgets.Widget):
                 validate_email(text)
             except ValidationError as exc:
                 raise ValueError(_("Not a valid email address.")) from exc
-        return text
+        return text or None  # blank: keep what is stored (see StaffResource)
 
     def render(self, value, obj=None, **kwargs):
         return value or ""
@@ -1462,11 +1462,24 @@ class StaffResource(resources.ModelResource):
         attribute="employee_no", column_name="employee_no", widget=EmployeeNoWidget()
     )
     name = fields.Field(attribute="name", column_name="name", widget=NameWidget())
-    mobile = fields.Field(attribute="mobile", column_name="mobile", widget=MobileWidget())
-    email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
+    # A blank phone, e-mail or hire date keeps what is stored: HR files often leave
+    # them out for some people, and QA saw a blank cell wipe a stored phone. Clearing
+    # one is done in the admin.
+    mobile = fields.Field(
+        attribute="mobile",
+        column_name="mobile",
+        widget=MobileWidget(),
+        saves_null_values=False,
+    )
+    email = fields.Field(
+        attribute="email", column_name="email", widget=EmailWidget(), saves_null_values=False
+    )
     role = fields.Field(attribute="role", column_name="role", widget=RoleWidget())
     hire_date = fields.Field(
-        attribute="hire_date", column_name="hire_date", widget=HireDateWidget()
+        attribute="hire_date",
+        column_name="hire_date",
+        widget=HireDateWidget(),
+        saves_null_values=False,
     )
 
     COMPARED = ("name", "mobile", "email", "role", "hire_date")

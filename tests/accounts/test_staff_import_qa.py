@@ -304,3 +304,22 @@ class TestLongPreview:
         rows[0][6] = org.area.name
         outcome = check(csv_bytes(rows))
         assert [p["attention"] for p in outcome.preview] == [True]
+
+
+@pytest.mark.django_db
+class TestBlankCellsKeepWhatIsStored:
+    def test_a_blank_phone_email_or_hire_date_changes_nothing(self, org):
+        """QA: a blank phone cell in HR's file wiped the stored phone."""
+        org.am.mobile, org.am.email = "13800138000", "zhang@example.com"
+        org.am.hire_date = datetime.date(2024, 3, 1)
+        org.am.save()
+        rows = [here(org, org.am.employee_no, org.am.name, mobile="")]
+        outcome = check(csv_bytes(rows))
+        assert outcome.errors == [] and outcome.counts["unchanged"] == 1
+        apply(csv_bytes(rows))
+        org.am.refresh_from_db()
+        assert org.am.mobile == "13800138000" and org.am.email == "zhang@example.com"
+        assert org.am.hire_date == datetime.date(2024, 3, 1)
+        # A new person with blank cells gets empty ones.
+        apply(csv_bytes([here(org, "N900", "新人", mobile="")]))
+        assert User.objects.get(employee_no="N900").mobile == ""
