@@ -106,3 +106,13 @@ def test_the_template_check_catches_what_the_csp_blocks(snippet):
 )
 def test_the_template_check_allows_what_the_csp_allows(snippet):
     assert csp_problems(snippet) == []
+
+
+def test_pages_are_sent_gzipped_to_browsers_that_take_it(org, client_for):
+    """Phone QA: the log page went out as 21 kB of plain HTML over mobile data."""
+    client = client_for(org.am)
+    url = reverse("activity:today")
+    response = client.get(url, follow=True, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert "Content-Encoding" not in client.get(url, follow=True).headers

@@ -33,6 +33,36 @@
     document.querySelectorAll("form[data-sending]").forEach(function (form) { delete form.dataset.sending; });
     document.querySelectorAll(".is-sending").forEach(function (button) { button.classList.remove("is-sending"); });
   });
+  // A text box with a limit says how much is used once it nears the limit, and says so
+  // when a paste was cut at it: the browser drops the rest without a word.
+  const texts = document.body.dataset;
+  function say(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_match, name) { return values[name]; });
+  }
+  document.querySelectorAll("textarea[maxlength]").forEach(function (box) {
+    const max = parseInt(box.getAttribute("maxlength"), 10);
+    if (!max || !texts.textCount) return;
+    const note = document.createElement("div");
+    note.className = "form-text text-end";
+    note.dataset.testid = "text-count";
+    note.hidden = true;
+    box.insertAdjacentElement("afterend", note);
+    let cut = false;
+    function update() {
+      const count = box.value.length;
+      note.hidden = !cut && count < max * 0.8;
+      note.classList.toggle("text-danger", cut || count >= max);
+      note.textContent = cut ? say(texts.textCut, { max: max }) : say(texts.textCount, { count: count, max: max });
+    }
+    box.addEventListener("paste", function (event) {
+      const pasted = (event.clipboardData || window.clipboardData).getData("text") || "";
+      const kept = box.value.length - (box.selectionEnd - box.selectionStart);
+      cut = kept + pasted.replace(/\r\n/g, "\n").length > max;
+      window.setTimeout(update, 0);
+    });
+    box.addEventListener("input", function () { if (box.value.length < max) cut = false; update(); });
+    update();
+  });
   // data-width-percent="N": a bar N% wide (set through CSSOM, which CSP allows).
   document.querySelectorAll("[data-width-percent]").forEach(function (el) {
     el.style.width = el.dataset.widthPercent + "%";

@@ -138,3 +138,33 @@ def test_select_all_passes_over_logs_that_ask_for_help(org, login, new_page):
     page.get_by_test_id("sign-off").click()
     expect(page.get_by_test_id("queue-empty")).to_be_visible()
     assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SIGNED_OFF
+
+
+def test_the_phones_small_targets_and_long_texts(org, live_server, login, new_page):
+    """Phone QA: a paste over 2,000 characters was cut without a word; the queue's 16 px
+    tick box was the only place a tap ticked; the summary's rates sat off screen."""
+    page = login(new_page(**PHONE), org.am)
+    remarks = page.get_by_label("我的备注")
+    remarks.fill("车" * 1700)
+    count = page.locator("#id_remarks + [data-testid=text-count]")
+    expect(count).to_have_text("已输入 1700 / 2000 字")
+    remarks.fill("")
+    expect(count).to_be_hidden()
+    remarks.evaluate(
+        """box => {
+          const data = new DataTransfer();
+          data.setData("text/plain", "车".repeat(2500));
+          box.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
+        }"""
+    )
+    expect(count).to_contain_text("最多 2000 字")
+
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=yesterday)
+    rm_page = login(new_page(**PHONE), org.rm)
+    rm_page.locator(f"label[for=tick-{log.pk}]").click()
+    expect(rm_page.locator(f"#tick-{log.pk}")).to_be_checked()
+
+    head = login(new_page(**PHONE), org.branch_head)
+    head.goto(f"{live_server.url}/reports/")
+    expect(head.get_by_test_id("scroll-hint")).to_be_visible()
