@@ -55,6 +55,10 @@ def regions_signed_off_by(user: User) -> QuerySet[Region]:
     """
     if not (user.is_authenticated and user.is_active):
         return Region.objects.none()
+    if user.role == Role.REGIONAL_MANAGER:
+        # Their own regions: the whole chain's joins made every RM page's check 4 times
+        # slower (3.5 ms against 0.8 on the bench org), for posts an RM does not hold.
+        return Region.objects.filter(manager=user)
     return Region.objects.filter(
         Q(manager=user)
         | (_NO_REGIONAL_MANAGER & Q(area__manager=user))
@@ -105,7 +109,10 @@ def get_region_for_user(user: User, region_id: int) -> Region:
 
 
 def can_sign_off_region(user: User, region_id: int) -> bool:
-    return regions_signed_off_by(user).filter(pk=region_id).exists()
+    """As `regions_signed_off_by`, for one region: a lookup by its key."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return region_signer_ids([region_id]).get(region_id) == user.pk
 
 
 def can_sign_off(user: User, log) -> bool:
