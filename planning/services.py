@@ -351,7 +351,9 @@ def weekly_review_save(
 @transaction.atomic
 def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: str) -> WeeklyReview:
     """The RM reviews the sheet with a coaching note; next week's targets in the plan
-    become the AM's weekly targets."""
+    become the AM's weekly targets, unless that week is over by now: a review handed in
+    or read late would rewrite a finished week's target after the fact (QA: 直属 went
+    from "—" to 590 %). `next_week_targets_applied` on the result says which it was."""
     won = WeeklyReview.objects.filter(pk=review.pk, status=ReviewStatus.SUBMITTED).update(
         status=ReviewStatus.REVIEWED,
         reviewed_by=actor,
@@ -372,6 +374,12 @@ def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: st
         url=reverse("planning:weekly_detail", kwargs={"pk": review.pk}),
     )
     next_week = review.week_start + datetime.timedelta(weeks=1)
+    review.refresh_from_db()
+    review.next_week_targets_applied = (
+        next_week + datetime.timedelta(days=6) >= timezone.localdate()
+    )
+    if not review.next_week_targets_applied:
+        return review
     reason = stored_text(
         gettext_noop("Weekly plan reviewed %(week)s"), {"week": review.week_start.isoformat()}
     )
@@ -385,7 +393,6 @@ def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: st
             value=line.next_week_target,
             reason=reason,
         )
-    review.refresh_from_db()
     return review
 
 

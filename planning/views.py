@@ -558,13 +558,23 @@ def weekly_review(request, pk: int):
         # The page again with the field's own error and the note as typed.
         return _weekly_detail_page(request, review, form)
     try:
-        services.weekly_review_review(
+        reviewed = services.weekly_review_review(
             review=review, actor=request.user, coaching_note=form.cleaned_data["coaching_note"]
         )
     except SheetTransitionError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Review saved."))
+        if not reviewed.next_week_targets_applied and reviewed.lines.exclude(
+            next_week_target__isnull=True
+        ):
+            messages.warning(
+                request,
+                _(
+                    "The week after this review is over, so its planned targets did not "
+                    "become that week's targets."
+                ),
+            )
     return redirect("planning:weekly_detail", pk=pk)
 
 

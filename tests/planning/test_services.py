@@ -162,6 +162,7 @@ def test_review_after_the_saturday_noon_deadline_is_late(org, moment, late):
     assert review.is_late is late
 
 
+@time_machine.travel(datetime.datetime(2026, 11, 21, 2, 0, tzinfo=datetime.UTC), tick=False)
 def test_reviewing_sets_next_weeks_targets(org):
     visits = metric("visits")
     review = _review(
@@ -201,3 +202,20 @@ def test_tracked_items_one_per_assignee_with_history(org):
     with pytest.raises(ValidationError):
         services.tracked_item_update(item=item, actor=org.am, status="done", note="")
     assert MonthlyGoalSheet.objects.count() == 0
+
+
+def test_a_review_read_after_next_week_is_over_sets_no_target_for_it(org):
+    """Calendar QA: the review of 28 Dec, handed in and reviewed on 11 January, made its
+    "next week" targets the targets of 4-10 January, after that week was over."""
+    visits = metric("visits")
+    with time_machine.travel(datetime.datetime(2026, 11, 27, 2, 0, tzinfo=datetime.UTC)):
+        review = _review(
+            org,
+            D(2026, 11, 16),
+            submit=True,
+            lines=[ReviewLineInput(visits.pk, next_week_target=33)],
+        )
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 2, 0, tzinfo=datetime.UTC)):
+        reviewed = services.weekly_review_review(review=review, actor=org.rm, coaching_note="好")
+    assert reviewed.status == "reviewed" and reviewed.next_week_targets_applied is False
+    assert not Target.objects.filter(user=org.am, period_kind="week").exists()

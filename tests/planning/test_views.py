@@ -712,3 +712,19 @@ def test_the_weeks_log_comments_leave_out_return_reasons(org, client_for):
         html = page.content.decode()
         assert "留电话要及时回访" in html
         assert reason not in html and "请补充客户需求" not in html
+
+
+def test_a_late_review_tells_the_rm_its_targets_for_a_finished_week_were_not_set(org, client_for):
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    review.lines.create(metric=metric("visits"), next_week_target=30)
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)):
+        response = client_for(org.rm).post(
+            reverse("planning:weekly_review", kwargs={"pk": review.pk}),
+            {"coaching_note": "下周补上"},
+            follow=True,
+        )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("已经结束" in m for m in shown), shown
+    assert not Target.objects.filter(user=org.am, period_kind=PeriodKind.WEEK).exists()
