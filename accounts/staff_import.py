@@ -593,12 +593,35 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
     keys = list(columns)
     dataset = Dataset(headers=keys)
     numbers = []
+    skipped = []
     for number, values in sheet.rows:
-        dataset.append([values[columns[k]] if columns[k] < len(values) else None for k in keys])
+        row = [values[columns[k]] if columns[k] < len(values) else None for k in keys]
+        if _is_footer(values, row, keys):
+            skipped.append(number)
+            continue
+        dataset.append(row)
         numbers.append(number)
+    if skipped:
+        notices.append(
+            _("Rows %(rows)s are totals or notes (合计, 备注…), not staff: skipped.")
+            % {"rows": _list([str(n) for n in skipped])}
+        )
     if not numbers and not errors:
         errors.append(_file_error(_("The file has a header row but no staff rows.")))
     return ParsedFile(dataset, numbers, header_text, notices, errors)
+
+
+# A 花名册 ends with "合计 | | 共50人" and "备注：1.离职人员请在状态栏注明…", and may have
+# 小计 rows per team: rows with no 角色 whose first text starts with one of these words.
+FOOTER_RE = re.compile(r"^(合计|总计|小计|共计|备注|说明|注[:：]|注意|填表说明|共\s*\d+\s*人)")
+
+
+def _is_footer(values, row, keys) -> bool:
+    if _text(dict(zip(keys, row, strict=True)).get("role")):
+        return False
+    # The word is the row's first text, often in the 工号 column: never a real number.
+    first = next((_text(v) for v in values if _text(v)), "")
+    return bool(FOOTER_RE.match(unicodedata.normalize("NFKC", first)))
 
 
 @dataclass

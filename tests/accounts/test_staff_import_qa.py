@@ -323,3 +323,26 @@ class TestBlankCellsKeepWhatIsStored:
         # A new person with blank cells gets empty ones.
         apply(csv_bytes([here(org, "N900", "新人", mobile="")]))
         assert User.objects.get(employee_no="N900").mobile == ""
+
+
+@pytest.mark.django_db
+class TestTotalsAndNotesRows:
+    def test_a_rosters_totals_and_notes_are_skipped_and_said(self, org):
+        """QA: a real 花名册 ends with 合计 and 备注 rows, and the whole file failed on
+        them with empty 工号 and 角色 errors that showed nothing of the row."""
+        rows = [
+            here(org, "N801", "新人甲"),
+            ["小计", "", "", "", "", "", "", "", "", "", ""],
+            here(org, "N802", "新人乙"),
+            ["合计", "", "共2人", "", "", "", "", "", "", "", ""],
+            ['备注：1.离职人员请在状态栏注明"离职"', "", "", "", "", "", "", "", "", "", ""],
+        ]
+        outcome = check(csv_bytes(rows))
+        assert outcome.errors == []
+        assert outcome.counts["new"] == 2
+        assert any("3、5、6" in n and "跳过" in n for n in outcome.notices), outcome.notices
+
+    def test_a_row_without_a_number_is_still_an_error(self, org):
+        rows = [here(org, "", "无工号的人"), ["合计王", "", "", "", "客户经理"]]
+        outcome = check(csv_bytes(rows))
+        assert (2, "工号") in errors_at(outcome)
