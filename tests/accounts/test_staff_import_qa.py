@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -121,6 +122,11 @@ def dead_import(org, status, minutes_ago=10, **fields) -> StaffImport:
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="a dead worker is told by its PostgreSQL advisory lock; SQLite, the zero-setup "
+    "default, has none, so there a dead worker's import is not released (README)",
+)
 class TestWorkerDiedMidImport:
     def test_a_dead_import_no_longer_turns_uploads_stale(self, org, client_for):
         dead = dead_import(org, StaffImportStatus.IMPORTING, confirmed_by=org.admin)
