@@ -66,11 +66,17 @@ def regions_signed_off_by(user: User) -> QuerySet[Region]:
     )
 
 
+# Who signs a region's logs, first active one wins (`regions_signed_off_by`).
+SIGNER_CHAIN = ("manager", "area__manager", "branch__head")
+
+
 def region_signer(region: Region) -> User | None:
     """Who signs off `region`'s logs (as `regions_signed_off_by` decides), or None when
     nobody can: no active regional manager, area manager or branch head."""
-    area = region.area
-    for candidate in (region.manager, area.manager if area else None, region.branch.head):
+    for path in SIGNER_CHAIN:
+        candidate = region
+        for name in path.split("__"):
+            candidate = getattr(candidate, name) if candidate is not None else None
         if candidate is not None and candidate.is_active:
             return candidate
     return None
@@ -79,15 +85,8 @@ def region_signer(region: Region) -> User | None:
 def region_signer_ids(region_ids) -> dict[int, int]:
     """{region id: id of who signs off its logs} for these regions, in one query; regions
     nobody can sign for are left out (for reminders counting logs per signer)."""
-    rows = Region.objects.filter(pk__in=list(region_ids)).values_list(
-        "pk",
-        "manager_id",
-        "manager__is_active",
-        "area__manager_id",
-        "area__manager__is_active",
-        "branch__head_id",
-        "branch__head__is_active",
-    )
+    columns = [column for path in SIGNER_CHAIN for column in (f"{path}__id", f"{path}__is_active")]
+    rows = Region.objects.filter(pk__in=list(region_ids)).values_list("pk", *columns)
     signers = {}
     for region_id, *candidates in rows:
         for user_id, active in zip(candidates[::2], candidates[1::2], strict=True):

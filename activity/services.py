@@ -276,13 +276,14 @@ def daily_log_return(*, log: DailyLog, actor: User, reason: str, comment: str = 
             "them. Sign it off instead; your comment can say what is wrong."
         ),
     )
+    said = "\n\n".join(text for text in (reason, comment) if text)
     log = _transition(
         log,
         actor=actor,
         expected=[LogStatus.SUBMITTED],
         to_status=LogStatus.RETURNED,
         action=LogEvent.Action.RETURNED,
-        comment="\n\n".join(text for text in (reason, comment) if text),
+        comment=said,
         return_reason=reason,
         manager_comment=comment,
     )
@@ -293,7 +294,7 @@ def daily_log_return(*, log: DailyLog, actor: User, reason: str, comment: str = 
             gettext_noop("%(name)s returned your log of %(day)s"),
             {"name": actor.name, "day": log.date},
         ),
-        "\n\n".join(text for text in (reason, comment) if text),
+        said,
     )
     return log
 
