@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts import staff_import
 from accounts.models import StaffImport, StaffImportStatus
 from activity.models import LogStatus
 from tests import factories as f
@@ -50,7 +51,7 @@ def visit_all(page, base_url: str, paths: list[str], faults: list[str] | None = 
             faults += accessibility_faults(page)
 
 
-def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, new_page):
+def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, new_page, request):
     today = timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)
     log = f.DailyLogFactory(author=org.am, region=org.region, date=yesterday)
@@ -65,6 +66,11 @@ def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, 
         total_rows=10,
         processed_rows=5,
     )
+    # A live worker holds the import's lock: without it, a run slower than a minute (a
+    # busy CI machine) saw the import declared dead and released, and no progress bar.
+    worker = staff_import._Progress(job.pk)
+    assert worker.hold()
+    request.addfinalizer(worker.close)
     week = today - datetime.timedelta(days=today.weekday())
     pages = {
         org.am: [
