@@ -92,8 +92,14 @@ def log_edit(request, day: datetime.date):
         prefix="visits",
         form_kwargs={"owner": request.user},
     )
-    if data is not None and not conflict and form.is_valid() and formset.is_valid():
-        submit = "submit" in request.POST
+    submit = "submit" in request.POST
+    if (
+        data is not None
+        and not conflict
+        and form.is_valid()
+        and formset.is_valid()
+        and (not submit or form.check_visits_counted(len(visits_from_formset(formset))))
+    ):
         try:
             saved = services.daily_log_save(
                 author=request.user,

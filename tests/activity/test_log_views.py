@@ -902,3 +902,24 @@ def test_a_return_keeps_the_comment_typed_beside_the_reason(client_for, org, tod
     assert "陪同的事周三上午可以" in html and "拜访3次但留电话6个" in html
     notification = org.am.notifications.get()
     assert "陪同的事周三上午可以" in notification.body
+
+
+def test_submitting_fewer_visits_than_visit_records_is_refused(client_for, org, today):
+    """QA (a new branch): 拜访 1 beside two visit records was submitted, and the region's
+    visits counted 1. Each record is a visit: on submitting the count is at least the
+    records; a draft may disagree while the AM is typing."""
+    client = client_for(org.am)
+    visits = [{"customer": "客户甲"}, {"customer": "客户乙"}]
+    response = client.post(edit_url(today), form_data({"visits": 1}, visits, action="submit"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "你在下面写了 2 条拜访记录：拜访次数至少填 2。" in html
+    assert 'value="客户乙"' in html  # what was typed is kept
+    assert not DailyLog.objects.exists()
+
+    assert client.post(edit_url(today), form_data({"visits": 1}, visits)).status_code == 302
+    assert DailyLog.objects.get().status == LogStatus.DRAFT
+
+    response = client.post(edit_url(today), form_data({"visits": 2}, visits, action="submit"))
+    assert response.status_code == 302
+    assert DailyLog.objects.get().status == LogStatus.SUBMITTED
