@@ -473,6 +473,29 @@ def test_review_keeps_what_was_submitted_and_flags_later_log_changes(org, client
 
 
 @pytest.mark.usefixtures("friday")
+def test_a_reviewed_review_flags_a_target_changed_since_it_was_submitted(org, client_for):
+    """QA (a new branch): a holiday added after the review was signed took its 拜访 标准
+    from 11 to 8 with no mark, while the AM's cause argued about the old gap."""
+    from planning import services
+
+    _week_target(org, "visits", 10)
+    review = services.weekly_review_save(
+        author=org.am,
+        week=WEEK,
+        fields={},
+        lines=[services.ReviewLineInput(metric("visits").pk, cause="周一还没开通系统")],
+        planned_visits=[],
+        short_metric_ids=[],
+        submit=True,
+    )
+    url = reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+    assert b"target-at-submit" not in client_for(org.rm).get(url).content
+    Target.objects.filter(metric=metric("visits")).update(value=8)
+    html = client_for(org.rm).get(url).content.decode()
+    assert 'data-testid="target-at-submit">提交时为 10</div>' in html
+
+
+@pytest.mark.usefixtures("friday")
 def test_reviewing_a_weekly_review_notifies_its_author_once(org, client_for):
     from activity.models import Notification, NotificationKind
 
