@@ -320,6 +320,9 @@ def daily_log_reopen(*, log: DailyLog, actor: User, reason: str) -> DailyLog:
         action=LogEvent.Action.REOPENED,
         comment=reason,
         return_reason=reason,
+        # The sign-off's comment stays in the history; shown beside the reopening it read
+        # as the comment given with the return (QA).
+        manager_comment="",
         signed_off_by=None,
         signed_off_at=None,
     )

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from activity.models import DailyLog, LogStatus, Metric, MetricValue
 from config.limits import FREE_TEXT_MAX_LENGTH
@@ -923,3 +924,23 @@ def test_submitting_fewer_visits_than_visit_records_is_refused(client_for, org, 
     response = client.post(edit_url(today), form_data({"visits": 2}, visits, action="submit"))
     assert response.status_code == 302
     assert DailyLog.objects.get().status == LogStatus.SUBMITTED
+
+
+def test_the_author_of_a_handed_in_log_is_told_how_to_correct_it(client_for, org, today):
+    """QA: after 提交 the AM's log page had no button and no word on how to fix a mistake."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today, support_material=True)
+    url = reverse("activity:log_detail", kwargs={"pk": log.pk})
+    html = client_for(org.am).get(url).content.decode()
+    assert "已提交，等待签批。如需更正，请联系签批人退回后修改。" in html
+    # A ticked support item with no notes is not followed by "—", which read as "nothing".
+    assert 'data-testid="no-support"' not in html
+    assert "how-to-correct" not in client_for(org.rm).get(url).content.decode()
+    DailyLog.objects.filter(pk=log.pk).update(
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm,
+        signed_off_at=timezone.now(),
+        support_material=False,
+    )
+    html = client_for(org.am).get(url).content.decode()
+    assert "已签批。如需更正，请联系区域经理重新打开。" in html
+    assert 'data-testid="no-support"' in html

@@ -133,6 +133,9 @@ def test_full_cycle_return_resubmit_sign_off_reopen(org, today):
         save(org.am, today, remarks="签批后修改")
     log = services.daily_log_reopen(log=log, actor=org.rm, reason="促成数有误")
     assert log.status == LogStatus.RETURNED and log.signed_off_by is None
+    # The sign-off's "不错" is not a comment given with this return; the history keeps it.
+    assert log.manager_comment == ""
+    assert log.events.get(action="signed_off").comment == "不错"
     assert list(log.events.values_list("action", flat=True)) == [
         "submitted",
         "returned",
