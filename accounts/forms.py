@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -5,6 +7,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+
+
+def normalise_username(value: str) -> str:
+    """An employee number as typed: full-width digits (０００２, from a Chinese input
+    method) are ASCII, stray spaces go; as the staff import reads the 工号 column."""
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 class LoginForm(AuthenticationForm):
@@ -15,8 +23,7 @@ class LoginForm(AuthenticationForm):
     )
 
     def clean_username(self) -> str:
-        # Employee numbers are typed on phones: forgive stray spaces.
-        return self.cleaned_data["username"].strip()
+        return normalise_username(self.cleaned_data["username"])
 
 
 class AdminLoginForm(AdminAuthenticationForm):
@@ -24,6 +31,9 @@ class AdminLoginForm(AdminAuthenticationForm):
     length to authenticate(), and django-axes' 255-character column then fails with a 500."""
 
     username = LoginForm.base_fields["username"]
+
+    def clean_username(self) -> str:
+        return normalise_username(self.cleaned_data["username"])
 
 
 class OwnPasswordChangeForm(PasswordChangeForm):
