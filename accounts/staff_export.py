@@ -15,6 +15,9 @@ from import_export import fields, resources
 from .models import Area, Branch, Region, RegionMembership, Role, User
 from .staff_import import COLUMNS, DANGEROUS_PREFIXES, ROLE_LABELS, STATUS_ACTIVE, STATUS_LEFT
 
+# Between the regions of an RM who manages several (the import splits on it).
+REGION_SEPARATOR = "、"
+
 
 def spreadsheet_safe(value):
     """Neutralise formula injection in one exported cell value."""
@@ -66,10 +69,11 @@ class StaffExportResource(resources.ModelResource):
                 "user_id", "region_id"
             )
         )
-        self.managed_region = {}
+        # An RM may manage several regions: all of them go in the one region cell.
+        self.managed_regions: dict[int, list[Region]] = {}
         for region in sorted(self.regions.values(), key=lambda r: r.name):
             if region.manager_id and region.manager_id != region.branch.head_id:
-                self.managed_region.setdefault(region.manager_id, region)
+                self.managed_regions.setdefault(region.manager_id, []).append(region)
         self.managed_area = {}
         for area in sorted(self.areas.values(), key=lambda a: a.name):
             if area.manager_id:
@@ -80,9 +84,9 @@ class StaffExportResource(resources.ModelResource):
                 self.headed_branch.setdefault(branch.head_id, branch)
 
     def _place(self, user: User) -> tuple[Branch | None, Area | None, Region | None]:
-        if user.role == Role.REGIONAL_MANAGER and user.pk in self.managed_region:
-            region = self.managed_region[user.pk]
-            return region.branch, region.area, region
+        if user.role == Role.REGIONAL_MANAGER and user.pk in self.managed_regions:
+            region = self.managed_regions[user.pk][0]
+            return region.branch, self._rm_area(user), region
         if user.role == Role.AREA_MANAGER and user.pk in self.managed_area:
             area = self.managed_area[user.pk]
             return area.branch, area, None
@@ -92,6 +96,18 @@ class StaffExportResource(resources.ModelResource):
         if region is not None:
             return region.branch, region.area, region
         return None, None, None
+
+    def _rm_regions(self, user: User) -> list[Region]:
+        """The regions an RM manages in the branch of their first (a manager works in one
+        branch; the import refuses a manager from another)."""
+        regions = self.managed_regions.get(user.pk, [])
+        return [r for r in regions if r.branch_id == regions[0].branch_id] if regions else []
+
+    def _rm_area(self, user: User) -> Area | None:
+        """Their regions' area; none when the regions are in different areas, as the import
+        reads an area cell against every region named beside it."""
+        areas = {r.area_id for r in self._rm_regions(user)}
+        return self._rm_regions(user)[0].area if len(areas) == 1 else None
 
     def _boss(self, user: User) -> str:
         branch, area, region = self._place(user)
@@ -119,6 +135,8 @@ class StaffExportResource(resources.ModelResource):
         return area.name if area else ""
 
     def dehydrate_region(self, user):
+        if user.role == Role.REGIONAL_MANAGER and user.pk in self.managed_regions:
+            return REGION_SEPARATOR.join(r.name for r in self._rm_regions(user))
         _branch, _area, region = self._place(user)
         return region.name if region else ""
 

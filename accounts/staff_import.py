@@ -45,6 +45,7 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import CharField, F, Func, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -209,6 +210,8 @@ def upload_check(name: str, data: bytes) -> str:
         raise UploadRefused(_("The file is larger than 5 MB."))
     suffix = PurePath(name or "").suffix.lower()
     if suffix == ".xlsx":
+        if data.startswith(OLE2_SIGNATURE):
+            raise UploadRefused(_ole2_message(data))
         if not data.startswith(b"PK\x03\x04"):
             raise UploadRefused(_("This is not an Excel (.xlsx) file, whatever its name says."))
         _check_zip(data)
@@ -226,6 +229,26 @@ def upload_check(name: str, data: bytes) -> str:
             % {"suffix": suffix}
         )
     raise UploadRefused(_("Upload an .xlsx or a .csv file."))
+
+
+# Excel saves a password-protected .xlsx as an OLE2 (CFB) container holding the
+# encrypted zip, not as a zip: the signature of an old .xls too.
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The encrypted package's stream, named in the container's directory (UTF-16LE).
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _ole2_message(data: bytes) -> str:
+    if _ENCRYPTED_PACKAGE in data:
+        return _(
+            "This file is password-protected, so it cannot be read. In Excel, open it, "
+            "remove the password (File → Info → Protect Workbook → Encrypt with Password, "
+            "clear it), save it as .xlsx and upload that."
+        )
+    return _(
+        "This file is password-protected or is an old .xls: in Excel, remove the password "
+        "and save it as .xlsx, then upload that."
+    )
 
 
 def _check_zip(data: bytes) -> None:
@@ -261,9 +284,11 @@ def _check_zip(data: bytes) -> None:
 class Sheet:
     headers: list
     rows: list[tuple[int, list]]  # (row number as Excel shows it, cell values)
-    header_number: int = 1
+    header_number: int = 1  # the (last) header row
     skipped_above: int = 0  # non-blank rows above the header row (a title), ignored
     sheet_name: str = ""  # set when the staff are not on the first sheet
+    header_levels: int = 1  # 2: a merged group header above the column names, read as one
+    header_found: bool = True  # False: no row had the required columns; the likeliest was read
 
 
 # HR exports often open with a title row or two (a merged "杭州分公司员工名单" banner,
@@ -272,9 +297,52 @@ class Sheet:
 HEADER_SEARCH_ROWS = 10
 
 
+def _column_key(value) -> str | None:
+    return _ALIAS_TO_KEY.get(_header_key(_text(value)))
+
+
+def _keys(values) -> set[str]:
+    return {key for value in values if (key := _column_key(value))}
+
+
 def _is_header_row(values) -> bool:
-    keys = {_ALIAS_TO_KEY.get(_header_key(_text(value))) for value in values}
-    return all(key in keys for key in REQUIRED_COLUMNS)
+    return all(key in _keys(values) for key in REQUIRED_COLUMNS)
+
+
+def _two_level(upper, lower) -> list:
+    """Two header rows read as one: "组织" merged across 分公司 片区 区域 on the upper row,
+    工号 merged down over both (Excel keeps a merged cell's value in its top cell)."""
+    width = max(len(upper), len(lower))
+    upper = [*upper, *[None] * (width - len(upper))]
+    lower = [*lower, *[None] * (width - len(lower))]
+    return [
+        low if _column_key(low) or (not _column_key(high) and _text(low)) else high
+        for high, low in zip(upper, lower, strict=True)
+    ]
+
+
+def _is_two_level(upper, lower) -> bool:
+    """Each row has some of our headers the other lacks, together every required one, and
+    the lower row is no staff row (nothing but a header under 工号)."""
+    merged = _two_level(upper, lower)
+    if not _is_header_row(merged) or not (_keys(upper) - _keys(lower)):
+        return False
+    if not (_keys(lower) - _keys(upper)):
+        return False
+    at = next(i for i, value in enumerate(merged) if _column_key(value) == "employee_no")
+    under = lower[at] if at < len(lower) else None
+    return not _text(under) or _column_key(under) == "employee_no"
+
+
+def _find_header(top) -> tuple[int, int] | None:
+    """(index in `top`, 1 or 2 rows) of the header among the first non-blank rows."""
+    for index, (number, values) in enumerate(top):
+        below = top[index + 1] if index + 1 < len(top) else None
+        if below is not None and below[0] == number + 1 and _is_two_level(values, below[1]):
+            return index, 2
+        if _is_header_row(values):
+            return index, 1
+    return None
 
 
 def read_sheet(name: str, data: bytes) -> Sheet:
@@ -286,20 +354,25 @@ def read_sheet(name: str, data: bytes) -> Sheet:
     for index, (sheet_name, raw) in enumerate(sheets):
         filled = ((number, values) for number, values in raw if any(_text(v) != "" for v in values))
         top = list(itertools.islice(filled, HEADER_SEARCH_ROWS))
-        header_at = next((i for i, (_n, values) in enumerate(top) if _is_header_row(values)), None)
-        if header_at is not None:
+        header = _find_header(top)
+        if header is not None:
             # A workbook may open with an instructions sheet (填写说明): the staff are on
             # the first sheet that has the headers.
-            found = (filled, top, header_at, sheet_name if index else "")
+            found = (filled, top, header, sheet_name if index else "", True)
             break
         if index == 0:
-            found = (filled, top, 0, "")  # no sheet has them: the first, and its errors
-    filled, top, header_at, sheet_name = found
+            # No sheet has them: the first sheet's row with most of our headers, and its
+            # errors (a title row would say every column is missing).
+            likeliest = max(range(len(top)), key=lambda i: len(_keys(top[i][1])), default=0)
+            found = (filled, top, (likeliest, 1), "", False)
+    filled, top, (header_at, levels), sheet_name, header_found = found
     if not top:
         raise UploadRefused(_("The file is empty."))
-    header_number, headers = top[header_at]
+    header_number, headers = top[header_at + levels - 1]
+    if levels == 2:
+        headers = _two_level(top[header_at][1], headers)
     # One row past the limit is enough to refuse: a huge file is not read to its end.
-    rows = list(itertools.islice(itertools.chain(top[header_at + 1 :], filled), MAX_ROWS + 1))
+    rows = list(itertools.islice(itertools.chain(top[header_at + levels :], filled), MAX_ROWS + 1))
     if len(rows) > MAX_ROWS:
         raise UploadRefused(
             _("The file has more than %(max)s staff rows; split it.") % {"max": MAX_ROWS}
@@ -310,6 +383,8 @@ def read_sheet(name: str, data: bytes) -> Sheet:
         header_number=header_number,
         skipped_above=header_at,
         sheet_name=sheet_name,
+        header_levels=levels,
+        header_found=header_found,
     )
 
 
@@ -539,7 +614,22 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
             _("The staff were read from the sheet “%(sheet)s”; the sheets before it were ignored.")
             % {"sheet": sheet.sheet_name}
         )
-    if sheet.skipped_above:
+    if sheet.header_levels == 2:
+        rows = {"first": sheet.header_number - 1, "last": sheet.header_number}
+        notices.append(
+            _(
+                "The headers are in rows %(first)s–%(last)s (a group header above the column "
+                "names), read as one; the rows above them were ignored."
+            )
+            % rows
+            if sheet.skipped_above
+            else _(
+                "The headers are in rows %(first)s–%(last)s (a group header above the column "
+                "names), read as one."
+            )
+            % rows
+        )
+    elif sheet.skipped_above and sheet.header_found:
         notices.append(
             _("The headers are in row %(row)s; the rows above them were ignored.")
             % {"row": sheet.header_number}
@@ -590,6 +680,21 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
                     _("The required column “%(header)s” is missing.") % {"header": HEADER_OF[key]}
                 )
             )
+    if errors and not sheet.header_found:
+        errors.append(
+            _file_error(
+                _(
+                    "No row among the first %(max)s has the columns %(required)s; row "
+                    "%(row)s, the closest, was read as the header row. Put the column names "
+                    "in one row above the staff (or two, under a merged group header)."
+                )
+                % {
+                    "max": HEADER_SEARCH_ROWS,
+                    "required": _list(f"“{HEADER_OF[key]}”" for key in REQUIRED_COLUMNS),
+                    "row": sheet.header_number,
+                }
+            )
+        )
     keys = list(columns)
     dataset = Dataset(headers=keys)
     numbers = []
@@ -835,6 +940,11 @@ def parse_date(value) -> datetime.date | None:
     raise ValueError(_("Not a date; write it as 2024-03-01."))
 
 
+# A joiner's hire date may be weeks ahead (HR sends them before they start); one further
+# off is a mistyped year.
+HIRE_AHEAD_DAYS = 90
+
+
 class HireDateWidget(widgets.Widget):
     def __init__(self, today: datetime.date | None = None):
         super().__init__()
@@ -842,12 +952,26 @@ class HireDateWidget(widgets.Widget):
 
     def clean(self, value, row=None, **kwargs):
         day = parse_date(value)
-        if day is not None and day > (self.today or timezone.localdate()):
-            raise ValueError(_("The hire date is in the future."))
+        today = self.today or timezone.localdate()
+        if day is not None and day > today + datetime.timedelta(days=HIRE_AHEAD_DAYS):
+            raise ValueError(
+                _("The hire date is more than %(days)s days ahead: check the year.")
+                % {"days": HIRE_AHEAD_DAYS}
+            )
         return day
 
     def render(self, value, obj=None, **kwargs):
         return value.isoformat() if value else ""
+
+
+# A regional manager of several regions: "东区、西区" (the export writes 、; HR types commas).
+REGION_SEPARATORS = re.compile(r"[、，,]")
+
+
+def split_regions(value) -> list[str]:
+    """The region names in a 区域 cell, in order, each once."""
+    names = (name.strip() for name in REGION_SEPARATORS.split(_text(value)))
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def parse_status(value) -> bool:
@@ -874,10 +998,13 @@ class _Row:
     email: str
     branch: str
     area: str
-    region: str
+    region: str  # the cell as written
     manager_no: str
     active: bool | None
     values: dict
+    hire_date: datetime.date | None = None
+    # The region names in the cell: several only for a regional manager ("东区、西区").
+    regions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -898,6 +1025,13 @@ class _Plan:
     area_manager: dict[tuple[str, str], str | None] = field(default_factory=dict)
     branch_head: dict[str, str | None] = field(default_factory=dict)
     joins: dict[str, tuple[str, str]] = field(default_factory=dict)  # emp no → region key
+    # Joiners who start after the import: their membership begins on their hire date.
+    join_start: dict[str, datetime.date] = field(default_factory=dict)
+    # People who have not started yet whose region or start changes: (region key, start).
+    pending: dict[str, tuple[tuple[str, str], datetime.date]] = field(default_factory=dict)
+    starts: dict[int, str] = field(default_factory=dict)  # row → "starts on …" for the preview
+    # Said about a cell without rejecting the file: (row, column key, message).
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)
     leaves_region: list[str] = field(default_factory=list)
     deactivate: list[str] = field(default_factory=list)
     reactivate: list[str] = field(default_factory=list)
@@ -960,6 +1094,8 @@ class _Planner:
             manager_no=self._code.clean(values.get("manager_employee_no")),
             active=None,
             values=values,
+            regions=split_regions(values.get("region")),
+            hire_date=safe(parse_date, "hire_date", None),
         )
 
     def run(self) -> _Plan:
@@ -972,14 +1108,87 @@ class _Planner:
                     self.plan.error(row, "status", str(exc))
             else:
                 row.active = True
+        self._check_region_lists()
         self._check_keys()
         self._check_units()
         self._check_managers()
         self._check_emails()
+        self._check_hire_dates()
         self._plan_units()
         self._plan_positions()
         self._plan_people()
+        self._check_account_managers_managers()
         return self.plan
+
+    def _check_hire_dates(self) -> None:
+        """A hire date after today is for someone who has not started: a joiner, or a
+        leaver coming back. Someone already working keeps the day they started."""
+        for row in self.rows:
+            me = self.db_users.get(row.employee_no)
+            if row.hire_date is None or row.hire_date <= self.import_date or me is None:
+                continue
+            if not me["is_active"] or me["hire_date"] == row.hire_date:
+                continue
+            membership = self.open_membership.get(me["id"])
+            started = [me["hire_date"]] if me["hire_date"] else []
+            if membership is not None:
+                started.append(membership["start_date"])
+            started = [day for day in started if day <= self.import_date]
+            if started:
+                self.plan.error(
+                    row,
+                    "hire_date",
+                    _(
+                        "Already working here since %(date)s: a hire date after today is "
+                        "only for staff who have not started yet."
+                    )
+                    % {"date": min(started).isoformat()},
+                )
+
+    def _start_of(self, row: _Row) -> datetime.date | None:
+        """The day a joiner starts when that is after the import; None: from the import."""
+        me = self.db_users.get(row.employee_no)
+        day = row.hire_date or (me["hire_date"] if me else None)
+        return day if day is not None and day > self.import_date else None
+
+    def _check_account_managers_managers(self) -> None:
+        """An AM's 上级工号 is not read: their region's RM signs their logs. One that names
+        someone else is said (the region decides), so a wrong region is caught."""
+        for row in self.by_no.values():
+            if not (
+                row.role == Role.ACCOUNT_MANAGER
+                and row.active
+                and row.manager_no
+                and row.branch
+                and row.regions
+            ) or "manager_employee_no" in self.plan.errors.get(row.index, {}):
+                continue
+            key = (row.branch, row.regions[0])
+            if key in self.plan.region_manager:
+                rm = self.plan.region_manager[key]
+            else:
+                rm = self.current_region_manager.get(key)
+            if rm == row.manager_no:
+                continue
+            if rm is None:
+                message = _(
+                    "Region %(region)s has no regional manager, so %(no)s does not sign this "
+                    "person's logs: the region decides. If %(no)s should, make them the "
+                    "region's regional manager in the file or the admin."
+                )
+            else:
+                message = _(
+                    "%(no)s is not the regional manager of %(region)s; %(rm)s is, and signs "
+                    "this person's logs: the region decides. If that is wrong, correct the "
+                    "region or this column."
+                )
+            self.plan.warnings.append(
+                (
+                    row.index,
+                    "manager_employee_no",
+                    str(message % {"no": row.manager_no, "region": key[1], "rm": rm}),
+                )
+            )
 
     def _load(self) -> None:
         nos = {r.employee_no for r in self.rows if r.employee_no}
@@ -987,7 +1196,7 @@ class _Planner:
         self.db_users = {
             u["employee_no"]: u
             for u in User.objects.filter(employee_no__in=wanted).values(
-                "id", "employee_no", "name", "is_active", "role"
+                "id", "employee_no", "name", "is_active", "role", "hire_date"
             )
         }
         self.db_user_by_id = {u["id"]: u for u in self.db_users.values()}
@@ -1052,6 +1261,22 @@ class _Planner:
                     )
         self.by_no = seen
 
+    def _check_region_lists(self) -> None:
+        for row in self.rows:
+            if len(row.regions) < 2 or row.role == Role.REGIONAL_MANAGER:
+                continue
+            if row.role is not None:
+                self.plan.error(
+                    row,
+                    "region",
+                    _(
+                        "Several regions (%(regions)s): only a regional manager can have "
+                        "several; a %(role)s is in one region."
+                    )
+                    % {"regions": _list(row.regions), "role": ROLE_LABELS[row.role]},
+                )
+            row.regions = []  # the error stands for them; no other check repeats it
+
     def _check_units(self) -> None:
         needs = {
             Role.ACCOUNT_MANAGER: ("branch", "region"),
@@ -1072,57 +1297,63 @@ class _Planner:
                         key,
                         _("Required for the role %(role)s.") % {"role": ROLE_LABELS[row.role]},
                     )
-            for key, limit in (("branch", 64), ("area", 64), ("region", 64)):
+            for key, limit in (("branch", 64), ("area", 64)):
                 if len(getattr(row, key)) > limit:
                     self.plan.error(row, key, _("At most 64 characters."))
-            self._check_region_stays_put(row)
-            if row.branch and row.region and row.area:
-                first = area_of_region.setdefault((row.branch, row.region), row)
+            if any(len(name) > 64 for name in row.regions):
+                self.plan.error(row, "region", _("At most 64 characters."))
+            for region in row.regions:
+                self._check_region_stays_put(row, region)
+                if not (row.branch and row.area):
+                    continue
+                first = area_of_region.setdefault((row.branch, region), row)
                 # An earlier row that agrees with the system: this row's area is already
                 # reported against the system, with where a region is moved.
-                if first.area not in (row.area, self._system_area(row)):
+                if first.area not in (row.area, self._system_area(row.branch, region)):
                     self.plan.error(
                         row,
                         "area",
                         _("Region %(region)s is in area %(area)s on row %(row)s.")
-                        % {"region": row.region, "area": first.area, "row": first.number},
+                        % {"region": region, "area": first.area, "row": first.number},
                     )
             if not row.active or not row.branch:
                 continue
-            unit = {
-                Role.REGIONAL_MANAGER: ("region", row.branch, row.region),
-                Role.AREA_MANAGER: ("area", row.branch, row.area),
-                Role.BRANCH_HEAD: ("branch", row.branch),
-            }.get(row.role)
-            if unit is None or not unit[-1]:
-                continue
-            first = holders.setdefault(unit, row)
-            if first is not row:
-                message = {
-                    "region": _(
-                        "Region %(unit)s already has regional manager %(no)s (row %(row)s)."
-                    ),
-                    "area": _("Area %(unit)s already has area manager %(no)s (row %(row)s)."),
-                    "branch": _("Branch %(unit)s already has a head, %(no)s (row %(row)s)."),
-                }[unit[0]]
-                self.plan.error(
-                    row,
-                    "role",
-                    message % {"unit": unit[-1], "no": first.employee_no, "row": first.number},
-                )
+            units = {
+                Role.REGIONAL_MANAGER: [("region", row.branch, name) for name in row.regions],
+                Role.AREA_MANAGER: [("area", row.branch, row.area)],
+                Role.BRANCH_HEAD: [("branch", row.branch)],
+            }.get(row.role, [])
+            for unit in units:
+                if unit[-1]:
+                    self._check_holder(row, unit, holders)
         self.area_of_region = {key: row.area for key, row in area_of_region.items()}
 
-    def _system_area(self, row: _Row) -> str | None:
-        region = self.regions.get((row.branch, row.region))
+    def _check_holder(self, row: _Row, unit: tuple, holders: dict[tuple, _Row]) -> None:
+        """One manager per region and area, one head per branch, in the file."""
+        first = holders.setdefault(unit, row)
+        if first is not row:
+            message = {
+                "region": _("Region %(unit)s already has regional manager %(no)s (row %(row)s)."),
+                "area": _("Area %(unit)s already has area manager %(no)s (row %(row)s)."),
+                "branch": _("Branch %(unit)s already has a head, %(no)s (row %(row)s)."),
+            }[unit[0]]
+            self.plan.error(
+                row,
+                "role",
+                message % {"unit": unit[-1], "no": first.employee_no, "row": first.number},
+            )
+
+    def _system_area(self, branch: str, name: str) -> str | None:
+        region = self.regions.get((branch, name))
         return region.area.name if region is not None and region.area is not None else None
 
-    def _check_region_stays_put(self, row: _Row) -> None:
+    def _check_region_stays_put(self, row: _Row, name: str) -> None:
         """A row names a region where it is, never moves it: one mistyped row would carry
         the region and all its people to another area or branch. The org tree is
         changed in the admin (Configuration → Organisation and staff → Regions)."""
-        if not (row.branch and row.region):
+        if not row.branch:
             return
-        region = self.regions.get((row.branch, row.region))
+        region = self.regions.get((row.branch, name))
         if region is not None:
             if row.area and region.area is not None and region.area.name != row.area:
                 self.plan.error(
@@ -1133,15 +1364,15 @@ class _Planner:
                         "another area is done under Configuration → Organisation and staff → "
                         "Regions."
                     )
-                    % {"region": row.region, "area": region.area.name},
+                    % {"region": name, "area": region.area.name},
                 )
             return
         # The same name in another branch of the system is that region, named under the
         # wrong branch. A branch the file creates brings its own regions; every branch
         # has a 直属.
-        if row.region == DIRECT_REGION_NAME or row.branch not in self.branches:
+        if name == DIRECT_REGION_NAME or row.branch not in self.branches:
             return
-        elsewhere = sorted(b for b, name in self.regions if name == row.region)
+        elsewhere = sorted(b for b, other in self.regions if other == name)
         if elsewhere:
             self.plan.error(
                 row,
@@ -1151,7 +1382,7 @@ class _Planner:
                     "another branch, or adding a second region of that name, is done under "
                     "Configuration → Organisation and staff → Regions."
                 )
-                % {"region": row.region, "branch": _list(elsewhere)},
+                % {"region": name, "branch": _list(elsewhere)},
             )
 
     def _check_managers(self) -> None:
@@ -1259,10 +1490,11 @@ class _Planner:
                 plan.region_area_updates[(branch, region)] = area
         planned = set()
         for row in self.rows:
-            key = (row.branch, row.region)
-            if row.branch and row.region and key not in self.regions and key not in planned:
-                planned.add(key)
-                plan.new_regions.append((row.branch, row.region, self.area_of_region.get(key, "")))
+            for name in row.regions if row.branch else ():
+                key = (row.branch, name)
+                if key not in self.regions and key not in planned:
+                    planned.add(key)
+                    plan.new_regions.append((row.branch, name, self.area_of_region.get(key, "")))
 
     def _plan_positions(self) -> None:
         plan = self.plan
@@ -1296,12 +1528,13 @@ class _Planner:
                 plan.branch_head[name] = None
         heads, region_keys = {}, set()
         for row in self.by_no.values():
-            if row.branch and row.region:
-                region_keys.add((row.branch, row.region))
+            if row.branch:
+                region_keys |= {(row.branch, name) for name in row.regions}
             if not row.active or not row.branch:
                 continue
-            if row.role == Role.REGIONAL_MANAGER and row.region:
-                plan.region_manager[(row.branch, row.region)] = row.employee_no
+            if row.role == Role.REGIONAL_MANAGER:
+                for name in row.regions:
+                    plan.region_manager[(row.branch, name)] = row.employee_no
             elif row.role == Role.AREA_MANAGER and row.area:
                 plan.area_manager[(row.branch, row.area)] = row.employee_no
             elif row.role == Role.BRANCH_HEAD:
@@ -1324,6 +1557,7 @@ class _Planner:
             "area": {k: holder_no(a.manager_id) for k, a in self.areas.items()},
             "branch": {k: holder_no(b.head_id) for k, b in self.branches.items()},
         }
+        self.current_region_manager = current["region"]
         for kind, wanted in (
             ("region", plan.region_manager),
             ("area", plan.area_manager),
@@ -1366,29 +1600,38 @@ class _Planner:
             if me is not None and not me["is_active"]:
                 plan.reactivate.append(row.employee_no)
                 plan.changes[row.index].append(str(_("Reactivated: can log in again.")))
-            if row.role == Role.ACCOUNT_MANAGER and row.branch and row.region:
-                key = (row.branch, row.region)
-                if (
+            start = self._start_of(row)
+            if me is None and start is not None:
+                plan.starts[row.index] = (
+                    _(
+                        "Starts on %(date)s: a member of region %(region)s from then, so no "
+                        "log is due before."
+                    )
+                    % {"date": start.isoformat(), "region": row.regions[0]}
+                    if row.role == Role.ACCOUNT_MANAGER and row.regions
+                    else _("Starts on %(date)s (hire date).") % {"date": start.isoformat()}
+                )
+            if row.role == Role.ACCOUNT_MANAGER and row.branch and row.regions:
+                key = (row.branch, row.regions[0])
+                here = (
                     current_region is not None
                     and (current_region.branch.name, current_region.name) == key
-                ):
-                    continue
+                )
                 if membership is not None and membership["start_date"] > self.import_date:
-                    plan.error(
-                        row,
-                        "region",
-                        _("Their current region membership starts on %(date)s, after today.")
-                        % {"date": membership["start_date"]},
-                    )
+                    self._plan_pending(row, me, key, membership, here=here)
+                    continue
+                if here:
                     continue
                 plan.joins[row.employee_no] = key
+                if start is not None:
+                    plan.join_start[row.employee_no] = start
                 if me is not None:
                     plan.changes[row.index].append(
                         _("Region: %(old)s → %(new)s from %(date)s.")
                         % {
                             "old": current_region.name if current_region else "—",
-                            "new": row.region,
-                            "date": self.import_date.isoformat(),
+                            "new": row.regions[0],
+                            "date": (start or self.import_date).isoformat(),
                         }
                     )
             elif membership is not None:
@@ -1399,6 +1642,19 @@ class _Planner:
                 )
         if self.full_sync:
             self._plan_absentees()
+
+    def _plan_pending(self, row: _Row, me: dict, key, membership: dict, *, here: bool) -> None:
+        """Someone who has not started yet: their one membership, with no day of work in
+        it, follows their region and hire date (nothing to keep as history)."""
+        day = row.hire_date or me["hire_date"]
+        begin = max(day, self.import_date) if day is not None else membership["start_date"]
+        if here and begin == membership["start_date"]:
+            return
+        self.plan.pending[row.employee_no] = (key, begin)
+        self.plan.changes[row.index].append(
+            _("Starts on %(date)s in region %(region)s.")
+            % {"date": begin.isoformat(), "region": key[1]}
+        )
 
     def _plan_absentees(self) -> None:
         branch_names = {r.branch for r in self.rows if r.branch}
@@ -1643,6 +1899,7 @@ def _apply_plan(plan: _Plan, *, import_date: datetime.date) -> None:
     nos = set(plan.region_manager.values()) | set(plan.area_manager.values())
     nos |= set(plan.branch_head.values()) | set(plan.joins) | set(plan.leaves_region)
     nos |= set(plan.deactivate) | set(plan.reactivate) | {no for no, _n in plan.absentees}
+    nos |= set(plan.pending)
     nos.discard(None)
     users = {u.employee_no: u for u in User.objects.filter(employee_no__in=list(nos))}
 
@@ -1674,13 +1931,24 @@ def _apply_plan(plan: _Plan, *, import_date: datetime.date) -> None:
     )
     first = []
     for no, key in plan.joins.items():
+        # A joiner whose hire date is after the import is a member from that day: no log
+        # is due before they start.
+        start = plan.join_start.get(no, import_date)
         if no in with_history:
-            services.membership_move(user=users[no], region=regions[key], start_date=import_date)
+            services.membership_move(user=users[no], region=regions[key], start_date=start)
         else:
-            first.append(
-                RegionMembership(user=users[no], region=regions[key], start_date=import_date)
-            )
+            first.append(RegionMembership(user=users[no], region=regions[key], start_date=start))
     RegionMembership.objects.bulk_create(first)
+    for no, (key, start) in plan.pending.items():
+        RegionMembership.objects.filter(user=users[no], end_date__isnull=True).update(
+            region=regions[key], start_date=start
+        )
+    leaving = [*plan.leaves_region, *plan.deactivate, *(no for no, _n in plan.absentees)]
+    # A joiner who never started has no day in their membership to keep: it goes (ending
+    # it before it begins is no membership at all).
+    RegionMembership.objects.filter(
+        user__employee_no__in=leaving, end_date__isnull=True, start_date__gt=import_date
+    ).delete()
     for no in plan.leaves_region:
         services.membership_end(user=users[no], end_date=import_date)
     for no in [*plan.deactivate, *(no for no, _n in plan.absentees)]:
@@ -1744,18 +2012,36 @@ def run_import(
         rollback_on_validation_errors=True,
         raise_errors=False,
     )
+    notices = [*parsed.notices, *_row_warnings(resource.plan, parsed)]
     if result.has_validation_errors():
         errors = _row_errors(result, parsed)
-        return Outcome(errors, parsed.notices, [], _zero_counts())
+        return Outcome(errors, notices, [], _zero_counts())
     if result.has_errors():
         failures = [err.error for err in result.base_errors] + [
             err.error for _n, errs in result.row_errors() for err in errs
         ]
         for failure in failures:
             logger.error("staff import failed", exc_info=failure)
-        return Outcome([], parsed.notices, [], _zero_counts(), failure=str(failures[0]))
+        return Outcome([], notices, [], _zero_counts(), failure=str(failures[0]))
     preview, counts = _summarise(result, resource, parsed)
-    return Outcome([], parsed.notices, preview, counts, org_changes=_org_changes(resource.plan))
+    return Outcome([], notices, preview, counts, org_changes=_org_changes(resource.plan))
+
+
+def _row_warnings(plan: _Plan, parsed: ParsedFile) -> list[dict]:
+    """The plan's warnings as notices that name their row and column, as errors do."""
+    warnings = []
+    for index, key, message in plan.warnings:
+        value = dict(zip(parsed.dataset.headers, parsed.dataset[index - 1], strict=True)).get(key)
+        warnings.append(
+            {
+                "level": "row",
+                "row": parsed.numbers[index - 1],
+                "column": parsed.header_text.get(key, HEADER_OF.get(key, key)),
+                "value": _shown(value),
+                "text": message,
+            }
+        )
+    return warnings
 
 
 def _zero_counts() -> dict[str, int]:
@@ -1810,11 +2096,12 @@ def _summarise(result, resource: StaffResource, parsed: ParsedFile):
             )
             role = RoleWidget().render(parse_role(values.get("role")))
             displaced = [str(line) for line in plan.displaced.get(index, [])]
+            starts = [str(plan.starts[index])] if index in plan.starts else []
             preview.append(
                 {
                     **entry,
                     "kind": "new",
-                    "changes": [f"{role} {where}".strip(), *displaced],
+                    "changes": [f"{role} {where}".strip(), *starts, *displaced],
                     "attention": bool(displaced),
                 }
             )
@@ -2069,6 +2356,9 @@ def staff_import_confirm(
             password_hash=password_hash,
             processed_rows=0,
             import_date=timezone.localdate(),
+            # While it waits, finished_at holds when it was queued (see _queued_since).
+            finished_at=timezone.now(),
+            message="",
         )
         if _changes_something(staff_import):
             # Every other preview was worked out against the staff this import changes.
@@ -2154,7 +2444,9 @@ def _process(staff_import_id: int, progress: _Progress) -> None:
         (StaffImportStatus.QUEUED_CHECK, StaffImportStatus.CHECKING),
         (StaffImportStatus.QUEUED_IMPORT, StaffImportStatus.IMPORTING),
     ):
-        if StaffImport.objects.filter(pk=staff_import_id, status=waiting).update(status=running):
+        if StaffImport.objects.filter(pk=staff_import_id, status=waiting).update(
+            status=running, finished_at=None
+        ):
             step = running
             break
     if step is None:
@@ -2183,60 +2475,143 @@ def _process(staff_import_id: int, progress: _Progress) -> None:
 
 
 def staff_import_recover(*, pks=None) -> int:
-    """Release imports whose step died with its worker; returns how many.
+    """Release imports whose step died with its worker, or never reached one; returns how
+    many.
 
     Celery acknowledges the task late, but a redelivered task finds the step already
     claimed and leaves it, so a killed worker would leave the import "checking" or
     "importing" for good, and `_applied_since` would then turn every later upload stale.
     A step runs in one transaction, so a dead one wrote nothing: a dead check is failed
     (upload again), a dead import goes back to waiting for confirmation (confirm again
-    to retry). Only PostgreSQL can tell (see `_Progress`); elsewhere nothing is changed.
+    to retry). Only PostgreSQL can tell a dead step (see `_Progress`).
+
+    A step still queued after `unclaimed_after()` never reached a worker: its message
+    was lost (the broker restarted, or `delay()` failed after the commit), and a queued
+    import blocks every later one just the same. Nothing ran, so nothing changed; it is
+    released the same way (an import can then be confirmed again or cancelled). Every
+    step is claimed by a conditional update (`_process`), so a message that turns up
+    late finds nothing to do: nothing is imported twice.
     """
-    if connection.vendor != "postgresql":
-        return 0
-    running = StaffImport.objects.filter(
-        status__in=[StaffImportStatus.CHECKING, StaffImportStatus.IMPORTING],
-        created_at__lt=timezone.now() - RECOVER_GRACE,
+
+    now = timezone.now()
+    # While a step waits, finished_at holds when it was queued (a confirmation); a check
+    # is queued when the file is uploaded.
+    stuck = Q(
+        status__in=[StaffImportStatus.QUEUED_CHECK, StaffImportStatus.QUEUED_IMPORT],
+        queued_at__lt=now - unclaimed_after(),
+    )
+    if connection.vendor == "postgresql":
+        stuck |= Q(
+            status__in=[StaffImportStatus.CHECKING, StaffImportStatus.IMPORTING],
+            created_at__lt=now - RECOVER_GRACE,
+        )
+    jobs = StaffImport.objects.annotate(queued_at=Coalesce("finished_at", "created_at")).filter(
+        stuck
     )
     if pks is not None:
-        running = running.filter(pk__in=list(pks))
+        jobs = jobs.filter(pk__in=list(pks))
     recovered = 0
-    for job in running.only("pk", "status", "language"):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2)",
-                [WORKER_LOCK, job.pk],
-            )
-            if cursor.fetchone()[0]:
-                continue  # alive, however slow: Celery's time limit ends a stuck one
+    for job in jobs.only("pk", "status", "language"):
+        # A running step's worker holds the lock while alive, however slow (Celery's time
+        # limit ends a stuck one); a queued one's holds it the instant before claiming.
+        if _worker_holds(job.pk):
+            continue
         with translation.override(job.language or settings.LANGUAGE_CODE):
-            if job.status == StaffImportStatus.CHECKING:
-                update = {
-                    "status": StaffImportStatus.FAILED,
-                    "finished_at": timezone.now(),
-                    "message": _(
-                        "The check stopped before it finished: the process running it ended "
-                        "(restarted, or out of memory). Nothing was changed. Upload the file "
-                        "again."
-                    ),
-                }
-            else:
-                update = {
-                    "status": StaffImportStatus.READY,
-                    "password_hash": "",
-                    "message": _(
-                        "The import stopped before it finished: the process running it ended "
-                        "(restarted, or out of memory). Nothing was changed, as an import is "
-                        "all or nothing. Confirm it again below to retry, or upload the file "
-                        "again."
-                    ),
-                }
+            update = _release(job.status)
         recovered += StaffImport.objects.filter(pk=job.pk, status=job.status).update(
             processed_rows=0, **update
         )
-        logger.warning("staff import %s: its worker died; released", job.pk)
+        logger.warning("staff import %s: no live worker has it (%s); released", job.pk, job.status)
     return recovered
+
+
+def _release(status: str) -> dict:
+    minutes = {"minutes": int(unclaimed_after().total_seconds() // 60)}
+    if status == StaffImportStatus.CHECKING:
+        return {
+            "status": StaffImportStatus.FAILED,
+            "finished_at": timezone.now(),
+            "message": _(
+                "The check stopped before it finished: the process running it ended "
+                "(restarted, or out of memory). Nothing was changed. Upload the file "
+                "again."
+            ),
+        }
+    if status == StaffImportStatus.IMPORTING:
+        return {
+            "status": StaffImportStatus.READY,
+            "password_hash": "",
+            "message": _(
+                "The import stopped before it finished: the process running it ended "
+                "(restarted, or out of memory). Nothing was changed, as an import is "
+                "all or nothing. Confirm it again below to retry, or upload the file "
+                "again."
+            ),
+        }
+    if status == StaffImportStatus.QUEUED_CHECK:
+        return {
+            "status": StaffImportStatus.FAILED,
+            "finished_at": timezone.now(),
+            "message": _(
+                "No worker started checking this file within %(minutes)s minutes: "
+                "the message to the background worker was lost (it or its queue "
+                "was restarted). Nothing was changed. Upload the file again."
+            )
+            % minutes,
+        }
+    return {
+        "status": StaffImportStatus.READY,
+        "finished_at": None,
+        "password_hash": "",
+        "message": _(
+            "No worker started this import within %(minutes)s minutes of its "
+            "confirmation: the message to the background worker was lost (it "
+            "or its queue was restarted). Nothing was changed. Confirm it again "
+            "below to retry, or cancel it."
+        )
+        % minutes,
+    }
+
+
+def _worker_holds(pk: int) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+            "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2)",
+            [WORKER_LOCK, pk],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def unclaimed_after() -> datetime.timedelta:
+    """How long a queued step may wait for a worker before its message counts as lost.
+    Celery's hard time limit is 10 minutes, so a step queued behind one long task waits
+    up to that long; 15 leaves a margin."""
+    return datetime.timedelta(minutes=getattr(settings, "STAFF_IMPORT_UNCLAIMED_MINUTES", 15))
+
+
+def staff_import_cancel(*, staff_import: StaffImport, user: User) -> bool:
+    """Drop an import waiting for confirmation; False when it is not waiting (it was
+    confirmed meanwhile, or is done). A queue message for it that turns up later finds
+    nothing to claim."""
+    with translation.override(staff_import.language or settings.LANGUAGE_CODE):
+        text = _("Cancelled by %(name)s: nothing was imported.") % {"name": user.name}
+    cancelled = StaffImport.objects.filter(
+        pk=staff_import.pk, status=StaffImportStatus.READY
+    ).update(
+        status=StaffImportStatus.FAILED,
+        finished_at=timezone.now(),
+        password_hash="",
+        message=text,
+        notices=[*staff_import.notices, {"level": "cancelled", "text": str(text)}],
+    )
+    if cancelled:
+        staff_import.refresh_from_db()
+        if staff_import.file:
+            staff_import.file.delete(save=True)
+    return bool(cancelled)
 
 
 def _record(staff_import: StaffImport, outcome: Outcome, *, dry_run: bool) -> None:

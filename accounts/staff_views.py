@@ -18,6 +18,7 @@ from .staff_import import (
     describe_org_changes,
     error_report,
     preview_shown,
+    staff_import_cancel,
     staff_import_confirm,
     staff_import_create,
     staff_import_recover,
@@ -84,13 +85,18 @@ def staff_import_detail(request, pk: int):
 
 
 def _detail_context(job: StaffImport, form) -> dict:
+    levels = [notice.get("level") if isinstance(notice, dict) else "" for notice in job.notices]
     return {
         "job": job,
         "form": form,
         "running": job.status in RUNNING,
         **preview_shown(job.preview),
         # A column that looks like ours but was not read: never say "nothing would change".
-        "unread_columns": any(isinstance(notice, dict) for notice in job.notices),
+        "unread_columns": "warning" in levels,
+        "row_warnings": [n for n, level in zip(job.notices, levels, strict=True) if level == "row"],
+        "cancelled": "cancelled" in levels,
+        # Confirmed once and given back (its worker died, or never got the message).
+        "cancellable": job.status == StaffImportStatus.READY and job.confirmed_by_id is not None,
         "org_changes": describe_org_changes(
             job.org_changes, done=job.status == StaffImportStatus.DONE
         ),
@@ -104,6 +110,12 @@ def staff_import_confirm_view(request, pk: int):
     job = _get_import(request, pk)
     if job.status != StaffImportStatus.READY:
         messages.warning(request, _("This import is not waiting for confirmation."))
+        return redirect("accounts:staff_import_detail", pk=job.pk)
+    if request.POST.get("action") == "cancel":
+        if staff_import_cancel(staff_import=job, user=request.user):
+            messages.success(request, _("The import was cancelled; nothing was imported."))
+        else:
+            messages.warning(request, _("This import is not waiting for confirmation."))
         return redirect("accounts:staff_import_detail", pk=job.pk)
     form = StaffConfirmForm(request.POST, needs_password=job.new_count > 0)
     if not form.is_valid():

@@ -184,3 +184,37 @@ def with_entity_attack() -> bytes:
                 )
             target.writestr(name, data)
     return out.getvalue()
+
+
+def encrypted_xlsx() -> bytes:
+    """What Excel saves for an .xlsx with a password (文件 → 信息 → 用密码进行加密): an
+    OLE2 compound file with EncryptionInfo and EncryptedPackage streams, not a zip.
+    Only the container's header, FAT and directory are real; the streams are filler."""
+    import struct
+
+    free, end, fat_sector = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+    header = bytearray(512)
+    header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<III", header, 44, 1, 1, 0)  # one FAT sector; directory at sector 1
+    struct.pack_into("<IIIII", header, 56, 4096, end, 0, end, 0)
+    struct.pack_into("<I", header, 76, 0)  # the FAT is sector 0
+    header[80:512] = struct.pack("<I", free) * 108
+    fat = struct.pack("<III", fat_sector, end, end) + struct.pack("<I", free) * 125
+
+    def entry(name: str, kind: int, child=free, right=free) -> bytes:
+        raw = (name + "\x00").encode("utf-16-le")
+        data = bytearray(128)
+        data[0 : len(raw)] = raw
+        struct.pack_into("<HBB", data, 64, len(raw), kind, 1)
+        struct.pack_into("<III", data, 68, free, right, child)
+        struct.pack_into("<II", data, 116, end, 0)
+        return bytes(data)
+
+    directory = (
+        entry("Root Entry", 5, child=1)
+        + entry("EncryptionInfo", 2, right=2)
+        + entry("EncryptedPackage", 2)
+        + bytes(128)
+    )
+    return bytes(header) + fat + directory + b"\x00" * 512
