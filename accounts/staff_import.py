@@ -1226,6 +1226,22 @@ class _Planner:
                 "user_id", "region_id", "start_date"
             )
         }
+        # An open membership that begins after today is a joiner's, or a move the admin
+        # scheduled for someone with earlier memberships: only a joiner's may follow the file.
+        later = [
+            m["user_id"]
+            for m in self.open_membership.values()
+            if m["start_date"] > self.import_date
+        ]
+        self.moved_before = (
+            set(
+                RegionMembership.objects.filter(
+                    user_id__in=later, end_date__isnull=False
+                ).values_list("user_id", flat=True)
+            )
+            if later
+            else set()
+        )
 
     def _check_keys(self) -> None:
         seen: dict[str, _Row] = {}
@@ -1618,7 +1634,15 @@ class _Planner:
                     and (current_region.branch.name, current_region.name) == key
                 )
                 if membership is not None and membership["start_date"] > self.import_date:
-                    self._plan_pending(row, me, key, membership, here=here)
+                    if me["id"] not in self.moved_before:
+                        self._plan_pending(row, me, key, membership, here=here)
+                    elif not here:
+                        plan.error(
+                            row,
+                            "region",
+                            _("Their current region membership starts on %(date)s, after today.")
+                            % {"date": membership["start_date"]},
+                        )
                     continue
                 if here:
                     continue

@@ -244,6 +244,17 @@ class TestJoinerWhoStartsLater:
         user = User.objects.get(employee_no="N001")
         assert not user.is_active and not user.memberships.exists()
 
+    def test_a_move_the_admin_scheduled_is_not_a_joiners_start(self, org):
+        from accounts import services
+
+        services.membership_move(user=org.am, region=org.other_region, start_date=self.next_week())
+        same = here(org, org.am.employee_no, org.am.name, region="西")
+        assert apply(xlsx([same])).errors == []
+        current = org.am.memberships.get(end_date=None)
+        assert (current.region, current.start_date) == (org.other_region, self.next_week())
+        back = here(org, org.am.employee_no, org.am.name, region="东")
+        assert errors_at(check(xlsx([back]))) == {(2, "区域")}
+
     def test_someone_already_working_cannot_get_a_future_hire_date(self, org):
         org.am.hire_date = datetime.date(2024, 3, 1)
         org.am.save()
