@@ -266,6 +266,7 @@ class StaffImportStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class StaffImport(models.Model):
@@ -293,6 +294,9 @@ class StaffImport(models.Model):
         related_name="+",
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When its waiting step (a confirmed import) was queued for the worker: one still
+    # waiting long after lost its queue message. A check waits from created_at.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
     file = models.FileField(_("file"), upload_to="imports/", blank=True)
     full_sync = models.BooleanField(_("deactivate staff missing from the file"), default=False)

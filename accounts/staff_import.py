@@ -2380,8 +2380,7 @@ def staff_import_confirm(
             password_hash=password_hash,
             processed_rows=0,
             import_date=timezone.localdate(),
-            # While it waits, finished_at holds when it was queued (see _queued_since).
-            finished_at=timezone.now(),
+            queued_at=timezone.now(),
             message="",
         )
         if _changes_something(staff_import):
@@ -2469,7 +2468,7 @@ def _process(staff_import_id: int, progress: _Progress) -> None:
         (StaffImportStatus.QUEUED_IMPORT, StaffImportStatus.IMPORTING),
     ):
         if StaffImport.objects.filter(pk=staff_import_id, status=waiting).update(
-            status=running, finished_at=None
+            status=running, queued_at=None
         ):
             step = running
             break
@@ -2518,18 +2517,17 @@ def staff_import_recover(*, pks=None) -> int:
     """
 
     now = timezone.now()
-    # While a step waits, finished_at holds when it was queued (a confirmation); a check
-    # is queued when the file is uploaded.
+    # A confirmed import waits from queued_at; a check from the upload.
     stuck = Q(
         status__in=[StaffImportStatus.QUEUED_CHECK, StaffImportStatus.QUEUED_IMPORT],
-        queued_at__lt=now - unclaimed_after(),
+        waiting_since__lt=now - unclaimed_after(),
     )
     if connection.vendor == "postgresql":
         stuck |= Q(
             status__in=[StaffImportStatus.CHECKING, StaffImportStatus.IMPORTING],
             created_at__lt=now - RECOVER_GRACE,
         )
-    jobs = StaffImport.objects.annotate(queued_at=Coalesce("finished_at", "created_at")).filter(
+    jobs = StaffImport.objects.annotate(waiting_since=Coalesce("queued_at", "created_at")).filter(
         stuck
     )
     if pks is not None:
@@ -2585,7 +2583,7 @@ def _release(status: str) -> dict:
         }
     return {
         "status": StaffImportStatus.READY,
-        "finished_at": None,
+        "queued_at": None,
         "password_hash": "",
         "message": _(
             "No worker started this import within %(minutes)s minutes of its "
@@ -2625,11 +2623,10 @@ def staff_import_cancel(*, staff_import: StaffImport, user: User) -> bool:
     cancelled = StaffImport.objects.filter(
         pk=staff_import.pk, status=StaffImportStatus.READY
     ).update(
-        status=StaffImportStatus.FAILED,
+        status=StaffImportStatus.CANCELLED,
         finished_at=timezone.now(),
         password_hash="",
         message=text,
-        notices=[*staff_import.notices, {"level": "cancelled", "text": str(text)}],
     )
     if cancelled:
         staff_import.refresh_from_db()

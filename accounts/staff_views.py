@@ -94,7 +94,6 @@ def _detail_context(job: StaffImport, form) -> dict:
         # A column that looks like ours but was not read: never say "nothing would change".
         "unread_columns": "warning" in levels,
         "row_warnings": [n for n, level in zip(job.notices, levels, strict=True) if level == "row"],
-        "cancelled": "cancelled" in levels,
         # Confirmed once and given back (its worker died, or never got the message).
         "cancellable": job.status == StaffImportStatus.READY and job.confirmed_by_id is not None,
         "org_changes": describe_org_changes(

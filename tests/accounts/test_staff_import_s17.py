@@ -369,7 +369,7 @@ class TestQueueMessageLost:
             StaffImportStatus.QUEUED_IMPORT,
             minutes_ago,
             confirmed_by=org.admin,
-            finished_at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
+            queued_at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
         )
 
     def test_a_lost_import_waits_for_confirmation_again(self, org, client_for):
@@ -433,7 +433,7 @@ class TestQueueMessageLost:
         )
         assert response.status_code == 302
         lost.refresh_from_db()
-        assert lost.status == StaffImportStatus.FAILED and not lost.file
+        assert lost.status == StaffImportStatus.CANCELLED and not lost.file
         page = client.get(reverse("accounts:staff_import_detail", args=[lost.pk])).content.decode()
         assert 'data-testid="import-cancelled"' in page and "已由管理员取消" in page
         assert 'data-testid="import-failed"' not in page
