@@ -40,16 +40,19 @@ def trend_context(request, *, today, user=None, region=None) -> dict:
     }
 
 
-def monthly_initial(user, month: datetime.date, sheet: MonthlyGoalSheet | None) -> dict:
-    """The sheet's own numbers; else the month's targets (the cascade); else last month's sheet."""
+def monthly_initial(user, month: datetime.date, sheet: MonthlyGoalSheet | None) -> tuple[dict, str]:
+    """The sheet's own numbers; else the month's targets (the cascade); else last month's
+    sheet. With where they came from ("sheet", "targets", "last_month", or "" for none):
+    the page says it only when it is so (QA: a new branch read "pre-filled" above empty
+    boxes)."""
     if sheet is not None:
         initial = {f"metric_{line.metric_id}": line.proposed for line in sheet.lines.all()}
         initial["focus_items"] = sheet.focus_items
-        return initial
+        return initial, "sheet"
     targets = Target.objects.filter(user=user, period_kind=PeriodKind.MONTH, period_start=month)
     initial = {f"metric_{m}": v for m, v in targets.values_list("metric_id", "value")}
     if initial:
-        return initial
+        return initial, "targets"
     last = (
         MonthlyGoalSheet.objects.filter(author=user, month=periods.add_months(month, -1))
         .prefetch_related("lines")
@@ -59,8 +62,8 @@ def monthly_initial(user, month: datetime.date, sheet: MonthlyGoalSheet | None) 
         return {
             f"metric_{line.metric_id}": line.agreed if line.agreed is not None else line.proposed
             for line in last.lines.all()
-        }
-    return {}
+        }, "last_month"
+    return {}, ""
 
 
 def weekly_initial(user, region, week, review, sheet) -> dict:

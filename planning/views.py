@@ -339,9 +339,8 @@ def monthly_edit(request, month: datetime.date):
     if sheet is not None and sheet.status != "draft":
         return redirect("planning:monthly_detail", pk=sheet.pk)
     metrics = selectors.active_metrics()
-    form = MonthlyGoalForm(
-        request.POST or None, metrics=metrics, initial=monthly_initial(request.user, month, sheet)
-    )
+    initial, prefilled_from = monthly_initial(request.user, month, sheet)
+    form = MonthlyGoalForm(request.POST or None, metrics=metrics, initial=initial)
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST
         try:
@@ -362,7 +361,9 @@ def monthly_edit(request, month: datetime.date):
                 else redirect(request.path)
             )
     return render(
-        request, "planning/monthly_edit.html", {"form": form, "sheet": sheet, "month": month}
+        request,
+        "planning/monthly_edit.html",
+        {"form": form, "sheet": sheet, "month": month, "prefilled_from": prefilled_from},
     )
 
 

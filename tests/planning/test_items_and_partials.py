@@ -150,6 +150,26 @@ def test_the_rm_sees_a_goal_sheet_waiting_for_them_not_no_target(org, client_for
     assert reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}) in waiting[0][-200:]
 
 
+def test_the_rm_sees_a_goal_sheet_still_in_draft_as_not_handed_in(org):
+    """QA (a new branch): an AM with a saved draft sheet read 未设目标, as if nothing had
+    been started; 目标表未提交 tells the RM what to chase."""
+    from planning import services
+
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        services.monthly_sheet_save(
+            author=org.am,
+            month=D(2026, 11, 1),
+            proposed={metric("visits").pk: 100},
+            focus_items="",
+            submit=False,
+        )
+        html = render_to_string(
+            "planning/_region_pacing.html", {"region_pacing": selectors.region_pacing(org.region)}
+        )
+    assert html.count('data-testid="sheet-draft"') == 1 and "目标表未提交" in html
+    assert "未设目标" in html  # 李四, who has no sheet
+
+
 def test_the_rm_of_the_region_moved_into_opens_the_movers_sheet_and_review(org, client_for):
     """QA: a sheet stays filed under the region it was written in; the RM of the region
     the AM moved to got a 404 from the 已确认 link on their own plan page. The old RM

@@ -284,6 +284,17 @@ def test_monthly_sheet_is_prefilled_from_the_cascade(org, client_for):
             reverse("planning:monthly_edit", kwargs={"month": D(2026, 11, 1)})
         )
     assert response.context["form"][f"metric_{metric('visits').pk}"].value() == 123
+    assert "已预先填入您本月的目标。" in response.content.decode()
+
+
+def test_a_first_goal_sheet_does_not_claim_to_be_prefilled(org, client_for):
+    """QA (a new branch): "已预先填入您的月目标；没有月目标时填入上月数据" above empty boxes."""
+    with time_machine.travel(FRIDAY, tick=False):
+        response = client_for(org.am).get(
+            reverse("planning:monthly_edit", kwargs={"month": D(2026, 11, 1)})
+        )
+    html = response.content.decode()
+    assert "请拟定该月目标" in html and "填入" not in html
 
 
 def test_month_targets_revision_needs_a_reason(org, client_for):
