@@ -346,6 +346,10 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    # The message and parameters of a title or body the app wrote (not one typed by a
+    # person), to show it in the reader's language: see activity.reminders.shown_text.
+    title_source = models.JSONField(default=dict, blank=True, editable=False)
+    body_source = models.JSONField(default=dict, blank=True, editable=False)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -359,6 +363,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def shown_title(self) -> str:
+        from .reminders import shown_text
+
+        return shown_text(self.title, self.title_source)
+
+    def shown_body(self) -> str:
+        from .reminders import shown_text
+
+        return shown_text(self.body, self.body_source)
 
 
 class ReminderSent(models.Model):

@@ -23,9 +23,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from accounts.models import Branch, RegionMembership, User
 from planning.calendar import rules_for
@@ -90,7 +91,12 @@ def notify_once(
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                recipient=recipient, kind=kind, title=title, body=body, url=url
+                recipient=recipient,
+                kind=kind,
+                title=title,
+                title_source=source_of(title),
+                body=body,
+                url=url,
             )
             ReminderSent.objects.create(
                 kind=kind, day=day, key=f"user:{recipient.pk}", notification=notification
@@ -102,14 +108,51 @@ def notify_once(
     return notification
 
 
-def stored_text(message: str, params: dict) -> str:
+class StoredText(str):
+    """A text in the default language that remembers its message and parameters
+    (`source`), so that a reader of another language can be shown it in theirs."""
+
+    source: dict
+
+
+def stored_text(message: str, params: dict) -> StoredText:
     """A text saved for someone else to read later (a notification's title, a reason in a
     history), from a message marked with gettext_noop: written in the interface's default
     language, as the worker's reminders are, and not in whichever language the person who
     caused it happens to use (an RM reading English returned logs with English titles to
-    AMs reading Chinese)."""
+    AMs reading Chinese). Where its `source` is kept too, `shown_text` shows it in the
+    reader's language."""
     with override(settings.LANGUAGE_CODE):
-        return _(message) % params
+        text = StoredText(_(message) % params)
+    text.source = {"msgid": message, "params": {k: _storable(v) for k, v in params.items()}}
+    return text
+
+
+def _storable(value):
+    if isinstance(value, Promise):  # a label such as a status: its msgid, translated when shown
+        with override(None):
+            return {"msgid": str(value)}
+    if isinstance(value, int | float | str):
+        return value
+    return str(value)  # a date: as %s prints it
+
+
+def source_of(text: str) -> dict:
+    return getattr(text, "source", {})
+
+
+def shown_text(text: str, source: dict) -> str:
+    """`text` (stored in the default language) in the reader's language, from its source.
+    QA: a user who switched to English read every notification in Chinese."""
+    if not source or translation.get_language() == translation.get_supported_language_variant(
+        settings.LANGUAGE_CODE
+    ):
+        return text
+    params = {k: _(v["msgid"]) if isinstance(v, dict) else v for k, v in source["params"].items()}
+    try:
+        return _(source["msgid"]) % params
+    except (KeyError, TypeError, ValueError):  # a message changed since: as stored
+        return text
 
 
 def notify(
@@ -117,7 +160,13 @@ def notify(
 ) -> Notification:
     """An event notification (a log returned or signed off): one per event, no de-duplication."""
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, title=title, body=body, url=url
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        title_source=source_of(title),
+        body=body,
+        body_source=source_of(body),
+        url=url,
     )
     if recipient.email:
         # robust: with the broker down the notification stays, and the e-mail sweep
@@ -174,8 +223,7 @@ def remind_missing_logs(*, branch_id: int, day: datetime.date) -> int:
         if user.pk in done:
             continue
         missing_by_region[membership.region_id].append(user.name)
-        with override(settings.LANGUAGE_CODE):
-            title = _("Please submit your daily log for %(day)s") % {"day": day}
+        title = stored_text(gettext_noop("Please submit your daily log for %(day)s"), {"day": day})
         if notify_once(
             kind=NotificationKind.LOG_MISSING, day=day, recipient=user, title=title, url=url
         ):
@@ -200,8 +248,9 @@ def remind_pending_sign_offs(*, branch_id: int, day: datetime.date) -> int:
     url = reverse("activity:queue")
     sent = 0
     for manager_id, n in counts.items():
-        with override(settings.LANGUAGE_CODE):
-            title = _("%(n)d daily logs are waiting for your sign-off") % {"n": n}
+        title = stored_text(
+            gettext_noop("%(n)d daily logs are waiting for your sign-off"), {"n": n}
+        )
         if notify_once(
             kind=NotificationKind.SIGN_OFF_PENDING,
             day=day,
@@ -235,11 +284,10 @@ def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
     for recipient_id, parts in per_recipient.items():
         if recipient_id not in recipients:
             continue
-        with override(settings.LANGUAGE_CODE):
-            title = _("Logs of %(day)s still not signed off: %(regions)s") % {
-                "day": previous,
-                "regions": "，".join(sorted(parts)),
-            }
+        title = stored_text(
+            gettext_noop("Logs of %(day)s still not signed off: %(regions)s"),
+            {"day": previous, "regions": "，".join(sorted(parts))},
+        )
         if notify_once(
             kind=NotificationKind.ESCALATION,
             day=day,

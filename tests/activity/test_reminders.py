@@ -9,6 +9,7 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.urls import reverse
 
 from activity import reminders, services, tasks
 from activity.models import (
@@ -299,3 +300,21 @@ def test_reminders_are_written_in_the_configured_language(org, settings):
     assert Notification.objects.filter(kind="log_missing").first().title == (
         f"Please submit your daily log for {MONDAY}"
     )
+
+
+def test_a_reader_who_switched_to_english_reads_notifications_in_english(org, client_for):
+    """QA (a new branch): an AM in English read "张伟 签批了您 … 的日志" and every reminder
+    in Chinese. Texts the app wrote are shown in the reader's language; one a person
+    typed (the comment) stays as typed."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=MONDAY)
+    services.daily_log_sign_off(log=log, actor=org.rm, comment="很好")
+    reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY + datetime.timedelta(1))
+    client = client_for(org.am)
+    url = reverse("activity:notifications")
+    chinese = client.get(url).content.decode()
+    assert f"{org.rm.name} 签批了您 {MONDAY} 的日志" in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert f"{org.rm.name} signed off your log of {MONDAY}" in english
+    assert "签批了您" not in english and "很好" in english
+    assert f"Please submit your daily log for {MONDAY + datetime.timedelta(1)}" in english
