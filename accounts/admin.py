@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import selectors, services
 from .forms import AdminLoginForm
@@ -124,13 +127,80 @@ class AreaAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ClosedFilter(admin.SimpleListFilter):
+    title = _("open or closed")
+    parameter_name = "closed"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("no", pgettext_lazy("region status", "Open")),
+            ("yes", pgettext_lazy("region status", "Closed")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(closed_on__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(closed_on__isnull=False)
+        return queryset
+
+
+class RegionForm(forms.ModelForm):
+    """Closing is checked here, so the admin sees why a region cannot close (its people
+    have not left yet) on the field; `RegionAdmin.save_model` then closes it."""
+
+    class Meta:
+        model = Region
+        fields = ["branch", "area", "name", "manager", "closed_on"]
+
+    def clean(self):
+        data = super().clean()
+        closed_on = data.get("closed_on")
+        if closed_on is not None and self.instance.pk and closed_on != self.instance.closed_on:
+            try:
+                services.region_closing_check(region=self.instance, closed_on=closed_on)
+            except ValidationError as error:
+                self.add_error("closed_on", error)
+        if closed_on is not None and self.instance.closed_on is not None and data.get("manager"):
+            # Closed already (closing now clears the manager): a manager chosen now would
+            # hold a post in a region nobody works in.
+            self.add_error(
+                "manager",
+                _("A closed region has no regional manager: clear its closing date first."),
+            )
+        return data
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "branch", "area", "manager", "signer"]
-    list_filter = ["branch"]
+    form = RegionForm
+    list_display = ["name", "branch", "area", "manager", "signer", "closed_on"]
+    list_filter = ["branch", ClosedFilter]
     list_select_related = ["branch__head", "area__manager", "manager"]
     autocomplete_fields = ["manager"]
     search_fields = ["name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new region is open: it closes later, once it has had its days.
+        return ["closed_on"] if obj is None else []
+
+    def save_model(self, request, obj, form, change):
+        closing = "closed_on" in form.changed_data
+        if closing and change:
+            # The rest of the form first, then the close, which ends the manager's post.
+            obj.closed_on = form.initial.get("closed_on")
+            super().save_model(request, obj, form, change)
+            services.region_close(region=obj, closed_on=form.cleaned_data["closed_on"])
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "regionmembership":
+            # Nobody joins a closed region: the membership picker offers open ones only.
+            queryset = queryset.filter(closed_on__isnull=True)
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("signs off its logs"))
     def signer(self, region):

@@ -147,6 +147,15 @@ class RegionQuerySet(models.QuerySet):
         """Regions created on or before `day` (as `Region.existed_by`, in the database)."""
         return self.filter(Q(created_on__isnull=True) | Q(created_on__lte=day))
 
+    def open_during(self, start: datetime.date, end: datetime.date) -> "RegionQuerySet":
+        """Regions open on some day of [start, end]: created by its end and not closed
+        before its start (as `Region.open_during`, in the database). A closed region stays
+        in the periods it worked in: its logs and snapshots are history."""
+        return self.existing_by(end).filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
+
+    def open_on(self, day: datetime.date) -> "RegionQuerySet":
+        return self.open_during(day, day)
+
     def by_name(self) -> "RegionQuerySet":
         """By branch, then region, in pinyin order (see config/collation.py)."""
         return self.order_by(by_pinyin("branch__name"), by_pinyin("name"))
@@ -179,6 +188,20 @@ class Region(models.Model):
     created_on = models.DateField(
         _("created on"), null=True, blank=True, default=timezone.localdate, editable=False
     )
+    # The mirror image: its last day. Periods after it do not list it; those it worked
+    # in still do. Set through `accounts.services.region_close` (the admin), which
+    # checks its people have left and ends its manager's post.
+    closed_on = models.DateField(
+        _("closed on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The region's last working day (merged into another region, or shut). Move its "
+            "account managers out first; closing ends its regional manager's post, and its "
+            "logs still waiting are signed off by the next manager up. Summaries of later "
+            "weeks do not list it; earlier ones keep it."
+        ),
+    )
 
     objects = RegionQuerySet.as_manager()
 
@@ -187,7 +210,13 @@ class Region(models.Model):
         verbose_name_plural = _("regions")
         ordering = ["branch__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["branch", "name"], name="region_name_unique_in_branch")
+            models.UniqueConstraint(fields=["branch", "name"], name="region_name_unique_in_branch"),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True)
+                | Q(created_on__isnull=True)
+                | Q(closed_on__gte=models.F("created_on")),
+                name="region_closed_after_created",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -197,6 +226,10 @@ class Region(models.Model):
         """Created on or before `day`; regions from before creation dates were kept count
         as always there."""
         return self.created_on is None or self.created_on <= day
+
+    def open_during(self, start: datetime.date, end: datetime.date) -> bool:
+        """Open on some day of [start, end]: created by `end`, not closed before `start`."""
+        return self.existed_by(end) and (self.closed_on is None or self.closed_on >= start)
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Area, Branch, Region, RegionMembership, User
 
@@ -20,6 +21,15 @@ def membership_move(*, user: User, region: Region, start_date: datetime.date) ->
     its day is now the new region's, which counts their headcount, and its RM signs it
     off (QA's import moved an AM from today, after today's log went to the old queue).
     """
+    # Nobody works in a region after its last day (summaries of later weeks do not list
+    # it), and a membership has no end until someone moves them again. Read from the
+    # database: an import holds the regions it loaded before an admin closed one.
+    closed_on = Region.objects.filter(pk=region.pk).values_list("closed_on", flat=True).first()
+    if closed_on is not None:
+        raise ValidationError(
+            _("%(region)s closed on %(date)s: choose a region that is open.")
+            % {"region": region, "date": closed_on}
+        )
     current = (
         RegionMembership.objects.select_for_update()
         .filter(user=user, end_date__isnull=True)
@@ -67,6 +77,65 @@ def _pending_work_follows(*, user: User, region: Region, start_date: datetime.da
     WeeklyReview.objects.filter(
         author=user, week_start__gte=periods.week_start(start_date)
     ).exclude(status=ReviewStatus.REVIEWED).exclude(region=region).update(region=region)
+
+
+def region_closing_check(*, region: Region, closed_on: datetime.date, today=None) -> None:
+    """Raise ValidationError unless `region` may close with `closed_on` as its last day.
+
+    Its account managers must have left by then (moved to another region, or their
+    membership ended), so no page counts anyone in it afterwards. The day may not be
+    in the future: closing ends the manager's post at once (`region_close`)."""
+    today = today or timezone.localdate()
+    if closed_on > today:
+        raise ValidationError(
+            _("A region closes on today or an earlier day; it was open until then.")
+        )
+    if region.created_on is not None and closed_on < region.created_on:
+        raise ValidationError(
+            _("%(region)s was created on %(date)s: it cannot close before that.")
+            % {"region": region, "date": region.created_on}
+        )
+    staying = (
+        RegionMembership.objects.filter(region=region)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=closed_on))
+        .values("user")
+        .distinct()
+        .count()
+    )
+    if staying:
+        raise ValidationError(
+            ngettext(
+                "%(count)d account manager is still a member of %(region)s after "
+                "%(date)s. Move them to another region (or end their membership) first.",
+                "%(count)d account managers are still members of %(region)s after "
+                "%(date)s. Move them to another region (or end their memberships) first.",
+                staying,
+            )
+            % {"count": staying, "region": region, "date": closed_on}
+        )
+
+
+@transaction.atomic
+def region_close(*, region: Region, closed_on: datetime.date | None, today=None) -> Region:
+    """Close `region` after `closed_on` (None: open it again).
+
+    History stays: its logs, sheets and snapshots keep the region, and summaries of the
+    periods it worked in still list it. Its regional manager's post ends: a closed
+    region has no manager, so what still waits in it (logs handed in, sheets to agree)
+    goes to the next manager up (`accounts.selectors.regions_signed_off_by`). Opened
+    again, it gets a manager the usual way."""
+    locked = Region.objects.select_for_update().get(pk=region.pk)
+    if closed_on is not None:
+        region_closing_check(region=locked, closed_on=closed_on, today=today)
+    fields = ["closed_on"]
+    if closed_on is not None and locked.manager_id is not None:
+        fields.append("manager")
+    for instance in (locked, region):  # the caller's copy says it too
+        instance.closed_on = closed_on
+        if "manager" in fields:
+            instance.manager = None
+    locked.save(update_fields=fields)
+    return region
 
 
 @transaction.atomic
