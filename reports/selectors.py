@@ -758,8 +758,10 @@ def branch_summary(
 ) -> Summary:
     """The summary of the regions of `branch` that `user` may see."""
     today = today or timezone.localdate()
-    # A region created after the period is not an empty row of it.
-    regions = list(org.regions_visible_to(user).filter(branch=branch).existing_by(end).by_name())
+    # A region created after the period, or closed before it, is not an empty row of it.
+    regions = list(
+        org.regions_visible_to(user).filter(branch=branch).open_during(start, end).by_name()
+    )
     metrics = active_metrics()
     cap = branch_settings(branch.pk).completion_cap
     summary = Summary(
@@ -975,7 +977,7 @@ def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 
     regions = list(
         org.regions_visible_to(user)
         .filter(branch=branch)
-        .existing_by(last_week + datetime.timedelta(days=6))
+        .open_during(first, last_week + datetime.timedelta(days=6))
         .by_name()
     )
     # Each week's score as its summary shows it: the metrics, weights and cap it was

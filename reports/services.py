@@ -56,11 +56,16 @@ def rollup_branches_weeks(
     writes the same numbers again.
     """
     branches = list(Branch.objects.select_for_update().filter(pk__in=branch_ids).order_by("pk"))
-    regions = defaultdict(list)
-    for region in Region.objects.filter(branch__in=branches).order_by("name"):
-        regions[region.branch_id].append(region)
     weeks = sorted(set(weeks))
     periods_ = [(week, week + datetime.timedelta(days=6)) for week in weeks]
+    regions = defaultdict(list)
+    # Regions closed before the first week are not read at all.
+    for region in (
+        Region.objects.filter(branch__in=branches)
+        .open_during(periods_[0][0], periods_[-1][1])
+        .order_by("name")
+    ):
+        regions[region.branch_id].append(region)
     metrics = active_metrics()
     today = timezone.localdate()
     reads = selectors.LogReads.load(
@@ -82,13 +87,14 @@ def rollup_branches_weeks(
             metrics=metrics,
             reads=reads,
         )
-        # A region created after a week has no row in it (nor a 'changed' run).
+        # A region created after a week, or closed before it, has no row in it (nor a
+        # 'changed' run); the weeks it worked in keep theirs.
         region_by_id = {r.pk: r for r in regions[branch.pk]}
         rows_by_week = {
             week: [
                 row
                 for row in rows
-                if region_by_id[row.key].existed_by(week + datetime.timedelta(days=6))
+                if region_by_id[row.key].open_during(week, week + datetime.timedelta(days=6))
             ]
             for week, rows in zip(weeks, rows_per_week, strict=True)
         }

@@ -1,0 +1,170 @@
+"""The weekly summary, QA round 17: closed regions over time."""
+
+import datetime
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts import services as org_services
+from activity.models import Metric
+from planning.models import Target
+from reports import selectors, services
+from reports.models import RegionWeekSnapshot, RollupRun
+from tests import factories as f
+from tests.reports.test_summary import log
+
+MONDAY = datetime.date(2026, 11, 9)  # Mon 9 – Sun 15
+SUNDAY = MONDAY + datetime.timedelta(days=6)
+WEDNESDAY = MONDAY + datetime.timedelta(days=2)
+NEXT_MONDAY = MONDAY + datetime.timedelta(weeks=1)
+NEXT_SUNDAY = NEXT_MONDAY + datetime.timedelta(days=6)
+TODAY = datetime.date(2026, 12, 20)
+CENT = Decimal("0.01")
+
+
+@pytest.fixture
+def visits(db):
+    return Metric.objects.get(code="visits")
+
+
+def summary(org, start, end, user=None):
+    return selectors.branch_summary(
+        user=user or org.branch_head, branch=org.branch, start=start, end=end, today=TODAY
+    )
+
+
+def labels(result):
+    return [row.label for row in result.rows]
+
+
+def period(start, end, branch=None):
+    query = f"?start={start}&end={end}"
+    return query + (f"&branch={branch.pk}" if branch else "")
+
+
+def page_cells(html: str, testid: str) -> list[str]:
+    """The texts of a summary row's cells, its label first."""
+    row = re.search(rf'data-testid="{testid}">(.*?)</tr>', html, re.S).group(1)
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    ]
+
+
+def sheet_rows(response) -> dict[str, list]:
+    """The Excel file's rows by their label, and which column each metric starts at."""
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = {
+        ws.cell(row=r, column=1).value: [
+            ws.cell(row=r, column=c).value for c in range(1, ws.max_column + 1)
+        ]
+        for r in range(4, ws.max_row + 1)
+        if ws.cell(row=r, column=1).value
+    }
+    rows["_metrics"] = [ws.cell(row=2, column=c).value for c in range(1, ws.max_column + 1)]
+    return rows
+
+
+# --- 1. a closed region, over time ---------------------------------------------------
+
+
+@pytest.fixture
+def closed(org, visits):
+    """西南 worked Monday to Wednesday of MONDAY's week; its AM moved to 西 on Thursday
+    and it closed (merged into 西) with Wednesday its last day. A log of its last day
+    still waits for a sign-off."""
+    region = f.RegionFactory(branch=org.branch, area=org.area, manager=org.other_rm, name="西南")
+    person = f.UserFactory(name="钱七")
+    f.MembershipFactory(user=person, region=region)
+    log(person, region, MONDAY, 6)
+    log(person, region, WEDNESDAY, 4, status="submitted")
+    org_services.membership_move(
+        user=person, region=org.other_region, start_date=WEDNESDAY + datetime.timedelta(days=1)
+    )
+    org_services.region_close(region=region, closed_on=WEDNESDAY, today=TODAY)
+    return region
+
+
+def test_a_closed_region_stays_in_the_weeks_it_worked_in(org, closed, visits):
+    week = summary(org, MONDAY, SUNDAY)
+    assert "西南" in labels(week)
+    southwest = next(r for r in week.rows if r.label == "西南")
+    assert southwest.cell(visits.pk).actual == 10
+    assert southwest.headcount == Decimal("0.60")  # Monday to Wednesday of five days
+    # A month it worked in keeps it too.
+    assert "西南" in labels(summary(org, datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)))
+    assert "西南" in labels(summary(org, WEDNESDAY, WEDNESDAY))
+
+
+def test_weeks_after_a_region_closed_do_not_list_it(org, closed, visits):
+    assert "西南" not in labels(summary(org, NEXT_MONDAY, NEXT_SUNDAY))
+    assert "西南" not in labels(summary(org, WEDNESDAY + datetime.timedelta(days=1), SUNDAY))
+    assert labels(summary(org, NEXT_MONDAY, NEXT_SUNDAY)) == ["东", "西"]
+
+
+def test_the_roll_up_keeps_its_last_week_and_writes_none_after(org, closed, visits):
+    services.rollup_branch_weeks(branch_id=org.branch.pk, weeks=[MONDAY, NEXT_MONDAY])
+    stored = set(
+        RegionWeekSnapshot.objects.filter(region=closed).values_list("week_start", flat=True)
+    )
+    assert stored == {MONDAY}
+    runs = dict(RollupRun.objects.values_list("week_start", "regions"))
+    assert runs == {MONDAY: 3, NEXT_MONDAY: 2}
+    # Both closed weeks read from their snapshots, with the same regions as live.
+    later = summary(org, NEXT_MONDAY, NEXT_SUNDAY)
+    assert later.from_snapshot and labels(later) == ["东", "西"]
+    earlier = summary(org, MONDAY, SUNDAY)
+    assert earlier.from_snapshot and "西南" in labels(earlier)
+
+
+def test_the_trend_draws_a_closed_region_for_its_weeks_only(org, closed, visits):
+    Target.objects.create(
+        region=closed,
+        metric=visits,
+        period_kind="week",
+        period_start=MONDAY,
+        value=20,
+        updated_by=org.rm,
+    )
+    services.rollup_branch_weeks(branch_id=org.branch.pk, weeks=[MONDAY, NEXT_MONDAY])
+    weeks, series = selectors.trend(user=org.branch_head, branch=org.branch, last_week=NEXT_MONDAY)
+    scores = {region.name: points for region, points in series}
+    assert scores["西南"][-2:] == [Decimal(50), None]
+    # Twelve weeks on, it has left the chart.
+    later = NEXT_MONDAY + datetime.timedelta(weeks=12)
+    _weeks, series = selectors.trend(user=org.branch_head, branch=org.branch, last_week=later)
+    assert "西南" not in [region.name for region, _points in series]
+
+
+def test_the_page_and_its_excel_leave_a_closed_region_out_of_later_weeks(client_for, org, closed):
+    client = client_for(org.branch_head)
+    query = period(NEXT_MONDAY, NEXT_SUNDAY)
+    html = client.get(reverse("reports:summary") + query).content.decode()
+    assert 'data-testid="row-西南"' not in html
+    rows = sheet_rows(client.get(reverse("reports:summary_export") + query))
+    assert "西南" not in rows
+    query = period(MONDAY, SUNDAY)
+    html = client.get(reverse("reports:summary") + query).content.decode()
+    assert 'data-testid="row-西南"' in html
+    assert "西南" in sheet_rows(client.get(reverse("reports:summary_export") + query))
+
+
+def test_the_drill_down_of_a_closed_regions_week_still_opens(client_for, org, closed):
+    response = client_for(org.branch_head).get(
+        reverse("reports:region", args=[closed.pk]) + period(MONDAY, SUNDAY)
+    )
+    assert response.status_code == 200
+    assert [row.label for row in response.context["rows"]] == ["钱七"]
+
+
+def test_its_waiting_log_is_signed_by_the_area_manager(org, closed):
+    from accounts import selectors as org_selectors
+    from activity.models import DailyLog
+
+    waiting = DailyLog.objects.get(region=closed, date=WEDNESDAY)
+    assert org_selectors.can_sign_off(org.area_manager, waiting)
+    assert not org_selectors.can_sign_off(org.other_rm, waiting)
