@@ -19,8 +19,17 @@ TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+# What the page shows where there is no figure (no target, nobody to divide by).
+NONE = "—"
+
+
 def _number(value):
     return float(value) if isinstance(value, Decimal) else value
+
+
+def _or_none(value):
+    """A figure, or "—" as on the page: an empty cell reads as 0 to whoever adds up."""
+    return NONE if value is None else _number(value)
 
 
 def summary_workbook(
@@ -86,16 +95,18 @@ def summary_workbook(
         for cell in row.cells:
             values += [
                 # As the page shows it: 5.6 for part of a period, 6 for a whole one.
-                _number(round(cell.target, 1)) if cell.target is not None else None,
+                _or_none(round(cell.target, 1) if cell.target is not None else None),
                 cell.actual,
-                _number(cell.completion / 100) if cell.completion is not None else None,
-                _number(cell.per_head),
+                _or_none(cell.completion / 100 if cell.completion is not None else None),
+                _or_none(cell.per_head),
             ]
         for rate in (row.score, row.on_time_rate, row.signed_on_time_rate):
-            values.append(_number(rate / 100) if rate is not None else None)
+            values.append(_or_none(rate / 100 if rate is not None else None))
         for c, value in enumerate(values, start=1):
             out = ws.cell(row=r, column=c, value=value)
             out.border = BORDER
+            if value == NONE:
+                out.alignment = Alignment(horizontal="right")
             if row is total or row is region_row:
                 out.font, out.fill = Font(bold=True), TOTAL_FILL
         ws.cell(row=r, column=2).number_format = "General"  # 9, and 8.6 for a part-timer

@@ -567,6 +567,11 @@ def _rows_for_periods(
             """(target, what the people it covers did, whom it covers: None for everyone)."""
             total, found_any, covered_actual, covered, everyone = ZERO, False, 0, set(), False
             for part, factor in parts[kind].items():
+                if not factor:
+                    # None of the week's working days is in the period (its weekend):
+                    # it sets no target here. Counted, a period whose other weeks have
+                    # none (December's, not set yet) read a target of 0, not "—" (QA).
+                    continue
                 # A whole week rounds each member's share as the plan page does; part
                 # of one is pro rated again, so rounding there would count 12.5 as 13.
                 rounded = factor == ONE

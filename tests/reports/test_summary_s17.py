@@ -1,4 +1,5 @@
-"""The weekly summary, QA round 17: closed regions over time."""
+"""The weekly summary, QA round 17: closed regions over time, and "—" for a missing
+target; the page and its Excel file agree."""
 
 import datetime
 import io
@@ -168,3 +169,84 @@ def test_its_waiting_log_is_signed_by_the_area_manager(org, closed):
     waiting = DailyLog.objects.get(region=closed, date=WEDNESDAY)
     assert org_selectors.can_sign_off(org.area_manager, waiting)
     assert not org_selectors.can_sign_off(org.other_rm, waiting)
+
+
+# --- 2. no target reads "—", never 0 ---------------------------------------------------
+
+
+def test_a_weeks_weekend_does_not_lend_a_target_of_0_to_a_week_without_one(org, visits):
+    """Sat 14 – Fri 20: the week of the 9th has a target, but none of its working days is
+    in the period; the week of the 16th has none. The period has no target."""
+    Target.objects.create(
+        user=org.am,
+        metric=visits,
+        period_kind="week",
+        period_start=MONDAY,
+        value=25,
+        updated_by=org.rm,
+    )
+    log(org.am, org.region, NEXT_MONDAY, 5)
+    result = summary(
+        org, SUNDAY - datetime.timedelta(days=1), NEXT_SUNDAY - datetime.timedelta(days=2)
+    )
+    east = next(r for r in result.rows if r.label == "东").cell(visits.pk)
+    assert (east.target, east.actual, east.completion) == (None, 5, None)
+    assert result.total.cell(visits.pk).target is None
+    assert result.total.score is None
+
+
+def test_a_month_without_targets_reads_no_target(org, visits):
+    """November has a month target, December none yet: Sun 6 – Sat 12 December takes
+    nothing from the week of 30 November (its Sunday only)."""
+    Target.objects.create(
+        user=org.am,
+        metric=visits,
+        period_kind="month",
+        period_start=datetime.date(2026, 11, 1),
+        value=60,
+        updated_by=org.rm,
+    )
+    result = summary(org, datetime.date(2026, 12, 6), datetime.date(2026, 12, 12))
+    east = next(r for r in result.rows if r.label == "东").cell(visits.pk)
+    assert (east.target, east.completion) == (None, None)
+    # The week of 30 November itself still has November's share and December's loan.
+    week = summary(org, datetime.date(2026, 11, 30), datetime.date(2026, 12, 6))
+    assert next(r for r in week.rows if r.label == "东").cell(visits.pk).target > 0
+
+
+def test_a_weekend_alone_has_no_target(org, visits):
+    Target.objects.create(
+        region=org.region,
+        metric=visits,
+        period_kind="week",
+        period_start=MONDAY,
+        value=25,
+        updated_by=org.rm,
+    )
+    result = summary(org, SUNDAY - datetime.timedelta(days=1), SUNDAY)
+    assert next(r for r in result.rows if r.label == "东").cell(visits.pk).target is None
+
+
+def test_page_and_excel_read_a_dash_where_there_is_no_target(client_for, org, visits):
+    Target.objects.create(
+        user=org.am,
+        metric=visits,
+        period_kind="week",
+        period_start=MONDAY,
+        value=25,
+        updated_by=org.rm,
+    )
+    log(org.am, org.region, NEXT_MONDAY, 5)
+    client = client_for(org.branch_head)
+    query = period(SUNDAY - datetime.timedelta(days=1), NEXT_SUNDAY - datetime.timedelta(days=2))
+    response = client.get(reverse("reports:summary") + query)
+    metrics = response.context["summary"].metrics
+    first = 2 + 4 * [m.pk for m in metrics].index(visits.pk)  # label, headcount, then 4 a metric
+    html = response.content.decode()
+    for testid in ("row-东", "total-row"):
+        cells = page_cells(html, testid)
+        assert cells[first : first + 4] == ["—", "5", "—", cells[first + 3]], testid
+    rows = sheet_rows(client.get(reverse("reports:summary_export") + query))
+    column = rows["_metrics"].index("拜访")
+    for label in ("东", "合计"):
+        assert rows[label][column : column + 3] == ["—", 5, "—"], label
