@@ -36,7 +36,7 @@ from accounts.models import Branch, Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
 from planning import periods
-from planning.calendar import BranchRules, rules_for_branches
+from planning.calendar import BranchRules, rules_for, rules_for_branches
 from planning.models import PeriodKind
 from planning.selectors import (
     Source,
@@ -96,6 +96,14 @@ class SummaryRow:
     note: str = ""  # said under the table (a region's own-target line: why it differs)
     people: int = 0  # account managers in it on a working day of the period
     target_people: int | None = None  # of them, those the targets cover (None: all)
+    # The headcount before rounding to the 0.01 shown (None: `headcount` is exact). A
+    # total adds these and rounds once: 3 regions of 1⅓ heads read 1.33 each, and their
+    # total 4, not 3.99 (QA); its per head divides by that 4.
+    exact_headcount: Decimal | None = None
+
+    @property
+    def unrounded_headcount(self) -> Decimal:
+        return self.headcount if self.exact_headcount is None else self.exact_headcount
 
     @cached_property
     def score(self) -> Decimal | None:
@@ -623,9 +631,10 @@ def _rows_for_periods(
                 expected[subject] += handed_in
         rows = []
         for key, label in subjects:
+            exact_headcount = headcount[key]
+            shown_headcount = exact_headcount.quantize(Decimal("0.01"))
             # Per head divides by the headcount shown (8.95), so the drill-down's total,
-            # which adds up the shown headcounts, reads the same 人均.
-            shown_headcount = headcount[key].quantize(Decimal("0.01"))
+            # which rounds the sum of its AMs' unrounded shares once, reads the same 人均.
             # One AM's 人均 is their own figure: divided by half a head (joined mid-span)
             # their 5 visits read as 10.
             per_head_of = ONE if by == "author" and shown_headcount else shown_headcount
@@ -658,6 +667,7 @@ def _rows_for_periods(
                     cap=cap,
                     people=people,
                     target_people=None if everyone else len(covered_people),
+                    exact_headcount=exact_headcount,
                 )
             )
         results.append(rows)
@@ -665,7 +675,11 @@ def _rows_for_periods(
 
 
 def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: str) -> SummaryRow:
-    headcount = sum((r.headcount for r in rows), ZERO)
+    # From the rows' unrounded headcounts, rounded once: the sum of the rounded ones
+    # drifts by a hundredth a row (three regions of 1⅓ read 3.99), and per head with it.
+    # Per head divides by the total's headcount shown, as each row's does by its own.
+    exact = sum((r.unrounded_headcount for r in rows), ZERO)
+    headcount = exact.quantize(Decimal("0.01"))
     cells = []
     for metric in metrics:
         with_target = [r.cell(metric.pk) for r in rows if r.cell(metric.pk).target is not None]
@@ -696,6 +710,7 @@ def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: s
         cap=cap,
         people=people,
         target_people=None if target_people >= people else target_people,
+        exact_headcount=exact,
     )
 
 
@@ -797,7 +812,11 @@ def branch_summary(
             {m.metric for s in snapshots.values() for m in s.metrics.all()},
             key=lambda metric: (metric.order, metric.pk),
         )
-        summary.rows = [_row_from_snapshot(snapshots[r.pk], r, metrics, cap) for r in regions]
+        # Two queries: the week's working days, to undo the snapshots' rounding.
+        working_days = rules_for(branch.pk, start, end).count(start, end)
+        summary.rows = [
+            _row_from_snapshot(snapshots[r.pk], r, metrics, cap, working_days) for r in regions
+        ]
         summary.from_snapshot = True
         summary.computed_at = min(s.computed_at for s in snapshots.values())
         changed = _changed_since(snapshots.values())
@@ -838,7 +857,19 @@ def _as_summarised(metric: Metric, weight) -> Metric:
     return summarised
 
 
-def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, cap) -> SummaryRow:
+def unrounded_headcount(headcount: Decimal, working_days: int) -> Decimal:
+    """The exact headcount a snapshot's rounded one (1.33) stands for (1⅓) in a period
+    of `working_days` working days: a headcount is member-days ÷ working days, and under
+    50 days its two decimals pin the member-days down. Else the rounded one."""
+    if not 0 < working_days < 50:
+        return headcount
+    exact = (headcount * working_days).quantize(ONE) / working_days
+    return exact if exact.quantize(Decimal("0.01")) == headcount else headcount
+
+
+def _row_from_snapshot(
+    snapshot: RegionWeekSnapshot, region: Region, metrics, cap, working_days: int
+) -> SummaryRow:
     stored = {m.metric_id: (m.target, m.actual, m.covered_actual) for m in snapshot.metrics.all()}
     weights = {m.metric_id: m.weight for m in snapshot.metrics.all()}
     cells = _snapshot_cells(
@@ -858,6 +889,7 @@ def _row_from_snapshot(snapshot: RegionWeekSnapshot, region: Region, metrics, ca
         cap=cap,
         people=snapshot.people,
         target_people=snapshot.target_people,
+        exact_headcount=unrounded_headcount(snapshot.headcount, working_days),
     )
 
 

@@ -1,5 +1,5 @@
-"""The weekly summary, QA round 17: closed regions over time, and "—" for a missing
-target; the page and its Excel file agree."""
+"""The weekly summary, QA round 17: closed regions over time, "—" for a missing target,
+and a total computed from unrounded headcounts; the page and its Excel file agree."""
 
 import datetime
 import io
@@ -11,8 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts import services as org_services
+from accounts.models import Role
 from activity.models import Metric
-from planning.models import Target
+from planning.models import CalendarOverride, Target
 from reports import selectors, services
 from reports.models import RegionWeekSnapshot, RollupRun
 from tests import factories as f
@@ -24,7 +25,6 @@ WEDNESDAY = MONDAY + datetime.timedelta(days=2)
 NEXT_MONDAY = MONDAY + datetime.timedelta(weeks=1)
 NEXT_SUNDAY = NEXT_MONDAY + datetime.timedelta(days=6)
 TODAY = datetime.date(2026, 12, 20)
-CENT = Decimal("0.01")
 
 
 @pytest.fixture
@@ -250,3 +250,96 @@ def test_page_and_excel_read_a_dash_where_there_is_no_target(client_for, org, vi
     column = rows["_metrics"].index("拜访")
     for label in ("东", "合计"):
         assert rows[label][column : column + 3] == ["—", 5, "—"], label
+
+
+# --- 3. the total from unrounded headcounts ----------------------------------------------
+
+
+@pytest.fixture
+def thirds(visits):
+    """A branch whose MONDAY week has three working days (Thursday and Friday off), and
+    three regions of one AM there all week and one who joined on Wednesday: 1⅓ heads
+    each, shown 1.33. 40 + 30 + 30 visits."""
+    head = f.UserFactory(role=Role.BRANCH_HEAD, name="三分之一")
+    branch = f.BranchFactory(head=head, name="三分")
+    for day in (MONDAY + datetime.timedelta(days=3), MONDAY + datetime.timedelta(days=4)):
+        CalendarOverride.objects.create(branch=branch, date=day, is_working_day=False)
+    for name, done in (("甲", 40), ("乙", 30), ("丙", 30)):
+        region = f.RegionFactory(branch=branch, manager=head, name=name)
+        stayer = f.member(region, name=f"{name}一")
+        joiner = f.UserFactory(name=f"{name}二")
+        f.MembershipFactory(user=joiner, region=region, start_date=WEDNESDAY)
+        log(stayer, region, MONDAY, done)
+    return branch
+
+
+def thirds_summary(branch):
+    return selectors.branch_summary(
+        user=branch.head, branch=branch, start=MONDAY, end=SUNDAY, today=TODAY
+    )
+
+
+def test_the_total_adds_unrounded_headcounts(thirds, visits):
+    result = thirds_summary(thirds)
+    assert [r.headcount for r in result.rows] == [Decimal("1.33")] * 3
+    total = result.total
+    assert total.headcount == Decimal("4.00")  # not 3 × 1.33 = 3.99
+    assert total.cell(visits.pk).per_head == Decimal(25)  # 100 ÷ 4, not ÷ 3.99 (25.06)
+    # A row's per head divides by the headcount it shows, as before.
+    first = next(r for r in result.rows if r.label == "甲")
+    assert first.cell(visits.pk).per_head == Decimal(40) / Decimal("1.33")
+
+
+def test_a_closed_weeks_snapshot_total_is_unrounded_too(thirds, visits):
+    services.rollup_branch_week(branch_id=thirds.pk, week=MONDAY)
+    result = thirds_summary(thirds)
+    assert result.from_snapshot
+    assert [r.headcount for r in result.rows] == [Decimal("1.33")] * 3
+    assert result.total.headcount == Decimal("4.00")
+    assert result.total.cell(visits.pk).per_head == Decimal(25)
+    first = next(r for r in result.rows if r.label == "甲")
+    assert first.cell(visits.pk).per_head == Decimal(40) / Decimal("1.33")
+
+
+def test_a_snapshots_headcount_is_undone_only_where_the_days_pin_it_down():
+    assert selectors.unrounded_headcount(Decimal("1.33"), 3) == Decimal(4) / 3
+    assert selectors.unrounded_headcount(Decimal("1.40"), 5) == Decimal("1.4")
+    # Entered as a holiday since the roll-up: 1.40 is no count of thirds.
+    assert selectors.unrounded_headcount(Decimal("1.40"), 3) == Decimal("1.40")
+    assert selectors.unrounded_headcount(Decimal("1.33"), 0) == Decimal("1.33")
+
+
+def test_the_drill_downs_total_adds_unrounded_shares(thirds, visits):
+    """Three people who joined on Wednesday are a third of a head each: one head."""
+    region = thirds.regions.get(name="甲")
+    for n in range(2):
+        f.MembershipFactory(
+            user=f.UserFactory(name=f"新人{n}"), region=region, start_date=WEDNESDAY
+        )
+    rows, total = selectors.member_rows(region=region, start=MONDAY, end=SUNDAY, today=TODAY)
+    assert [r.headcount for r in rows].count(Decimal("0.33")) == 3
+    assert total.headcount == Decimal("2.00")  # 1 + 3 × ⅓, not 1 + 3 × 0.33
+    assert total.cell(visits.pk).per_head == Decimal(20)  # not 40 ÷ 1.99
+    # The drill-down's total reads as the region's row of the branch summary.
+    row = next(r for r in thirds_summary(thirds).rows if r.label == "甲")
+    assert row.headcount == total.headcount
+    assert row.cell(visits.pk).per_head == total.cell(visits.pk).per_head
+
+
+def test_page_and_excel_show_the_unrounded_total(client_for, thirds, visits):
+    client = client_for(thirds.head)
+    query = period(MONDAY, SUNDAY, thirds)
+    response = client.get(reverse("reports:summary") + query)
+    metrics = response.context["summary"].metrics
+    first = 2 + 4 * [m.pk for m in metrics].index(visits.pk)
+    html = response.content.decode()
+    total = page_cells(html, "total-row")
+    assert total[1] == "4"
+    assert total[first + 1 : first + 4] == ["100", "—", "25.0"]
+    assert page_cells(html, "row-甲")[1] == "1.33"
+    assert page_cells(html, "row-甲")[first + 3] == "30.1"  # 40 ÷ 1.33, as shown
+    rows = sheet_rows(client.get(reverse("reports:summary_export") + query))
+    column = rows["_metrics"].index("拜访")
+    assert rows["合计"][1] == 4
+    assert rows["合计"][column + 3] == 25
+    assert rows["甲"][1] == 1.33 and rows["甲"][column + 3] == pytest.approx(40 / 1.33)
