@@ -49,7 +49,10 @@ def home(request):
     if kind == "regional_manager":
         return redirect("activity:queue")
     day = _day_param(request) or timezone.localdate()
-    rows = activity_selectors.region_day_status(selectors.regions_visible_to(request.user), day)
+    # A region closed before `day` is not an empty row of it.
+    rows = activity_selectors.region_day_status(
+        selectors.regions_visible_to(request.user).open_on(day), day
+    )
     return render(
         request,
         "accounts/overview.html",

@@ -50,6 +50,7 @@ def index(request):
         "planning/index.html",
         {
             "regions": org.regions_visible_to(request.user)
+            .open_on(today)
             .select_related("branch", "manager")
             .by_name(),
             "waiting_reviews": selectors.reviews_waiting_for(request.user),
@@ -58,6 +59,7 @@ def index(request):
             "pacing_by_region": [
                 selectors.region_pacing(region, today)
                 for region in org.regions_signed_off_by(request.user)
+                .open_on(today)
                 .select_related("branch")
                 .by_name()
             ],

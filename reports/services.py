@@ -55,6 +55,8 @@ def rollup_branches_weeks(
     retry, a second worker, an admin's button) take turns and the later one simply
     writes the same numbers again.
     """
+    if not weeks:
+        return []
     branches = list(Branch.objects.select_for_update().filter(pk__in=branch_ids).order_by("pk"))
     weeks = sorted(set(weeks))
     periods_ = [(week, week + datetime.timedelta(days=6)) for week in weeks]

@@ -234,3 +234,15 @@ def test_the_membership_picker_offers_open_regions_only(admin_client, org, today
     # The region list's own search still finds it.
     listed = admin_client.get(reverse("admin:accounts_region_changelist") + "?q=西南")
     assert list(listed.context["cl"].result_list) == [region]
+
+
+def test_the_branch_heads_day_page_and_the_plan_index_leave_a_closed_region_out(org, client_for):
+    """A closed region stayed an empty row on the branch head's home page and the plan
+    index; the day it worked still lists it."""
+    region, _person = empty_region(org)
+    services.region_close(region=region, closed_on=LAST_DAY, today=TODAY)
+    client = client_for(org.branch_head)
+    home = reverse("accounts:home")
+    assert "西南" not in client.get(home, {"day": TODAY.isoformat()}).content.decode()
+    assert "西南" in client.get(home, {"day": LAST_DAY.isoformat()}).content.decode()
+    assert "西南" not in client.get(reverse("planning:index")).content.decode()

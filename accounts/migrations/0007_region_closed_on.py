@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_staff_import_stale"),
+        ("accounts", "0006_staff_import_queued_at_and_cancelled"),
     ]
 
     operations = [
