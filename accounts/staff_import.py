@@ -1370,6 +1370,20 @@ class _Planner:
         if not row.branch:
             return
         region = self.regions.get((row.branch, name))
+        if region is not None and region.closed_on is not None:
+            # Applying would fail (nobody moves into a closed region, it has no manager):
+            # say so at the check, on the cell. A roster from before the closing names it.
+            self.plan.error(
+                row,
+                "region",
+                _(
+                    "Region %(region)s closed on %(date)s: give the region this person is "
+                    "in now. To open it again, clear its closing date under Configuration → "
+                    "Organisation and staff → Regions."
+                )
+                % {"region": name, "date": region.closed_on},
+            )
+            return
         if region is not None:
             if row.area and region.area is not None and region.area.name != row.area:
                 self.plan.error(

@@ -614,6 +614,18 @@ class TestOrgTreeStaysPut:
         assert Region.objects.get(pk=org.region.pk).area == org.area
         assert not User.objects.filter(employee_no="N001").exists()
 
+    def test_a_closed_region_is_an_error_on_its_cell_at_the_check(self, org):
+        """Applying would fail half-way (nobody moves into a closed region); a roster from
+        before the closing names it."""
+        closed = Region.objects.create(
+            branch=org.branch, area=org.area, name="西南", closed_on=timezone.localdate()
+        )
+        rows = [person("N001", "新人", branch=org.branch.name, area=org.area.name, region="西南")]
+        outcome = check(xlsx(rows))
+        assert errors_at(outcome) == {(2, "区域")}
+        assert "西南已于" in outcome.errors[0]["message"]
+        assert not closed.memberships.exists()
+
     def test_a_misspelt_area_does_not_move_the_region_either(self, org):
         rows = [person("N001", "新人", branch=org.branch.name, area="城东区", region="东")]
         outcome = apply(xlsx(rows))
