@@ -197,6 +197,17 @@ def whole_months(start: datetime.date, end: datetime.date) -> list[datetime.date
     return months
 
 
+def span_kind(start: datetime.date, end: datetime.date) -> str:
+    """ "week" (a week, or its days so far), "month" (one calendar month) or "" (any other
+    span): what the page and its Excel file call the summary. QA: a month's summary
+    was titled 周总结."""
+    monday = periods.week_start(start)
+    if start == monday and end < monday + datetime.timedelta(days=7):
+        return "week"
+    months = whole_months(start, end)
+    return "month" if months is not None and len(months) == 1 else ""
+
+
 def _week_factors(rules: BranchRules, start, end) -> dict[datetime.date, Decimal]:
     """Share of each overlapping week's target that falls inside [start, end]."""
     factors = {}

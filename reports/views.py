@@ -60,6 +60,7 @@ def summary(request):
         {
             "form": form,
             "summary": summary,
+            "span_kind": selectors.span_kind(summary.start, summary.end),
             "rows": selectors.sort_rows(summary.rows, sort, summary.metrics)
             if sort
             else summary.rows,
@@ -92,7 +93,11 @@ def _may_recompute(user, branch) -> bool:
 @login_required
 def summary_export(request):
     _form, branch, _branches, summary = _summary(request)
-    title = _("%(branch)s weekly summary by region %(start)s~%(end)s") % {
+    title = {
+        "week": _("%(branch)s weekly summary by region %(start)s~%(end)s"),
+        "month": _("%(branch)s monthly summary by region %(start)s~%(end)s"),
+        "": _("%(branch)s summary by region %(start)s~%(end)s"),
+    }[selectors.span_kind(summary.start, summary.end)] % {
         "branch": branch.name,
         "start": summary.start,
         "end": summary.end,
@@ -170,7 +175,11 @@ def region_export(request, region_id: int):
     region, _form, start, end = _region_period(request, region_id)
     rows, total = selectors.member_rows(region=region, start=start, end=end)
     region_row = selectors.region_line(region=region, start=start, end=end, total=total)
-    title = _("%(region)s weekly summary by account manager %(start)s~%(end)s") % {
+    title = {
+        "week": _("%(region)s weekly summary by account manager %(start)s~%(end)s"),
+        "month": _("%(region)s monthly summary by account manager %(start)s~%(end)s"),
+        "": _("%(region)s summary by account manager %(start)s~%(end)s"),
+    }[selectors.span_kind(start, end)] % {
         "region": region.name,
         "start": start,
         "end": end,

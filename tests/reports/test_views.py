@@ -428,3 +428,33 @@ def test_summary_and_its_export_say_when_a_target_covers_only_some_people(client
     ).content.decode()
     total = re.search(r'data-testid="total-row">(.*?)</tr>', region_html, re.S).group(1)
     assert "1/3" in total and "50.0%" in total
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "page", "sheet"),
+    [
+        (
+            "2026-11-09",
+            "2026-11-15",
+            "各区域工作量周总结",
+            "各区域工作量周总结 2026-11-09~2026-11-15",
+        ),
+        (
+            "2026-11-01",
+            "2026-11-30",
+            "各区域工作量月总结",
+            "各区域工作量月总结 2026-11-01~2026-11-30",
+        ),
+        ("2026-11-03", "2026-11-20", "各区域工作量汇总", "各区域工作量汇总 2026-11-03~2026-11-20"),
+    ],
+)
+def test_the_summary_is_called_what_its_period_is(client_for, org, start, end, page, sheet):
+    """QA (a new branch): a month's summary, page and Excel, was titled 周总结."""
+    client = client_for(org.branch_head)
+    query = f"?start={start}&end={end}"
+    html = client.get(reverse("reports:summary") + query).content.decode()
+    assert f"{org.branch.name} · {page}</h1>" in html
+    response = client.get(reverse("reports:summary_export") + query)
+    assert load_workbook(io.BytesIO(response.content)).active["A1"].value == (
+        f"{org.branch.name} {sheet}"
+    )
