@@ -583,6 +583,8 @@ class MemberRow:
     sheet: Sheet
     weekly_review: WeeklyReview | None = None
     monthly_sheet: MonthlyGoalSheet | None = None
+    # Last week's handed-in review, which holds this week's visit plan (计划拜访).
+    visit_plan: WeeklyReview | None = None
 
 
 @dataclass
@@ -650,12 +652,19 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     spans_by_member = defaultdict(list)
     for m in memberships:
         spans_by_member[m.user_id].append((m.start_date, m.end_date))
-    reviews, monthly = {}, {}
+    reviews, monthly, plans = {}, {}, {}
     if kind == PeriodKind.WEEK:
-        reviews = {
-            r.author_id: r
-            for r in WeeklyReview.objects.filter(author_id__in=member_ids, week_start=start)
-        }
+        # This week's reviews and last week's, whose next-week plan is this week's: QA
+        # found the AM's plan (计划拜访 15 次: …) only inside last week's review, not
+        # where the RM plans the week.
+        plans_from = start - datetime.timedelta(days=7)
+        for r in WeeklyReview.objects.filter(
+            author_id__in=member_ids, week_start__in=[start, plans_from]
+        ):
+            if r.week_start == start:
+                reviews[r.author_id] = r
+            elif r.status != ReviewStatus.DRAFT:
+                plans[r.author_id] = r
     if kind == PeriodKind.MONTH:
         monthly = {
             s.author_id: s
@@ -678,6 +687,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
             ),
             weekly_review=reviews.get(uid),
             monthly_sheet=monthly.get(uid),
+            visit_plan=plans.get(uid),
         )
         for uid, member in members.items()  # in pinyin order, as members_during reads them
         # Someone who left on the Sunday before the month has nothing to do in it here.

@@ -762,3 +762,29 @@ def test_a_late_review_tells_the_rm_its_targets_for_a_finished_week_were_not_set
     shown = [str(m) for m in response.context["messages"]]
     assert any("已经结束" in m for m in shown), shown
     assert not Target.objects.filter(user=org.am, period_kind=PeriodKind.WEEK).exists()
+
+
+def test_the_rm_reads_each_ams_visit_plan_on_the_weeks_region_page(org, client_for):
+    """QA (a new branch): the AM's plan for next week (计划拜访 15 次: …) was only inside
+    last week's review; the region's page of that week said nothing of it. A draft
+    review is not a plan yet."""
+    planned = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=WEEK,
+        status="submitted",
+        planned_visit_count=15,
+    )
+    WeeklyReview.objects.create(
+        author=org.peer_am, region=org.region, week_start=WEEK, planned_visit_count=9
+    )
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk})
+    next_week = WEEK + datetime.timedelta(days=7)
+    with time_machine.travel(FRIDAY + datetime.timedelta(days=7), tick=False):
+        html = client_for(org.rm).get(url, {"period": "week", "start": next_week}).content
+    html = html.decode()
+    link = reverse("planning:weekly_detail", kwargs={"pk": planned.pk}) + "#visit-plan"
+    assert f'<a href="{link}">计划拜访 15 次</a>' in html
+    assert "计划拜访 9 次" not in html
+    cells = html.count('data-testid="visit-plan"')
+    assert html.count('data-testid="visit-plan"><span class="text-muted">—') == cells - 1
