@@ -4,14 +4,16 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.admin import ViewOnlyAdmin, ViewOnlyInline
 from accounts.models import Branch
 
 from . import services
 from .calendar import holidays_unknown_somewhere
-from .forms import CalendarPeriodForm
+from .forms import BranchPlanningSettingsForm, CalendarPeriodForm
 from .models import (
     BranchPlanningSettings,
     CalendarOverride,
@@ -29,13 +31,22 @@ from .models import (
 
 @admin.register(BranchPlanningSettings)
 class BranchPlanningSettingsAdmin(admin.ModelAdmin):
+    form = BranchPlanningSettingsForm
     list_display = [
         "branch",
-        "working_weekdays",
-        "review_deadline_weekday",
+        "working_days",
+        "review_deadline_day",
         "review_deadline_time",
         "completion_cap",
     ]
+
+    @admin.display(description=_lazy("working days of the week"))
+    def working_days(self, settings):
+        return "、".join(str(WEEKDAYS[int(day)]) for day in settings.working_weekdays)
+
+    @admin.display(description=_lazy("weekly review due on"))
+    def review_deadline_day(self, settings):
+        return WEEKDAYS[settings.review_deadline_weekday]
 
 
 @admin.register(CalendarOverride)

@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role, User
@@ -10,7 +11,14 @@ from config.converters import SUPPORTED_DAYS
 from config.forms import CountInput, FreeTextField, SingleLineField
 
 from . import periods
-from .models import CalendarOverride, ItemStatus, PeriodKind, PlannedVisit, TrackedItem
+from .models import (
+    BranchPlanningSettings,
+    CalendarOverride,
+    ItemStatus,
+    PeriodKind,
+    PlannedVisit,
+    TrackedItem,
+)
 
 PLANNED_NAME_LENGTH = PlannedVisit._meta.get_field("customer").max_length
 
@@ -336,3 +344,38 @@ class CalendarPeriodForm(forms.Form):
         max_length=CalendarOverride._meta.get_field("note").max_length,
         required=False,
     )
+
+
+class BranchPlanningSettingsForm(forms.ModelForm):
+    """The admin's page: weekdays ticked and picked by name, stored as the model keeps
+    them ("01234", 0 = Monday). QA: an admin expected tick boxes, not digit codes."""
+
+    working_weekdays = forms.TypedMultipleChoiceField(
+        label=_("working days of the week"),
+        choices=list(WEEKDAYS.items()),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    review_deadline_weekday = forms.TypedChoiceField(
+        label=_("weekly review due on"), choices=list(WEEKDAYS.items()), coerce=int
+    )
+
+    class Meta:
+        model = BranchPlanningSettings
+        fields = [
+            "branch",
+            "working_weekdays",
+            "review_deadline_weekday",
+            "review_deadline_time",
+            "completion_cap",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = self.initial.get("working_weekdays")
+        if isinstance(days, str):
+            self.initial["working_weekdays"] = [int(day) for day in days]
+
+    def clean_working_weekdays(self) -> str:
+        return "".join(str(day) for day in sorted(set(self.cleaned_data["working_weekdays"])))

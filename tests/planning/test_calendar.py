@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -210,3 +211,31 @@ def test_only_the_admin_enters_holiday_periods(client_for, org):
         response = client_for(person).post(add, {"branches": [org.branch.pk]})
         assert response.status_code == 302 and "/admin/login/" in response.url
     assert not CalendarOverride.objects.exists()
+
+
+def test_the_admin_ticks_working_days_by_name(admin_client, org):
+    """QA (a new branch): the admin's page asked for digit codes ("01234"); the days are
+    tick boxes with their names, stored as before."""
+    url = reverse("admin:planning_branchplanningsettings_add")
+    page = admin_client.get(url).content.decode()
+    assert 'type="checkbox" name="working_weekdays" value="5"' in page and "星期六" in page
+    response = admin_client.post(
+        url,
+        {
+            "branch": org.branch.pk,
+            "working_weekdays": ["5", "0", "1", "2", "3", "4"],
+            "review_deadline_weekday": "0",
+            "review_deadline_time": "09:00",
+            "completion_cap": "150",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    settings = BranchPlanningSettings.objects.get(branch=org.branch)
+    assert settings.working_weekdays == "012345"
+    listing = admin_client.get(reverse("admin:planning_branchplanningsettings_changelist"))
+    assert "星期一、星期二、星期三、星期四、星期五、星期六" in listing.content.decode()
+    change = admin_client.get(
+        reverse("admin:planning_branchplanningsettings_change", args=[settings.pk])
+    ).content.decode()
+    ticked = re.findall(r'name="working_weekdays" value="(\d)"[^>]*checked', change)
+    assert ticked == ["0", "1", "2", "3", "4", "5"]
