@@ -55,6 +55,8 @@ def test_weekly_review_shows_the_gap_from_the_logs(org, client_for):
     row = next(r for r in response.context["metric_rows"] if r[0].metric.code == "visits")
     assert (row[0].target, row[0].actual, row[0].gap) == (30, 17, -13)
     assert b'data-col="gap">-13<' in response.content
+    # QA: 下周目标 (拜访) and 下周计划拜访数 side by side read as two numbers for one thing.
+    assert "上表的“下周目标”是下周要达到的拜访数" in response.content.decode()
 
 
 @pytest.mark.usefixtures("friday")
