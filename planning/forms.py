@@ -280,8 +280,9 @@ class TrackedItemForm(TrackedItemFieldsForm):
     assignees = PeopleField(
         label=_("Assign to"),
         queryset=User.objects.none(),
-        help_text=_("Several people: hold Ctrl (⌘ on a Mac) while clicking."),
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+        help_text=_("Tick one person or several."),
+        # Tick boxes, not a list picked with Ctrl held (QA: an RM did not know the trick).
+        widget=forms.CheckboxSelectMultiple,
     )
     is_key = forms.BooleanField(label=_("Key item (重点事项)"), required=False)
 

@@ -109,3 +109,24 @@ def test_the_am_reads_their_plan_on_a_phone(org, login, new_page):
         assert box.evaluate("box => box.scrollWidth <= box.clientWidth"), box.inner_text()
     # The trend chart is drawn for the phone: its labels readable, none on top of another.
     assert not unreadable_chart_texts(page)
+
+
+def test_an_rm_hands_an_item_to_two_ams_on_a_phone(org, live_server, login, new_page):
+    """QA (a new branch): the people were a list picked with Ctrl held, which an RM did
+    not know and a phone does not have; they are tick boxes."""
+    from planning.models import TrackedItem
+
+    page = login(new_page(**PHONE), org.rm)
+    page.goto(f"{live_server.url}/plan/items/new/")
+    page.get_by_label("标题").fill("整理续保名单")
+    page.get_by_label("截止日期").fill(
+        (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    )
+    page.get_by_label(org.am.name).check()
+    page.get_by_label(org.peer_am.name).check()
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("整理续保名单").first).to_be_visible()
+    assert set(TrackedItem.objects.values_list("assignee__name", flat=True)) == {
+        org.am.name,
+        org.peer_am.name,
+    }
