@@ -2,6 +2,7 @@
 cancel them, with what note, who hears of it, and correcting title and due date."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -280,8 +281,10 @@ def test_a_closed_item_is_not_corrected(org, client_for, item):
 
 def test_the_assignee_list_says_who_is_a_manager(org, client_for):
     html = client_for(org.area_manager).get(reverse("planning:item_create")).content.decode()
-    assert f"{org.rm} · 区域经理" in html and f"{org.am}</option>" in html
-    assert "按住 Ctrl" in html
+    assert f"{org.rm} · 区域经理" in html
+    assert re.search(rf"{re.escape(str(org.am))}\s*</label>", html)  # an AM: no suffix
+    assert re.search(r'<input type="checkbox"[^>]*name="assignees"', html)
+    assert "按住 Ctrl" not in html and "可勾选一人或多人" in html
 
 
 def test_items_of_two_ams_of_one_name_show_whose(org, client_for):
