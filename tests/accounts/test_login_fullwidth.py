@@ -2,6 +2,7 @@
 logs in, as the staff import reads it."""
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from accounts.forms import normalise_username
@@ -34,3 +35,17 @@ def test_admin_login_with_full_width_digits(client, org):
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(org.admin.pk)
+
+
+@pytest.mark.django_db
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3)
+def test_failures_typed_both_ways_count_as_one_person_s(client, org):
+    """The lockout counts the number as the form reads it: ０００２ twice and 0002 once
+    are three failures of 0002, not two lists of fewer."""
+    org.am.employee_no = "0002"
+    org.am.save()
+    url = reverse("accounts:login")
+    for typed in ("０００２", "0002", "０００２"):
+        client.post(url, {"username": typed, "password": "wrong"})
+    response = client.post(url, {"username": "0002", "password": PASSWORD})
+    assert response.status_code == 429
