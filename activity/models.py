@@ -348,8 +348,10 @@ class Notification(models.Model):
     body = models.TextField(_("message"), blank=True)
     # The message and parameters of a title or body the app wrote (not one typed by a
     # person), to show it in the reader's language: see activity.reminders.shown_text.
-    title_source = models.JSONField(default=dict, blank=True, editable=False)
-    body_source = models.JSONField(default=dict, blank=True, editable=False)
+    # A database default too: a web process still on the previous code (a rolling
+    # deploy) keeps writing notifications.
+    title_source = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
+    body_source = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
