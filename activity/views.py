@@ -93,20 +93,16 @@ def log_edit(request, day: datetime.date):
         form_kwargs={"owner": request.user},
     )
     submit = "submit" in request.POST
-    if (
-        data is not None
-        and not conflict
-        and form.is_valid()
-        and formset.is_valid()
-        and (not submit or form.check_visits_counted(len(visits_from_formset(formset))))
-    ):
+    valid = data is not None and not conflict and form.is_valid() and formset.is_valid()
+    visits = visits_from_formset(formset) if valid else []
+    if valid and (not submit or form.check_visits_counted(len(visits))):
         try:
             saved = services.daily_log_save(
                 author=request.user,
                 log_date=day,
                 fields=form.log_fields(),
                 counts=form.counts(),
-                visits=visits_from_formset(formset),
+                visits=visits,
                 submit=submit,
             )
         except (ValidationError, LogTransitionError) as error:

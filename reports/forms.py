@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from config.converters import SUPPORTED_DAYS
 from planning import periods
 
-from .selectors import whole_months
+from .selectors import span_kind, whole_months
 
 WEEK = datetime.timedelta(days=7)
 DAY = datetime.timedelta(days=1)
@@ -73,9 +73,8 @@ class PeriodForm(forms.Form):
         today = timezone.localdate()
         monday = periods.week_start(start)
         months = whole_months(start, end)
-        weekly = False
-        if start == monday and end < monday + WEEK:
-            weekly = True
+        weekly = span_kind(start, end) == "week"
+        if weekly:
             previous = (monday - WEEK, monday - DAY)
             following = (monday + WEEK, monday + WEEK + WEEK - DAY)
         elif months:

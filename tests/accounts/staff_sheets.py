@@ -3,7 +3,10 @@
 import csv
 import io
 
+from django.utils import timezone
 from openpyxl import Workbook
+
+from accounts import staff_import as si
 
 HEADERS = [
     "工号",
@@ -218,3 +221,21 @@ def encrypted_xlsx() -> bytes:
         + bytes(128)
     )
     return bytes(header) + fat + directory + b"\x00" * 512
+
+
+def check(data, name="staff.xlsx", **kwargs):
+    """The import's dry run of a file, dated today."""
+    return si.run_import(
+        name=name, data=data, import_date=timezone.localdate(), dry_run=True, **kwargs
+    )
+
+
+def apply(data, name="staff.xlsx", **kwargs):
+    return si.run_import(
+        name=name, data=data, import_date=timezone.localdate(), dry_run=False, **kwargs
+    )
+
+
+def errors_at(outcome):
+    """The (row, column) of every error."""
+    return {(e["row"], e["column"]) for e in outcome.errors}

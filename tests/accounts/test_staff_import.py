@@ -19,9 +19,12 @@ from accounts.models import (
     StaffImportStatus,
     User,
 )
+from tests.accounts import staff_sheets as sheets
 from tests.accounts.staff_sheets import (
     HEADERS,
+    check,
     csv_bytes,
+    errors_at,
     new_org_rows,
     person,
     xlsx,
@@ -36,21 +39,9 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
-def check(data, name="staff.xlsx", **kwargs):
-    return si.run_import(
-        name=name, data=data, import_date=timezone.localdate(), dry_run=True, **kwargs
-    )
-
-
 def apply(data, name="staff.xlsx", **kwargs):
     kwargs.setdefault("password_hash", make_password(INITIAL))
-    return si.run_import(
-        name=name, data=data, import_date=timezone.localdate(), dry_run=False, **kwargs
-    )
-
-
-def errors_at(outcome):
-    return {(e["row"], e["column"]) for e in outcome.errors}
+    return sheets.apply(data, name=name, **kwargs)
 
 
 @pytest.mark.django_db

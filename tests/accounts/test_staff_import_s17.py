@@ -17,7 +17,16 @@ from accounts import staff_import as si
 from accounts.demo import build_org
 from accounts.models import Region, RegionMembership, Role, StaffImport, StaffImportStatus, User
 from accounts.staff_export import staff_export_workbook
-from tests.accounts.staff_sheets import HEADERS, csv_bytes, encrypted_xlsx, person, xlsx
+from tests.accounts.staff_sheets import (
+    HEADERS,
+    apply,
+    check,
+    csv_bytes,
+    encrypted_xlsx,
+    errors_at,
+    person,
+    xlsx,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,22 +34,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def check(data, name="staff.xlsx", **kwargs):
-    return si.run_import(
-        name=name, data=data, import_date=timezone.localdate(), dry_run=True, **kwargs
-    )
-
-
-def apply(data, name="staff.xlsx", **kwargs):
-    return si.run_import(
-        name=name, data=data, import_date=timezone.localdate(), dry_run=False, **kwargs
-    )
-
-
-def errors_at(outcome):
-    return {(e["row"], e["column"]) for e in outcome.errors}
 
 
 def here(org, no, name, role="客户经理", region="东", manager="", hire="2024-03-01"):
