@@ -9,7 +9,7 @@ support questions) but act on nobody's logs and see no customer phone numbers.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -66,34 +66,76 @@ def regions_signed_off_by(user: User) -> QuerySet[Region]:
     )
 
 
+def regions_signed_for_their_manager_by(user: User) -> QuerySet[Region]:
+    """Regions whose own manager's logs, sheets and reviews this person signs off: the
+    next manager up (its area's manager, else the branch head). Someone promoted from
+    account manager to the RM of her own region still has her AM days' logs and sheets
+    in it, and nobody signs their own (QA: a log returned to her before the promotion
+    could then be signed by nobody)."""
+    if not (user.is_authenticated and user.is_active) or user.role == Role.REGIONAL_MANAGER:
+        return Region.objects.none()
+    return Region.objects.filter(
+        Q(manager__isnull=False, manager__is_active=True)
+        & ~Q(manager=user)
+        & (Q(area__manager=user) | (_NO_AREA_MANAGER & Q(branch__head=user)))
+    )
+
+
+def signed_off_by_q(user: User) -> Q:
+    """Records (logs, goal sheets, weekly reviews: a `region` and an `author`) that `user`
+    signs off, whatever their status: their regions' records but their own, and the
+    records their regions' managers filed there themselves, as `signer_id_for` decides."""
+    return (Q(region__in=regions_signed_off_by(user)) & ~Q(author=user)) | Q(
+        region__in=regions_signed_for_their_manager_by(user), author=F("region__manager")
+    )
+
+
 # Who signs a region's logs, first active one wins (`regions_signed_off_by`).
 SIGNER_CHAIN = ("manager", "area__manager", "branch__head")
 
 
-def region_signer(region: Region) -> User | None:
+def region_signer(region: Region, *, author_id: int | None = None) -> User | None:
     """Who signs off `region`'s logs (as `regions_signed_off_by` decides), or None when
-    nobody can: no active regional manager, area manager or branch head."""
+    nobody can: no active regional manager, area manager or branch head. With
+    `author_id`, who signs that person's: never themselves, the next one up instead."""
     for path in SIGNER_CHAIN:
         candidate = region
         for name in path.split("__"):
             candidate = getattr(candidate, name) if candidate is not None else None
-        if candidate is not None and candidate.is_active:
+        if candidate is not None and candidate.is_active and candidate.pk != author_id:
             return candidate
     return None
+
+
+def region_signer_chains(region_ids) -> dict[int, list[int]]:
+    """{region id: ids of its active managers up the chain, nearest first} for these
+    regions, in one query: the first signs off the region's logs, and the next one up
+    those its own manager filed there (`signer_id_for`)."""
+    columns = [column for path in SIGNER_CHAIN for column in (f"{path}__id", f"{path}__is_active")]
+    rows = Region.objects.filter(pk__in=list(region_ids)).values_list("pk", *columns)
+    chains = {}
+    for region_id, *candidates in rows:
+        chain = []
+        for user_id, active in zip(candidates[::2], candidates[1::2], strict=True):
+            if user_id is not None and active and user_id not in chain:
+                chain.append(user_id)
+        chains[region_id] = chain
+    return chains
+
+
+def signer_id_for(chain: list[int], author_id: int | None) -> int | None:
+    """Who in a region's chain (`region_signer_chains`) signs what `author_id` filed."""
+    return next((user_id for user_id in chain if user_id != author_id), None)
 
 
 def region_signer_ids(region_ids) -> dict[int, int]:
     """{region id: id of who signs off its logs} for these regions, in one query; regions
     nobody can sign for are left out (for reminders counting logs per signer)."""
-    columns = [column for path in SIGNER_CHAIN for column in (f"{path}__id", f"{path}__is_active")]
-    rows = Region.objects.filter(pk__in=list(region_ids)).values_list("pk", *columns)
-    signers = {}
-    for region_id, *candidates in rows:
-        for user_id, active in zip(candidates[::2], candidates[1::2], strict=True):
-            if user_id is not None and active:
-                signers[region_id] = user_id
-                break
-    return signers
+    return {
+        region_id: chain[0]
+        for region_id, chain in region_signer_chains(region_ids).items()
+        if chain
+    }
 
 
 def branches_visible_to(user: User) -> QuerySet[Branch]:
@@ -107,18 +149,17 @@ def get_region_for_user(user: User, region_id: int) -> Region:
     )
 
 
-def can_sign_off_region(user: User, region_id: int) -> bool:
-    """As `regions_signed_off_by`, for one region: a lookup by its key."""
-    if not (user.is_authenticated and user.is_active):
+def can_sign_off_region(user: User, region_id: int, *, author_id: int | None = None) -> bool:
+    """As `signed_off_by_q`, for one region (and what `author_id` filed there)."""
+    if not (user.is_authenticated and user.is_active) or user.pk == author_id:
         return False
-    return region_signer_ids([region_id]).get(region_id) == user.pk
+    chain = region_signer_chains([region_id]).get(region_id, [])
+    return signer_id_for(chain, author_id) == user.pk
 
 
 def can_sign_off(user: User, log) -> bool:
     """May `user` sign off, return or reopen `log` (an activity.DailyLog)?"""
-    if log.author_id == user.pk:
-        return False
-    return can_sign_off_region(user, log.region_id)
+    return can_sign_off_region(user, log.region_id, author_id=log.author_id)
 
 
 def can_see_contact_details(user: User, *, owner_id: int, region_id: int | None) -> bool:

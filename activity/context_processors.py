@@ -1,16 +1,16 @@
-from accounts import selectors as org
-
 from .reminders import unread_count
+from .selectors import signs_off_logs
 
 
 def sign_off_queue(request) -> dict:
     """Whether the top bar offers the sign-off queue: to whoever signs some region's
-    logs, an area manager or branch head too while a region has no regional manager.
+    logs, an area manager or branch head too while a region has no regional manager (or
+    its manager's own logs from before a promotion wait for them).
     A callable, so the query runs only where the template asks (not for AMs and RMs)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"signs_off_logs": lambda: org.regions_signed_off_by(user).exists()}
+    return {"signs_off_logs": lambda: signs_off_logs(user)}
 
 
 def notifications(request) -> dict:

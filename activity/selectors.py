@@ -102,8 +102,7 @@ def logs_signed_off_by(user: User) -> QuerySet[DailyLog]:
     """Every log this manager signs off, whatever its status: a bulk sign-off is checked
     against these, so a log handled meanwhile is told apart from one not theirs."""
     return (
-        DailyLog.objects.filter(region__in=org.regions_signed_off_by(user))
-        .exclude(author=user)
+        DailyLog.objects.filter(org.signed_off_by_q(user))
         .select_related("author", "region")
         .order_by("date", "submitted_at", "pk")
     )
@@ -112,6 +111,13 @@ def logs_signed_off_by(user: User) -> QuerySet[DailyLog]:
 def sign_off_queue(user: User) -> QuerySet[DailyLog]:
     """Submitted logs waiting for this manager, oldest day first."""
     return logs_signed_off_by(user).waiting_for_sign_off()
+
+
+def signs_off_logs(user: User) -> bool:
+    """Whether `user` has a sign-off queue: they sign some region's logs, or (an area
+    manager, a branch head) a log its regional manager filed there before promotion waits
+    for them."""
+    return org.regions_signed_off_by(user).exists() or sign_off_queue(user).exists()
 
 
 def with_metric_counts(logs: list[DailyLog], metrics: list[Metric]) -> list[DailyLog]:
@@ -297,7 +303,8 @@ def sign_offs_waiting_by_signer(*, branch_id: int, day: datetime.date) -> dict[i
     """{user id: submitted logs of `day` and before waiting for them} in a branch, each
     region's logs counted for whoever signs them off (`accounts.selectors.region_signer`):
     its regional manager, or the next manager up when it has no active one. For the daily
-    sign-off reminder; as in the queue, nobody is counted for their own log."""
+    sign-off reminder; as in the queue, nobody is counted for their own log: the next
+    manager up is."""
     waiting = (
         DailyLog.objects.waiting_for_sign_off()
         .filter(region__branch_id=branch_id, date__lte=day)
@@ -305,11 +312,11 @@ def sign_offs_waiting_by_signer(*, branch_id: int, day: datetime.date) -> dict[i
         .annotate(n=Count("pk"))
     )
     rows = list(waiting)
-    signers = org.region_signer_ids({region_id for region_id, _author, _n in rows})
+    chains = org.region_signer_chains({region_id for region_id, _author, _n in rows})
     counts: dict[int, int] = defaultdict(int)
     for region_id, author_id, n in rows:
-        signer = signers.get(region_id)
-        if signer is not None and signer != author_id:
+        signer = org.signer_id_for(chains.get(region_id, []), author_id)
+        if signer is not None:
             counts[signer] += n
     return dict(counts)
 
@@ -317,5 +324,4 @@ def sign_offs_waiting_by_signer(*, branch_id: int, day: datetime.date) -> dict[i
 def log_submitted_to(log: DailyLog) -> User | None:
     """Who will sign off a log just handed in (the submit message names the right person
     or says nobody can), as `accounts.selectors.region_signer` decides for its region."""
-    signer = org.region_signer(log.region)
-    return None if signer is None or signer.pk == log.author_id else signer
+    return org.region_signer(log.region, author_id=log.author_id)

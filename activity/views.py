@@ -340,7 +340,7 @@ def _month_param(request) -> datetime.date | None:
 
 
 def _require_signing_manager(user) -> None:
-    if not org.regions_signed_off_by(user).exists():
+    if not selectors.signs_off_logs(user):
         if user.role == Role.REGIONAL_MANAGER:
             raise PermissionDenied(org.not_placed_reason(user))
         raise PermissionDenied(_("The sign-off queue is for regional managers."))

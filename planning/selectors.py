@@ -166,8 +166,9 @@ def get_weekly_review_for_user(user: User, pk: int) -> WeeklyReview:
 
 
 def can_review(user: User, sheet) -> bool:
-    """Agree a monthly sheet or review a weekly one: the RM of the sheet's region only."""
-    return sheet.author_id != user.pk and org.can_sign_off_region(user, sheet.region_id)
+    """Agree a monthly sheet or review a weekly one: whoever signs its author's logs in
+    the sheet's region (its RM; the next manager up for the RM's own)."""
+    return org.can_sign_off_region(user, sheet.region_id, author_id=sheet.author_id)
 
 
 def get_member_for_user(user: User, member_id: int, day: datetime.date) -> tuple[User, Region]:
@@ -917,10 +918,7 @@ def own_monthly_sheet(user: User, month: datetime.date) -> MonthlyGoalSheet | No
 
 def reviews_waiting_for(user: User) -> QuerySet[WeeklyReview]:
     return (
-        WeeklyReview.objects.filter(
-            status=ReviewStatus.SUBMITTED, region__in=org.regions_signed_off_by(user)
-        )
-        .exclude(author=user)
+        WeeklyReview.objects.filter(org.signed_off_by_q(user), status=ReviewStatus.SUBMITTED)
         .select_related("author", "region")
         .order_by("week_start", "submitted_at")
     )
@@ -928,10 +926,7 @@ def reviews_waiting_for(user: User) -> QuerySet[WeeklyReview]:
 
 def monthly_sheets_waiting_for(user: User) -> QuerySet[MonthlyGoalSheet]:
     return (
-        MonthlyGoalSheet.objects.filter(
-            status=SheetStatus.SUBMITTED, region__in=org.regions_signed_off_by(user)
-        )
-        .exclude(author=user)
+        MonthlyGoalSheet.objects.filter(org.signed_off_by_q(user), status=SheetStatus.SUBMITTED)
         .select_related("author", "region")
         .order_by("month", "submitted_at")
     )
