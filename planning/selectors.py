@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -936,10 +936,58 @@ def monthly_sheets_waiting_for(user: User) -> QuerySet[MonthlyGoalSheet]:
 
 
 def items_visible_to(user: User) -> QuerySet[TrackedItem]:
-    """Items assigned to or by the user. Managers above see nothing extra: items are personal."""
+    """Items assigned to or by the user, and those they stand in for (`may_manage_item`).
+    Managers above see nothing else: items are personal."""
     if not (user.is_authenticated and user.is_active):
         return TrackedItem.objects.none()
-    return TrackedItem.objects.filter(Q(assignee=user) | Q(assigner=user))
+    return TrackedItem.objects.filter(Q(assignee=user) | Q(assigner=user) | _stand_in_q(user))
+
+
+def _stand_in_q(user: User, today=None) -> Q:
+    """Items handed down by someone who has left, to someone `user` line-manages now."""
+    people = assignable_people(user, today).exclude(pk=user.pk).values("pk")
+    return Q(assigner__is_active=False, assignee__in=people) & ~Q(assignee=F("assigner"))
+
+
+def items_left_behind(user: User) -> QuerySet[TrackedItem]:
+    """Items `user` stands in for (`may_manage_item`), for the items page."""
+    if not (user.is_authenticated and user.is_active):
+        return TrackedItem.objects.none()
+    return TrackedItem.objects.filter(_stand_in_q(user))
+
+
+def may_manage_item(user: User, item: TrackedItem) -> bool:
+    """Whoever handed an item down tracks it to closure. Once they have left, the
+    assignee's line managers now (their region's manager, its area manager, the branch
+    head) do: a departed RM's items were nobody's to cancel, change or reopen (QA)."""
+    if item.assigner_id == user.pk:
+        return True
+    return (
+        item.assignee_id != item.assigner_id
+        and not item.assigner.is_active
+        and TrackedItem.objects.filter(pk=item.pk).filter(_stand_in_q(user)).exists()
+    )
+
+
+def item_manager_to_tell(item: TrackedItem, today=None) -> User | None:
+    """Who hears of the assignee's changes to an item: whoever handed it down, or once
+    they have left, whoever signs the assignee's logs now (or nobody there is)."""
+    if item.assigner.is_active:
+        return item.assigner
+    today = today or timezone.localdate()
+    assignee = item.assignee
+    membership = org.membership_on(assignee, today)
+    region = (
+        membership.region
+        if membership is not None
+        else Region.objects.filter(manager=assignee).order_by("pk").first()
+    )
+    if region is None:
+        return None
+    region = Region.objects.select_related("manager", "area__manager", "branch__head").get(
+        pk=region.pk
+    )
+    return org.region_signer(region, author_id=assignee.pk)
 
 
 def get_item_for_user(user: User, pk: int) -> TrackedItem:
@@ -978,5 +1026,6 @@ def open_item_statuses():
 
 
 def can_edit_item(user: User, item: TrackedItem) -> bool:
-    """The assigner corrects title, details and due date while the item is still open."""
-    return item.assigner_id == user.pk and item.status not in TrackedItem.CLOSED
+    """The assigner (`may_manage_item`) corrects title, details and due date while the
+    item is still open."""
+    return item.status not in TrackedItem.CLOSED and may_manage_item(user, item)

@@ -40,6 +40,8 @@ from .models import (
 from .selectors import (
     am_sheet,
     branch_settings,
+    item_manager_to_tell,
+    may_manage_item,
     region_during,
     review_deadline,
 )
@@ -494,8 +496,9 @@ def may_set_item_status(user: User, item: TrackedItem, status: str) -> bool:
     """Whoever handed an item down tracks it to closure: only they cancel it, and once it
     is closed (done or cancelled) only they reopen it or close it the other way. The
     assignee reports "done" and may add notes to a closed item, but an item their
-    manager closed stays closed. Self-assigned key items are their owner's throughout."""
-    if status == item.status or item.assigner_id == user.pk:
+    manager closed stays closed. Self-assigned key items are their owner's throughout.
+    Once the assigner has left, the assignee's line managers stand in (`may_manage_item`)."""
+    if status == item.status or may_manage_item(user, item):
         return True
     return status != ItemStatus.CANCELLED and item.status not in TrackedItem.CLOSED
 
@@ -552,9 +555,9 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
         to_status=status if changing else "",
     )
     item.refresh_from_db()
-    if changing and handed_down:
+    other = item.assignee if actor.pk != item.assignee_id else item_manager_to_tell(item)
+    if changing and handed_down and other is not None and other.pk != actor.pk:
         # Only the winner of the conditional update above gets here: one notice per change.
-        other = item.assigner if actor.pk == item.assignee_id else item.assignee
         _tell_about_item(
             item,
             kind=NotificationKind.ITEM_STATUS_CHANGED,
@@ -573,8 +576,8 @@ def tracked_item_edit(
     *, item: TrackedItem, actor: User, title: str, details: str, due_date: datetime.date
 ) -> TrackedItem:
     """The assigner corrects an open item; the history keeps what it said before."""
-    item = TrackedItem.objects.select_for_update().get(pk=item.pk)
-    if item.assigner_id != actor.pk:
+    item = TrackedItem.objects.select_for_update().select_related("assigner").get(pk=item.pk)
+    if not may_manage_item(actor, item):
         raise PermissionDenied(_("Only the person who handed this item down may change it."))
     if item.status in TrackedItem.CLOSED:
         raise ValidationError(_("This item is closed; re-open it before changing it."))

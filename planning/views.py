@@ -586,13 +586,17 @@ def weekly_review(request, pk: int):
 def items(request):
     visible = selectors.items_visible_to(request.user).select_related("assignee", "assigner")
     handed_down = list(visible.filter(assigner=request.user).exclude(assignee=request.user))
-    org.tell_apart(item.assignee for item in handed_down)
+    left_behind = list(
+        selectors.items_left_behind(request.user).select_related("assignee", "assigner")
+    )
+    org.tell_apart(item.assignee for item in [*handed_down, *left_behind])
     return render(
         request,
         "planning/items.html",
         {
             "mine": visible.filter(assignee=request.user),
             "handed_down": handed_down,
+            "left_behind": left_behind,
             "today": timezone.localdate(),
         },
     )
