@@ -111,6 +111,10 @@ class UserAdmin(DjangoUserAdmin):
             # no page counts them as owing a daily log from the day they leave on, and
             # gives up the regions, areas and branches they managed.
             services.user_deactivate(user=form.instance, day=timezone.localdate())
+        elif change and "role" in form.changed_data:
+            services.user_role_changed(
+                user=form.instance, old_role=form.initial["role"], day=timezone.localdate()
+            )
 
 
 @admin.register(Branch)

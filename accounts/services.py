@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .models import Area, Branch, Region, RegionMembership, User
+from .models import Area, Branch, Region, RegionMembership, Role, User
 
 
 @transaction.atomic
@@ -141,6 +141,19 @@ def region_close(*, region: Region, closed_on: datetime.date | None, today=None)
 @transaction.atomic
 def membership_end(*, user: User, end_date: datetime.date) -> None:
     RegionMembership.objects.filter(user=user, end_date__isnull=True).update(end_date=end_date)
+
+
+@transaction.atomic
+def user_role_changed(*, user: User, old_role: str, day: datetime.date | None = None) -> None:
+    """`user` stopped being an account manager (promoted to RM, say) in the admin: as the
+    staff import does, they leave their region after `day` (today), so no page counts
+    them as owing daily logs from then on (QA: an AM made RM of her region stayed in its
+    week grid as 未填 and in its headcount). Their logs, sheets and history stay."""
+    if old_role != Role.ACCOUNT_MANAGER or user.role == Role.ACCOUNT_MANAGER:
+        return
+    day = day or timezone.localdate()
+    RegionMembership.objects.filter(user=user, end_date__isnull=True, start_date__gt=day).delete()
+    membership_end(user=user, end_date=day)
 
 
 @transaction.atomic

@@ -55,3 +55,22 @@ def test_saving_an_active_user_leaves_the_membership_open(admin_client, org):
     response = admin_client.post(url, change_form_data(admin_client.get(url)))
     assert response.status_code == 302
     assert RegionMembership.objects.get(user=org.am).end_date is None
+
+
+def test_an_am_promoted_to_rm_leaves_her_region_after_today(admin_client, org, today):
+    """As the staff import does: she no longer owes daily logs from tomorrow, nor counts
+    in the region's headcount (she stayed in its week grid as 未填 before)."""
+    url = reverse("admin:accounts_user_change", args=[org.am.pk])
+    data = change_form_data(admin_client.get(url))
+    data["role"] = "rm"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert RegionMembership.objects.get(user=org.am).end_date == today
+
+
+def test_changing_another_role_leaves_memberships_alone(admin_client, org):
+    url = reverse("admin:accounts_user_change", args=[org.peer_am.pk])
+    data = change_form_data(admin_client.get(url))
+    data["name"] = "李四四"
+    assert admin_client.post(url, data).status_code == 302
+    assert RegionMembership.objects.get(user=org.peer_am).end_date is None
