@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
-from accounts.models import Region, RegionMembership, User
+from accounts.models import Region, RegionMembership, Role, User
 from config.collation import by_pinyin
 from planning.calendar import rules_for, rules_for_branches
 
@@ -117,7 +117,11 @@ def signs_off_logs(user: User) -> bool:
     """Whether `user` has a sign-off queue: they sign some region's logs, or (an area
     manager, a branch head) a log its regional manager filed there before promotion waits
     for them."""
-    return org.regions_signed_off_by(user).exists() or sign_off_queue(user).exists()
+    if org.regions_signed_off_by(user).exists():
+        return True
+    # Only those above a region's manager sign for them: no second query on every page
+    # of an admin's or an AM's.
+    return user.role in (Role.AREA_MANAGER, Role.BRANCH_HEAD) and sign_off_queue(user).exists()
 
 
 def with_metric_counts(logs: list[DailyLog], metrics: list[Metric]) -> list[DailyLog]:
