@@ -104,6 +104,13 @@ class UserAdmin(DjangoUserAdmin):
             User.objects.filter(pk=request.user.pk).update(must_change_password=False)
         return response
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is RegionMembership:
+            changed = [*formset.new_objects, *(m for m, _fields in formset.changed_objects)]
+            if changed:
+                services.memberships_saved(user=form.instance, memberships=changed)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change and "is_active" in form.changed_data and not form.instance.is_active:

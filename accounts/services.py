@@ -16,10 +16,13 @@ from .models import Area, Branch, Region, RegionMembership, Role, User
 def membership_move(*, user: User, region: Region, start_date: datetime.date) -> RegionMembership:
     """Put `user` in `region` from `start_date`, closing their current membership the day before.
 
-    Logs signed off keep the region they were signed off in, so history stays put. A
-    log of a day from `start_date` on that is not signed off yet goes with its author:
-    its day is now the new region's, which counts their headcount, and its RM signs it
-    off (QA's import moved an AM from today, after today's log went to the old queue).
+    Logs of days before `start_date` keep their region, so history stays put. A log of
+    a day from `start_date` on goes with its author: its day is now the new region's,
+    which counts their headcount, and its RM signs it off (QA's import moved an AM from
+    today, after today's log went to the old queue). One signed off already goes too
+    (a move entered on Friday from Wednesday): left behind, the new region's week grid
+    showed its day as 未填 and the old region counted its numbers and on-time rate
+    (150 %) against a headcount without that day. Whoever signed it still reads it.
     """
     # Nobody works in a region after its last day (summaries of later weeks do not list
     # it), and a membership has no end until someone moves them again. Read from the
@@ -60,23 +63,50 @@ def membership_move(*, user: User, region: Region, start_date: datetime.date) ->
 
 
 def _pending_work_follows(*, user: User, region: Region, start_date: datetime.date) -> None:
-    """Work still waiting for a manager goes to the new region's: logs not signed off,
-    and goal sheets and weekly reviews of periods reaching the move that are not agreed
-    or reviewed yet (they are filed under the region moved to, as new ones would be;
-    re-test QA saw the new RM told a sheet waited, with no way to agree it)."""
-    from activity.models import DailyLog, LogStatus
+    """The logs of the days from `start_date` on are filed under the region moved to, as
+    the days themselves are (`_logs_follow`); goal sheets and weekly reviews of periods
+    reaching the move that are not agreed or reviewed yet go there too, as new ones
+    would (re-test QA saw the new RM told a sheet waited, with no way to agree it)."""
     from planning import periods
     from planning.models import MonthlyGoalSheet, ReviewStatus, SheetStatus, WeeklyReview
 
-    DailyLog.objects.filter(author=user, date__gte=start_date).exclude(
-        status=LogStatus.SIGNED_OFF
-    ).exclude(region=region).update(region=region, updated_at=timezone.now())
+    _logs_follow(user=user, region=region, start_date=start_date, end_date=None)
     MonthlyGoalSheet.objects.filter(
         author=user, month__gte=periods.month_start(start_date)
     ).exclude(status=SheetStatus.AGREED).exclude(region=region).update(region=region)
     WeeklyReview.objects.filter(
         author=user, week_start__gte=periods.week_start(start_date)
     ).exclude(status=ReviewStatus.REVIEWED).exclude(region=region).update(region=region)
+
+
+def _logs_follow(*, user: User, region: Region, start_date: datetime.date, end_date) -> None:
+    """`user`'s logs of the days from `start_date` (to `end_date`, if any) are filed
+    under `region`, whatever their status."""
+    from activity.models import DailyLog
+
+    logs = DailyLog.objects.filter(author=user, date__gte=start_date)
+    if end_date is not None:
+        logs = logs.filter(date__lte=end_date)
+    logs.exclude(region=region).update(region=region, updated_at=timezone.now())
+
+
+@transaction.atomic
+def memberships_saved(*, user: User, memberships) -> None:
+    """The admin added or changed these memberships of `user` by hand (ending one and
+    starting another is a move): each log of their days is filed under their region, and
+    what waits for a manager goes to the current one's, as `membership_move` does (QA:
+    the admin's move left the Wednesday log in the old region's queue and grid)."""
+    memberships = sorted(memberships, key=lambda m: m.start_date)
+    for membership in memberships:
+        _logs_follow(
+            user=user,
+            region=membership.region,
+            start_date=membership.start_date,
+            end_date=membership.end_date,
+        )
+    latest = RegionMembership.objects.filter(user=user).order_by("-start_date").first()
+    if latest is not None and latest.end_date is None and latest in memberships:
+        _pending_work_follows(user=user, region=latest.region, start_date=latest.start_date)
 
 
 def region_closing_check(*, region: Region, closed_on: datetime.date, today=None) -> None:

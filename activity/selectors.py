@@ -25,10 +25,13 @@ def week_start(day: datetime.date) -> datetime.date:
 
 
 def logs_visible_to(user: User) -> QuerySet[DailyLog]:
-    """The author's own logs and the logs of every region the user may see."""
+    """The author's own logs, the logs of every region the user may see, and those they
+    signed off (a move filed since under another region takes none from its signer)."""
     if not (user.is_authenticated and user.is_active):
         return DailyLog.objects.none()
-    return DailyLog.objects.filter(Q(author=user) | Q(region__in=org.regions_visible_to(user)))
+    return DailyLog.objects.filter(
+        Q(author=user) | Q(signed_off_by=user) | Q(region__in=org.regions_visible_to(user))
+    )
 
 
 def get_log_for_user(user: User, log_id: int) -> DailyLog:
