@@ -335,6 +335,7 @@ class NotificationKind(models.TextChoices):
     WEEKLY_REVIEWED = "weekly_reviewed", _("Weekly review reviewed")
     ITEM_CHANGED = "item_changed", _("Item changed")
     MONTHLY_AGREED = "monthly_agreed", _("Monthly goal sheet agreed")
+    HELP_REQUESTED = "help_requested", _("Joint visit or help asked for")
 
 
 class Notification(models.Model):
@@ -381,7 +382,8 @@ class ReminderSent(models.Model):
     """One row per reminder that went out: the unique key decides, not the queue.
 
     `key` names the addressee: "user:<id>" for a person, "region:<id>" for a
-    region's group-robot webhook.
+    region's group-robot webhook; or, for what an AM asks of their manager on a log
+    (HELP_REQUESTED), "log:<id>:<part>": each part of the request is told once.
     """
 
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)

@@ -6,11 +6,12 @@ tabs or two managers racing produce exactly one winner; the loser gets
 """
 
 import datetime
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +20,16 @@ from django.utils.translation import gettext_noop
 from accounts import selectors as org
 from accounts.models import User
 
+from . import selectors
 from .models import (
     DailyLog,
     LogEvent,
     LogStatus,
     MetricValue,
+    Notification,
     NotificationKind,
     Prospect,
+    ReminderSent,
     VisitRecord,
 )
 from .reminders import notify, stored_text
@@ -100,7 +104,8 @@ def daily_log_save(
     _save_counts(log, counts)
     _replace_visits(log, author, visits)
     if submit:
-        _submit(log, author)
+        log = _submit(log, author)
+        _tell_signer_of_request(log)
     return log
 
 
@@ -210,6 +215,59 @@ def _submit(log: DailyLog, author: User) -> DailyLog:
         action=LogEvent.Action.RESUBMITTED if resubmission else LogEvent.Action.SUBMITTED,
         **updates,
     )
+
+
+def _request_parts(log: DailyLog) -> list[str]:
+    """What the log asks of the manager, part by part: a joint visit, and the text of
+    what the AM needs from them (a new wording is a new request)."""
+    parts = ["joint"] if log.needs_joint_visit else []
+    text = log.needs_from_manager.strip()
+    if text:
+        parts.append(hashlib.sha256(text.encode()).hexdigest()[:16])
+    return parts
+
+
+def _tell_signer_of_request(log: DailyLog) -> Notification | None:
+    """Tell whoever signs off the log that its author asks them for a joint visit or
+    for something else, when it is handed in: a joint visit is arranged before the
+    customer is seen again, not at the evening's sign-off (the queue's badge alone was
+    found too late). Each part of a request is told once per log, whatever runs twice:
+    a resubmission after a return tells again only when it asks for something new.
+    Training and material requests are left to the queue: they wait for the sign-off."""
+    signer = selectors.log_submitted_to(log)
+    parts = _request_parts(log)
+    if signer is None or not parts:
+        return None
+    new = []
+    for part in parts:
+        try:
+            with transaction.atomic():
+                new.append(
+                    ReminderSent.objects.create(
+                        kind=NotificationKind.HELP_REQUESTED,
+                        day=log.date,
+                        key=f"log:{log.pk}:{part}",
+                    )
+                )
+        except IntegrityError:  # told already
+            continue
+    if not new:
+        return None
+    params = {"name": log.author.name, "day": log.date}
+    notification = notify(
+        kind=NotificationKind.HELP_REQUESTED,
+        recipient=signer,
+        title=stored_text(
+            gettext_noop("%(name)s asks you for a joint visit (log of %(day)s)")
+            if log.needs_joint_visit
+            else gettext_noop("%(name)s asks you for something (log of %(day)s)"),
+            params,
+        ),
+        body=log.needs_from_manager.strip(),
+        url=reverse("activity:log_detail", kwargs={"pk": log.pk}),
+    )
+    ReminderSent.objects.filter(pk__in=[sent.pk for sent in new]).update(notification=notification)
+    return notification
 
 
 def _require_sign_off_right(actor: User, log: DailyLog) -> None:

@@ -1,0 +1,96 @@
+"""An AM who asks her RM for a joint visit (陪同促成) or writes what she needs from
+them: the RM's bell says so when the log is handed in, once per request.
+
+QA: only the queue's "有需求" badge showed it, seen at the evening's sign-off, after
+the customer the AM wanted help with had been seen again.
+"""
+
+from django.urls import reverse
+from django.utils import translation
+
+from activity import services
+from activity.models import DailyLog, Notification, NotificationKind
+from tests.activity.test_log_views import edit_url, form_data
+
+
+def save(author, day, *, submit=True, **fields):
+    return services.daily_log_save(
+        author=author, log_date=day, fields=fields, counts={}, visits=[], submit=submit
+    )
+
+
+def told(recipient):
+    return list(
+        Notification.objects.filter(
+            recipient=recipient, kind=NotificationKind.HELP_REQUESTED
+        ).order_by("pk")
+    )
+
+
+def test_submitting_a_log_that_asks_for_a_joint_visit_tells_the_rm(client_for, org, today):
+    response = client_for(org.am).post(
+        edit_url(today),
+        form_data(
+            needs_joint_visit="on", needs_from_manager="恒通物流周四签单，请陪同", action="submit"
+        ),
+    )
+    assert response.status_code == 302
+    log = DailyLog.objects.get()
+    (notice,) = told(org.rm)
+    assert notice.title == f"张三 请您陪同促成（{today} 的日志）"
+    assert notice.body == "恒通物流周四签单，请陪同"
+    assert notice.url == reverse("activity:log_detail", kwargs={"pk": log.pk})
+    assert not Notification.objects.exclude(recipient=org.rm).exists()
+
+
+def test_a_need_written_without_a_joint_visit_is_told_too(org, today):
+    save(org.am, today, needs_from_manager="需要车险新政培训资料")
+    (notice,) = told(org.rm)
+    assert notice.title == f"张三 对您有需求（{today} 的日志）"
+    assert notice.body == "需要车险新政培训资料"
+
+
+def test_a_draft_or_a_log_that_asks_nothing_tells_nobody(org, today):
+    save(org.am, today, submit=False, needs_joint_visit=True, needs_from_manager="请陪访")
+    save(org.peer_am, today, remarks="今天下雨", support_material=True)
+    assert not Notification.objects.exists()
+
+
+def test_a_resubmission_tells_again_only_what_is_new(org, today):
+    log = save(org.am, today, needs_joint_visit=True)
+    services.daily_log_return(log=log, actor=org.rm, reason="拜访记录不全", comment="周四陪你去")
+    save(org.am, today, needs_joint_visit=True)
+    assert len(told(org.rm)) == 1
+    # A joint visit dropped and asked for again is the same request.
+    log = DailyLog.objects.get()
+    services.daily_log_return(log=log, actor=org.rm, reason="再核对一下")
+    save(org.am, today, needs_joint_visit=False)
+    services.daily_log_return(log=DailyLog.objects.get(), actor=org.rm, reason="核对")
+    save(org.am, today, needs_joint_visit=True)
+    assert len(told(org.rm)) == 1
+    # Something new written is a new request.
+    services.daily_log_return(log=DailyLog.objects.get(), actor=org.rm, reason="核对")
+    save(org.am, today, needs_joint_visit=True, needs_from_manager="另需一份团体方案")
+    first, second = told(org.rm)
+    assert second.body == "另需一份团体方案"
+    assert "陪同促成" in second.title
+
+
+def test_telling_twice_sends_one_notification(org, today):
+    log = save(org.am, today, needs_joint_visit=True, needs_from_manager="请陪访")
+    assert services._tell_signer_of_request(log) is None
+    assert len(told(org.rm)) == 1
+
+
+def test_a_region_without_rm_tells_the_manager_who_signs_its_logs(org, today):
+    org.region.manager = None
+    org.region.save()
+    save(org.am, today, needs_joint_visit=True)
+    assert [n.recipient for n in Notification.objects.all()] == [org.area_manager]
+
+
+def test_the_rm_reads_it_in_their_own_language(org, today):
+    save(org.am, today, needs_joint_visit=True)
+    (notice,) = told(org.rm)
+    with translation.override("en"):
+        assert notice.shown_title() == f"张三 asks you for a joint visit (log of {today})"
