@@ -1306,6 +1306,21 @@ class _Planner:
             if (row.region or row.area) and not row.branch:
                 key = "region" if row.region else "area"
                 self.plan.error(row, key, _("A region or area needs its branch (分公司)."))
+            if row.active and row.role in needs and self._stays_unplaced(row):
+                self.plan.warnings.append(
+                    (
+                        row.index,
+                        "branch",
+                        str(
+                            _(
+                                "Not placed in the org chart, in the file or in the system: "
+                                "left so. Write their branch and region (or area) to place "
+                                "them."
+                            )
+                        ),
+                    )
+                )
+                continue
             for key in needs.get(row.role, ()) if row.active else ():
                 if not getattr(row, key):
                     self.plan.error(
@@ -1343,6 +1358,20 @@ class _Planner:
                 if unit[-1]:
                     self._check_holder(row, unit, holders)
         self.area_of_region = {key: row.area for key, row in area_of_region.items()}
+
+    def _stays_unplaced(self, row: _Row) -> bool:
+        """Someone the org chart does not place yet (an RM whose region is not set up,
+        an AM not yet given one), whose row names no branch, area or region either: the
+        export writes them so, and reading it back leaves them as they are instead of
+        refusing the file (QA). A new or returning person still needs their place."""
+        me = self.db_users.get(row.employee_no)
+        return (
+            me is not None
+            and me["is_active"]
+            and not (row.branch or row.area or row.region)
+            and me["id"] not in self.position_branches
+            and me["id"] not in self.open_membership
+        )
 
     def _check_holder(self, row: _Row, unit: tuple, holders: dict[tuple, _Row]) -> None:
         """One manager per region and area, one head per branch, in the file."""

@@ -8,8 +8,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts import staff_import as si
-from accounts.models import Region, RegionMembership, User
+from accounts.models import Area, Branch, Region, RegionMembership, Role, User
 from accounts.staff_export import spreadsheet_safe, staff_export_workbook
+from tests import factories as f
+from tests.accounts import staff_sheets as sheets
 from tests.accounts.staff_sheets import HEADERS
 
 
@@ -113,3 +115,68 @@ def test_export_query_count_does_not_grow_with_staff(
     # memberships: 8 whatever the head count.
     with django_assert_max_num_queries(8):
         client.get(reverse("accounts:staff_export"))
+
+
+def _org_state():
+    return (
+        list(
+            RegionMembership.objects.order_by("pk").values_list("user_id", "region_id", "end_date")
+        ),
+        list(Region.objects.order_by("pk").values_list("pk", "manager_id", "area_id")),
+        list(Area.objects.order_by("pk").values_list("pk", "manager_id")),
+        list(Branch.objects.order_by("pk").values_list("pk", "head_id")),
+        list(User.objects.order_by("pk").values_list("pk", "role", "is_active")),
+    )
+
+
+def _reimport(org, content=None):
+    return si.run_import(
+        name="export.xlsx",
+        data=content or staff_export_workbook(),
+        import_date=timezone.localdate(),
+        dry_run=False,
+        acting_user_id=org.admin.pk,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "role", [Role.REGIONAL_MANAGER, Role.ACCOUNT_MANAGER, Role.AREA_MANAGER, Role.BRANCH_HEAD]
+)
+def test_someone_not_placed_yet_is_exported_and_read_back_as_they_are(org, role):
+    """QA: an RM whose region was not set up yet was exported with blank 分公司 and 区域,
+    and the file the export had just written was refused: 角色为“区域经理”时必须填写。"""
+    newcomer = f.UserFactory(role=role, name="新来的")
+    row = {r[0]: r for r in rows_of(staff_export_workbook())[1:]}[newcomer.employee_no]
+    assert row[5:8] == [None, None, None]
+    before = _org_state()
+    outcome = _reimport(org)
+    assert outcome.errors == [] and outcome.failure == ""
+    active = User.objects.filter(is_active=True).count()
+    assert outcome.counts == {"new": 0, "updated": 0, "unchanged": active, "deactivated": 0}
+    assert _org_state() == before
+    numbers = [r[0] for r in rows_of(staff_export_workbook())]
+    (notice,) = outcome.notices
+    assert (notice["row"], notice["column"]) == (numbers.index(newcomer.employee_no) + 1, "分公司")
+    assert "尚未安排" in notice["text"]
+
+
+@pytest.mark.django_db
+def test_a_blank_place_is_still_refused_for_someone_placed_or_new(org):
+    rows = [
+        sheets.person(org.am.employee_no, org.am.name, branch="", region=""),
+        sheets.person("N900", "新员工", role="区域经理", branch="", region=""),
+    ]
+    outcome = si.run_import(
+        name="s.xlsx",
+        data=sheets.xlsx(rows),
+        import_date=timezone.localdate(),
+        dry_run=True,
+        acting_user_id=org.admin.pk,
+    )
+    assert {(e["row"], e["column"]) for e in outcome.errors} == {
+        (2, "分公司"),
+        (2, "区域"),
+        (3, "分公司"),
+        (3, "区域"),
+    }
