@@ -74,10 +74,11 @@ class StaffExportResource(resources.ModelResource):
         for region in sorted(self.regions.values(), key=lambda r: r.name):
             if region.manager_id and region.manager_id != region.branch.head_id:
                 self.managed_regions.setdefault(region.manager_id, []).append(region)
-        self.managed_area = {}
+        # An area manager may manage several areas: all of them go in the one area cell.
+        self.managed_areas: dict[int, list[Area]] = {}
         for area in sorted(self.areas.values(), key=lambda a: a.name):
             if area.manager_id:
-                self.managed_area.setdefault(area.manager_id, area)
+                self.managed_areas.setdefault(area.manager_id, []).append(area)
         self.headed_branch = {}
         for branch in sorted(self.branches.values(), key=lambda b: b.name):
             if branch.head_id:
@@ -87,8 +88,8 @@ class StaffExportResource(resources.ModelResource):
         if user.role == Role.REGIONAL_MANAGER and user.pk in self.managed_regions:
             region = self.managed_regions[user.pk][0]
             return region.branch, self._rm_area(user), region
-        if user.role == Role.AREA_MANAGER and user.pk in self.managed_area:
-            area = self.managed_area[user.pk]
+        if user.role == Role.AREA_MANAGER and user.pk in self.managed_areas:
+            area = self.managed_areas[user.pk][0]
             return area.branch, area, None
         if user.role == Role.BRANCH_HEAD and user.pk in self.headed_branch:
             return self.headed_branch[user.pk], None, None
@@ -131,6 +132,10 @@ class StaffExportResource(resources.ModelResource):
         return branch.name if branch else ""
 
     def dehydrate_area(self, user):
+        if user.role == Role.AREA_MANAGER and user.pk in self.managed_areas:
+            # Those in the branch of their first: a manager works in one branch.
+            areas = self.managed_areas[user.pk]
+            return REGION_SEPARATOR.join(a.name for a in areas if a.branch_id == areas[0].branch_id)
         _branch, area, _region = self._place(user)
         return area.name if area else ""
 

@@ -1005,6 +1005,8 @@ class _Row:
     hire_date: datetime.date | None = None
     # The region names in the cell: several only for a regional manager ("东区、西区").
     regions: list[str] = field(default_factory=list)
+    # The area names in the cell: several only for an area manager.
+    areas: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -1095,6 +1097,7 @@ class _Planner:
             active=None,
             values=values,
             regions=split_regions(values.get("region")),
+            areas=split_regions(values.get("area")),
             hire_date=safe(parse_date, "hire_date", None),
         )
 
@@ -1279,6 +1282,20 @@ class _Planner:
 
     def _check_region_lists(self) -> None:
         for row in self.rows:
+            # An area manager of several areas has them all in the one 片区 cell.
+            if len(row.areas) > 1 and row.role not in (None, Role.AREA_MANAGER):
+                self.plan.error(
+                    row,
+                    "area",
+                    _(
+                        "Several areas (%(areas)s): only an area manager can have several; "
+                        "a %(role)s is in one area."
+                    )
+                    % {"areas": _list(row.areas), "role": ROLE_LABELS[row.role]},
+                )
+                row.areas = []
+            elif row.role != Role.AREA_MANAGER:
+                row.areas = [row.area] if row.area else []
             if len(row.regions) < 2 or row.role == Role.REGIONAL_MANAGER:
                 continue
             if row.role is not None:
@@ -1328,9 +1345,10 @@ class _Planner:
                         key,
                         _("Required for the role %(role)s.") % {"role": ROLE_LABELS[row.role]},
                     )
-            for key, limit in (("branch", 64), ("area", 64)):
-                if len(getattr(row, key)) > limit:
-                    self.plan.error(row, key, _("At most 64 characters."))
+            if len(row.branch) > 64:
+                self.plan.error(row, "branch", _("At most 64 characters."))
+            if any(len(name) > 64 for name in row.areas):
+                self.plan.error(row, "area", _("At most 64 characters."))
             if any(len(name) > 64 for name in row.regions):
                 self.plan.error(row, "region", _("At most 64 characters."))
             for region in row.regions:
@@ -1351,7 +1369,7 @@ class _Planner:
                 continue
             units = {
                 Role.REGIONAL_MANAGER: [("region", row.branch, name) for name in row.regions],
-                Role.AREA_MANAGER: [("area", row.branch, row.area)],
+                Role.AREA_MANAGER: [("area", row.branch, name) for name in row.areas],
                 Role.BRANCH_HEAD: [("branch", row.branch)],
             }.get(row.role, [])
             for unit in units:
@@ -1540,8 +1558,9 @@ class _Planner:
         for row in self.rows:
             if row.branch and row.branch not in self.branches:
                 new_branches[row.branch] = None
-            if row.branch and row.area and (row.branch, row.area) not in self.areas:
-                new_areas[(row.branch, row.area)] = None
+            for name in row.areas if row.branch else ():
+                if (row.branch, name) not in self.areas:
+                    new_areas[(row.branch, name)] = None
         plan.new_branches, plan.new_areas = list(new_branches), list(new_areas)
         for (branch, region), area in self.area_of_region.items():
             existing = self.regions.get((branch, region))
@@ -1594,8 +1613,9 @@ class _Planner:
             if row.role == Role.REGIONAL_MANAGER:
                 for name in row.regions:
                     plan.region_manager[(row.branch, name)] = row.employee_no
-            elif row.role == Role.AREA_MANAGER and row.area:
-                plan.area_manager[(row.branch, row.area)] = row.employee_no
+            elif row.role == Role.AREA_MANAGER:
+                for name in row.areas:
+                    plan.area_manager[(row.branch, name)] = row.employee_no
             elif row.role == Role.BRANCH_HEAD:
                 plan.branch_head[row.branch] = row.employee_no
                 heads[row.branch] = row.employee_no

@@ -180,3 +180,59 @@ def test_a_blank_place_is_still_refused_for_someone_placed_or_new(org):
         (3, "分公司"),
         (3, "区域"),
     }
+
+
+@pytest.mark.django_db
+def test_an_area_manager_of_two_areas_keeps_both(org):
+    """QA: the export wrote only the first of an area manager's areas, and reading the file
+    back took the other from them (不再担任 乙 的片区经理)."""
+    second = f.AreaFactory(branch=org.branch, manager=org.area_manager, name="乙片区")
+    first_name = org.area.name
+    row = {r[0]: r for r in rows_of(staff_export_workbook())[1:]}[org.area_manager.employee_no]
+    assert row[6] == "、".join(sorted([first_name, "乙片区"]))
+    before = _org_state()
+    outcome = _reimport(org)
+    assert outcome.errors == [] and outcome.failure == ""
+    assert outcome.counts["updated"] == 0
+    assert _org_state() == before
+    second.refresh_from_db()
+    assert second.manager == org.area_manager
+
+
+@pytest.mark.django_db
+def test_an_area_manager_takes_several_areas_and_nobody_else_does(org):
+    rows = [
+        sheets.person(
+            "A900",
+            "新片区经理",
+            role="片区经理",
+            branch=org.branch.name,
+            area="丙片区、丁片区",
+            region="",
+        ),
+        sheets.person(
+            "M900", "新客户经理", branch=org.branch.name, area="丙片区、丁片区", region="新区"
+        ),
+    ]
+    check = si.run_import(
+        name="s.xlsx",
+        data=sheets.xlsx(rows),
+        import_date=timezone.localdate(),
+        dry_run=True,
+        acting_user_id=org.admin.pk,
+    )
+    assert [(e["row"], e["column"]) for e in check.errors] == [(3, "片区")]
+    outcome = si.run_import(
+        name="s.xlsx",
+        data=sheets.xlsx(rows[:1]),
+        import_date=timezone.localdate(),
+        dry_run=False,
+        acting_user_id=org.admin.pk,
+    )
+    assert outcome.errors == []
+    assert sorted(
+        Area.objects.filter(manager__employee_no="A900").values_list("name", flat=True)
+    ) == [
+        "丁片区",
+        "丙片区",
+    ]
