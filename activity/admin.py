@@ -8,8 +8,8 @@ from .models import BranchReminderSettings, DailyLog, LogEvent, Metric, RegionWe
 
 @admin.register(Metric)
 class MetricAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "code", "order", "weight", "is_active"]
-    list_editable = ["order", "weight", "is_active"]
+    list_display = ["name", "name_en", "code", "order", "weight", "daily_ceiling", "is_active"]
+    list_editable = ["order", "weight", "daily_ceiling", "is_active"]
 
 
 class LogEventInline(ViewOnlyInline):

@@ -13,7 +13,7 @@ from config.collation import by_pinyin
 from config.forms import CountInput, FreeTextField
 
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
-from .selectors import VISITS_METRIC_CODE
+from .selectors import USUAL_MIN_LOGS, VISITS_METRIC_CODE, UsualCounts
 from .services import VisitInput
 
 
@@ -107,6 +107,7 @@ class DailyLogForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["revision"].initial = self.instance.revision if self.instance.pk else 0
         self.metrics = metrics
+        self.counts_to_confirm = ""
         counts = counts or {}
         for metric in metrics:
             self.fields[count_field_name(metric)] = forms.IntegerField(
@@ -145,6 +146,42 @@ class DailyLogForm(forms.ModelForm):
         )
         return False
 
+    # The box ticked to hand in counts that look too high: its value names the counts it
+    # confirms, so a count changed after ticking is asked about again.
+    CONFIRM_COUNTS = "confirm_counts"
+
+    def check_counts_plausible(self, usual: UsualCounts) -> bool:
+        """On submitting: a count far above the AM's usual, or above the metric's ceiling,
+        is a slip of the thumb as often as a great day (拜访 1000 for 10), and a wrong
+        count lands in the region's totals. Asked, never refused: ticking "the counts are
+        right" hands the log in as typed. Sets `counts_to_confirm` for the page."""
+        doubts = []
+        for metric in self.metrics:
+            name = count_field_name(metric)
+            value = self.cleaned_data.get(name) or 0
+            message = _doubt(metric, value, usual)
+            if message:
+                doubts.append((name, metric.code, value, message))
+        self.counts_to_confirm = ",".join(f"{code}={value}" for _n, code, value, _m in doubts)
+        if not doubts or self.data.get(self.CONFIRM_COUNTS) == self.counts_to_confirm:
+            return True
+        for name, _code, _value, message in doubts:
+            self.add_error(name, message)
+        self.add_error(
+            None,
+            _(
+                "Some counts look too high. Correct them, or tick “These counts are right” "
+                "and submit again."
+            ),
+        )
+        return False
+
+    def counts_confirmed(self) -> bool:
+        """Whether the box is to be shown ticked: it confirmed exactly these counts."""
+        return bool(self.counts_to_confirm) and (
+            self.data.get(self.CONFIRM_COUNTS) == self.counts_to_confirm
+        )
+
     def opened_before(self, log: DailyLog | None) -> bool:
         """Whether this post comes from a page opened before `log`'s last save (a post
         without the revision, from an older page, is not checked)."""
@@ -158,6 +195,27 @@ class DailyLogForm(forms.ModelForm):
 
     def log_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+def _doubt(metric: Metric, value: int, usual: UsualCounts) -> str:
+    """Why `value` of `metric` on one day's log wants confirming, or "" when it does not:
+    far above the AM's usual (over three times her highest of late and 20 more), or above
+    the metric's ceiling and above anything she counted of late (a figure she reached
+    before is her own, not a slip)."""
+    high = usual.highest.get(metric.pk, 0)
+    if usual.logs >= USUAL_MIN_LOGS and value > max(3 * high, high + 20):
+        return _(
+            "%(value)d is far above your usual: at most %(high)d in your last %(logs)d logs. "
+            "Correct it if it is a slip."
+        ) % {"value": value, "high": high, "logs": usual.logs}
+    if metric.daily_ceiling is not None and value > max(metric.daily_ceiling, high):
+        return _(
+            "%(value)d in one day is a lot (more than %(limit)d). Correct it if it is a slip."
+        ) % {
+            "value": value,
+            "limit": metric.daily_ceiling,
+        }
+    return ""
 
 
 class VisitForm(forms.Form):

@@ -34,6 +34,15 @@ class Metric(models.Model):
         default=1,
         help_text=_("Weight of this metric in the weighted completion score."),
     )
+    daily_ceiling = models.PositiveIntegerField(
+        _("confirm above"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A count above this on one day's log is to be confirmed before the log is handed "
+            "in (a slip of the thumb: 1000 for 10). Nothing is refused. Blank: no ceiling."
+        ),
+    )
 
     class Meta:
         verbose_name = _("activity metric")

@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
@@ -74,6 +74,38 @@ def own_log(user: User, day: datetime.date) -> DailyLog | None:
 
 def counts_by_metric(log: DailyLog) -> dict[int, int]:
     return {v.metric_id: v.value for v in log.values.all()}
+
+
+# The handed-in logs an AM's usual counts are read from, and how many make a habit.
+USUAL_WINDOW_LOGS = 20
+USUAL_MIN_LOGS = 5
+
+
+@dataclass(frozen=True)
+class UsualCounts:
+    logs: int  # handed-in logs read (at most USUAL_WINDOW_LOGS)
+    highest: dict[int, int]  # metric id → the highest count in them
+
+
+def usual_counts(user: User, before: datetime.date) -> UsualCounts:
+    """The highest count of each metric in the AM's latest handed-in logs before `before`:
+    what a count typed on the log of `before` is compared with (two queries)."""
+    recent = list(
+        DailyLog.objects.filter(
+            author=user,
+            date__lt=before,
+            status__in=[LogStatus.SUBMITTED, LogStatus.SIGNED_OFF],
+        )
+        .order_by("-date")
+        .values_list("pk", flat=True)[:USUAL_WINDOW_LOGS]
+    )
+    highest = dict(
+        MetricValue.objects.filter(log_id__in=recent)
+        .values("metric_id")
+        .annotate(high=Max("value"))
+        .values_list("metric_id", "high")
+    )
+    return UsualCounts(logs=len(recent), highest=highest)
 
 
 VISIT_TEXTS = ("customer", "channel", "marketing_activity", "stage", "needs", "result", "next_step")

@@ -95,7 +95,7 @@ def log_edit(request, day: datetime.date):
     submit = "submit" in request.POST
     valid = data is not None and not conflict and form.is_valid() and formset.is_valid()
     visits = visits_from_formset(formset) if valid else []
-    if valid and (not submit or form.check_visits_counted(len(visits))):
+    if valid and (not submit or _ready_to_submit(request.user, day, form, visits)):
         try:
             saved = services.daily_log_save(
                 author=request.user,
@@ -134,6 +134,13 @@ def log_edit(request, day: datetime.date):
         # A log the RM returned is the AM's to correct: the bell alone was easy to miss.
         context["returned_logs"] = selectors.returned_logs(request.user).exclude(date=day)
     return render(request, "activity/log_edit.html", context)
+
+
+def _ready_to_submit(user, day, form, visits) -> bool:
+    """The checks of handing in, each saying what it found on the page at once."""
+    counted = form.check_visits_counted(len(visits))
+    plausible = form.check_counts_plausible(selectors.usual_counts(user, day))
+    return counted and plausible
 
 
 def _repeats_what_was_saved(request, log, form) -> bool:

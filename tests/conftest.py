@@ -25,7 +25,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # test may follow a flush in its worker; each one that uses the database puts the rows
 # back at setup (inside its own transaction, when it has one), so every test starts from
 # a freshly migrated database whatever ran before it.
-SEED_MIGRATIONS = ["activity.migrations.0002_default_metrics"]
+SEED_MIGRATIONS = [
+    "activity.migrations.0002_default_metrics",
+    "activity.migrations.0013_metric_daily_ceiling_coach",
+]
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
 

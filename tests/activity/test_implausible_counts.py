@@ -1,0 +1,94 @@
+"""A count far above the AM's usual, or above the metric's ceiling, is asked about when
+the log is handed in: the page comes back with what was typed and a box to tick. Never
+refused, never lost.
+
+QA: 拜访 typed as 1000 (for 10) went into the region's totals unremarked.
+"""
+
+import datetime
+
+from activity.models import DailyLog, LogStatus, Metric, MetricValue
+from tests import factories as f
+from tests.activity.test_log_views import edit_url, form_data
+
+
+def history(org, today, **counts):
+    """Six handed-in logs of the AM on the days before `today`, with these counts."""
+    metrics = {m.code: m for m in Metric.objects.all()}
+    for back in range(1, 7):
+        log = f.DailyLogFactory(
+            author=org.am,
+            region=org.region,
+            date=today - datetime.timedelta(days=back),
+            status=LogStatus.SIGNED_OFF if back > 1 else LogStatus.SUBMITTED,
+            signed_off_by=org.rm if back > 1 else None,
+        )
+        for code, value in counts.items():
+            MetricValue.objects.create(log=log, metric=metrics[code], value=value)
+
+
+def submit(client, today, counts, **extra):
+    return client.post(edit_url(today), form_data(counts, action="submit", **extra))
+
+
+def todays_log(org, today):
+    return DailyLog.objects.filter(author=org.am, date=today).first()
+
+
+def test_a_count_above_the_ceiling_is_asked_about_and_kept(client_for, org, today):
+    client = client_for(org.am)
+    response = submit(client, today, {"visits": 1000, "leaflets": 30})
+    assert response.status_code == 200
+    assert todays_log(org, today) is None  # nothing handed in yet
+    html = response.content.decode()
+    assert "一天 1000 偏多（超过 40）" in html
+    assert 'name="count_visits" value="1000"' in html.replace(' inputmode="numeric"', "")
+    assert 'name="confirm_counts" value="visits=1000"' in html
+    assert "数量无误" in html
+
+    response = submit(client, today, {"visits": 1000, "leaflets": 30}, confirm_counts="visits=1000")
+    assert response.status_code == 302
+    log = todays_log(org, today)
+    assert log.status == LogStatus.SUBMITTED
+    assert log.values.get(metric__code="visits").value == 1000
+
+
+def test_a_count_changed_after_ticking_is_asked_about_again(client_for, org, today):
+    response = submit(client_for(org.am), today, {"visits": 2000}, confirm_counts="visits=1000")
+    assert response.status_code == 200
+    assert 'value="visits=2000"' in response.content.decode()
+    assert todays_log(org, today) is None
+
+
+def test_far_above_her_usual_is_asked_about_below_the_ceiling(client_for, org, today):
+    history(org, today, visits=8, phone_numbers=3)
+    client = client_for(org.am)
+    # 3 × 8 = 24 and 8 + 20 = 28: 28 visits is her good day, 29 is asked about;
+    # phone numbers: 3 → up to 23.
+    response = submit(client, today, {"visits": 29, "phone_numbers": 24})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "29 远高于您平时的数量：最近 6 篇日志中最多 8" in html
+    assert 'value="visits=29,phone_numbers=24"' in html
+    response = submit(client, today, {"visits": 28, "phone_numbers": 23})
+    assert response.status_code == 302
+
+
+def test_a_figure_she_reached_before_is_not_asked_about(client_for, org, today):
+    """A street event's 600 leaflets is above the ceiling (500), and hers."""
+    history(org, today, leaflets=600)
+    response = submit(client_for(org.am), today, {"leaflets": 550})
+    assert response.status_code == 302
+
+
+def test_a_draft_keeps_any_count_without_asking(client_for, org, today):
+    response = client_for(org.am).post(edit_url(today), form_data({"visits": 1000}))
+    assert response.status_code == 302
+    log = todays_log(org, today)
+    assert log.status == LogStatus.DRAFT
+    assert log.values.get(metric__code="visits").value == 1000
+
+
+def test_a_metric_without_a_ceiling_asks_nothing_of_a_newcomer(client_for, org, today):
+    Metric.objects.filter(code="visits").update(daily_ceiling=None)
+    assert submit(client_for(org.am), today, {"visits": 1000}).status_code == 302
