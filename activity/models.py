@@ -345,6 +345,8 @@ class NotificationKind(models.TextChoices):
     ITEM_CHANGED = "item_changed", _("Item changed")
     MONTHLY_AGREED = "monthly_agreed", _("Monthly goal sheet agreed")
     HELP_REQUESTED = "help_requested", _("Joint visit or help asked for")
+    MONTHLY_CHANGE_REQUESTED = "monthly_change_requested", _("Change of a goal sheet asked for")
+    MONTHLY_REOPENED = "monthly_reopened", _("Goal sheet reopened or kept")
 
 
 class Notification(models.Model):

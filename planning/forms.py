@@ -99,6 +99,16 @@ class MonthlyAgreeForm(MetricCountsForm):
     )
 
 
+class SheetReasonForm(forms.Form):
+    """Why a goal sheet should change (the AM), or why it is reopened or kept (the RM)."""
+
+    reason = FreeTextField(
+        label=_("Reason"),
+        error_messages={"required": _("Say why.")},
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
 class MonthTargetsForm(MetricCountsForm):
     reason = forms.CharField(
         label=_("Reason"),

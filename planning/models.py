@@ -224,6 +224,12 @@ class MonthlyGoalSheet(models.Model):
         related_name="+",
     )
     agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
+    # The AM asks for an agreed sheet to be changed (the month turned out otherwise); the
+    # RM reopens it or keeps it, which clears the request.
+    change_request = models.TextField(
+        _("change asked for"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
+    )
+    change_requested_at = models.DateTimeField(_("change asked for at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("monthly goal sheet")

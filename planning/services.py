@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts import selectors as org
 from accounts.models import Region, User
 from activity.models import Metric, Notification, NotificationKind
 from activity.reminders import notify, stored_text
@@ -40,6 +42,7 @@ from .models import (
 from .selectors import (
     am_sheet,
     branch_settings,
+    can_review,
     item_manager_to_tell,
     may_manage_item,
     region_during,
@@ -273,6 +276,117 @@ def monthly_sheet_agree(
         ),
         body="\n".join([*changes, comment]).strip(),
         url=reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}),
+    )
+    sheet.refresh_from_db()
+    return sheet
+
+
+def _month_not_over(sheet: MonthlyGoalSheet, message: str) -> None:
+    if periods.period_end(PeriodKind.MONTH, sheet.month) < timezone.localdate():
+        raise ValidationError(message)
+
+
+def _sheet_url(sheet: MonthlyGoalSheet) -> str:
+    return reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+
+
+@transaction.atomic
+def monthly_sheet_request_change(
+    *, sheet: MonthlyGoalSheet, author: User, reason: str
+) -> MonthlyGoalSheet:
+    """The AM asks her RM to change an agreed sheet (a key customer moved away, a week in
+    hospital: goals are revised when the situation changes, with a reason). Only the RM
+    changes targets: the request tells them, and they reopen the sheet or keep it."""
+    if sheet.author_id != author.pk:
+        raise PermissionDenied(_("Only the author of a goal sheet asks for it to be changed."))
+    if not reason.strip():
+        raise ValidationError(_("Say what should change and why."))
+    _month_not_over(sheet, _("The month is over: its targets stay as agreed."))
+    won = MonthlyGoalSheet.objects.filter(
+        pk=sheet.pk, status=SheetStatus.AGREED, change_requested_at__isnull=True
+    ).update(change_request=reason, change_requested_at=timezone.now())
+    if won != 1:
+        raise SheetTransitionError(
+            _("A change of this sheet was already asked for, or it is not agreed any more.")
+        )
+    # After the conditional update: a second click lost above and tells no one twice.
+    signer = org.region_signer(sheet.region)
+    if signer is not None and signer.pk != author.pk:
+        notify(
+            kind=NotificationKind.MONTHLY_CHANGE_REQUESTED,
+            recipient=signer,
+            title=stored_text(
+                gettext_noop("%(name)s asks to change their goal sheet of %(month)s"),
+                {"name": author.name, "month": sheet.month.strftime("%Y-%m")},
+            ),
+            body=reason,
+            url=_sheet_url(sheet),
+        )
+    sheet.refresh_from_db()
+    return sheet
+
+
+def _require_reviewer(actor: User, sheet: MonthlyGoalSheet) -> None:
+    if not can_review(actor, sheet):
+        raise PermissionDenied(_("Only the regional manager of this sheet's region agrees it."))
+
+
+@transaction.atomic
+def monthly_sheet_reopen(*, sheet: MonthlyGoalSheet, actor: User, reason: str) -> MonthlyGoalSheet:
+    """The RM hands an agreed sheet back to its author to change: a draft again, starting
+    from the agreed figures. The month's targets stay as agreed until the changed sheet
+    is agreed (which revises them, with the history)."""
+    _require_reviewer(actor, sheet)
+    if not reason.strip():
+        raise ValidationError(_("Say why the sheet is reopened."))
+    _month_not_over(sheet, _("The month is over: its targets stay as agreed."))
+    won = MonthlyGoalSheet.objects.filter(pk=sheet.pk, status=SheetStatus.AGREED).update(
+        status=SheetStatus.DRAFT,
+        manager_comment=reason,
+        agreed_by=None,
+        agreed_at=None,
+        change_request="",
+        change_requested_at=None,
+    )
+    if won != 1:
+        raise SheetTransitionError(_("This sheet is not agreed any more."))
+    MonthlyGoalLine.objects.filter(sheet=sheet, agreed__isnull=False).update(proposed=F("agreed"))
+    notify(
+        kind=NotificationKind.MONTHLY_REOPENED,
+        recipient=sheet.author,
+        title=stored_text(
+            gettext_noop(
+                "%(name)s reopened your goal sheet of %(month)s: change it and submit it again"
+            ),
+            {"name": actor.name, "month": sheet.month.strftime("%Y-%m")},
+        ),
+        body=reason,
+        url=reverse("planning:monthly_edit", kwargs={"month": sheet.month}),
+    )
+    sheet.refresh_from_db()
+    return sheet
+
+
+@transaction.atomic
+def monthly_sheet_keep(*, sheet: MonthlyGoalSheet, actor: User, reason: str) -> MonthlyGoalSheet:
+    """The RM answers a request for a change by keeping the sheet as agreed, saying why."""
+    _require_reviewer(actor, sheet)
+    if not reason.strip():
+        raise ValidationError(_("Say why the sheet stays as agreed."))
+    won = MonthlyGoalSheet.objects.filter(
+        pk=sheet.pk, status=SheetStatus.AGREED, change_requested_at__isnull=False
+    ).update(change_request="", change_requested_at=None)
+    if won != 1:
+        raise SheetTransitionError(_("No change of this sheet is waiting for an answer."))
+    notify(
+        kind=NotificationKind.MONTHLY_REOPENED,
+        recipient=sheet.author,
+        title=stored_text(
+            gettext_noop("%(name)s keeps your goal sheet of %(month)s as agreed"),
+            {"name": actor.name, "month": sheet.month.strftime("%Y-%m")},
+        ),
+        body=reason,
+        url=_sheet_url(sheet),
     )
     sheet.refresh_from_db()
     return sheet

@@ -27,6 +27,12 @@ urlpatterns = [
     path("monthly/<date:month>/", views.monthly_edit, name="monthly_edit"),
     path("monthly/sheets/<int:pk>/", views.monthly_detail, name="monthly_detail"),
     path("monthly/sheets/<int:pk>/agree/", views.monthly_agree, name="monthly_agree"),
+    path(
+        "monthly/sheets/<int:pk>/request-change/",
+        views.monthly_request_change,
+        name="monthly_request_change",
+    ),
+    path("monthly/sheets/<int:pk>/reopen/", views.monthly_reopen, name="monthly_reopen"),
     path("weekly/<date:week>/", views.weekly_edit, name="weekly_edit"),
     path("weekly/reviews/<int:pk>/", views.weekly_detail, name="weekly_detail"),
     path("weekly/reviews/<int:pk>/review/", views.weekly_review, name="weekly_review"),

@@ -20,6 +20,7 @@ from .forms import (
     MonthlyAgreeForm,
     MonthlyGoalForm,
     MonthTargetsForm,
+    SheetReasonForm,
     TrackedItemFieldsForm,
     TrackedItemForm,
     TrackedItemUpdateForm,
@@ -376,16 +377,25 @@ def monthly_detail(request, pk: int):
     return _monthly_detail_page(request, sheet)
 
 
-def _monthly_detail_page(request, sheet, agree_form=None, status=200):
-    """The sheet with, for its RM while it waits, the agree form (`agree_form`: a
-    refused one, shown back with what the RM typed)."""
+def _monthly_detail_page(
+    request, sheet, agree_form=None, change_form=None, reopen_form=None, status=200
+):
+    """The sheet with, for its RM while it waits, the agree form; once agreed and while
+    its month runs, the AM's "ask for a change" form and the RM's "reopen" form. A form
+    passed in is a refused one, shown back with what was typed."""
     metrics = selectors.active_metrics()
     lines = {line.metric_id: line for line in sheet.lines.all()}
-    can_review = selectors.can_review(request.user, sheet) and sheet.status == "submitted"
+    reviewer = selectors.can_review(request.user, sheet)
+    can_review = reviewer and sheet.status == "submitted"
     if can_review and agree_form is None:
         agree_form = MonthlyAgreeForm(
             metrics=metrics, initial={f"metric_{m}": line.proposed for m, line in lines.items()}
         )
+    month_over = periods.period_end(PeriodKind.MONTH, sheet.month) < timezone.localdate()
+    open_to_change = sheet.status == "agreed" and not month_over
+    may_ask = (
+        open_to_change and sheet.author_id == request.user.pk and not sheet.change_requested_at
+    )
     return render(
         request,
         "planning/monthly_detail.html",
@@ -393,8 +403,12 @@ def _monthly_detail_page(request, sheet, agree_form=None, status=200):
             "sheet": sheet,
             "rows": [(m, lines.get(m.pk)) for m in metrics],
             "actual": selectors.am_sheet(sheet.author, sheet.region, PeriodKind.MONTH, sheet.month),
-            "month_over": periods.period_end(PeriodKind.MONTH, sheet.month) < timezone.localdate(),
+            "month_over": month_over,
             "agree_form": agree_form if can_review else None,
+            "change_form": (change_form or SheetReasonForm()) if may_ask else None,
+            "reopen_form": (reopen_form or SheetReasonForm())
+            if open_to_change and reviewer
+            else None,
         },
         status=status,
     )
@@ -424,6 +438,63 @@ def monthly_agree(request, pk: int):
     else:
         messages.success(request, _("Goal sheet agreed; these are now the monthly targets."))
     return redirect("planning:monthly_detail", pk=pk)
+
+
+@require_POST
+@login_required
+def monthly_request_change(request, pk: int):
+    """The AM asks her RM to change her agreed sheet, saying why."""
+    sheet = selectors.get_monthly_sheet_for_user(request.user, pk)
+    if sheet.author_id != request.user.pk:
+        raise PermissionDenied(_("Only the author of a goal sheet asks for it to be changed."))
+    form = SheetReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.monthly_sheet_request_change(
+                sheet=sheet, author=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error("reason", error)
+        except SheetTransitionError as error:
+            messages.error(request, str(error))
+            return redirect("planning:monthly_detail", pk=pk)
+        else:
+            messages.success(request, _("Your regional manager was asked to change the sheet."))
+            return redirect("planning:monthly_detail", pk=pk)
+    return _monthly_detail_page(request, sheet, change_form=form)
+
+
+@require_POST
+@login_required
+def monthly_reopen(request, pk: int):
+    """The RM reopens an agreed sheet for its author to change, or ("keep") answers her
+    request for a change by keeping it as agreed; either with a reason."""
+    sheet = selectors.get_monthly_sheet_for_user(request.user, pk)
+    if not selectors.can_review(request.user, sheet):
+        raise PermissionDenied(_("Only the regional manager of this sheet's region agrees it."))
+    form = SheetReasonForm(request.POST)
+    keep = "keep" in request.POST
+    if form.is_valid():
+        action = services.monthly_sheet_keep if keep else services.monthly_sheet_reopen
+        try:
+            action(sheet=sheet, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("reason", error)
+        except SheetTransitionError as error:
+            messages.error(request, str(error))
+            return redirect("planning:monthly_detail", pk=pk)
+        else:
+            messages.success(
+                request,
+                (
+                    _("The sheet stays as agreed; %(name)s was told why.")
+                    if keep
+                    else _("Sheet reopened: %(name)s can change it and submit it again.")
+                )
+                % {"name": sheet.author.name},
+            )
+            return redirect("planning:monthly_detail", pk=pk)
+    return _monthly_detail_page(request, sheet, reopen_form=form)
 
 
 @require_http_methods(["GET", "POST"])

@@ -64,6 +64,12 @@ def _monthly_sheet(org, variant):
     return {"pk": sheet.pk}
 
 
+def _agreed_sheet(org, variant):
+    kwargs = _monthly_sheet(org, variant)
+    MonthlyGoalSheet.objects.filter(pk=kwargs["pk"]).update(status=SheetStatus.AGREED)
+    return kwargs
+
+
 def _weekly_review(org, variant):
     person = _person(org, variant)
     review = WeeklyReview.objects.create(
@@ -229,6 +235,33 @@ ROWS = [
         foreign=FOREIGN_REVIEWERS,
     ),
     Row("planning:monthly_agree", kwargs=_monthly_sheet, expect=anyone(405), foreign=anyone(405)),
+    # Asking for a change of an agreed sheet: its author only; readers get 403.
+    Row(
+        "planning:monthly_request_change",
+        method="post",
+        kwargs=_agreed_sheet,
+        data=lambda org: {"reason": "大客户流失"},
+        expect={"am": 302, "rm": 403, "area_manager": 403, "branch_head": 403, "admin": 403},
+        default=404,
+        foreign={"other_branch_head": 403, "admin": 403},
+    ),
+    Row(
+        "planning:monthly_request_change",
+        kwargs=_agreed_sheet,
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
+    # Reopening (or keeping) an agreed sheet: the RM of its region, as agreeing it.
+    Row(
+        "planning:monthly_reopen",
+        method="post",
+        kwargs=_agreed_sheet,
+        data=lambda org: {"reason": "按新情况重新报", "reopen": "1"},
+        expect=REVIEWERS,
+        default=404,
+        foreign=FOREIGN_REVIEWERS,
+    ),
+    Row("planning:monthly_reopen", kwargs=_agreed_sheet, expect=anyone(405), foreign=anyone(405)),
     Row(
         "planning:weekly_edit", kwargs=_week, has_foreign=False, expect={"am": 200, "peer_am": 200}
     ),

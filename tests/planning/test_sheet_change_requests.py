@@ -1,0 +1,143 @@
+"""An AM asks for a change of her agreed monthly goal sheet, with a reason; her RM
+reopens it for her to change (the targets stay as agreed until the changed sheet is
+agreed) or keeps it, saying why. Goals are revised when the situation changes, with a
+reason, and only the RM changes targets.
+
+QA: an agreed sheet could not be reopened at all; the AM had no way to ask.
+"""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from activity.models import Metric, Notification, NotificationKind
+from planning import services
+from planning.models import MonthlyGoalSheet, PeriodKind, SheetStatus, Target
+from planning.services import SheetTransitionError
+
+# Friday 20 November 2026, 15:00 in Shanghai.
+FRIDAY = datetime.datetime(2026, 11, 20, 7, 0, tzinfo=datetime.UTC)
+NOVEMBER = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture
+def friday():
+    with time_machine.travel(FRIDAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def agreed(org, friday):
+    visits = Metric.objects.get(code="visits")
+    sheet = services.monthly_sheet_save(
+        author=org.am, month=NOVEMBER, proposed={visits.pk: 138}, focus_items="", submit=True
+    )
+    return services.monthly_sheet_agree(
+        sheet=sheet, actor=org.rm, agreed={visits.pk: 150}, comment=""
+    )
+
+
+def visits_target(org):
+    return Target.objects.get(
+        user=org.am, metric__code="visits", period_kind=PeriodKind.MONTH, period_start=NOVEMBER
+    ).value
+
+
+def detail(sheet):
+    return reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+
+
+def ask(client, sheet, reason):
+    return client.post(
+        reverse("planning:monthly_request_change", kwargs={"pk": sheet.pk}), {"reason": reason}
+    )
+
+
+def answer(client, sheet, reason, button="reopen"):
+    return client.post(
+        reverse("planning:monthly_reopen", kwargs={"pk": sheet.pk}), {"reason": reason, button: "1"}
+    )
+
+
+def test_the_am_asks_and_her_rm_is_told_once(org, agreed, client_for):
+    client = client_for(org.am)
+    assert "申请调整目标" in client.get(detail(agreed)).content.decode()
+    response = ask(client, agreed, "大客户恒通物流搬去外地，拜访量达不到")
+    assert response.status_code == 302
+    agreed.refresh_from_db()
+    assert agreed.change_request == "大客户恒通物流搬去外地，拜访量达不到"
+    (notice,) = Notification.objects.filter(kind=NotificationKind.MONTHLY_CHANGE_REQUESTED)
+    assert notice.recipient == org.rm
+    assert notice.title == "张三 申请调整 2026-11 的目标设定表"
+    assert notice.body == "大客户恒通物流搬去外地，拜访量达不到"
+    assert notice.url == detail(agreed)
+    # A second click: said, and nobody is told twice.
+    ask(client, agreed, "大客户恒通物流搬去外地，拜访量达不到")
+    assert Notification.objects.filter(kind=NotificationKind.MONTHLY_CHANGE_REQUESTED).count() == 1
+    page = client_for(org.rm).get(detail(agreed)).content.decode()
+    assert "大客户恒通物流搬去外地" in page and 'data-testid="reopen-form"' in page
+
+
+def test_a_request_without_a_reason_comes_back_and_changes_nothing(org, agreed, client_for):
+    response = ask(client_for(org.am), agreed, "  ")
+    assert response.status_code == 200
+    assert 'data-testid="change-form"' in response.content.decode()
+    agreed.refresh_from_db()
+    assert agreed.change_requested_at is None
+    assert not Notification.objects.filter(kind=NotificationKind.MONTHLY_CHANGE_REQUESTED).exists()
+
+
+def test_reopened_the_am_changes_it_and_the_agreement_revises_the_target(org, agreed, client_for):
+    services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="住院一周")
+    assert answer(client_for(org.rm), agreed, "同意，按三周重新报").status_code == 302
+    agreed.refresh_from_db()
+    assert agreed.status == SheetStatus.DRAFT and agreed.change_requested_at is None
+    assert agreed.lines.get().proposed == 150  # starts from what was agreed
+    assert visits_target(org) == 150  # stands until the changed sheet is agreed
+    notice = Notification.objects.get(recipient=org.am, kind=NotificationKind.MONTHLY_REOPENED)
+    assert notice.body == "同意，按三周重新报"
+    assert notice.url == reverse("planning:monthly_edit", kwargs={"month": NOVEMBER})
+    edit = client_for(org.am).get(notice.url).content.decode()
+    assert "同意，按三周重新报" in edit
+
+    visits = Metric.objects.get(code="visits")
+    sheet = services.monthly_sheet_save(
+        author=org.am, month=NOVEMBER, proposed={visits.pk: 110}, focus_items="", submit=True
+    )
+    services.monthly_sheet_agree(sheet=sheet, actor=org.rm, agreed={visits.pk: 115}, comment="")
+    assert visits_target(org) == 115
+
+
+def test_kept_as_agreed_the_am_hears_why_and_may_ask_again(org, agreed, client_for):
+    services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="想调低")
+    response = answer(client_for(org.rm), agreed, "月底还有两周，先坚持", button="keep")
+    assert response.status_code == 302
+    agreed.refresh_from_db()
+    assert agreed.status == SheetStatus.AGREED and agreed.change_requested_at is None
+    notice = Notification.objects.get(recipient=org.am, kind=NotificationKind.MONTHLY_REOPENED)
+    assert notice.body == "月底还有两周，先坚持"
+    services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="客户确实流失了")
+    assert Notification.objects.filter(kind=NotificationKind.MONTHLY_CHANGE_REQUESTED).count() == 2
+
+
+def test_a_month_that_is_over_stays_as_agreed(org, agreed, client_for):
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 4, 0, tzinfo=datetime.UTC)):
+        page = client_for(org.am).get(detail(agreed)).content.decode()
+        assert 'data-testid="change-form"' not in page
+        with pytest.raises(Exception, match="已结束"):
+            services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="x")
+        response = answer(client_for(org.rm), agreed, "x")
+        assert response.status_code == 200
+        agreed.refresh_from_db()
+        assert agreed.status == SheetStatus.AGREED
+
+
+def test_only_an_agreed_sheet_is_reopened(org, agreed):
+    services.monthly_sheet_reopen(sheet=agreed, actor=org.rm, reason="重新报")
+    with pytest.raises(SheetTransitionError):
+        services.monthly_sheet_reopen(sheet=agreed, actor=org.rm, reason="重新报")
+    with pytest.raises(SheetTransitionError):
+        services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="x")
+    assert MonthlyGoalSheet.objects.get().status == SheetStatus.DRAFT
