@@ -27,7 +27,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # a freshly migrated database whatever ran before it.
 SEED_MIGRATIONS = [
     "activity.migrations.0002_default_metrics",
-    "activity.migrations.0013_metric_daily_ceiling_coach",
+    "activity.migrations.0013_metric_daily_ceiling",
 ]
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 

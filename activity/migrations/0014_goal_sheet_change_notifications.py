@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activity', '0013_metric_daily_ceiling_coach'),
+        ('activity', '0013_metric_daily_ceiling'),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ def seed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activity", "0012_help_requested_notifications_coach"),
+        ("activity", "0012_help_requested_notifications"),
     ]
 
     operations = [
