@@ -310,8 +310,8 @@ def monthly_sheet_request_change(
             _("A change of this sheet was already asked for, or it is not agreed any more.")
         )
     # After the conditional update: a second click lost above and tells no one twice.
-    signer = org.region_signer(sheet.region)
-    if signer is not None and signer.pk != author.pk:
+    signer = org.region_signer(sheet.region, author_id=author.pk)
+    if signer is not None:
         notify(
             kind=NotificationKind.MONTHLY_CHANGE_REQUESTED,
             recipient=signer,
