@@ -639,9 +639,15 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
         raise ValidationError(_("Write a note or change the status."))
     if changing and not may_set_item_status(actor, item, status):
         raise PermissionDenied(
-            _("Only the person who handed this item down may cancel it.")
+            _(
+                "Only the person who handed this item down (once they have left, the "
+                "assignee's manager) may cancel it."
+            )
             if status == ItemStatus.CANCELLED
-            else _("This item is closed; only the person who handed it down may reopen it.")
+            else _(
+                "This item is closed; only the person who handed it down (once they have "
+                "left, the assignee's manager) may reopen it."
+            )
         )
     handed_down = item.assignee_id != item.assigner_id
     if (
@@ -692,7 +698,12 @@ def tracked_item_edit(
     """The assigner corrects an open item; the history keeps what it said before."""
     item = TrackedItem.objects.select_for_update().select_related("assigner").get(pk=item.pk)
     if not may_manage_item(actor, item):
-        raise PermissionDenied(_("Only the person who handed this item down may change it."))
+        raise PermissionDenied(
+            _(
+                "Only the person who handed this item down (once they have left, the "
+                "assignee's manager) may change it."
+            )
+        )
     if item.status in TrackedItem.CLOSED:
         raise ValidationError(_("This item is closed; re-open it before changing it."))
     _due_date_checked(due_date, unchanged_from=item.due_date)

@@ -735,7 +735,10 @@ def item_edit(request, pk: int):
     item = selectors.get_item_for_user(request.user, pk)
     if not selectors.can_edit_item(request.user, item):
         raise PermissionDenied(
-            _("Only the person who handed this item down may change it, while it is open.")
+            _(
+                "Only the person who handed this item down (once they have left, the "
+                "assignee's manager) may change it, while it is open."
+            )
         )
     form = TrackedItemFieldsForm(
         request.POST or None,
