@@ -308,6 +308,13 @@ class BaseVisitFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "prospect_choices": self.prospect_choices}
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Bootstrap's tick box, as the form's own fields have: the bare 13 px box was the
+        # card's smallest target on a phone.
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
 
 VisitFormSet = forms.formset_factory(
     VisitForm,

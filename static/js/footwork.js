@@ -63,6 +63,30 @@
     box.addEventListener("input", function () { if (box.value.length < max) cut = false; update(); });
     update();
   });
+  // A form that came back with errors: its first marked field is brought into view and
+  // focused (a screen reader then reads its label and error). The alert at the top said
+  // "correct the marked fields" while the field itself was often a screen further down.
+  const invalid = document.querySelector("main form [aria-invalid=true], main form .is-invalid");
+  if (invalid) {
+    // On load: after the browser's own scroll restoring, which would undo it.
+    window.addEventListener("load", function () {
+      invalid.scrollIntoView({ block: "center" });
+      invalid.focus({ preventScroll: true });
+    });
+  }
+  // A field reached with Tab (or "next" on a phone's keyboard) is scrolled just into view,
+  // which left it under a sticky save bar (.sticky-actions): once the browser has scrolled,
+  // move it above the bar.
+  document.addEventListener("focusin", function (event) {
+    const bar = document.querySelector(".sticky-actions");
+    const field = event.target;
+    if (!bar || bar.contains(field) || !field.getBoundingClientRect) return;
+    window.requestAnimationFrame(function () {
+      const box = field.getBoundingClientRect();
+      const barTop = bar.getBoundingClientRect().top;
+      if (box.bottom > barTop && box.top < window.innerHeight) window.scrollBy(0, box.bottom - barTop + 8);
+    });
+  });
   // data-width-percent="N": a bar N% wide (set through CSSOM, which CSP allows).
   document.querySelectorAll("[data-width-percent]").forEach(function (el) {
     el.style.width = el.dataset.widthPercent + "%";

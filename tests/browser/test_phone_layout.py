@@ -1,4 +1,5 @@
-"""Small-phone QA (360 px, touch): the pages managers read standing in the field."""
+"""Small-phone QA (360 px, touch): the pages managers read standing in the field, and the
+AM's log page with a keyboard or a screen reader."""
 
 import datetime
 
@@ -56,3 +57,43 @@ def test_queue_and_regions_today_fit_a_360_px_phone(org, live_server, login, new
         head.get_by_label("语言").select_option("en")
     expect(table).to_contain_text("Not submitted")
     assert table.locator("xpath=..").evaluate(_FITS)
+
+
+def test_log_page_errors_are_linked_and_fields_stay_clear_of_the_save_bar(
+    org, live_server, login, new_page
+):
+    """QA: after a failed save the page stayed at the top ("correct the marked fields")
+    with the marked field a screen below; its aria-describedby named an error without
+    that id; a field reached with Tab stopped under the sticky save bar; "remove" on a
+    visit card was a 13 px box."""
+    page = login(new_page(**SMALL_PHONE), org.am)
+    assert page.get_by_label("删除").first.locator("xpath=..").bounding_box()["height"] >= 44
+
+    # Tab from the counts down the first visit card: no field ends under the bar.
+    bar = page.locator(".sticky-actions")
+    page.locator("#id_count_closings").focus()
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        focused = page.locator("*:focus")
+        expect(focused).to_be_in_viewport()
+        page.wait_for_timeout(100)  # the page moves the field after the browser's scroll
+        assert focused.bounding_box()["y"] + focused.bounding_box()["height"] <= (
+            bar.bounding_box()["y"] + 1
+        ), focused.get_attribute("id")
+
+    page.locator("#id_count_visits").fill("2")
+    page.get_by_test_id("add-visit").click()
+    page.locator("#id_visits-0-customer").fill("恒通物流")
+    page.locator("#id_visits-1-needs").fill("要一份报价")  # no customer named
+    page.get_by_label("我的备注").fill("下午下雨")
+    page.get_by_test_id("submit-log").click()
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+
+    customer = page.locator("#id_visits-1-customer")
+    expect(customer).to_be_focused()
+    expect(customer).to_be_in_viewport()
+    error_id = customer.get_attribute("aria-describedby")
+    expect(page.locator(f"#{error_id}")).to_have_text("请填写拜访的客户或单位。")
+    # What was typed is all still there.
+    expect(page.locator("#id_visits-1-needs")).to_have_value("要一份报价")
+    expect(page.get_by_label("我的备注")).to_have_value("下午下雨")
