@@ -403,7 +403,10 @@ def bulk_sign_off(request):
         logs=form.cleaned_data["logs"], actor=request.user, comment=form.cleaned_data["comment"]
     )
     if done.signed:
-        messages.success(request, _("%(n)d logs signed off.") % {"n": len(done.signed)})
+        n = len(done.signed)
+        messages.success(
+            request, ngettext("%(n)d log signed off.", "%(n)d logs signed off.", n) % {"n": n}
+        )
     if done.asking_for_help:
         n = len(done.asking_for_help)
         text = ngettext(

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from accounts.admin import ViewOnlyAdmin, ViewOnlyInline
 from accounts.models import Branch
@@ -100,7 +101,11 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    _("%(n)d days saved (%(first)s to %(last)s).")
+                    ngettext(
+                        "%(n)d day saved (%(first)s to %(last)s).",
+                        "%(n)d days saved (%(first)s to %(last)s).",
+                        written,
+                    )
                     % {"n": written, "first": data["first"], "last": data["last"]},
                 )
                 return redirect("admin:planning_calendaroverride_changelist")

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
@@ -192,7 +193,11 @@ def _breakdown(request, *, year: int, branch_id: int, can_edit: bool, subject: d
                 except ValidationError as error:
                     form.add_error(None, error)
                 else:
-                    messages.success(request, _("%(n)d targets saved.") % {"n": changed})
+                    messages.success(
+                        request,
+                        ngettext("%(n)d target saved.", "%(n)d targets saved.", changed)
+                        % {"n": changed},
+                    )
                     return redirect(f"{request.path}?metric={metric.code}")
     else:
         form = BreakdownForm(initial=existing, year=year)

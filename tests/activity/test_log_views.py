@@ -945,3 +945,15 @@ def test_the_author_of_a_handed_in_log_is_told_how_to_correct_it(client_for, org
     html = client_for(org.am).get(url).content.decode()
     assert "已签批。如需更正，请联系区域经理重新打开。" in html
     assert 'data-testid="no-support"' in html
+
+
+def test_counts_in_english_read_in_the_singular_for_one(client_for, org, today):
+    """QA in English: "1 logs signed off.", "1 visits counted, 0 recorded."."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    MetricValue.objects.create(log=log, metric=Metric.objects.get(code="visits"), value=1)
+    client = client_for(org.rm)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("activity:log_detail", kwargs={"pk": log.pk})).content.decode()
+    assert "1 visit counted, 0 recorded." in html
+    response = client.post(reverse("activity:bulk_sign_off"), {"logs": [log.pk]}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["1 log signed off."]
