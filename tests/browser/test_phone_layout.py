@@ -65,9 +65,13 @@ def test_log_page_errors_are_linked_and_fields_stay_clear_of_the_save_bar(
     """QA: after a failed save the page stayed at the top ("correct the marked fields")
     with the marked field a screen below; its aria-describedby named an error without
     that id; a field reached with Tab stopped under the sticky save bar; "remove" on a
-    visit card was a 13 px box."""
+    visit card was a 13 px box, and the other tick boxes overlapped their words."""
     page = login(new_page(**SMALL_PHONE), org.am)
     assert page.get_by_label("删除").first.locator("xpath=..").bounding_box()["height"] >= 44
+    # A tick box beside its words (the enlarged box overlapped them), a thumb high.
+    box = page.locator("#id_needs_joint_visit").bounding_box()
+    words = page.locator("label[for=id_needs_joint_visit]").bounding_box()
+    assert box["x"] + box["width"] <= words["x"] and words["height"] >= 44
 
     # Tab from the counts down the first visit card: no field ends under the bar.
     bar = page.locator(".sticky-actions")
