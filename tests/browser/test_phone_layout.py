@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from activity.models import Metric
+from planning.models import PeriodKind, Target
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,7 +67,21 @@ def test_log_page_errors_are_linked_and_fields_stay_clear_of_the_save_bar(
     with the marked field a screen below; its aria-describedby named an error without
     that id; a field reached with Tab stopped under the sticky save bar; "remove" on a
     visit card was a 13 px box, and the other tick boxes overlapped their words."""
+    for metric in Metric.objects.filter(is_active=True):
+        Target.objects.create(
+            user=org.am,
+            metric=metric,
+            period_kind=PeriodKind.MONTH,
+            period_start=timezone.localdate().replace(day=1),
+            value=1200,
+            updated_by=org.rm,
+        )
     page = login(new_page(**SMALL_PHONE), org.am)
+    # This month's pace: its last column (进度) was cut off by a few pixels.
+    page.get_by_test_id("pacing-summary").locator("summary").click()
+    plan = page.get_by_test_id("plan-table")
+    expect(plan.locator("[data-pace]").first).to_be_visible()  # whichever pace today
+    assert plan.locator("xpath=..").evaluate(_FITS)
     assert page.get_by_label("删除").first.locator("xpath=..").bounding_box()["height"] >= 44
     # A tick box beside its words (the enlarged box overlapped them), a thumb high.
     box = page.locator("#id_needs_joint_visit").bounding_box()
