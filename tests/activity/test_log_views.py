@@ -957,3 +957,15 @@ def test_counts_in_english_read_in_the_singular_for_one(client_for, org, today):
     assert "1 visit counted, 0 recorded." in html
     response = client.post(reverse("activity:bulk_sign_off"), {"logs": [log.pk]}, follow=True)
     assert [str(m) for m in response.context["messages"]] == ["1 log signed off."]
+
+
+def test_log_page_names_the_needs_for_whoever_reads_it(client_for, org, today):
+    """QA in English: the RM read 'What I need from my regional manager' on the AM's log."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today, needs_joint_visit=True)
+    client = client_for(org.rm)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("activity:log_detail", kwargs={"pk": log.pk})).content.decode()
+    assert "Needs from the regional manager" in html and "What I need" not in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = client.get(reverse("activity:log_detail", kwargs={"pk": log.pk})).content.decode()
+    assert "对区域经理的需求" in html
