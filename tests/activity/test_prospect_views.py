@@ -46,6 +46,8 @@ def test_the_search_finds_only_the_ams_own_prospects(client_for, org):
     f.ProspectFactory(owner=org.peer_am, name="城东车队")
     response = client_for(org.am).get(reverse("activity:prospect_list"), {"q": "城东"})
     assert [p.name for p in response.context["prospects"]] == ["城东汽修厂"]
+    # A screen reader names the box: its placeholder disappears once typed in.
+    assert 'aria-label="按名称搜索"' in response.content.decode()
 
 
 def test_unset_choices_read_a_dash(client_for, org):
