@@ -9,7 +9,7 @@ support questions) but act on nobody's logs and see no customer phone numbers.
 import datetime
 from collections import defaultdict
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -84,10 +84,21 @@ def regions_signed_for_their_manager_by(user: User) -> QuerySet[Region]:
 def signed_off_by_q(user: User) -> Q:
     """Records (logs, goal sheets, weekly reviews: a `region` and an `author`) that `user`
     signs off, whatever their status: their regions' records but their own, and the
-    records their regions' managers filed there themselves, as `signer_id_for` decides."""
-    return (Q(region__in=regions_signed_off_by(user)) & ~Q(author=user)) | Q(
-        region__in=regions_signed_for_their_manager_by(user), author=F("region__manager")
-    )
+    records their regions' managers filed there themselves, as `signer_id_for` decides.
+
+    For an area manager or branch head, the regions are read first (one query) and the
+    condition names them: written as subqueries joined by OR, it made PostgreSQL read
+    every waiting log of the company (85 ms with 72,000 waiting, on every page of theirs).
+    A regional manager's (the usual case) stays one subquery, as before."""
+    theirs = Q(region__in=regions_signed_off_by(user)) & ~Q(author=user)
+    managers_own = list(regions_signed_for_their_manager_by(user).values_list("pk", "manager_id"))
+    if not managers_own:  # a regional manager's is none(): no query
+        return theirs
+    region_ids = list(regions_signed_off_by(user).values_list("pk", flat=True))
+    q = Q(region_id__in=region_ids) & ~Q(author=user) if region_ids else Q(pk__in=[])
+    for region_id, manager_id in managers_own:
+        q |= Q(author_id=manager_id, region_id=region_id)
+    return q
 
 
 # Who signs a region's logs, first active one wins (`regions_signed_off_by`).

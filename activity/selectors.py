@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
@@ -156,7 +156,16 @@ def signs_off_logs(user: User) -> bool:
         return True
     # Only those above a region's manager sign for them: no second query on every page
     # of an admin's or an AM's.
-    return user.role in (Role.AREA_MANAGER, Role.BRANCH_HEAD) and sign_off_queue(user).exists()
+    if user.role not in (Role.AREA_MANAGER, Role.BRANCH_HEAD):
+        return False
+    # From the regions' side (one lookup per region by its manager's logs): the queue's
+    # own condition read every waiting log of the company, on every page of theirs.
+    managers_log_waiting = DailyLog.objects.waiting_for_sign_off().filter(
+        region=OuterRef("pk"), author=OuterRef("manager")
+    )
+    return (
+        org.regions_signed_for_their_manager_by(user).filter(Exists(managers_log_waiting)).exists()
+    )
 
 
 def with_metric_counts(logs: list[DailyLog], metrics: list[Metric]) -> list[DailyLog]:
