@@ -286,8 +286,23 @@ def _month_not_over(sheet: MonthlyGoalSheet, message: str) -> None:
         raise ValidationError(message)
 
 
-def _sheet_url(sheet: MonthlyGoalSheet) -> str:
-    return reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+def _tell_of_sheet(
+    sheet: MonthlyGoalSheet, *, kind: str, recipient: User, message: str, by: User, reason: str
+) -> None:
+    """A notice about a goal-sheet change: `message` names who (`by`) and the month; the
+    body is the reason given. It opens the sheet, or its edit page once it is a draft."""
+    url = (
+        reverse("planning:monthly_edit", kwargs={"month": sheet.month})
+        if sheet.status == SheetStatus.DRAFT
+        else reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+    )
+    notify(
+        kind=kind,
+        recipient=recipient,
+        title=stored_text(message, {"name": by.name, "month": sheet.month.strftime("%Y-%m")}),
+        body=reason,
+        url=url,
+    )
 
 
 @transaction.atomic
@@ -310,19 +325,17 @@ def monthly_sheet_request_change(
             _("A change of this sheet was already asked for, or it is not agreed any more.")
         )
     # After the conditional update: a second click lost above and tells no one twice.
+    sheet.refresh_from_db()
     signer = org.region_signer(sheet.region, author_id=author.pk)
     if signer is not None:
-        notify(
+        _tell_of_sheet(
+            sheet,
             kind=NotificationKind.MONTHLY_CHANGE_REQUESTED,
             recipient=signer,
-            title=stored_text(
-                gettext_noop("%(name)s asks to change their goal sheet of %(month)s"),
-                {"name": author.name, "month": sheet.month.strftime("%Y-%m")},
-            ),
-            body=reason,
-            url=_sheet_url(sheet),
+            message=gettext_noop("%(name)s asks to change their goal sheet of %(month)s"),
+            by=author,
+            reason=reason,
         )
-    sheet.refresh_from_db()
     return sheet
 
 
@@ -351,19 +364,17 @@ def monthly_sheet_reopen(*, sheet: MonthlyGoalSheet, actor: User, reason: str) -
     if won != 1:
         raise SheetTransitionError(_("This sheet is not agreed any more."))
     MonthlyGoalLine.objects.filter(sheet=sheet, agreed__isnull=False).update(proposed=F("agreed"))
-    notify(
+    sheet.refresh_from_db()
+    _tell_of_sheet(
+        sheet,
         kind=NotificationKind.MONTHLY_REOPENED,
         recipient=sheet.author,
-        title=stored_text(
-            gettext_noop(
-                "%(name)s reopened your goal sheet of %(month)s: change it and submit it again"
-            ),
-            {"name": actor.name, "month": sheet.month.strftime("%Y-%m")},
+        message=gettext_noop(
+            "%(name)s reopened your goal sheet of %(month)s: change it and submit it again"
         ),
-        body=reason,
-        url=reverse("planning:monthly_edit", kwargs={"month": sheet.month}),
+        by=actor,
+        reason=reason,
     )
-    sheet.refresh_from_db()
     return sheet
 
 
@@ -378,17 +389,15 @@ def monthly_sheet_keep(*, sheet: MonthlyGoalSheet, actor: User, reason: str) -> 
     ).update(change_request="", change_requested_at=None)
     if won != 1:
         raise SheetTransitionError(_("No change of this sheet is waiting for an answer."))
-    notify(
+    sheet.refresh_from_db()
+    _tell_of_sheet(
+        sheet,
         kind=NotificationKind.MONTHLY_REOPENED,
         recipient=sheet.author,
-        title=stored_text(
-            gettext_noop("%(name)s keeps your goal sheet of %(month)s as agreed"),
-            {"name": actor.name, "month": sheet.month.strftime("%Y-%m")},
-        ),
-        body=reason,
-        url=_sheet_url(sheet),
+        message=gettext_noop("%(name)s keeps your goal sheet of %(month)s as agreed"),
+        by=actor,
+        reason=reason,
     )
-    sheet.refresh_from_db()
     return sheet
 
 
