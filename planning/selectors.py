@@ -147,20 +147,24 @@ def sheets_visible_q(user: User, start_field: str, trunc) -> Q:
     return Q(author=user) | Q(region__in=visible) | Q(Exists(member_then))
 
 
+def monthly_sheets_visible_to(user: User) -> QuerySet[MonthlyGoalSheet]:
+    return MonthlyGoalSheet.objects.filter(sheets_visible_q(user, "month", TruncMonth))
+
+
+def weekly_reviews_visible_to(user: User) -> QuerySet[WeeklyReview]:
+    return WeeklyReview.objects.filter(sheets_visible_q(user, "week_start", TruncWeek))
+
+
 def get_monthly_sheet_for_user(user: User, pk: int) -> MonthlyGoalSheet:
     return get_object_or_404(
-        MonthlyGoalSheet.objects.filter(sheets_visible_q(user, "month", TruncMonth)).select_related(
-            "author", "region__branch", "agreed_by"
-        ),
+        monthly_sheets_visible_to(user).select_related("author", "region__branch", "agreed_by"),
         pk=pk,
     )
 
 
 def get_weekly_review_for_user(user: User, pk: int) -> WeeklyReview:
     return get_object_or_404(
-        WeeklyReview.objects.filter(sheets_visible_q(user, "week_start", TruncWeek)).select_related(
-            "author", "region__branch", "reviewed_by"
-        ),
+        weekly_reviews_visible_to(user).select_related("author", "region__branch", "reviewed_by"),
         pk=pk,
     )
 

@@ -77,7 +77,13 @@ def member(request, user_id: int):
     today = timezone.localdate()
     person, region = selectors.get_member_for_user(request.user, user_id, today)
     is_self = person.pk == request.user.pk
-    reviews = list(person.weekly_reviews.order_by("-week_start")[:8])
+    # Only the sheets the viewer may open: someone who moved here keeps the sheets filed
+    # in her old region, which its managers see and her new ones do not (a link would 404).
+    reviews = list(
+        selectors.weekly_reviews_visible_to(request.user)
+        .filter(author=person)
+        .order_by("-week_start")[:8]
+    )
     # On a Monday the review due is last week's; at a month's end, next month's sheet.
     last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
     next_month = selectors.latest_sheet_month(today)
@@ -105,7 +111,9 @@ def member(request, user_id: int):
                 person, region, PeriodKind.WEEK, periods.week_start(today), today
             ),
             "reviews": reviews,
-            "monthly_sheets": person.monthly_sheets.order_by("-month")[:6],
+            "monthly_sheets": selectors.monthly_sheets_visible_to(request.user)
+            .filter(author=person)
+            .order_by("-month")[:6],
             "overdue_items": selectors.overdue_items(person, today)
             if person.pk == request.user.pk
             else [],

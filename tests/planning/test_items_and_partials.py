@@ -223,3 +223,58 @@ def test_an_item_title_is_kept_on_one_line(org, client_for):
     assert client.post(edit, data).status_code == 302
     item.refresh_from_db()
     assert (item.title, item.details) == ("整理续保名单 第二版", "一\n二")
+
+
+def test_a_movers_plan_page_lists_only_the_sheets_her_new_manager_may_open(org, client_for):
+    """Crawl: an AM who moved lists, on her plan page, the reviews and goal sheet she
+    filed in her old region before the move. Her new RM (and area manager) got a 404
+    from each link: they are not theirs to read. The page lists what the viewer may open."""
+    from accounts.services import membership_move
+    from planning import services
+
+    with time_machine.travel(datetime.datetime(2026, 10, 9, 4, 0, tzinfo=datetime.UTC)):
+        october = services.monthly_sheet_save(
+            author=org.am,
+            month=D(2026, 10, 1),
+            proposed={metric("visits").pk: 100},
+            focus_items="",
+            submit=True,
+        )
+        old_review = services.weekly_review_save(
+            author=org.am,
+            week=D(2026, 10, 5),
+            fields={"situation_analysis": "十月第一周"},
+            lines=[],
+            planned_visits=[],
+            short_metric_ids=[],
+            submit=True,
+        )
+    membership_move(user=org.am, region=org.other_region, start_date=D(2026, 11, 2))
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        new_review = services.weekly_review_save(
+            author=org.am,
+            week=D(2026, 11, 9),
+            fields={"situation_analysis": "十一月第二周"},
+            lines=[],
+            planned_visits=[],
+            short_metric_ids=[],
+            submit=True,
+        )
+        page = reverse("planning:member", kwargs={"user_id": org.am.pk})
+        old_links = [
+            reverse("planning:weekly_detail", kwargs={"pk": old_review.pk}),
+            reverse("planning:monthly_detail", kwargs={"pk": october.pk}),
+        ]
+        new_link = reverse("planning:weekly_detail", kwargs={"pk": new_review.pk})
+        for reader in (org.other_rm, org.am):
+            html = client_for(reader).get(page).content.decode()
+            assert new_link in html
+            for link in old_links:
+                shown = f'href="{link}"' in html
+                opens = client_for(reader).get(link).status_code == 200
+                assert shown == opens, (reader, link)
+        html = client_for(org.other_rm).get(page).content.decode()
+        assert not any(f'href="{link}"' in html for link in old_links)
+        assert all(
+            f'href="{link}"' in client_for(org.am).get(page).content.decode() for link in old_links
+        )
