@@ -65,30 +65,39 @@ class PeriodForm(forms.Form):
         return latest_period(timezone.localdate())
 
     def neighbours(self) -> dict:
-        """Links to the periods before and after the shown one, for the page: a week or
-        part of one steps a whole week; whole calendar months step as many months (31
-        days back from December is 31 October); any other range steps by its own length.
-        No "next" into the future; "latest" when the default period is not shown."""
+        """Links to the periods before and after the shown one, for the page, and what
+        they step by (`unit`, which the buttons say: QA's one-day and one-month periods
+        read 上一周). A single day steps a day; a week or part of one steps a whole
+        week (the default, this week so far, is one day on a Tuesday: still a week);
+        whole calendar months step as many months (31 days back from December is 31
+        October); any other range steps by its own length. No "next" into the future;
+        "latest" when the default period is not shown."""
         start, end = self.period()
         today = timezone.localdate()
         monday = periods.week_start(start)
         months = whole_months(start, end)
-        weekly = span_kind(start, end) == "week"
-        if weekly:
+        latest = latest_period(today)
+        if start == end and (start, end) != latest:
+            unit = "day"
+            previous = (start - DAY, start - DAY)
+            following = (end + DAY, end + DAY)
+        elif span_kind(start, end) == "week":
+            unit = "week"
             previous = (monday - WEEK, monday - DAY)
             following = (monday + WEEK, monday + WEEK + WEEK - DAY)
         elif months:
             step = len(months)
+            unit = "month" if step == 1 else "period"
             previous = (periods.add_months(start, -step), start - DAY)
             following = (end + DAY, periods.add_months(end + DAY, step) - DAY)
         else:
             length = end - start + DAY
-            weekly = length == WEEK
+            unit = "week" if length == WEEK else "period"
             previous = (start - length, start - DAY)
             following = (end + DAY, end + length)
         return {
-            "weekly": weekly,
+            "unit": unit,
             "previous": previous,
             "next": following if following[0] <= today else None,
-            "latest": (start, end) != latest_period(today),
+            "latest": (start, end) != latest,
         }

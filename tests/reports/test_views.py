@@ -458,3 +458,78 @@ def test_the_summary_is_called_what_its_period_is(client_for, org, start, end, p
     assert load_workbook(io.BytesIO(response.content)).active["A1"].value == (
         f"{org.branch.name} {sheet}"
     )
+
+
+def _nav_words(html: str) -> dict[str, str]:
+    """The period navigation's buttons: data-testid suffix → their words."""
+    links = re.findall(r'data-testid="period-(previous|next)">([^<]*)</a>', html)
+    return {
+        name: " ".join(unescape(words).replace("←", "").replace("→", "").split())
+        for name, words in links
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "chinese", "english", "previous"),
+    [
+        # "Show today" and a day picked by hand; a Monday alone is a day, not its week.
+        (
+            "?start=2026-11-18&end=2026-11-18",
+            ("前一天", "后一天"),
+            ("Previous day", "Next day"),
+            ("2026-11-17", "2026-11-17"),
+        ),
+        (
+            "?start=2026-11-16&end=2026-11-16",
+            ("前一天", "后一天"),
+            ("Previous day", "Next day"),
+            ("2026-11-15", "2026-11-15"),
+        ),
+        (
+            "?start=2026-10-01&end=2026-10-31",
+            ("上个月", "下个月"),
+            ("Previous month", "Next month"),
+            ("2026-09-01", "2026-09-30"),
+        ),
+        (
+            "?start=2026-11-09&end=2026-11-15",
+            ("上一周", "下一周"),
+            ("Previous week", "Next week"),
+            ("2026-11-02", "2026-11-08"),
+        ),
+        # A quarter, or any other range: steps its own length, called a period.
+        (
+            "?start=2026-07-01&end=2026-09-30",
+            ("上一期间", "下一期间"),
+            ("Previous period", "Next period"),
+            ("2026-04-01", "2026-06-30"),
+        ),
+        (
+            "?start=2026-11-04&end=2026-11-06",
+            ("上一期间", "下一期间"),
+            ("Previous period", "Next period"),
+            ("2026-11-01", "2026-11-03"),
+        ),
+    ],
+)
+@time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False)
+def test_the_period_buttons_say_what_they_step_by(
+    client_for, org, settings, query, chinese, english, previous
+):
+    """QA: a one-day period (and a month's) had buttons reading 上一周 / 下一周."""
+    client = client_for(org.branch_head)
+    url = reverse("reports:summary") + query
+    html = client.get(url).content.decode()
+    assert _nav_words(html) == dict(zip(("previous", "next"), chinese, strict=True))
+    assert tuple(_nav_links(html)["previous"][k] for k in ("start", "end")) == previous
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url).content.decode()
+    assert _nav_words(html) == dict(zip(("previous", "next"), english, strict=True))
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 24, 10, tzinfo=SHANGHAI), tick=False)
+def test_the_default_week_so_far_of_one_day_still_steps_weeks(client_for, org):
+    """On a Tuesday the default period is Monday alone: it is this week so far."""
+    html = client_for(org.branch_head).get(reverse("reports:summary")).content.decode()
+    assert _nav_words(html) == {"previous": "上一周"}
+    assert _nav_links(html)["previous"] == {"start": "2026-11-16", "end": "2026-11-22"}
