@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, override
+from django.utils.translation import gettext_noop, ngettext, override
 
 from accounts.models import Branch, RegionMembership, User
 from planning.calendar import rules_for
@@ -114,6 +114,20 @@ class StoredText(str):
 
     source: dict
 
+    @classmethod
+    def ngettext(cls, singular: str, plural: str, number: int, params: dict) -> "StoredText":
+        """`stored_text` of a message with a plural form, chosen by `number`. QA: "1 daily
+        logs" in English. Named ngettext so that makemessages finds both forms."""
+        with override(settings.LANGUAGE_CODE):
+            text = cls(ngettext(singular, plural, number) % params)
+        text.source = {
+            "msgid": singular,
+            "plural": plural,
+            "number": number,
+            "params": {k: _storable(v) for k, v in params.items()},
+        }
+        return text
+
 
 def stored_text(message: str, params: dict) -> StoredText:
     """A text saved for someone else to read later (a notification's title, a reason in a
@@ -150,6 +164,8 @@ def shown_text(text: str, source: dict) -> str:
         return text
     params = {k: _(v["msgid"]) if isinstance(v, dict) else v for k, v in source["params"].items()}
     try:
+        if "plural" in source:
+            return ngettext(source["msgid"], source["plural"], source["number"]) % params
         return _(source["msgid"]) % params
     except (KeyError, TypeError, ValueError):  # a message changed since: as stored
         return text
@@ -248,8 +264,11 @@ def remind_pending_sign_offs(*, branch_id: int, day: datetime.date) -> int:
     url = reverse("activity:queue")
     sent = 0
     for manager_id, n in counts.items():
-        title = stored_text(
-            gettext_noop("%(n)d daily logs are waiting for your sign-off"), {"n": n}
+        title = StoredText.ngettext(
+            "%(n)d daily log is waiting for your sign-off",
+            "%(n)d daily logs are waiting for your sign-off",
+            n,
+            {"n": n},
         )
         if notify_once(
             kind=NotificationKind.SIGN_OFF_PENDING,

@@ -318,3 +318,43 @@ def test_a_reader_who_switched_to_english_reads_notifications_in_english(org, cl
     assert f"{org.rm.name} signed off your log of {MONDAY}" in english
     assert "签批了您" not in english and "很好" in english
     assert f"Please submit your daily log for {MONDAY + datetime.timedelta(1)}" in english
+
+
+@pytest.mark.parametrize(
+    ("waiting", "chinese", "english"),
+    [
+        (1, "有 1 份工作日志等待您签批", "1 daily log is waiting for your sign-off"),
+        (2, "有 2 份工作日志等待您签批", "2 daily logs are waiting for your sign-off"),
+    ],
+)
+def test_the_sign_off_reminder_counts_one_log_and_many_in_english(
+    org, client_for, settings, django_capture_on_commit_callbacks, waiting, chinese, english
+):
+    """QA: the evening reminder read "1 daily logs" in English (its stored text had no
+    plural form): in the bell's list and in the e-mail. Sent once, however often it runs."""
+    for am in (org.am, org.peer_am)[:waiting]:
+        f.DailyLogFactory(author=am, region=org.region, date=MONDAY)
+    org.rm.email = "rm@example.com"
+    org.rm.save()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.remind_pending_sign_offs(branch_id=org.branch.pk, day=MONDAY)
+    (sent,) = mail.outbox
+    assert sent.subject == chinese and sent.body.startswith(chinese)
+    client = client_for(org.rm)
+    url = reverse("activity:notifications")
+    assert chinese in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert english in client.get(url).content.decode()
+
+    # A site whose interface language is English writes and e-mails it in English.
+    Notification.objects.all().delete()
+    reminders.ReminderSent.objects.all().delete()
+    mail.outbox.clear()
+    settings.LANGUAGE_CODE = "en"
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.remind_pending_sign_offs(branch_id=org.branch.pk, day=MONDAY)
+    (sent,) = mail.outbox
+    assert sent.subject == english and sent.body.startswith(english)
+    assert Notification.objects.get(kind="sign_off_pending").title == english
