@@ -43,7 +43,9 @@ class Row:
     default: object = 403
     foreign: dict = field(default_factory=dict)
     foreign_default: object = 404
-    query: str = ""  # appended to the URL, e.g. "?week=2026-11-23"
+    # Appended to the URL, e.g. "?week=2026-11-23"; or query(org, variant) for one that
+    # names an object (?branch=<pk>): then it has a foreign variant too.
+    query: str | Callable = ""
     # False for URLs whose kwargs address no one's object (e.g. a date of one's own log).
     has_foreign: bool = True
 
@@ -57,7 +59,8 @@ class Row:
 
     @property
     def variants(self) -> tuple[str, ...]:
-        return ("own", "foreign") if self.kwargs and self.has_foreign else ("own",)
+        names_object = self.kwargs or callable(self.query)
+        return ("own", "foreign") if names_object and self.has_foreign else ("own",)
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.url_name}"

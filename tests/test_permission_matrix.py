@@ -64,7 +64,8 @@ CASES = [
 @pytest.mark.parametrize(("row", "persona", "variant"), CASES)
 def test_permission(row, persona, variant, org, client):
     kwargs = row.kwargs(org, variant) if row.kwargs else {}
-    url = reverse(row.url_name, kwargs=kwargs) + row.query
+    query = row.query(org, variant) if callable(row.query) else row.query
+    url = reverse(row.url_name, kwargs=kwargs) + query
     if persona != "anonymous":
         client.force_login(getattr(org, persona))
     data = row.data(org) if row.data else {}

@@ -26,8 +26,32 @@ def _member(org, variant):
 REGION_READERS = {"rm": 200, "area_manager": 200, "branch_head": 200, "admin": 200}
 FOREIGN_READERS = {"other_branch_head": 200, "admin": 200}
 
+
+def _branch(org, variant):
+    return f"?branch={(org.branch if variant == 'own' else org.other_branch).pk}"
+
+
+# ?branch=: a branch's own managers and an admin; another branch is not found. An AM has
+# no summary of any branch (403 before the branch is looked at).
+BRANCH_READERS = {
+    "rm": 200,
+    "other_rm": 200,
+    "area_manager": 200,
+    "branch_head": 200,
+    "admin": 200,
+    "other_branch_head": 404,
+}
+FOREIGN_BRANCH_READERS = {"other_branch_head": 200, "admin": 200, "am": 403, "peer_am": 403}
+
 ROWS = [
     Row("reports:summary", expect=READERS),
+    Row("reports:summary", query=_branch, expect=BRANCH_READERS, foreign=FOREIGN_BRANCH_READERS),
+    Row(
+        "reports:summary_export",
+        query=_branch,
+        expect=BRANCH_READERS,
+        foreign=FOREIGN_BRANCH_READERS,
+    ),
     Row("reports:summary", method="post", expect=anyone(405)),
     Row("reports:summary_export", expect=READERS),
     # Recompute: the branch head or an admin; the other branch head recomputes their own.

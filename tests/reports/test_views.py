@@ -533,3 +533,36 @@ def test_the_default_week_so_far_of_one_day_still_steps_weeks(client_for, org):
     html = client_for(org.branch_head).get(reverse("reports:summary")).content.decode()
     assert _nav_words(html) == {"previous": "上一周"}
     assert _nav_links(html)["previous"] == {"start": "2026-11-16", "end": "2026-11-22"}
+
+
+def _export_title(client, html: str) -> str:
+    href = unescape(re.search(r'href="([^"]*)" data-testid="export"', html).group(1))
+    return load_workbook(io.BytesIO(client.get(href).content)).active["A1"].value
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 10, tzinfo=SHANGHAI), tick=False)
+def test_a_head_of_two_branches_exports_the_branch_on_screen(client_for, org):
+    """QA: a head of two branches exported the first by name. With a mistyped date the
+    branch asked for was dropped with the period (page and file: the first branch); the
+    menu's link, and an export without ?branch=, went back to the first branch."""
+    second = f.BranchFactory(head=org.branch_head, name="西区分公司")
+    f.RegionFactory(branch=second, manager=org.branch_head, name="直属")
+    client = client_for(org.branch_head)
+    summary = reverse("reports:summary")
+    for query in (f"?branch={second.pk}", f"?branch={second.pk}&start=2026-11-20&end=2026-11-02"):
+        html = client.get(summary + query).content.decode()
+        assert "西区分公司 · " in html
+        assert _export_title(client, html).startswith("西区分公司 ")
+    # The menu's link (no ?branch=) and a bare export follow the branch last looked at.
+    html = client.get(summary).content.decode()
+    assert "西区分公司 · " in html and _export_title(client, html).startswith("西区分公司 ")
+    bare = client.get(reverse("reports:summary_export"))
+    assert load_workbook(io.BytesIO(bare.content)).active["A1"].value.startswith("西区分公司 ")
+    # Someone else's branch is not found, and does not become the remembered one.
+    for name in ("reports:summary", "reports:summary_export"):
+        response = client.get(reverse(name) + f"?branch={org.other_branch.pk}")
+        assert response.status_code == 404
+    assert "西区分公司 · " in client.get(summary).content.decode()
+    # The other branch head's remembered branch is their own: nothing carries over.
+    other = client_for(org.other_branch_head)
+    assert org.other_branch.name in other.get(summary).content.decode()
