@@ -196,3 +196,13 @@ def test_every_control_is_thumb_sized_on_a_360_px_phone(
     assert small == {}, f"controls under {MIN_PX} px on a 360 px phone: {small}"
     assert wide == {}, f"sticking out sideways at 360 px: {wide}"
     assert exempt == EXEMPT[language], f"links exempted as running text: {exempt}"
+
+
+def test_a_desktop_keeps_bootstraps_compact_controls(org, live_server, login, new_page):
+    """The thumb sizes are for phones only: a 1280 px screen keeps 38 px boxes and 31 px
+    small buttons, so the 23-column summary still fits it."""
+    page = login(new_page(viewport={"width": 1280, "height": 800}), org.branch_head)
+    page.goto(f"{live_server.url}/reports/")
+    assert page.get_by_test_id("export").bounding_box()["height"] < 35
+    assert page.locator("#id_start").bounding_box()["height"] < 35
+    assert page.get_by_label("语言").bounding_box()["height"] < 35
