@@ -9,7 +9,7 @@ support questions) but act on nobody's logs and see no customer phone numbers.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -71,13 +71,20 @@ def regions_signed_for_their_manager_by(user: User) -> QuerySet[Region]:
     next manager up (its area's manager, else the branch head). Someone promoted from
     account manager to the RM of her own region still has her AM days' logs and sheets
     in it, and nobody signs their own (QA: a log returned to her before the promotion
-    could then be signed by nobody)."""
+    could then be signed by nobody).
+
+    An area manager who is also the RM of one of her regions is both its manager and the
+    next one up: her own logs there go past her to the branch head, as `region_signer`
+    says (QA: the reminder told him of them, his queue did not list them)."""
     if not (user.is_authenticated and user.is_active) or user.role == Role.REGIONAL_MANAGER:
         return Region.objects.none()
     return Region.objects.filter(
         Q(manager__isnull=False, manager__is_active=True)
         & ~Q(manager=user)
-        & (Q(area__manager=user) | (_NO_AREA_MANAGER & Q(branch__head=user)))
+        & (
+            Q(area__manager=user)
+            | ((_NO_AREA_MANAGER | Q(area__manager=F("manager"))) & Q(branch__head=user))
+        )
     )
 
 

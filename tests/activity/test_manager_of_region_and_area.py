@@ -1,0 +1,69 @@
+"""The area manager is also the regional manager of one of her regions (a branch short of
+managers, reorganisation QA).
+
+Nobody signs their own log: the logs she filed in her region (from her AM days, or as
+its RM) go past her area post to the branch head. His queue, the top bar's link to it,
+the evening reminder (the bell) and the right to sign must all say so.
+"""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import selectors as org_selectors
+from activity import selectors
+from activity.models import LogStatus
+from tests import factories as f
+
+YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def her_log(org):
+    """片区经理 runs 东 herself (its RM moved on); her own log of 东 waits."""
+    org.region.manager = org.area_manager
+    org.region.save(update_fields=["manager"])
+    return f.DailyLogFactory(
+        author=org.area_manager,
+        region=org.region,
+        date=YESTERDAY,
+        status=LogStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+
+
+def test_the_branch_head_signs_it_and_finds_it_in_his_queue(org, her_log):
+    assert org_selectors.can_sign_off(org.branch_head, her_log)
+    assert not org_selectors.can_sign_off(org.area_manager, her_log)
+    assert selectors.log_submitted_to(her_log) == org.branch_head
+    assert list(selectors.sign_off_queue(org.branch_head)) == [her_log]
+    assert selectors.signs_off_logs(org.branch_head)
+    assert her_log not in selectors.sign_off_queue(org.area_manager)
+
+
+def test_the_reminder_and_the_queue_agree(org, her_log):
+    peer_log = f.DailyLogFactory(
+        author=org.am, region=org.region, date=YESTERDAY, status=LogStatus.SUBMITTED
+    )
+    waiting = selectors.sign_offs_waiting_by_signer(
+        branch_id=org.branch.pk, day=timezone.localdate()
+    )
+    assert waiting == {org.branch_head.pk: 1, org.area_manager.pk: 1}
+    for user_id, n in waiting.items():
+        user = org.branch_head if user_id == org.branch_head.pk else org.area_manager
+        assert selectors.sign_off_queue(user).count() == n
+    assert list(selectors.sign_off_queue(org.area_manager)) == [peer_log]
+
+
+def test_the_branch_head_signs_it_from_his_queue_page(client_for, org, her_log):
+    client = client_for(org.branch_head)
+    page = client.get(reverse("activity:queue"))
+    assert page.status_code == 200
+    assert "待签批" in client.get(reverse("accounts:home")).content.decode()
+    assert reverse("activity:log_detail", kwargs={"pk": her_log.pk}) in page.content.decode()
+    response = client.post(reverse("activity:bulk_sign_off"), {"logs": [her_log.pk], "comment": ""})
+    assert response.status_code == 302
+    her_log.refresh_from_db()
+    assert (her_log.status, her_log.signed_off_by) == (LogStatus.SIGNED_OFF, org.branch_head)
