@@ -81,13 +81,19 @@ def _pending_work_follows(*, user: User, region: Region, start_date: datetime.da
 
 def _logs_follow(*, user: User, region: Region, start_date: datetime.date, end_date) -> None:
     """`user`'s logs of the days from `start_date` (to `end_date`, if any) are filed
-    under `region`, whatever their status."""
+    under `region`, whatever their status. The weekly snapshots of the regions they
+    leave are out of date from now on, as the new region's are."""
     from activity.models import DailyLog
+    from reports.services import snapshots_logs_left
 
     logs = DailyLog.objects.filter(author=user, date__gte=start_date)
     if end_date is not None:
         logs = logs.filter(date__lte=end_date)
-    logs.exclude(region=region).update(region=region, updated_at=timezone.now())
+    leaving = logs.exclude(region=region)
+    left = list(leaving.values_list("region_id", "date"))
+    if left:
+        leaving.update(region=region, updated_at=timezone.now())
+        snapshots_logs_left(region_days=left)
 
 
 @transaction.atomic

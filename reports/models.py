@@ -27,6 +27,9 @@ class RegionWeekSnapshot(models.Model):
     people = models.PositiveIntegerField(default=0, db_default=0)
     target_people = models.PositiveIntegerField(null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # When a log of the week last left the region (its author moved, the move entered
+    # late): the region's own logs show no change then, but its numbers are out of date.
+    logs_left_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("weekly region snapshot")

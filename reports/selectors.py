@@ -905,7 +905,8 @@ def _row_from_snapshot(
 
 
 def _changed_since(snapshots) -> set[int]:
-    """Regions whose logs of the week changed after their snapshot was computed."""
+    """Regions whose logs of the week changed after their snapshot was computed, or left
+    the region since (`reports.services.snapshots_logs_left`)."""
     snapshots = list(snapshots)
     if not snapshots:
         return set()
@@ -922,7 +923,8 @@ def _changed_since(snapshots) -> set[int]:
     return {
         s.region_id
         for s in snapshots
-        if latest.get(s.region_id) and latest[s.region_id] > s.computed_at
+        if (latest.get(s.region_id) and latest[s.region_id] > s.computed_at)
+        or (s.logs_left_at is not None and s.logs_left_at > s.computed_at)
     }
 
 
@@ -930,7 +932,7 @@ def stale_snapshot_weeks(branch_id: int) -> list[datetime.date]:
     """Weeks of this branch with a snapshot older than a change to one of its logs."""
     snapshots = RegionWeekSnapshot.objects.filter(branch_id=branch_id)
     by_week = defaultdict(list)
-    for s in snapshots.only("region_id", "week_start", "computed_at"):
+    for s in snapshots.only("region_id", "week_start", "computed_at", "logs_left_at"):
         by_week[s.week_start].append(s)
     return sorted(week for week, items in by_week.items() if _changed_since(items))
 

@@ -116,6 +116,26 @@ def rollup_branches_weeks(
     return RollupRun.objects.bulk_create(runs)
 
 
+def snapshots_logs_left(*, region_days) -> int:
+    """Logs of these (region id, day) pairs were just filed under another region (their
+    author moved, entered late): flag those weeks' snapshots of the regions they left
+    as out of date. The logs now count in their new region, whose snapshot sees them
+    changed; the old region's has nothing of its own that changed, and in another branch
+    (whose roll-up does not recompute the old one) it would keep counting them (QA)."""
+    from planning import periods
+
+    weeks = defaultdict(set)
+    for region_id, day in region_days:
+        weeks[region_id].add(periods.week_start(day))
+    flagged = 0
+    now = timezone.now()
+    for region_id, starts in weeks.items():
+        flagged += RegionWeekSnapshot.objects.filter(
+            region_id=region_id, week_start__in=starts
+        ).update(logs_left_at=now)
+    return flagged
+
+
 def _replace_snapshots(
     *, branch: Branch, rows_by_week: dict[datetime.date, list[selectors.SummaryRow]]
 ) -> tuple[set[datetime.date], set[datetime.date]]:
