@@ -941,16 +941,48 @@ def monthly_sheets_waiting_for(user: User) -> QuerySet[MonthlyGoalSheet]:
 
 def items_visible_to(user: User) -> QuerySet[TrackedItem]:
     """Items assigned to or by the user, and those they stand in for (`may_manage_item`).
-    Managers above see nothing else: items are personal."""
+    Managers above see nothing else: items are personal. Someone who handed an item down
+    still reads it once it passed to others (`_passed_on_q`)."""
     if not (user.is_authenticated and user.is_active):
         return TrackedItem.objects.none()
     return TrackedItem.objects.filter(Q(assignee=user) | Q(assigner=user) | _stand_in_q(user))
 
 
+def _passed_on_q(today=None) -> Q:
+    """Handed-down items whose assigner no longer tracks them: they left, or (still
+    here) no longer line-manage the assignee: they moved to another region or branch,
+    or the assignee moved away from them. Whoever manages the assignee now does
+    (`_stand_in_q`), as `assignable_people` reads "manages". An item to someone who
+    left stays with its assigner: nobody manages a leaver."""
+    today = today or timezone.localdate()
+    assigner = OuterRef("assigner_id")
+    over_member = (
+        RegionMembership.objects.on(today)
+        .filter(user_id=OuterRef("assignee_id"))
+        .filter(
+            Q(region__manager_id=assigner)
+            | Q(region__area__manager_id=assigner)
+            | Q(region__branch__head_id=assigner)
+        )
+    )
+    over_manager = Region.objects.filter(manager_id=OuterRef("assignee_id")).filter(
+        Q(area__manager_id=assigner) | Q(branch__head_id=assigner)
+    )
+    return ~Q(assignee=F("assigner")) & (
+        Q(assigner__is_active=False)
+        | (Q(assignee__is_active=True) & ~Exists(over_member) & ~Exists(over_manager))
+    )
+
+
 def _stand_in_q(user: User, today=None) -> Q:
-    """Items handed down by someone who has left, to someone `user` line-manages now."""
+    """Items passed on (`_passed_on_q`) to someone `user` line-manages now."""
     people = assignable_people(user, today).exclude(pk=user.pk).values("pk")
-    return Q(assigner__is_active=False, assignee__in=people) & ~Q(assignee=F("assigner"))
+    return _passed_on_q(today) & Q(assignee__in=people) & ~Q(assigner=user)
+
+
+def _managed_q(user: User) -> Q:
+    """Items `user` tracks to closure (`may_manage_item`)."""
+    return (Q(assigner=user) & ~_passed_on_q()) | _stand_in_q(user)
 
 
 def items_left_behind(user: User) -> QuerySet[TrackedItem]:
@@ -960,25 +992,33 @@ def items_left_behind(user: User) -> QuerySet[TrackedItem]:
     return TrackedItem.objects.filter(_stand_in_q(user))
 
 
+def items_handed_down(user: User) -> QuerySet[TrackedItem]:
+    """Items `user` handed down to others and still tracks (the items page): not those
+    passed on to the assignee's manager since (`_passed_on_q`)."""
+    if not (user.is_authenticated and user.is_active):
+        return TrackedItem.objects.none()
+    return TrackedItem.objects.filter(assigner=user).exclude(assignee=user).exclude(_passed_on_q())
+
+
 def may_manage_item(user: User, item: TrackedItem) -> bool:
-    """Whoever handed an item down tracks it to closure. Once they have left, the
-    assignee's line managers now (their region's manager, its area manager, the branch
-    head) do: a departed RM's items were nobody's to cancel, change or reopen (QA)."""
-    if item.assigner_id == user.pk:
-        return True
-    return (
-        item.assignee_id != item.assigner_id
-        and not item.assigner.is_active
-        and TrackedItem.objects.filter(pk=item.pk).filter(_stand_in_q(user)).exists()
-    )
+    """Whoever handed an item down tracks it to closure while they manage its assignee.
+    Once they have left, or moved away from the assignee (another region or branch),
+    the assignee's line managers now (their region's manager, its area manager, the
+    branch head) do: a departed RM's items were nobody's to cancel, change or reopen,
+    and a moved RM's stayed hers while the new RM could not touch them (QA)."""
+    if item.assignee_id == item.assigner_id:
+        return item.assigner_id == user.pk
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return TrackedItem.objects.filter(pk=item.pk).filter(_managed_q(user)).exists()
 
 
 def item_manager_to_tell(item: TrackedItem, today=None) -> User | None:
-    """Who hears of the assignee's changes to an item: whoever handed it down, or once
-    they have left, whoever signs the assignee's logs now (or nobody there is)."""
-    if item.assigner.is_active:
-        return item.assigner
+    """Who hears of the assignee's changes to an item: whoever handed it down, or once it
+    passed on (`_passed_on_q`), whoever signs the assignee's logs now (or nobody there is)."""
     today = today or timezone.localdate()
+    if not TrackedItem.objects.filter(pk=item.pk).filter(_passed_on_q(today)).exists():
+        return item.assigner
     assignee = item.assignee
     membership = org.membership_on(assignee, today)
     region = (
@@ -999,10 +1039,13 @@ def get_item_for_user(user: User, pk: int) -> TrackedItem:
 
 
 def overdue_items(user: User, today=None) -> list[TrackedItem]:
-    """Open items past their due date that the user owns or handed down (home pages)."""
+    """Open items past their due date that the user owns or tracks (home pages): not
+    those passed on from them to the assignee's manager now (`_passed_on_q`)."""
     today = today or timezone.localdate()
+    if not (user.is_authenticated and user.is_active):
+        return []
     items = list(
-        items_visible_to(user)
+        TrackedItem.objects.filter(Q(assignee=user) | _managed_q(user))
         .filter(due_date__lt=today)
         .exclude(status__in=TrackedItem.CLOSED)
         .select_related("assignee", "assigner")

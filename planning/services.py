@@ -649,13 +649,14 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
     if changing and not may_set_item_status(actor, item, status):
         raise PermissionDenied(
             _(
-                "Only the person who handed this item down (once they have left, the "
-                "assignee's manager) may cancel it."
+                "Only the person who handed this item down (once they have left or no "
+                "longer manage the assignee, the assignee's manager) may cancel it."
             )
             if status == ItemStatus.CANCELLED
             else _(
                 "This item is closed; only the person who handed it down (once they have "
-                "left, the assignee's manager) may reopen it."
+                "left or no longer manage the assignee, the assignee's manager) may reopen "
+                "it."
             )
         )
     handed_down = item.assignee_id != item.assigner_id
@@ -709,8 +710,8 @@ def tracked_item_edit(
     if not may_manage_item(actor, item):
         raise PermissionDenied(
             _(
-                "Only the person who handed this item down (once they have left, the "
-                "assignee's manager) may change it."
+                "Only the person who handed this item down (once they have left or no "
+                "longer manage the assignee, the assignee's manager) may change it."
             )
         )
     if item.status in TrackedItem.CLOSED:

@@ -669,7 +669,9 @@ def weekly_review(request, pk: int):
 @login_required
 def items(request):
     visible = selectors.items_visible_to(request.user).select_related("assignee", "assigner")
-    handed_down = list(visible.filter(assigner=request.user).exclude(assignee=request.user))
+    handed_down = list(
+        selectors.items_handed_down(request.user).select_related("assignee", "assigner")
+    )
     left_behind = list(
         selectors.items_left_behind(request.user).select_related("assignee", "assigner")
     )
@@ -749,8 +751,8 @@ def item_edit(request, pk: int):
     if not selectors.can_edit_item(request.user, item):
         raise PermissionDenied(
             _(
-                "Only the person who handed this item down (once they have left, the "
-                "assignee's manager) may change it, while it is open."
+                "Only the person who handed this item down (once they have left or no "
+                "longer manage the assignee, the assignee's manager) may change it, while it is open."
             )
         )
     form = TrackedItemFieldsForm(

@@ -55,7 +55,7 @@ def test_the_new_rm_finds_them_on_the_items_page(client_for, org, item, new_rm):
     page = client_for(new_rm).get(reverse("planning:items"))
     assert page.status_code == 200
     assert list(page.context["left_behind"]) == [item]
-    assert "交办人已离职的事项" in page.content.decode()
+    assert "交办人已离职或调离的事项" in page.content.decode()
     assert client_for(new_rm).get(_detail(item)).status_code == 200
 
 
@@ -99,11 +99,14 @@ def test_nobody_else_sees_or_manages_them(client_for, org, item, new_rm):
         services.tracked_item_update(item=item, actor=org.am, status="cancelled", note="")
 
 
-def test_an_assigner_still_here_keeps_them_to_herself(org, item):
+def test_an_assigner_still_over_the_assignee_keeps_them(org, item):
+    """The old RM was promoted to area manager of 甲: she still manages 东's people, so
+    the item stays hers. (Moved away from them, it passes on: test_items_of_a_moved_manager.)"""
     other = f.UserFactory(role=Role.REGIONAL_MANAGER, name="周新")
     org.region.manager = other
     org.region.save(update_fields=["manager"])
-    # The old RM moved on but did not leave: the item stays hers.
+    org.area.manager = org.rm
+    org.area.save(update_fields=["manager"])
     assert not selectors.can_edit_item(other, item)
     assert not selectors.items_visible_to(other).filter(pk=item.pk).exists()
     assert selectors.can_edit_item(org.rm, item)
