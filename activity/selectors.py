@@ -255,6 +255,10 @@ def week_grid(region: Region, start: datetime.date, today: datetime.date) -> lis
         for day in days:
             member_that_day = any(m.covers(day) for m in by_member[user_id])
             log = logs.get((user_id, day))
+            if log is not None and not member_that_day and log.status == LogStatus.DRAFT:
+                # Begun on a day that is not theirs (someone who left that morning, see
+                # `accounts.services.user_deactivate`): nothing owed, nothing unfinished.
+                log = None
             if log is not None:
                 status = log.status
             elif member_that_day and rules.is_working_day(day) and day <= today:
@@ -311,8 +315,14 @@ def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[Reg
         .annotate(n=Count("pk"))
     )
     statuses = defaultdict(dict)
+    # A draft begun on a day that is not the author's (they left that morning) is not
+    # the region's, as in `week_grid`.
+    member = RegionMembership.objects.on(day).filter(
+        user=OuterRef("author"), region=OuterRef("region")
+    )
     for region_id, status, n in (
         DailyLog.objects.filter(region_id__in=ids, date=day)
+        .filter(~Q(status=LogStatus.DRAFT) | Exists(member))
         .values_list("region_id", "status")
         .annotate(n=Count("pk"))
     ):

@@ -188,3 +188,55 @@ def test_an_earlier_membership_is_left_alone(org, today):
     services.membership_end(user=org.am, end_date=last_month)
     services.user_deactivate(user=org.am, day=today)
     assert end_dates(org.am) == [last_month]
+
+
+# --- A draft left behind: nothing owed after the last day, an earlier draft unfinished ----
+
+
+def test_a_leavers_draft_of_the_day_she_left_is_not_in_the_grid(client_for, org):
+    """张三 leaves on Wednesday with Tuesday's log still a draft and Wednesday's begun."""
+    import time_machine
+
+    from activity import reminders
+    from activity.models import Notification
+
+    monday = datetime.date(2026, 11, 16)
+    tuesday, wednesday = monday + datetime.timedelta(days=1), monday + datetime.timedelta(days=2)
+    at = datetime.datetime(2026, 11, 18, 2, 0, tzinfo=datetime.UTC)  # Wednesday 10:00
+    with time_machine.travel(at, tick=False):
+        tuesdays = f.DailyLogFactory(
+            author=org.am, region=org.region, date=tuesday, status=LogStatus.DRAFT
+        )
+        todays = f.DailyLogFactory(
+            author=org.am, region=org.region, date=wednesday, status=LogStatus.DRAFT
+        )
+        services.user_deactivate(user=org.am)
+        assert end_dates(org.am) == [tuesday]
+
+        row = next(
+            r
+            for r in activity_selectors.week_grid(org.region, monday, wednesday)
+            if r.member == org.am
+        )
+        cells = {cell["day"]: cell for cell in row.cells}
+        # Monday: missed; Tuesday: begun, never handed in; Wednesday is not hers any more.
+        assert cells[monday]["status"] == "missing"
+        assert (cells[tuesday]["status"], cells[tuesday]["log"]) == (LogStatus.DRAFT, tuesdays)
+        assert (cells[wednesday]["status"], cells[wednesday]["log"]) == (None, None)
+        assert not cells[wednesday]["member"]
+
+        page = (
+            client_for(org.rm)
+            .get(reverse("activity:week_grid", args=[org.region.pk]) + "?week=2026-11-16")
+            .content.decode()
+        )
+        assert reverse("activity:log_detail", args=[tuesdays.pk]) in page
+        assert reverse("activity:log_detail", args=[todays.pk]) not in page
+
+        # The region's day counts neither her nor her draft; the reminder does not nag her.
+        (today,) = activity_selectors.region_day_status(
+            type(org.region).objects.filter(pk=org.region.pk), wednesday
+        )
+        assert (today.members, today.draft) == (2, 0)
+        reminders.remind_missing_logs(branch_id=org.branch.pk, day=wednesday)
+        assert not Notification.objects.filter(recipient=org.am).exists()
