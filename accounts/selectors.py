@@ -44,6 +44,24 @@ _NO_REGIONAL_MANAGER = Q(manager__isnull=True) | Q(manager__is_active=False)
 _NO_AREA_MANAGER = Q(area__manager__isnull=True) | Q(area__manager__is_active=False)
 
 
+def _only_regional_manager(user: User) -> bool:
+    """A regional manager who holds no post above a region (one small query): an RM
+    also made an area's manager or a branch's head signs for it as one (QA: the region
+    of her area without an RM, and its RMs' own logs, reached her reminder, not her
+    queue)."""
+    if user.role != Role.REGIONAL_MANAGER:
+        return False
+    # Asked several times a page (queue, nav link, sheets): once per user instance, so
+    # once per request.
+    if "_only_regional_manager" not in user.__dict__:
+        user.__dict__["_only_regional_manager"] = (
+            not User.objects.filter(pk=user.pk)
+            .filter(Q(managed_areas__isnull=False) | Q(headed_branches__isnull=False))
+            .exists()
+        )
+    return user.__dict__["_only_regional_manager"]
+
+
 def regions_signed_off_by(user: User) -> QuerySet[Region]:
     """Regions whose logs this person signs off, and whose sheets and reviews they agree.
 
@@ -55,7 +73,7 @@ def regions_signed_off_by(user: User) -> QuerySet[Region]:
     """
     if not (user.is_authenticated and user.is_active):
         return Region.objects.none()
-    if user.role == Role.REGIONAL_MANAGER:
+    if _only_regional_manager(user):
         # Their own regions: the whole chain's joins made every RM page's check 4 times
         # slower (3.5 ms against 0.8 on the bench org), for posts an RM does not hold.
         return Region.objects.filter(manager=user)
@@ -76,7 +94,7 @@ def regions_signed_for_their_manager_by(user: User) -> QuerySet[Region]:
     An area manager who is also the RM of one of her regions is both its manager and the
     next one up: her own logs there go past her to the branch head, as `region_signer`
     says (QA: the reminder told him of them, his queue did not list them)."""
-    if not (user.is_authenticated and user.is_active) or user.role == Role.REGIONAL_MANAGER:
+    if not (user.is_authenticated and user.is_active) or _only_regional_manager(user):
         return Region.objects.none()
     return Region.objects.filter(
         Q(manager__isnull=False, manager__is_active=True)

@@ -67,3 +67,35 @@ def test_the_branch_head_signs_it_from_his_queue_page(client_for, org, her_log):
     assert response.status_code == 302
     her_log.refresh_from_db()
     assert (her_log.status, her_log.signed_off_by) == (LogStatus.SIGNED_OFF, org.branch_head)
+
+
+@pytest.fixture
+def rm_over_the_area(org):
+    """东's RM (still with the RM role) is made the area manager of 甲 as well."""
+    org.area.manager = org.rm
+    org.area.save(update_fields=["manager"])
+    return org.rm
+
+
+def test_an_rm_who_is_also_area_manager_signs_for_a_region_without_rm(org, rm_over_the_area):
+    org.other_region.manager = None  # 西's RM moved on
+    org.other_region.save(update_fields=["manager"])
+    west = f.DailyLogFactory(
+        author=org.outsider_am, region=org.other_region, date=YESTERDAY, status=LogStatus.SUBMITTED
+    )
+    assert org_selectors.can_sign_off(org.rm, west)
+    assert west in selectors.sign_off_queue(org.rm)
+    waiting = selectors.sign_offs_waiting_by_signer(
+        branch_id=org.branch.pk, day=timezone.localdate()
+    )
+    assert waiting == {org.rm.pk: 1}
+
+
+def test_an_rm_who_is_also_area_manager_signs_her_peers_own_logs(org, rm_over_the_area):
+    """西's RM filed a log of her AM days in 西: the area manager above her signs it."""
+    own = f.DailyLogFactory(
+        author=org.other_rm, region=org.other_region, date=YESTERDAY, status=LogStatus.SUBMITTED
+    )
+    assert org_selectors.can_sign_off(org.rm, own)
+    assert list(selectors.sign_off_queue(org.rm)) == [own]
+    assert list(selectors.sign_off_queue(org.other_rm)) == []
