@@ -282,7 +282,9 @@ def remind_pending_sign_offs(*, branch_id: int, day: datetime.date) -> int:
 
 
 def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
-    """Logs of the previous working day still unsigned → the area manager, else the branch head."""
+    """Logs of the previous working day still unsigned → the area manager, else the branch
+    head. Nobody is told of their own log: an area manager who is also the region's RM
+    has hers escalated to the branch head, who signs it (`accounts.selectors.region_signer`)."""
     rules = rules_for(branch_id, day - datetime.timedelta(days=31), day)
     previous = day - datetime.timedelta(days=1)
     while not rules.is_working_day(previous) and previous > day - datetime.timedelta(days=31):
@@ -290,14 +292,20 @@ def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
     unsigned = (
         DailyLog.objects.waiting_for_sign_off()
         .filter(region__branch_id=branch_id, date=previous)
-        .values("region__name", "region__area__manager", "region__branch__head")
+        .values("region__name", "region__area__manager", "region__branch__head", "author")
         .annotate(n=Count("pk"))
     )
-    per_recipient = defaultdict(list)
+    per_region = defaultdict(lambda: defaultdict(int))  # recipient → region → logs
     for row in unsigned:
-        recipient = row["region__area__manager"] or row["region__branch__head"]
-        if recipient:
-            per_recipient[recipient].append(f"{row['region__name']} {row['n']}")
+        recipient = row["region__area__manager"]
+        if recipient is None or recipient == row["author"]:
+            recipient = row["region__branch__head"]
+        if recipient and recipient != row["author"]:
+            per_region[recipient][row["region__name"]] += row["n"]
+    per_recipient = {
+        recipient: [f"{name} {n}" for name, n in regions.items()]
+        for recipient, regions in per_region.items()
+    }
     recipients = User.objects.filter(is_active=True).in_bulk(list(per_recipient))
     sent = 0
     for recipient_id, parts in per_recipient.items():

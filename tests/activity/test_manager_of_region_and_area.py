@@ -99,3 +99,19 @@ def test_an_rm_who_is_also_area_manager_signs_her_peers_own_logs(org, rm_over_th
     assert org_selectors.can_sign_off(org.rm, own)
     assert list(selectors.sign_off_queue(org.rm)) == [own]
     assert list(selectors.sign_off_queue(org.other_rm)) == []
+
+
+def test_her_own_unsigned_log_escalates_to_the_branch_head_not_to_her(org, her_log):
+    from activity import reminders
+    from activity.models import DailyLog, Notification
+
+    monday = datetime.date(2026, 11, 23)
+    f.DailyLogFactory(author=org.am, region=org.region, date=monday, status=LogStatus.SUBMITTED)
+    DailyLog.objects.filter(pk=her_log.pk).update(date=monday)
+    # Tuesday morning: her own log waits for the branch head, 张三's for her.
+    reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=monday + datetime.timedelta(1))
+    notes = {n.recipient: n.title for n in Notification.objects.filter(kind="escalation")}
+    assert notes == {
+        org.area_manager: "2026-11-23 的日志仍未签批：东 1",
+        org.branch_head: "2026-11-23 的日志仍未签批：东 1",
+    }
