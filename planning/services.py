@@ -615,23 +615,31 @@ def tracked_items_create(
     return items
 
 
-def may_set_item_status(user: User, item: TrackedItem, status: str) -> bool:
+def may_set_item_status(
+    user: User, item: TrackedItem, status: str, *, manages: bool | None = None
+) -> bool:
     """Whoever handed an item down tracks it to closure: only they cancel it, and once it
     is closed (done or cancelled) only they reopen it or close it the other way. The
     assignee reports "done" and may add notes to a closed item, but an item their
     manager closed stays closed. Self-assigned key items are their owner's throughout.
-    Once the assigner has left, the assignee's line managers stand in (`may_manage_item`)."""
-    if status == item.status or may_manage_item(user, item):
+    Once the assigner has left, the assignee's line managers stand in (`may_manage_item`;
+    `manages` says it already)."""
+    if status == item.status:
+        return True
+    if manages is None:
+        manages = may_manage_item(user, item)
+    if manages:
         return True
     return status != ItemStatus.CANCELLED and item.status not in TrackedItem.CLOSED
 
 
 def item_status_choices(user: User, item: TrackedItem) -> list[tuple[str, str]]:
     """The statuses `user` is offered on the item's form (the current one adds a note)."""
+    manages = may_manage_item(user, item)  # one query, not one per status
     return [
         (value, label)
         for value, label in ItemStatus.choices
-        if may_set_item_status(user, item, value)
+        if may_set_item_status(user, item, value, manages=manages)
     ]
 
 
