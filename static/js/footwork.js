@@ -84,7 +84,10 @@
     window.requestAnimationFrame(function () {
       const box = field.getBoundingClientRect();
       const barTop = bar.getBoundingClientRect().top;
-      if (box.bottom > barTop && box.top < window.innerHeight) window.scrollBy(0, box.bottom - barTop + 8);
+      // "instant": Bootstrap's smooth scrolling would still be moving it seconds later.
+      if (box.bottom > barTop && box.top < window.innerHeight) {
+        window.scrollBy({ top: box.bottom - barTop + 8, behavior: "instant" });
+      }
     });
   });
   // data-width-percent="N": a bar N% wide (set through CSSOM, which CSP allows).

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from activity.models import Metric
@@ -95,7 +96,16 @@ def test_log_page_errors_are_linked_and_fields_stay_clear_of_the_save_bar(
         page.keyboard.press("Tab")
         focused = page.locator("*:focus")
         expect(focused).to_be_in_viewport()
-        page.wait_for_timeout(100)  # the page moves the field after the browser's scroll
+        # The page moves the field after the browser's own scroll: wait for it (a fixed
+        # 100 ms was too short on a busy machine), then check.
+        try:
+            page.wait_for_function(
+                """() => document.activeElement.getBoundingClientRect().bottom
+                    <= document.querySelector('.sticky-actions').getBoundingClientRect().top + 1""",
+                timeout=3000,
+            )
+        except PlaywrightTimeoutError:
+            pass
         assert focused.bounding_box()["y"] + focused.bounding_box()["height"] <= (
             bar.bounding_box()["y"] + 1
         ), focused.get_attribute("id")
