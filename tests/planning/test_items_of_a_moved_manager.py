@@ -11,9 +11,11 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import Role
+from accounts.selectors import regions_line_managed_by
 from activity.models import Notification, NotificationKind
 from planning import selectors, services
 from planning.models import ItemStatus, TrackedItem
@@ -124,3 +126,38 @@ def test_an_item_to_someone_who_left_stays_with_its_assigner(org, item, moved):
     )
     # Nobody manages a leaver: the one who handed it down may still close it.
     assert selectors.can_edit_item(org.rm, gone)
+
+
+def test_someone_who_manages_no_region_is_reminded_of_what_she_still_tracks(org, item):
+    """overdue_items takes a short way for an AM who manages no region (every AM's home
+    page): it must agree with the general rule (`_managed_q`). 东's RM steps down to
+    account manager: what she handed to 张三 passed on; an item to a leaver, one to
+    herself and one handed to her stay hers."""
+    org.region.manager = None
+    org.region.save(update_fields=["manager"])
+    org.rm.role = Role.ACCOUNT_MANAGER
+    org.rm.save(update_fields=["role"])
+    leaver = f.UserFactory(name="离职者", is_active=False)
+    due = D(2026, 11, 17)
+    to_leaver = TrackedItem.objects.create(
+        assignee=leaver, assigner=org.rm, title="交接客户资料", due_date=due
+    )
+    own = TrackedItem.objects.create(
+        assignee=org.rm, assigner=org.rm, title="整理名单", due_date=due
+    )
+    handed_to_her = TrackedItem.objects.create(
+        assignee=org.rm, assigner=org.branch_head, title="写总结", due_date=due
+    )
+    assert not regions_line_managed_by(org.rm).exists()
+    general = set(
+        TrackedItem.objects.filter(
+            Q(assignee=org.rm) | selectors._managed_q(org.rm),
+            due_date__lt=D(2026, 11, 18),
+        )
+    )
+    shown = set(selectors.overdue_items(org.rm))
+    assert shown == general == {to_leaver, own, handed_to_her}
+    assert item not in shown
+    # An AM's own: handed to her, and handed down by her to herself.
+    mine = TrackedItem.objects.create(assignee=org.am, assigner=org.am, title="回访", due_date=due)
+    assert set(selectors.overdue_items(org.am)) == {item, mine}
