@@ -5,7 +5,10 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.renderers import Jinja2
+from django.forms.utils import flatatt
 from django.utils.functional import cached_property
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -218,6 +221,26 @@ def _doubt(metric: Metric, value: int, usual: UsualCounts) -> str:
     return ""
 
 
+class ProspectSelect(forms.Select):
+    """A visit card's list of the AM's prospects, with its options rendered beforehand
+    (`options_html`, once per page): every card lists the same prospects, and rendered
+    option by option, 15 visits of an AM with 400 prospects were 6,000 option templates,
+    most of the log page's time. Each card only marks its own choice."""
+
+    options_html: str | None = None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self.options_html is None:
+            return super().render(name, value, attrs, renderer)
+        chosen = escape("" if value is None else str(value))
+        options = self.options_html.replace(
+            f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1
+        )
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        # Safe: the names were escaped when the options were built, the attributes by flatatt.
+        return mark_safe(f'<select name="{escape(name)}"{attrs}>{options}</select>')  # noqa: S308
+
+
 class VisitForm(forms.Form):
     default_renderer = LOG_FORM_RENDERER
 
@@ -226,6 +249,7 @@ class VisitForm(forms.Form):
         queryset=Prospect.objects.none(),
         required=False,
         empty_label="—",  # as the log's other lists, not Django's "---------"
+        widget=ProspectSelect,
     )
     customer = forms.CharField(label=_("Customer or organisation"), max_length=100, required=False)
     channel = forms.ChoiceField(
@@ -248,7 +272,7 @@ class VisitForm(forms.Form):
         label=_("Source market"), choices=[("", "—"), *SourceMarket.choices], required=False
     )
 
-    def __init__(self, *args, owner=None, prospect_choices=None, **kwargs):
+    def __init__(self, *args, owner=None, prospect_choices=None, prospect_options=None, **kwargs):
         super().__init__(*args, **kwargs)
         from .models import IntentStage
 
@@ -261,6 +285,7 @@ class VisitForm(forms.Form):
                 # Read once per formset, not once per visit form (the queryset still
                 # checks what comes back).
                 prospect.widget.choices = [("", prospect.empty_label), *prospect_choices]
+                prospect.widget.options_html = prospect_options
 
     def clean(self):
         data = super().clean()
@@ -305,8 +330,19 @@ class BaseVisitFormSet(forms.BaseFormSet):
             .values_list("pk", "name")
         )
 
+    @cached_property
+    def prospect_options(self) -> str:
+        """Those prospects as the HTML options of every visit card's list."""
+        return format_html_join(
+            "", '<option value="{}">{}</option>', [("", "—"), *self.prospect_choices]
+        )
+
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "prospect_choices": self.prospect_choices}
+        return {
+            **super().get_form_kwargs(index),
+            "prospect_choices": self.prospect_choices,
+            "prospect_options": self.prospect_options,
+        }
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
