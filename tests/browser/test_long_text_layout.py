@@ -47,3 +47,12 @@ def test_unbroken_text_wraps_on_a_390_px_phone(org, live_server, login, new_page
         page.goto(live_server.url + path)
         expect(page.get_by_text(shown).first).to_be_visible()
         assert page.evaluate(_FITS), path
+
+    # A name pasted without spaces (64 letters, the most a name holds), on the RM's pages.
+    org.peer_am.name = "N" * 64
+    org.peer_am.save(update_fields=["name"])
+    rm = login(new_page(**PHONE), org.rm)
+    for path in ["/sign-off/", f"/plan/people/{org.peer_am.pk}/"]:
+        rm.goto(live_server.url + path)
+        expect(rm.get_by_text("N" * 64).first).to_be_visible()
+        assert rm.evaluate(_FITS), path
