@@ -241,6 +241,11 @@ class ProspectSelect(forms.Select):
         return mark_safe(f'<select name="{escape(name)}"{attrs}>{options}</select>')  # noqa: S308
 
 
+# The log page's <datalist> of the AM's prospects' names, offered under every visit's
+# "customer" box; static/js/visits.js picks the prospect whose name is typed there.
+PROSPECT_NAMES_ID = "prospect-names"
+
+
 class VisitForm(forms.Form):
     default_renderer = LOG_FORM_RENDERER
 
@@ -286,6 +291,10 @@ class VisitForm(forms.Form):
                 # checks what comes back).
                 prospect.widget.choices = [("", prospect.empty_label), *prospect_choices]
                 prospect.widget.options_html = prospect_options
+            if prospect_choices:
+                # Typing in the box offers her prospects' names (the page's datalist):
+                # a phone's picker wheel of 400 names is no way to find one.
+                self.fields["customer"].widget.attrs["list"] = PROSPECT_NAMES_ID
 
     def clean(self):
         data = super().clean()
@@ -336,6 +345,12 @@ class BaseVisitFormSet(forms.BaseFormSet):
         return format_html_join(
             "", '<option value="{}">{}</option>', [("", "—"), *self.prospect_choices]
         )
+
+    @cached_property
+    def prospect_names(self) -> str:
+        """Their names as the options of the page's datalist, each name once."""
+        names = dict.fromkeys(name for _pk, name in self.prospect_choices)
+        return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
     def get_form_kwargs(self, index):
         return {

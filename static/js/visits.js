@@ -34,3 +34,26 @@ document.addEventListener("change", function (event) {
   customer.dataset.filledIn = name;
   customer.dispatchEvent(new Event("input", { bubbles: true })); // the draft copy follows
 });
+
+// Typing a prospect's name in "customer" (the box offers her prospects' names) picks that
+// prospect, as choosing it in the list does: with hundreds of prospects, a phone's picker
+// wheel was no way to find one. A name that leads to no single prospect picks none, and
+// a prospect picked this way is dropped again when the name is changed; one chosen in
+// the list stays.
+document.addEventListener("input", function (event) {
+  const box = event.target;
+  if (!box.matches || !box.matches("input[name^='visits-'][name$='-customer']")) return;
+  const select = document.getElementsByName(box.name.replace(/-customer$/, "-prospect"))[0];
+  if (!select) return;
+  const name = box.value.trim();
+  const matches = name ? Array.from(select.options).filter((o) => o.value && o.text === name) : [];
+  const pickedByName = select.value && select.dataset.pickedByName === select.value;
+  let value;
+  if (matches.length === 1 && (!select.value || pickedByName)) value = matches[0].value;
+  else if (matches.length !== 1 && pickedByName) value = "";
+  if (value === undefined || value === select.value) return;
+  select.value = value;
+  select.dataset.pickedByName = value;
+  box.dataset.filledIn = value ? name : "";
+  select.dispatchEvent(new Event("change", { bubbles: true })); // the draft copy follows
+});
