@@ -7,6 +7,7 @@ tabs or two managers racing produce exactly one winner; the loser gets
 
 import datetime
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -154,10 +155,24 @@ def _replace_visits(log: DailyLog, author: User, visits: Iterable[VisitInput]) -
             )
         )
     VisitRecord.objects.bulk_create(records)
-    # The latest visit's stage is the prospect's stage now.
-    for record in records:
-        if record.prospect_id and record.stage:
-            Prospect.objects.filter(pk=record.prospect_id).update(stage=record.stage)
+    _follow_stages(log, records)
+
+
+def _follow_stages(log: DailyLog, records: list[VisitRecord]) -> None:
+    """The latest visit's stage is the prospect's stage now: a log's visits set it unless
+    a later day's visit did (correcting a returned log of Monday put back a stage the AM
+    had moved on from since). One update per stage, not per visit."""
+    stages = {r.prospect_id: r.stage for r in records if r.prospect_id and r.stage}
+    later = VisitRecord.objects.filter(
+        prospect_id__in=stages, log__author_id=log.author_id, log__date__gt=log.date
+    ).exclude(stage="")
+    for prospect_id in later.values_list("prospect_id", flat=True).distinct():
+        del stages[prospect_id]
+    by_stage = defaultdict(list)
+    for prospect_id, stage in stages.items():
+        by_stage[stage].append(prospect_id)
+    for stage, prospect_ids in by_stage.items():
+        Prospect.objects.filter(pk__in=prospect_ids).update(stage=stage)
 
 
 def _transition(

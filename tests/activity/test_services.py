@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from activity import services
 from activity.models import DailyLog, LogEvent, LogStatus, Metric, Prospect
@@ -269,3 +270,39 @@ def test_notifications_are_written_in_the_default_language_not_the_actors(org, t
     with translation.override("en"):
         services.daily_log_return(log=log, actor=org.rm, reason="请补充拜访记录")
     assert "退回" in Notification.objects.get(recipient=org.am).title
+
+
+def test_correcting_an_earlier_log_leaves_a_prospects_later_stage(org, today):
+    """QA: an RM returned Monday's log to correct a count; resubmitting it put the
+    prospect the AM had moved on to 即将成交 since back to 初次接触."""
+    moved_on = f.ProspectFactory(owner=org.am, name="恒通物流")
+    seen_once = f.ProspectFactory(owner=org.am, name="城东汽修厂")
+    earlier = today - datetime.timedelta(days=2)
+    first_visits = [
+        VisitInput(customer="恒通物流", prospect_id=moved_on.pk, stage="first_contact"),
+        VisitInput(customer="城东汽修厂", prospect_id=seen_once.pk, stage="interested"),
+    ]
+    save(org.am, earlier, visits=first_visits)
+    save(
+        org.am,
+        today,
+        visits=[VisitInput(customer="恒通物流", prospect_id=moved_on.pk, stage="ready_to_close")],
+    )
+    save(org.am, earlier, visits=first_visits, remarks="补上拜访数")
+
+    moved_on.refresh_from_db()
+    seen_once.refresh_from_db()
+    assert (moved_on.stage, seen_once.stage) == ("ready_to_close", "interested")
+
+
+@pytest.mark.parametrize("visits", [3, 15])
+def test_saving_visits_takes_the_same_queries_however_many(org, today, visits):
+    """A log of 15 visits to her prospects wrote each prospect's stage in a query of its
+    own. Budget: 2 the log, 1 counts (none), 3 visits (delete, prospects, insert), 1
+    later visits, 1 stage update (one stage here), 2 the transaction's savepoint."""
+    prospects = [f.ProspectFactory(owner=org.am) for _ in range(visits)]
+    typed = [VisitInput(customer=p.name, prospect_id=p.pk, stage="interested") for p in prospects]
+    with CaptureQueriesContext(connection) as queries:
+        save(org.am, today, visits=typed)
+    assert len(queries) == 11, [q["sql"][:80] for q in queries]
+    assert Prospect.objects.filter(stage="interested").count() == visits
