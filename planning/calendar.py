@@ -7,8 +7,9 @@ A day is a working day when, in this order of strength:
 4. otherwise its weekday is one of the branch's working weekdays (default Mon–Fri).
 
 Holidays and 调休 come from `chinese-calendar`, which carries the State Council's
-published schedule; for a year it does not know yet, rules 2–3 add nothing and the
-weekday rule (plus overrides) decides.
+published schedule. For a later year it does not know yet, rule 3 adds nothing and rule 2
+only the days the law fixes by date (`STATUTORY_DAYS_OFF`: 1 January, 1–2 May, 1–3
+October); the rest of the schedule (春节, the bridges, 调休) comes from overrides.
 """
 
 import datetime
@@ -25,6 +26,20 @@ from .models import BranchPlanningSettings, CalendarOverride
 # The years whose holidays the installed chinese-calendar carries: the State Council
 # publishes next year's schedule in November, and a release follows some weeks later.
 PUBLISHED_YEARS = frozenset(day.year for day in chinese_calendar.holidays)
+
+
+# The public holidays the law (全国年节及纪念日放假办法, as revised for 2025) fixes by date:
+# 元旦, 劳动节 and 国庆. The State Council's yearly schedule only adds bridges and 调休
+# around them, so they are days off in a year chinese-calendar does not carry yet. Without
+# this, on 1 January 2027 every AM was reminded to hand in a log and 我的日志 showed 元旦
+# as 未填 unless an admin had entered 2027's holidays in time.
+STATUTORY_DAYS_OFF = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+LAST_PUBLISHED_YEAR = max(PUBLISHED_YEARS)
+
+
+def is_statutory_day_off(day: datetime.date) -> bool:
+    """A day the law makes a holiday, in a year after those chinese-calendar carries."""
+    return day.year > LAST_PUBLISHED_YEAR and (day.month, day.day) in STATUTORY_DAYS_OFF
 
 
 # China's public holidays come in seven periods: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆.
@@ -95,6 +110,8 @@ class BranchRules:
             return False
         if day in chinese_calendar.workdays:
             return True
+        if is_statutory_day_off(day):
+            return False
         return day.weekday() in self.working_weekdays
 
     def working_days(self, start: datetime.date, end: datetime.date) -> list[datetime.date]:

@@ -667,6 +667,8 @@ def test_an_am_in_no_region_is_told_why_there_is_no_log_and_whom_to_ask(client_f
         (datetime.date(2026, 11, 20), False),  # a Friday
         (datetime.date(2026, 10, 1), True),  # National Day, a Thursday
         (datetime.date(2026, 10, 10), False),  # a Saturday worked in lieu (调休)
+        # 元旦 of a year chinese-calendar 1.11 does not carry, no holiday entered yet.
+        (datetime.date(2027, 1, 1), True),
     ],
 )
 def test_an_am_opening_footwork_on_a_rest_day_is_told_no_log_is_expected(
@@ -969,3 +971,20 @@ def test_log_page_names_the_needs_for_whoever_reads_it(client_for, org, today):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     html = client.get(reverse("activity:log_detail", kwargs={"pk": log.pk})).content.decode()
     assert "对区域经理的需求" in html
+
+
+@time_machine.travel(
+    datetime.datetime(2027, 1, 4, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False
+)
+def test_new_years_day_is_no_missing_log_before_the_admin_enters_the_years_holidays(
+    client_for, org
+):
+    """Monday 4 January 2027: nothing of 2027's holidays entered, chinese-calendar does not
+    carry 2027. 1 January (元旦, a Friday) is a holiday by law, not a log the AM owes."""
+    html = client_for(org.am).get(reverse("activity:my_logs")).content.decode()
+    assert html.count("今日待填") == 1 and html.count("未填") == 0
+    grid = client_for(org.rm).get(
+        reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-12-28"
+    )
+    rows = {row.member.name: [c["status"] for c in row.cells] for row in grid.context["rows"]}
+    assert rows["张三"] == ["missing"] * 4 + [None, None, None]

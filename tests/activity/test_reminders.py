@@ -65,6 +65,27 @@ def test_no_reminders_on_a_public_holiday(org):
     assert due_kinds(datetime.date(2026, 10, 1), 21) == set()  # National Day
 
 
+def test_no_reminders_on_new_years_day_before_the_admin_entered_the_years_holidays(org):
+    # 1 January 2027, a Friday: chinese-calendar 1.11 does not carry 2027 and no admin
+    # entered it, but the law makes the day a holiday.
+    assert due_kinds(datetime.date(2027, 1, 1), 21) == set()
+    assert (org.branch.pk, "log_missing") in due_kinds(datetime.date(2026, 12, 31), 21)
+    assert (org.branch.pk, "log_missing") in due_kinds(datetime.date(2027, 1, 4), 21)
+
+
+def test_escalation_after_new_year_looks_back_to_the_last_working_day_of_the_old_year(org):
+    f.DailyLogFactory(
+        author=org.am,
+        region=org.region,
+        date=datetime.date(2026, 12, 31),
+        status=LogStatus.SUBMITTED,
+    )
+    with at(datetime.date(2027, 1, 4), 18, 30):
+        reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=datetime.date(2027, 1, 4))
+    titles = list(Notification.objects.filter(kind="escalation").values_list("title", flat=True))
+    assert len(titles) == 1 and "2026-12-31" in titles[0], titles
+
+
 def test_reminders_on_an_adjusted_working_saturday(org):
     saturday = datetime.date(2026, 10, 10)  # 调休: a Saturday worked in lieu
     assert saturday.weekday() == 5

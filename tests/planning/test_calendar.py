@@ -39,6 +39,22 @@ def test_year_without_published_schedule_falls_back_to_weekdays():
     assert rules.count(D(2030, 1, 7), D(2030, 1, 13)) == 5
 
 
+def test_days_the_law_fixes_are_days_off_in_a_year_not_published_yet(db, org):
+    """元旦, 1–2 May and 1–3 October are holidays by law, whatever the State Council's
+    schedule adds around them; chinese-calendar 1.11 stops at 2026."""
+    rules = calendar.BranchRules()
+    for day in (D(2099, 1, 1), D(2099, 5, 1), D(2099, 10, 1), D(2099, 10, 2)):
+        assert not rules.is_working_day(day), day  # Thursdays and Fridays
+    assert rules.is_working_day(D(2099, 1, 2)) and rules.is_working_day(D(2099, 10, 5))
+    assert rules.count(D(2027, 1, 1), D(2027, 1, 31)) == 20  # 21 weekdays, 元旦 off
+    assert rules.count(D(2026, 12, 28), D(2027, 1, 3)) == 4  # week 53: Mon–Thu
+    # A branch that works on 元旦 says so with an override, which wins.
+    CalendarOverride.objects.create(branch=org.branch, date=D(2027, 1, 1), is_working_day=True)
+    assert calendar.is_working_day(org.branch.pk, D(2027, 1, 1))
+    # Only the dates fixed by law: the rest of 2027's schedule is still unknown.
+    assert calendar.holidays_unknown(org.branch.pk, 2027)
+
+
 def test_branch_weekdays_and_overrides(db, org):
     BranchPlanningSettings.objects.create(branch=org.branch, working_weekdays="012345")
     CalendarOverride.objects.create(branch=org.branch, date=D(2026, 11, 25), is_working_day=False)
