@@ -13,7 +13,7 @@ from accounts.admin import ViewOnlyAdmin, ViewOnlyInline
 from accounts.models import Branch
 
 from . import services
-from .calendar import holidays_unknown_somewhere
+from .calendar import holidays_not_entered_by_branch
 from .forms import BranchPlanningSettingsForm, CalendarPeriodForm
 from .models import (
     BranchPlanningSettings,
@@ -70,7 +70,12 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # Say which years' holidays Footwork does not know yet, until they are entered.
         today = timezone.localdate()
-        unknown = [y for y in (today.year, today.year + 1) if holidays_unknown_somewhere(y)]
+        # Per year, the holidays each branch still lacks: what is left to enter.
+        unknown = [
+            (year, missing)
+            for year in (today.year, today.year + 1)
+            if (missing := holidays_not_entered_by_branch(year))
+        ]
         extra_context = {**(extra_context or {}), "years_without_holidays": unknown}
         return super().changelist_view(request, extra_context)
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import chinese_calendar
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
 
@@ -42,18 +43,41 @@ def is_statutory_day_off(day: datetime.date) -> bool:
     return day.year > LAST_PUBLISHED_YEAR and (day.month, day.day) in STATUTORY_DAYS_OFF
 
 
-# China's public holidays come in seven periods: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆.
-PUBLIC_HOLIDAY_PERIODS = 7
+# Where each of China's seven public holidays falls in any year, with the days off the
+# State Council puts around it: wide enough for the lunar ones (春节 from late January to
+# late February) and checked against every schedule chinese-calendar carries (2008–2026).
+# A year's holidays are known once each window holds a day off the admin entered.
+HOLIDAY_WINDOWS = (
+    (_("New Year's Day"), (1, 1), (1, 3)),
+    (_("Spring Festival"), (1, 18), (2, 28)),
+    (_("Tomb-sweeping Day"), (4, 2), (4, 7)),
+    (_("Labour Day"), (4, 28), (5, 6)),
+    (_("Dragon Boat Festival"), (5, 26), (6, 27)),
+    (_("Mid-autumn Festival"), (9, 5), (9, 30)),
+    (_("National Day"), (10, 1), (10, 8)),
+)
+MID_AUTUMN = 5
+# 中秋 on 1–7 October is merged into National Day, which then runs to 8 October (2020,
+# 2025): one period of days off for two holidays.
+MERGED_MID_AUTUMN_DAY = (10, 8)
 
 
-def _holiday_periods(dates) -> int:
-    """How many runs of consecutive days `dates` (days off) make."""
-    runs, previous = 0, None
-    for day in sorted(dates):
-        if previous is None or (day - previous).days > 1:
-            runs += 1
-        previous = day
-    return runs
+def _window(year: int, first: tuple[int, int], last: tuple[int, int]):
+    return datetime.date(year, *first), datetime.date(year, *last)
+
+
+def _missing_holidays(year: int, days_off) -> list[int]:
+    """The indexes in HOLIDAY_WINDOWS of the holidays with no day off among `days_off`."""
+    days_off = set(days_off)
+    missing = []
+    for index, (_name, first, last) in enumerate(HOLIDAY_WINDOWS):
+        start, end = _window(year, first, last)
+        if any(start <= day <= end for day in days_off):
+            continue
+        if index == MID_AUTUMN and datetime.date(year, *MERGED_MID_AUTUMN_DAY) in days_off:
+            continue
+        missing.append(index)
+    return missing
 
 
 def _days_off_by_branch(year: int, branch_ids=None) -> dict[int, list[datetime.date]]:
@@ -66,34 +90,59 @@ def _days_off_by_branch(year: int, branch_ids=None) -> dict[int, list[datetime.d
     return found
 
 
-def holidays_unknown(branch_id: int, year: int) -> bool:
-    """Nothing tells Footwork all of `year`'s public holidays for this branch:
-    chinese-calendar does not carry the year yet and the admin has entered fewer periods
-    of days off than the seven public holidays (QA entered 元旦 and 春节 and the warning
-    went, with 清明 to 国庆 still counted as working days). Pro-rating then counts the
-    missing holidays as working days."""
+def holidays_not_entered(branch_id: int, year: int) -> list[str]:
+    """The public holidays of `year` Footwork does not know for this branch: none when
+    chinese-calendar carries the year, else those the admin has entered no day off for
+    (QA entered 元旦 and 春节 and a warning went, with 清明 to 国庆 still counted as
+    working days). Pro-rating counts them as working days, but for the dates the law
+    fixes (`STATUTORY_DAYS_OFF`)."""
     if year in PUBLISHED_YEARS:
-        return False
+        return []
     days = _days_off_by_branch(year, [branch_id])[branch_id]
-    return _holiday_periods(days) < PUBLIC_HOLIDAY_PERIODS
+    return [HOLIDAY_WINDOWS[i][0] for i in _missing_holidays(year, days)]
+
+
+def holidays_unknown(branch_id: int, year: int) -> bool:
+    return bool(holidays_not_entered(branch_id, year))
+
+
+def holidays_not_entered_by_branch(year: int) -> list[tuple[Branch, list[str]]]:
+    """`holidays_not_entered` of every branch that has some: what the admin is warned of."""
+    if year in PUBLISHED_YEARS:
+        return []
+    found = _days_off_by_branch(year)
+    return [
+        (branch, [HOLIDAY_WINDOWS[i][0] for i in missing])
+        for branch in Branch.objects.order_by("name")
+        if (missing := _missing_holidays(year, found[branch.pk]))
+    ]
 
 
 def holidays_unknown_somewhere(year: int) -> bool:
-    """`holidays_unknown` for at least one branch: what the admin is warned of."""
-    if year in PUBLISHED_YEARS:
-        return False
-    found = _days_off_by_branch(year)
-    return any(
-        _holiday_periods(found[pk]) < PUBLIC_HOLIDAY_PERIODS
-        for pk in Branch.objects.values_list("pk", flat=True)
-    )
+    """`holidays_unknown` for at least one branch."""
+    return bool(holidays_not_entered_by_branch(year))
 
 
 def years_without_holidays(branch_id: int, start: datetime.date, end: datetime.date) -> list[int]:
-    """The years of [start, end] whose holidays Footwork does not know for this branch
-    (see `holidays_unknown`): what a page that splits or paces by working days warns of.
-    No query for the years chinese-calendar carries."""
-    return [y for y in range(start.year, end.year + 1) if holidays_unknown(branch_id, y)]
+    """The years whose holidays Footwork does not know for this branch (see
+    `holidays_unknown`) where one of those holidays may fall in [start, end]: what a page
+    that splits or paces [start, end] by working days warns of. A January page is not
+    warned of 清明 once 元旦 and 春节 are entered. No query for the years
+    chinese-calendar carries."""
+    years = []
+    for year in range(start.year, end.year + 1):
+        if year in PUBLISHED_YEARS:
+            continue
+        days = _days_off_by_branch(year, [branch_id])[branch_id]
+        for index in _missing_holidays(year, days):
+            _name, first, last = HOLIDAY_WINDOWS[index]
+            window_start, window_end = _window(year, first, last)
+            if index == MID_AUTUMN:
+                window_end = datetime.date(year, *MERGED_MID_AUTUMN_DAY)
+            if window_start <= end and start <= window_end:
+                years.append(year)
+                break
+    return years
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,9 @@ def test_the_admin_enters_a_holiday_from_the_overrides_list(admin_client, org, m
     with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC)):
         html = admin_client.get(changelist).content.decode()
     assert 'data-testid="holidays-unknown"' in html
+    # What is left to enter, branch by branch.
+    assert html.count('data-testid="holidays-missing"') == 2
+    assert f"{org.branch.name}尚未录入：元旦、清明节、劳动节、端午节、中秋节、国庆节。" in html
     # Every holiday entered for every branch, 2027 is no longer warned of.
     for first, last in HOLIDAYS_2099:
         services.calendar_period_set(
@@ -206,7 +209,11 @@ def test_a_planner_splitting_a_year_without_holidays_is_warned(client_for, org):
 
 @pytest.mark.parametrize(
     ("start", "warned"),
-    [("2098-12-28", True), ("2026-12-21", False)],  # a week into an unknown year, a known one
+    [
+        ("2098-12-29", True),  # a week into an unknown year, over its 元旦
+        ("2026-12-21", False),  # a known year
+        ("2099-03-09", False),  # an unknown year, but no holiday can fall in the week
+    ],
 )
 def test_plan_pages_paced_over_a_year_without_holidays_are_warned(client_for, org, start, warned):
     url = reverse("planning:region", kwargs={"region_id": org.region.pk})
@@ -255,3 +262,49 @@ def test_the_admin_ticks_working_days_by_name(admin_client, org):
     ).content.decode()
     ticked = re.findall(r'name="working_weekdays" value="(\d)"[^>]*checked', change)
     assert ticked == ["0", "1", "2", "3", "4", "5"]
+
+
+def _enter(branch, first, last, *, working=False, note=""):
+    services.calendar_period_set(
+        branch_ids=[branch.pk], first=first, last=last, is_working_day=working, note=note
+    )
+
+
+@time_machine.travel(datetime.datetime(2027, 1, 4, 10, tzinfo=datetime.UTC), tick=False)
+def test_january_pages_stop_warning_once_元旦_and_春节_are_entered(client_for, org):
+    """December 2026: the admin enters 2027's 元旦 and 春节 (with its 调休 Saturday) as
+    the State Council's schedule comes out. An AM's plan in January no longer warns; a
+    page over the spring still does, and so does the year's breakdown, until 清明 … 国庆
+    are entered too. Before, every page touching 2027 warned all year."""
+    url = reverse("planning:member", kwargs={"user_id": org.am.pk})
+    assert "系统尚未收录 2027 年的法定节假日" in client_for(org.am).get(url).content.decode()
+    _enter(org.branch, D(2027, 1, 1), D(2027, 1, 3), note="元旦")
+    _enter(org.branch, D(2027, 2, 6), D(2027, 2, 13), note="春节")
+    _enter(org.branch, D(2027, 2, 20), D(2027, 2, 20), working=True, note="春节调休")
+    assert 'data-testid="holidays-unknown"' not in client_for(org.am).get(url).content.decode()
+    region = reverse("planning:region", kwargs={"region_id": org.region.pk})
+    for start, warned in (("2027-01-01", False), ("2027-02-01", False), ("2027-04-01", True)):
+        html = client_for(org.rm).get(f"{region}?start={start}").content.decode()
+        assert ('data-testid="holidays-unknown"' in html) is warned, start
+    missing = calendar.holidays_not_entered(org.branch.pk, 2027)
+    assert [str(name) for name in missing] == ["清明节", "劳动节", "端午节", "中秋节", "国庆节"]
+    breakdown = reverse(
+        "planning:breakdown_region", kwargs={"region_id": org.region.pk, "year": 2027}
+    )
+    assert 'data-testid="holidays-unknown"' in client_for(org.rm).get(breakdown).content.decode()
+
+
+def test_中秋_merged_into_national_day_counts_for_both(db, org):
+    """2028's 中秋 is on 3 October: one run of days off, 1–8 October, for two holidays.
+    Counting runs, the year stayed "unknown" with every holiday entered."""
+    for first, last in [
+        (D(2028, 1, 1), D(2028, 1, 3)),
+        (D(2028, 1, 25), D(2028, 2, 1)),
+        (D(2028, 4, 2), D(2028, 4, 4)),
+        (D(2028, 5, 1), D(2028, 5, 5)),
+        (D(2028, 5, 28), D(2028, 5, 30)),
+        (D(2028, 10, 1), D(2028, 10, 8)),
+    ]:
+        _enter(org.branch, first, last)
+    assert not calendar.holidays_unknown(org.branch.pk, 2028)
+    assert calendar.years_without_holidays(org.branch.pk, D(2028, 1, 1), D(2028, 12, 31)) == []
