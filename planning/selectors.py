@@ -127,6 +127,39 @@ def latest_sheet_month(today: datetime.date) -> datetime.date:
     return periods.add_months(month, 1) if today.day >= NEXT_MONTH_FROM_DAY else month
 
 
+@dataclass(frozen=True)
+class LastMonthFigures:
+    values: dict[int, int]  # metric id → figure, scaled to the month's working days
+    days_then: int  # working days of last month
+    days_now: int  # working days of the month
+
+
+def last_month_figures(
+    user: User, month: datetime.date, branch_id: int | None
+) -> LastMonthFigures | None:
+    """Last month's agreed figures (proposed where none was agreed) for `month`'s goal
+    sheet, in proportion to the two months' working days: December 2026 has 23, January
+    2027 has 20 and February 16 (春节), and December's 115 visits copied into January
+    asked 15 % more a day, with the AM behind pace from the first week."""
+    last = (
+        MonthlyGoalSheet.objects.filter(author=user, month=periods.add_months(month, -1))
+        .prefetch_related("lines")
+        .first()
+    )
+    if last is None:
+        return None
+    rules = rules_for(branch_id, last.month, periods.period_end(PeriodKind.MONTH, month))
+    days_then = rules.count(last.month, periods.period_end(PeriodKind.MONTH, last.month))
+    days_now = rules.count(month, periods.period_end(PeriodKind.MONTH, month))
+    values = {}
+    for line in last.lines.all():
+        value = line.agreed if line.agreed is not None else line.proposed
+        if value is not None and days_then and days_now != days_then:
+            value = whole(Decimal(value) * days_now / days_then)
+        values[line.metric_id] = value
+    return LastMonthFigures(values, days_then, days_now)
+
+
 def latest_review_week(today: datetime.date) -> datetime.date:
     """The latest week an AM may review: this one (next week's plan is part of it)."""
     return periods.week_start(today)

@@ -40,30 +40,26 @@ def trend_context(request, *, today, user=None, region=None) -> dict:
     }
 
 
-def monthly_initial(user, month: datetime.date, sheet: MonthlyGoalSheet | None) -> tuple[dict, str]:
+def monthly_initial(
+    user, month: datetime.date, sheet: MonthlyGoalSheet | None, branch_id: int | None
+) -> tuple[dict, str, selectors.LastMonthFigures | None]:
     """The sheet's own numbers; else the month's targets (the cascade); else last month's
-    sheet. With where they came from ("sheet", "targets", "last_month", or "" for none):
-    the page says it only when it is so (QA: a new branch read "pre-filled" above empty
-    boxes)."""
+    sheet, scaled to this month's working days. With where they came from ("sheet",
+    "targets", "last_month", or "" for none): the page says it only when it is so (QA: a
+    new branch read "pre-filled" above empty boxes); and last month's figures, whose
+    working days it names."""
     if sheet is not None:
         initial = {f"metric_{line.metric_id}": line.proposed for line in sheet.lines.all()}
         initial["focus_items"] = sheet.focus_items
-        return initial, "sheet"
+        return initial, "sheet", None
     targets = Target.objects.filter(user=user, period_kind=PeriodKind.MONTH, period_start=month)
     initial = {f"metric_{m}": v for m, v in targets.values_list("metric_id", "value")}
     if initial:
-        return initial, "targets"
-    last = (
-        MonthlyGoalSheet.objects.filter(author=user, month=periods.add_months(month, -1))
-        .prefetch_related("lines")
-        .first()
-    )
+        return initial, "targets", None
+    last = selectors.last_month_figures(user, month, branch_id)
     if last is not None:
-        return {
-            f"metric_{line.metric_id}": line.agreed if line.agreed is not None else line.proposed
-            for line in last.lines.all()
-        }, "last_month"
-    return {}, ""
+        return {f"metric_{m}": v for m, v in last.values.items()}, "last_month", last
+    return {}, "", None
 
 
 def weekly_initial(user, region, week, review, sheet) -> dict:

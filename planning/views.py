@@ -343,7 +343,8 @@ def monthly_edit(request, month: datetime.date):
     if month.day != 1:
         return redirect("planning:monthly_edit", month=periods.month_start(month))
     end = periods.period_end(PeriodKind.MONTH, month)
-    if selectors.region_during(request.user, month, end) is None:
+    region = selectors.region_during(request.user, month, end)
+    if region is None:
         raise PermissionDenied(
             _(
                 "You were not a member of any region in %(month)s, so there is no goal sheet "
@@ -355,7 +356,9 @@ def monthly_edit(request, month: datetime.date):
     if sheet is not None and sheet.status != "draft":
         return redirect("planning:monthly_detail", pk=sheet.pk)
     metrics = selectors.active_metrics()
-    initial, prefilled_from = monthly_initial(request.user, month, sheet)
+    initial, prefilled_from, last_month = monthly_initial(
+        request.user, month, sheet, region.branch_id
+    )
     form = MonthlyGoalForm(request.POST or None, metrics=metrics, initial=initial)
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST
@@ -379,7 +382,13 @@ def monthly_edit(request, month: datetime.date):
     return render(
         request,
         "planning/monthly_edit.html",
-        {"form": form, "sheet": sheet, "month": month, "prefilled_from": prefilled_from},
+        {
+            "form": form,
+            "sheet": sheet,
+            "month": month,
+            "prefilled_from": prefilled_from,
+            "last_month": last_month,
+        },
     )
 
 

@@ -289,6 +289,30 @@ def test_monthly_sheet_is_prefilled_from_the_cascade(org, client_for):
     assert "已预先填入您本月的目标。" in response.content.decode()
 
 
+def test_januarys_sheet_scales_decembers_figures_to_its_working_days(org, client_for):
+    """21 December 2026: the AM opens January's goal sheet. December (23 working days) was
+    agreed at 115 visits; January 2027 has 20 (元旦 off). Copied as they were, December's
+    figures asked 15 % more a day and the AM started January behind pace."""
+    from planning.models import MonthlyGoalLine, SheetStatus
+
+    december = MonthlyGoalSheet.objects.create(
+        author=org.am, region=org.region, month=D(2026, 12, 1), status=SheetStatus.AGREED
+    )
+    MonthlyGoalLine.objects.create(
+        sheet=december, metric=metric("visits"), proposed=120, agreed=115
+    )
+    MonthlyGoalLine.objects.create(sheet=december, metric=metric("closings"), proposed=7)
+    with time_machine.travel(datetime.datetime(2026, 12, 21, 2, tzinfo=datetime.UTC), tick=False):
+        response = client_for(org.am).get(
+            reverse("planning:monthly_edit", kwargs={"month": D(2027, 1, 1)})
+        )
+    form = response.context["form"]
+    assert form[f"metric_{metric('visits').pk}"].value() == 100  # 115 × 20 / 23
+    assert form[f"metric_{metric('closings').pk}"].value() == 6  # 7 × 20 / 23 = 6.09
+    html = response.content.decode()
+    assert "已按工作日折算填入上月确认的数字（上月 23 个工作日，本月 20 个）" in html
+
+
 def test_a_first_goal_sheet_does_not_claim_to_be_prefilled(org, client_for):
     """QA (a new branch): "已预先填入您的月目标；没有月目标时填入上月数据" above empty boxes."""
     with time_machine.travel(FRIDAY, tick=False):
