@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -66,6 +68,33 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    # A day changed one by one here counts as much as a period: the weeks already rolled
+    # up over it are computed again (see services.calendar_changed).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._changed(
+            [obj.branch_id, form.initial.get("branch")], [obj.date, form.initial.get("date")]
+        )
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._changed([obj.branch_id], [obj.date])
+
+    def delete_queryset(self, request, queryset):
+        days = defaultdict(list)
+        for branch_id, day in queryset.values_list("branch_id", "date"):
+            days[branch_id].append(day)
+        super().delete_queryset(request, queryset)
+        for branch_id, branch_days in days.items():
+            self._changed([branch_id], branch_days)
+
+    @staticmethod
+    def _changed(branch_ids, days):
+        days = [day for day in days if day]
+        services.calendar_changed(
+            branch_ids={pk for pk in branch_ids if pk}, first=min(days), last=max(days)
+        )
 
     def changelist_view(self, request, extra_context=None):
         # Say which years' holidays Footwork does not know yet, until they are entered.

@@ -794,4 +794,14 @@ def calendar_period_set(
         for branch_id in branch_ids
         for offset in range(days)
     )
+    calendar_changed(branch_ids=branch_ids, first=first, last=last)
     return days * len(branch_ids)
+
+
+def calendar_changed(*, branch_ids: Iterable[int], first: datetime.date, last: datetime.date):
+    """What was computed and kept over these days counted them as they were: the weekly
+    roll-ups are computed again."""
+    # Imported here: reports builds on planning, not the other way round.
+    from reports.services import rollup_after_calendar_change
+
+    rollup_after_calendar_change(branch_ids=branch_ids, first=first, last=last)

@@ -73,6 +73,7 @@ class RollupTrigger(models.TextChoices):
     SCHEDULE = "schedule", _("weekly schedule")
     STALE = "stale", _("logs changed after the roll-up")
     MANUAL = "manual", _("recomputed on request")
+    CALENDAR = "calendar", _("working days changed after the roll-up")
 
 
 class RollupRun(models.Model):

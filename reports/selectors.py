@@ -937,6 +937,23 @@ def stale_snapshot_weeks(branch_id: int) -> list[datetime.date]:
     return sorted(week for week, items in by_week.items() if _changed_since(items))
 
 
+def rolled_up_weeks(
+    *, branch_ids, first: datetime.date, last: datetime.date
+) -> dict[int, list[datetime.date]]:
+    """{branch id: the weeks with a day in [first, last] that have snapshots}."""
+    found = defaultdict(list)
+    for branch_id, week in (
+        RegionWeekSnapshot.objects.filter(
+            branch_id__in=list(branch_ids), week_start__range=(periods.week_start(first), last)
+        )
+        .values_list("branch_id", "week_start")
+        .distinct()
+        .order_by("branch_id", "week_start")
+    ):
+        found[branch_id].append(week)
+    return dict(found)
+
+
 def metrics_of_period(*, region: Region, start, end, today=None) -> list[Metric]:
     """The metrics a region's pages show for a period: a closed week that was summarised
     keeps the metrics of its snapshot, with their weights then, as the branch summary

@@ -136,6 +136,26 @@ def snapshots_logs_left(*, region_days) -> int:
     return flagged
 
 
+def rollup_after_calendar_change(*, branch_ids, first: datetime.date, last: datetime.date) -> int:
+    """Roll up again, once the change is committed, the weeks of these branches that were
+    rolled up with [first, last] as they were: a day off entered after its week closed
+    (the branch's 31 December, entered on 4 January) left the week's snapshot counting the
+    day as a working day, its logs missing and its targets whole, with nothing marked stale (only
+    log changes were). Returns the number of branch-weeks queued."""
+    from . import tasks
+
+    weeks = selectors.rolled_up_weeks(branch_ids=branch_ids, first=first, last=last)
+    for branch_id, branch_weeks in weeks.items():
+        isoweeks = [week.isoformat() for week in branch_weeks]
+        transaction.on_commit(
+            lambda b=branch_id, w=isoweeks: tasks.rollup_branch_weeks.delay(
+                b, w, RollupTrigger.CALENDAR
+            ),
+            robust=True,
+        )
+    return sum(len(w) for w in weeks.values())
+
+
 def _replace_snapshots(
     *, branch: Branch, rows_by_week: dict[datetime.date, list[selectors.SummaryRow]]
 ) -> tuple[set[datetime.date], set[datetime.date]]:

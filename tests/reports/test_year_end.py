@@ -1,0 +1,103 @@
+"""The turn of 2026 into 2027: ISO week 53 (Mon 28 December – Sun 3 January) closes on
+4 January, with 元旦 on its Friday, in a year chinese-calendar 1.11 does not carry."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.urls import reverse
+
+from activity.models import Metric, MetricValue
+from planning import services as planning_services
+from planning.models import CalendarOverride
+from reports import services
+from reports.models import MetricWeekSnapshot, RegionWeekSnapshot, RollupRun
+from tests import factories as f
+
+D = datetime.date
+WEEK_53 = D(2026, 12, 28)
+WEEK_1 = D(2027, 1, 4)
+# Monday 4 January 2027, after the beat's 01:00 roll-up of week 53.
+MONDAY_MORNING = datetime.datetime(2027, 1, 4, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _log(author, region, day, visits):
+    entry = f.DailyLogFactory(
+        author=author, region=region, date=day, status="signed_off", signed_off_by=region.manager
+    )
+    MetricValue.objects.create(log=entry, metric=Metric.objects.get(code="visits"), value=visits)
+
+
+def _east(week):
+    return RegionWeekSnapshot.objects.get(week_start=week, region__name="东")
+
+
+def _visits(week):
+    return MetricWeekSnapshot.objects.get(
+        snapshot__week_start=week, snapshot__region__name="东", metric__code="visits"
+    ).actual
+
+
+@time_machine.travel(MONDAY_MORNING, tick=False)
+def test_week_53_and_week_1_are_rolled_up_apart_and_reruns_count_once(org):
+    for day in (D(2026, 12, 31), D(2027, 1, 1), D(2027, 1, 3), D(2027, 1, 4)):
+        _log(org.am, org.region, day, 5)  # worked on 元旦 and on the Sunday too
+    for _ in range(2):
+        services.rollup_branch_weeks(branch_id=org.branch.pk, weeks=[WEEK_53, WEEK_1])
+    assert _visits(WEEK_53) == 15 and _visits(WEEK_1) == 5
+    assert RegionWeekSnapshot.objects.filter(region=org.region).count() == 2
+    # Monday to Thursday: 元旦 is a holiday by law, and the weekend is the weekend.
+    assert _east(WEEK_53).expected_logs == 4 * 3  # 张三, 李四 and the region's leaver
+
+
+@time_machine.travel(MONDAY_MORNING, tick=False)
+def test_a_day_off_entered_after_its_week_was_rolled_up_rolls_the_week_up_again(
+    org, django_capture_on_commit_callbacks
+):
+    """The branch gave 31 December off; the admin enters it on Monday morning, after the
+    01:00 roll-up. The snapshot kept four working days, the AMs' missing logs of the 31st
+    and nothing marked stale."""
+    for day in (D(2026, 12, 28), D(2026, 12, 29), D(2026, 12, 30)):
+        _log(org.am, org.region, day, 5)
+        _log(org.peer_am, org.region, day, 5)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=WEEK_53)
+    assert _east(WEEK_53).expected_logs == 12
+
+    with django_capture_on_commit_callbacks(execute=True):
+        planning_services.calendar_period_set(
+            branch_ids=[org.branch.pk],
+            first=D(2026, 12, 31),
+            last=D(2026, 12, 31),
+            is_working_day=False,
+            note="年终休息",
+        )
+    assert _east(WEEK_53).expected_logs == 9
+    assert RollupRun.objects.filter(week_start=WEEK_53, trigger="calendar").count() == 1
+    # A week not rolled up yet is left to the beat.
+    assert not RegionWeekSnapshot.objects.filter(week_start=WEEK_1).exists()
+
+
+@time_machine.travel(MONDAY_MORNING, tick=False)
+def test_a_day_changed_one_by_one_in_the_admin_rolls_its_week_up_again(
+    client_for, org, django_capture_on_commit_callbacks
+):
+    for day in (D(2026, 12, 28), D(2026, 12, 29), D(2026, 12, 30)):
+        _log(org.am, org.region, day, 5)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=WEEK_53)
+    assert _east(WEEK_53).expected_logs == 12
+
+    admin_client = client_for(org.admin)
+    add = reverse("admin:planning_calendaroverride_add")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            add, {"branch": org.branch.pk, "date": "2026-12-31", "note": "年终休息"}
+        )
+    assert response.status_code == 302
+    assert _east(WEEK_53).expected_logs == 9
+    override = CalendarOverride.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:planning_calendaroverride_delete", args=[override.pk]),
+            {"post": "yes"},
+        )
+    assert _east(WEEK_53).expected_logs == 12
