@@ -56,7 +56,11 @@ HOLIDAY_WINDOWS = (
     (_("Mid-autumn Festival"), (9, 5), (9, 30)),
     (_("National Day"), (10, 1), (10, 8)),
 )
-MID_AUTUMN = 5
+NEW_YEAR, MID_AUTUMN = 0, 5
+# 元旦 on a Monday, Wednesday or Friday is 1 January alone with the weekend beside it: no
+# bridge and no 调休 (2010 … 2025 all), so the law says all (`STATUTORY_DAYS_OFF`). Week
+# 53 of 2026 and January 2027 warned of a holiday Footwork had right.
+NEW_YEAR_WITHOUT_BRIDGE = frozenset({0, 2, 4})
 # 中秋 on 1–7 October is merged into National Day, which then runs to 8 October (2020,
 # 2025): one period of days off for two holidays.
 MERGED_MID_AUTUMN_DAY = (10, 8)
@@ -73,6 +77,8 @@ def _missing_holidays(year: int, days_off) -> list[int]:
     for index, (_name, first, last) in enumerate(HOLIDAY_WINDOWS):
         start, end = _window(year, first, last)
         if any(start <= day <= end for day in days_off):
+            continue
+        if index == NEW_YEAR and start.weekday() in NEW_YEAR_WITHOUT_BRIDGE:
             continue
         if index == MID_AUTUMN and datetime.date(year, *MERGED_MID_AUTUMN_DAY) in days_off:
             continue

@@ -186,7 +186,8 @@ def test_the_admin_enters_a_holiday_from_the_overrides_list(admin_client, org, m
     assert 'data-testid="holidays-unknown"' in html
     # What is left to enter, branch by branch.
     assert html.count('data-testid="holidays-missing"') == 2
-    assert f"{org.branch.name}尚未录入：元旦、清明节、劳动节、端午节、中秋节、国庆节。" in html
+    # 元旦 2027, a Friday, is known by law.
+    assert f"{org.branch.name}尚未录入：清明节、劳动节、端午节、中秋节、国庆节。" in html
     # Every holiday entered for every branch, 2027 is no longer warned of.
     for first, last in HOLIDAYS_2099:
         services.calendar_period_set(
@@ -270,19 +271,23 @@ def _enter(branch, first, last, *, working=False, note=""):
     )
 
 
-@time_machine.travel(datetime.datetime(2027, 1, 4, 10, tzinfo=datetime.UTC), tick=False)
+@time_machine.travel(datetime.datetime(2027, 1, 20, 2, tzinfo=datetime.UTC), tick=False)
 def test_january_pages_stop_warning_once_元旦_and_春节_are_entered(client_for, org):
     """December 2026: the admin enters 2027's 元旦 and 春节 (with its 调休 Saturday) as
     the State Council's schedule comes out. An AM's plan in January no longer warns; a
     page over the spring still does, and so does the year's breakdown, until 清明 … 国庆
     are entered too. Before, every page touching 2027 warned all year."""
     url = reverse("planning:member", kwargs={"user_id": org.am.pk})
+    # 20 January: this month and week, where 春节 may fall (from 18 January).
     assert "系统尚未收录 2027 年的法定节假日" in client_for(org.am).get(url).content.decode()
+    # 元旦 2027 is a Friday: 1 January alone, known by law; week 53 is not warned of.
+    region = reverse("planning:region", kwargs={"region_id": org.region.pk})
+    html = client_for(org.rm).get(f"{region}?period=week&start=2026-12-28").content.decode()
+    assert 'data-testid="holidays-unknown"' not in html
     _enter(org.branch, D(2027, 1, 1), D(2027, 1, 3), note="元旦")
     _enter(org.branch, D(2027, 2, 6), D(2027, 2, 13), note="春节")
     _enter(org.branch, D(2027, 2, 20), D(2027, 2, 20), working=True, note="春节调休")
     assert 'data-testid="holidays-unknown"' not in client_for(org.am).get(url).content.decode()
-    region = reverse("planning:region", kwargs={"region_id": org.region.pk})
     for start, warned in (("2027-01-01", False), ("2027-02-01", False), ("2027-04-01", True)):
         html = client_for(org.rm).get(f"{region}?start={start}").content.decode()
         assert ('data-testid="holidays-unknown"' in html) is warned, start
