@@ -615,6 +615,23 @@ def am_sheet(
     )
 
 
+def next_week_targets(user: User, region: Region, sheet: Sheet) -> list[int | None]:
+    """Next week's target per line of this week's `sheet` (a weekly review's defaults):
+    what the cascade says, else this week's in proportion to the two weeks' working days.
+    Week 53 of 2026 has four (元旦 on its Friday): with January's targets not agreed yet,
+    its target became week 1's, a fifth short."""
+    following = am_sheet(user, region, PeriodKind.WEEK, sheet.start + datetime.timedelta(weeks=1))
+    targets = []
+    for this, nxt in zip(sheet.lines, following.lines, strict=True):
+        value = nxt.target
+        if value is None and this.target is not None:
+            value = this.target
+            if sheet.working_days and following.working_days != sheet.working_days:
+                value = whole(Decimal(value) * following.working_days / sheet.working_days)
+        targets.append(value)
+    return targets
+
+
 @dataclass
 class MemberRow:
     member: User

@@ -84,12 +84,10 @@ def weekly_initial(user, region, week, review, sheet) -> dict:
             initial[f"countermeasure_{line.metric_id}"] = line.countermeasure
             initial[f"next_{line.metric_id}"] = line.next_week_target
         return initial
-    next_week = selectors.am_sheet(
-        user, region, PeriodKind.WEEK, week + datetime.timedelta(weeks=1)
-    )
     initial = {}
-    for this, nxt in zip(sheet.lines, next_week.lines, strict=True):
-        value = nxt.target if nxt.target is not None else this.target
+    for this, value in zip(
+        sheet.lines, selectors.next_week_targets(user, region, sheet), strict=True
+    ):
         if value is not None:
             initial[f"next_{this.metric.pk}"] = value
             if this.metric.code == VISITS_METRIC_CODE:

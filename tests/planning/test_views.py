@@ -814,3 +814,28 @@ def test_the_rm_reads_each_ams_visit_plan_on_the_weeks_region_page(org, client_f
     assert "计划拜访 9 次" not in html
     cells = html.count('data-testid="visit-plan"')
     assert html.count('data-testid="visit-plan"><span class="text-muted">—') == cells - 1
+
+
+def test_week_53s_review_proposes_a_five_day_week_1_from_its_four_days(org, client_for):
+    """Thursday 31 December 2026: the AM writes week 53's review (元旦 on its Friday, four
+    working days). December was agreed at 115 visits (5 a working day); January's sheet is
+    not agreed yet, so week 1 of 2027 has no target and its default is week 53's: 20
+    visits for five days instead of 25."""
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind="month",
+        period_start=D(2026, 12, 1),
+        value=115,
+        updated_by=org.rm,
+    )
+    with time_machine.travel(datetime.datetime(2026, 12, 31, 2, tzinfo=datetime.UTC), tick=False):
+        response = client_for(org.am).get(
+            reverse("planning:weekly_edit", kwargs={"week": D(2026, 12, 28)})
+        )
+    form = response.context["form"]
+    assert [
+        line.target for line in response.context["sheet"].lines if line.metric.code == "visits"
+    ] == [20]
+    assert form[f"next_{metric('visits').pk}"].value() == 25
+    assert form["planned_visit_count"].value() == 25
