@@ -73,6 +73,26 @@ def test_no_reminders_on_new_years_day_before_the_admin_entered_the_years_holida
     assert (org.branch.pk, "log_missing") in due_kinds(datetime.date(2027, 1, 4), 21)
 
 
+def test_the_admins_2027_spring_festival_silences_reminders_and_its_调休_saturday_has_them(org):
+    from planning.services import calendar_period_set
+
+    monday, saturday = datetime.date(2027, 2, 8), datetime.date(2027, 2, 20)
+    assert (org.branch.pk, "log_missing") in due_kinds(monday, 21)  # not known yet
+    calendar_period_set(
+        branch_ids=[org.branch.pk],
+        first=datetime.date(2027, 2, 6),
+        last=datetime.date(2027, 2, 13),
+        is_working_day=False,
+    )
+    calendar_period_set(
+        branch_ids=[org.branch.pk], first=saturday, last=saturday, is_working_day=True
+    )
+    assert not {k for k in due_kinds(monday, 21) if k[0] == org.branch.pk}
+    assert (org.branch.pk, "log_missing") in due_kinds(saturday, 18, 30)
+    # The other branch's admin entered nothing: its AMs are reminded as on any Monday.
+    assert (org.other_branch.pk, "log_missing") in due_kinds(monday, 21)
+
+
 def test_escalation_after_new_year_looks_back_to_the_last_working_day_of_the_old_year(org):
     f.DailyLogFactory(
         author=org.am,
