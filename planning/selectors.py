@@ -363,6 +363,17 @@ class TargetBook:
         return None, None
 
 
+def _months_of(start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The whole months [start, end] touches: the days whose calendar a derived week's
+    target reads (`TargetBook._derived_week` splits each month over all its weeks). Rules
+    loaded up to the week's Sunday only missed the overrides after it: with 2027's 春节
+    entered by the admin, the week of 1 February split February over 20 working days
+    instead of 16, and each week's page added up February differently."""
+    return periods.month_start(start), periods.period_end(
+        PeriodKind.MONTH, periods.month_start(end)
+    )
+
+
 def _member_part(value, share: Decimal, rounded: bool):
     """A member's target for their share of a period: a count, unless the caller pro
     rates it further (part of a week), where rounding first would count 12.5 as 13."""
@@ -574,7 +585,7 @@ def am_sheet(
     today = today or timezone.localdate()
     end = periods.period_end(kind, start)
     settings = branch_settings(region.branch_id)
-    rules = rules_for(region.branch_id, periods.month_start(start), end, settings=settings)
+    rules = rules_for(region.branch_id, *_months_of(start, end), settings=settings)
     book = TargetBook.load(
         rules=rules, user_ids=[user.pk], start=periods.month_start(start), end=end
     )
@@ -674,7 +685,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     org.tell_apart(members.values())
     member_ids = list(members)
     settings = branch_settings(region.branch_id)
-    rules = rules_for(region.branch_id, periods.month_start(start), end, settings=settings)
+    rules = rules_for(region.branch_id, *_months_of(start, end), settings=settings)
     shares = membership_shares(
         [(m.user_id, m.start_date, m.end_date) for m in memberships], rules, start, end
     )
@@ -804,7 +815,7 @@ def trend(
     end = last_week + datetime.timedelta(days=6)
     branch_id = region or home_region(user, end) or home_region(user, first)
     branch_id = branch_id.branch_id if branch_id else None
-    rules = rules_for(branch_id, periods.month_start(first), end)
+    rules = rules_for(branch_id, *_months_of(first, end))
     memberships = []
     if region is not None:
         memberships = list(

@@ -407,8 +407,13 @@ class LogReads:
         rules = rules_for_branches(
             branch_regions,
             periods.month_start(periods.week_start(first)) - datetime.timedelta(days=7),
-            # A late log's sign-off deadline runs from the day it was handed in.
-            max(last, timezone.localdate()) + datetime.timedelta(days=15),
+            # A late log's sign-off deadline runs from the day it was handed in; a derived
+            # week's target splits the whole month of its Sunday.
+            max(
+                periods.period_end(PeriodKind.MONTH, periods.month_start(last)),
+                timezone.localdate(),
+            )
+            + datetime.timedelta(days=15),
         )
         region_ids = [pk for ids in branch_regions.values() for pk in ids]
         unit = "week" if weekly else "day"

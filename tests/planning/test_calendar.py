@@ -313,3 +313,31 @@ def test_中秋_merged_into_national_day_counts_for_both(db, org):
         _enter(org.branch, first, last)
     assert not calendar.holidays_unknown(org.branch.pk, 2028)
     assert calendar.years_without_holidays(org.branch.pk, D(2028, 1, 1), D(2028, 12, 31)) == []
+
+
+def test_weeks_of_february_2027_split_it_over_the_working_days_the_admin_entered(db, org):
+    """2027's 春节 comes from the admin (8–12 February off, Saturday the 20th worked):
+    February has 16 working days. Each week's target is its share of the month's 160
+    visits, whichever week's page asks, and the four add up to the month."""
+    from activity.models import Metric
+    from planning import selectors
+    from planning.models import Target
+
+    _enter(org.branch, D(2027, 2, 6), D(2027, 2, 13), note="春节")
+    _enter(org.branch, D(2027, 2, 20), D(2027, 2, 20), working=True, note="春节调休")
+    visits = Metric.objects.get(code="visits")
+    Target.objects.create(
+        user=org.am,
+        metric=visits,
+        period_kind="month",
+        period_start=D(2027, 2, 1),
+        value=160,
+        updated_by=org.rm,
+    )
+
+    def week_target(monday):
+        sheet = selectors.am_sheet(org.am, org.region, "week", monday, today=D(2027, 2, 3))
+        return next(line.target for line in sheet.lines if line.metric == visits)
+
+    weeks = [D(2027, 2, 1), D(2027, 2, 8), D(2027, 2, 15), D(2027, 2, 22)]
+    assert [week_target(monday) for monday in weeks] == [50, 0, 60, 50]

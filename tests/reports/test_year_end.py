@@ -101,3 +101,35 @@ def test_a_day_changed_one_by_one_in_the_admin_rolls_its_week_up_again(
             {"post": "yes"},
         )
     assert _east(WEEK_53).expected_logs == 12
+
+
+@time_machine.travel(datetime.datetime(2027, 2, 2, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+def test_the_summary_splits_a_month_over_all_its_days_off(org):
+    """Tuesday 2 February 2027: the week's summary derives its target from February's,
+    split over February's working days. The calendar was read only to a fortnight ahead:
+    the branch's day off on the 26th counted as a working day."""
+    from planning.models import Target
+    from reports import selectors
+
+    for first, last, working in (
+        (D(2027, 2, 6), D(2027, 2, 13), False),
+        (D(2027, 2, 20), D(2027, 2, 20), True),
+        (D(2027, 2, 26), D(2027, 2, 26), False),
+    ):
+        planning_services.calendar_period_set(
+            branch_ids=[org.branch.pk], first=first, last=last, is_working_day=working
+        )
+    visits = Metric.objects.get(code="visits")
+    Target.objects.create(
+        user=org.am,
+        metric=visits,
+        period_kind="month",
+        period_start=D(2027, 2, 1),
+        value=150,
+        updated_by=org.rm,
+    )
+    result = selectors.branch_summary(
+        user=org.branch_head, branch=org.branch, start=D(2027, 2, 1), end=D(2027, 2, 7)
+    )
+    east = next(r for r in result.rows if r.label == "东")
+    assert east.cell(visits.pk).target == 50  # 150 × 5 / 15 working days
