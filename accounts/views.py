@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from activity import selectors as activity_selectors
 from config.converters import parse_day
 from planning import selectors as planning_selectors
+from planning.calendar import years_to_enter as holiday_years_to_enter
 
 from . import selectors
 from .forms import LoginForm, OwnPasswordChangeForm
@@ -66,6 +67,9 @@ def home(request):
             "week_start": activity_selectors.week_start(day),
             "overdue_items": planning_selectors.overdue_items(request.user),
             "not_placed": None if rows else selectors.not_placed_reason(request.user),
+            "holidays_to_enter": holiday_years_to_enter(timezone.localdate())
+            if selectors.is_admin(request.user)
+            else [],
         },
     )
 

@@ -129,6 +129,21 @@ def holidays_unknown_somewhere(year: int) -> bool:
     return bool(holidays_not_entered_by_branch(year))
 
 
+# The State Council publishes next year's schedule in November or December: from then on
+# the admin can enter it, and is asked to on their home page.
+NEXT_YEAR_ASKED_FROM_MONTH = 11
+
+
+def years_to_enter(today: datetime.date) -> list[int]:
+    """The years whose holidays the admin should enter now: this one while some branch
+    lacks them, and next year's from November. The overrides list alone said so, and an
+    admin who did not open it left 2027's 春节 a working week (AMs reminded every day)."""
+    years = [today.year]
+    if today.month >= NEXT_YEAR_ASKED_FROM_MONTH:
+        years.append(today.year + 1)
+    return [year for year in years if holidays_unknown_somewhere(year)]
+
+
 def years_without_holidays(branch_id: int, start: datetime.date, end: datetime.date) -> list[int]:
     """The years whose holidays Footwork does not know for this branch (see
     `holidays_unknown`) where one of those holidays may fall in [start, end]: what a page

@@ -341,3 +341,31 @@ def test_weeks_of_february_2027_split_it_over_the_working_days_the_admin_entered
 
     weeks = [D(2027, 2, 1), D(2027, 2, 8), D(2027, 2, 15), D(2027, 2, 22)]
     assert [week_target(monday) for monday in weeks] == [50, 0, 60, 50]
+
+
+def test_the_admin_is_asked_on_their_home_page_to_enter_next_years_holidays(client_for, org):
+    """From November the State Council's schedule for next year is out. Only the overrides
+    list said 2027 was unknown; an admin who never opened it left 春节 a working week."""
+    home = reverse("accounts:home")
+    december = datetime.datetime(2026, 12, 1, 2, tzinfo=datetime.UTC)
+    with time_machine.travel(december, tick=False):
+        html = client_for(org.admin).get(home).content.decode()
+        assert html.count('data-testid="holidays-to-enter"') == 1
+        assert "系统尚未收录 2027 年的法定节假日：录入之前" in html
+        assert reverse("admin:planning_calendaroverride_changelist") in html
+        # Not the branch head's to do.
+        html = client_for(org.branch_head).get(home).content.decode()
+        assert 'data-testid="holidays-to-enter"' not in html
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 2, tzinfo=datetime.UTC), tick=False):
+        html = client_for(org.admin).get(home).content.decode()
+        assert 'data-testid="holidays-to-enter"' not in html  # too early to ask
+    for first, last in HOLIDAYS_2099:
+        services.calendar_period_set(
+            branch_ids=[org.branch.pk, org.other_branch.pk],
+            first=first.replace(year=2027),
+            last=last.replace(year=2027),
+            is_working_day=False,
+        )
+    with time_machine.travel(december, tick=False):
+        html = client_for(org.admin).get(home).content.decode()
+    assert 'data-testid="holidays-to-enter"' not in html
