@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import selectors as org
 from activity.selectors import with_metric_counts
 from planning import periods
+from planning.calendar import years_without_holidays
 
 from . import excel, selectors, tasks
 from .forms import PeriodForm
@@ -85,6 +86,7 @@ def summary(request):
                 weeks, series, width=340, height=200, label_every=3
             ),
             "can_recompute": summary.from_snapshot and _may_recompute(request.user, branch),
+            "holidays_unknown_years": years_without_holidays(branch.pk, summary.start, summary.end),
             "running": summary.end >= timezone.localdate(),
             "query": request.GET.urlencode(),
             # A branch set up today has nothing in the default period (up to yesterday).
@@ -177,6 +179,7 @@ def region_detail(request, region_id: int):
             "region_row": region_row,
             "metrics": metrics,
             "sort": sort,
+            "holidays_unknown_years": years_without_holidays(region.branch_id, start, end),
             "running": end >= timezone.localdate(),
             "query": request.GET.urlencode(),
         },

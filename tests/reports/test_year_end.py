@@ -133,3 +133,23 @@ def test_the_summary_splits_a_month_over_all_its_days_off(org):
     )
     east = next(r for r in result.rows if r.label == "东")
     assert east.cell(visits.pk).target == 50  # 150 × 5 / 15 working days
+
+
+@time_machine.travel(datetime.datetime(2027, 2, 15, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+def test_a_summary_over_holidays_footwork_does_not_know_says_so(client_for, org):
+    """The week of 8 February 2027 is 春节. Nobody entered it: the summary counted five
+    working days, every AM's logs missing and the whole week's targets, without a word
+    (the plan pages warned, the branch head's pages did not)."""
+    head = client_for(org.branch_head)
+    spring = {"start": "2027-02-08", "end": "2027-02-14"}
+    summary = reverse("reports:summary")
+    region = reverse("reports:region", kwargs={"region_id": org.region.pk})
+    assert "系统尚未收录 2027 年的法定节假日" in head.get(summary, spring).content.decode()
+    assert 'data-testid="holidays-unknown"' in head.get(region, spring).content.decode()
+    # Week 53: 元旦 2027, a Friday, is known by law.
+    week_53 = {"start": "2026-12-28", "end": "2027-01-03"}
+    assert 'data-testid="holidays-unknown"' not in head.get(summary, week_53).content.decode()
+    planning_services.calendar_period_set(
+        branch_ids=[org.branch.pk], first=D(2027, 2, 6), last=D(2027, 2, 13), is_working_day=False
+    )
+    assert 'data-testid="holidays-unknown"' not in head.get(summary, spring).content.decode()
