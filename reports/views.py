@@ -180,6 +180,8 @@ def region_detail(request, region_id: int):
             "metrics": metrics,
             "sort": sort,
             "holidays_unknown_years": years_without_holidays(region.branch_id, start, end),
+            # December's drill-down was titled 周总结 in the browser tab.
+            "span_kind": selectors.span_kind(start, end),
             "running": end >= timezone.localdate(),
             "query": request.GET.urlencode(),
         },

@@ -153,3 +153,16 @@ def test_a_summary_over_holidays_footwork_does_not_know_says_so(client_for, org)
         branch_ids=[org.branch.pk], first=D(2027, 2, 6), last=D(2027, 2, 13), is_working_day=False
     )
     assert 'data-testid="holidays-unknown"' not in head.get(summary, spring).content.decode()
+
+
+@time_machine.travel(MONDAY_MORNING, tick=False)
+def test_a_regions_page_is_titled_by_its_period(client_for, org):
+    """A region's page for December, or for a range across the year end, was titled 周总结."""
+    url = reverse("reports:region", kwargs={"region_id": org.region.pk})
+    head = client_for(org.branch_head)
+    for period, title in (
+        ({"start": "2026-12-28", "end": "2027-01-03"}, "<title>东 · 工作量周总结"),
+        ({"start": "2026-12-01", "end": "2026-12-31"}, "<title>东 · 工作量月总结"),
+        ({"start": "2026-12-21", "end": "2027-01-03"}, "<title>东 · 工作量汇总"),
+    ):
+        assert title in head.get(url, period).content.decode(), period
