@@ -136,8 +136,9 @@ NEXT_YEAR_ASKED_FROM_MONTH = 11
 
 def years_to_enter(today: datetime.date) -> list[int]:
     """The years whose holidays the admin should enter now: this one while some branch
-    lacks them, and next year's from November. The overrides list alone said so, and an
-    admin who did not open it left 2027's 春节 a working week (AMs reminded every day)."""
+    lacks them, and next year's from November. The overrides list alone said so: an
+    admin who did not open it would leave 2027's 春节 a working week, with AMs reminded
+    every day of it."""
     years = [today.year]
     if today.month >= NEXT_YEAR_ASKED_FROM_MONTH:
         years.append(today.year + 1)
