@@ -3,7 +3,10 @@
 import datetime
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils.dates import WEEKDAYS
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role, User
@@ -119,6 +122,46 @@ class MonthTargetsForm(MetricCountsForm):
     )
 
 
+class ProspectChecklist(forms.CheckboxSelectMultiple):
+    """The plan's prospects as a scrolling list of tick boxes under a filter box.
+
+    A multi-select of an AM's 400 prospects was, on a phone, a picker wheel of 400 names
+    with no search. Tick boxes post the same values (so the field, its validation and
+    what is stored are unchanged) and work without JavaScript; with it, the filter box
+    (static/js/plan_prospects.js) hides the names that do not match what is typed.
+    Rendered here rather than by one template per option: 400 of them were most of
+    the page's time."""
+
+    def id_for_label(self, id_, index=None):
+        return f"{id_}_filter" if id_ else ""  # the heading's label names the filter box
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in (value or [])}
+        attrs = self.build_attrs(self.attrs, attrs)
+        base_id = attrs.pop("id", f"id_{name}")
+        rows = []
+        for index, (pk, label) in enumerate(self.choices):
+            pk = str(getattr(pk, "value", pk))
+            row_id = f"{base_id}_{index}"
+            checked = " checked" if pk in chosen else ""
+            rows.append(
+                f'<div class="form-check"><input class="form-check-input" type="checkbox"'
+                f' name="{escape(name)}" value="{escape(pk)}" id="{escape(row_id)}"{checked}>'
+                f'<label class="form-check-label" for="{escape(row_id)}">{escape(label)}</label>'
+                "</div>"
+            )
+        placeholder = escape(_("Type to find a prospect"))
+        none_found = escape(_("No prospect of that name."))
+        # Safe: every name and value was escaped above, the attributes by flatatt.
+        return mark_safe(  # noqa: S308
+            f'<input type="search" class="form-control mb-1" id="{escape(base_id)}_filter"'
+            f' placeholder="{placeholder}" aria-label="{placeholder}" autocomplete="off"'
+            f' data-prospect-filter="{escape(base_id)}" hidden>'
+            f'<div id="{escape(base_id)}"{flatatt(attrs)}>{"".join(rows)}'
+            f'<div class="form-text" data-none-found hidden>{none_found}</div></div>'
+        )
+
+
 class WeeklyReviewForm(forms.Form):
     """The week's review (gap analysis) and next week's plan."""
 
@@ -138,7 +181,7 @@ class WeeklyReviewForm(forms.Form):
         label=_("Prospects to visit"),
         queryset=None,
         required=False,
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}),
+        widget=ProspectChecklist(attrs={"class": "prospect-checklist"}),
     )
     planned_new = FreeTextField(
         label=_("Other customers or organisations to visit (one per line)"),
@@ -229,10 +272,28 @@ class WeeklyReviewForm(forms.Form):
         ]
 
     def planned_visits(self) -> list[tuple[int | None, str]]:
-        visits = [(p.pk, p.name) for p in self.cleaned_data["planned_prospects"]]
-        for line in self.cleaned_data["planned_new"].splitlines():
-            if line.strip():
-                visits.append((None, line.strip()))
+        """Ticked prospects, then the names typed one per line. A typed name that is
+        exactly one of the AM's prospects' is linked to it, as ticking it would (and
+        not planned twice when it is ticked too): with hundreds of prospects, typing
+        the name is quicker than finding it in the list."""
+        ticked = self.cleaned_data["planned_prospects"]
+        visits = [(p.pk, p.name) for p in ticked]
+        names = [line.strip() for line in self.cleaned_data["planned_new"].splitlines()]
+        names = [name for name in names if name]
+        by_name: dict[str, list[int]] = {}
+        if names:
+            prospects = self.fields["planned_prospects"].queryset
+            for pk, name in prospects.filter(name__in=names).values_list("pk", "name"):
+                by_name.setdefault(name, []).append(pk)
+        planned = {p.pk for p in ticked}
+        for name in names:
+            matches = by_name.get(name, [])
+            prospect_id = matches[0] if len(matches) == 1 else None
+            if prospect_id is not None and prospect_id in planned:
+                continue
+            if prospect_id is not None:
+                planned.add(prospect_id)
+            visits.append((prospect_id, name))
         return visits
 
 

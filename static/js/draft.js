@@ -27,12 +27,19 @@
     if (el.multiple) return Array.from(el.selectedOptions).map((option) => option.value).join("\n");
     return el.value;
   }
+  // Radio buttons share a name, and so do a list's tick boxes (the weekly plan's
+  // prospects): each is kept by name and value. A lone tick box is kept by name.
+  function keyer(els) {
+    const boxes = new Map();
+    for (const el of els) if (el.type === "checkbox") boxes.set(el.name, (boxes.get(el.name) || 0) + 1);
+    return (el) => (el.type === "radio" || boxes.get(el.name) > 1 ? el.name + "=" + el.value : el.name);
+  }
   function collect() {
     const data = {};
-    for (const el of fields()) {
-      // Radio buttons share a name: keep the one ticked.
-      const name = el.type === "radio" ? el.name + "=" + el.value : el.name;
-      data[name] = valueOf(el);
+    const els = fields();
+    const keyOf = keyer(els);
+    for (const el of els) {
+      data[keyOf(el)] = valueOf(el);
     }
     return data;
   }
@@ -52,8 +59,10 @@
     const addVisit = document.getElementById("add-visit");
     const wanted = parseInt(data["visits-TOTAL_FORMS"] || "0", 10);
     while (addVisit && total && parseInt(total.value, 10) < wanted) addVisit.click();
-    for (const el of fields()) {
-      const name = el.type === "radio" ? el.name + "=" + el.value : el.name;
+    const els = fields();
+    const keyOf = keyer(els);
+    for (const el of els) {
+      const name = keyOf(el);
       if (!(name in data) || name.endsWith("_FORMS")) continue;
       if (el.type === "checkbox" || el.type === "radio") el.checked = Boolean(data[name]);
       else if (el.multiple) {
