@@ -3,6 +3,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -456,6 +457,9 @@ def week_grid(request, region_id: int):
     )
 
 
+PROSPECTS_PER_PAGE = 50
+
+
 @require_GET
 @login_required
 def prospect_list(request):
@@ -463,7 +467,13 @@ def prospect_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         prospects = prospects.filter(name__icontains=query)
-    return render(request, "activity/prospect_list.html", {"prospects": prospects, "q": query})
+    # Paged: 400 prospects on one page were 25,000 px of phone screen.
+    page = Paginator(prospects, PROSPECTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activity/prospect_list.html",
+        {"prospects": page, "page": page, "q": query},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -85,3 +85,56 @@ def test_a_contact_age_of_300_is_refused(client_for, org):
     )
     assert "contact_age" in response.context["form"].errors
     assert not Prospect.objects.exists()
+
+
+def _names(response):
+    return [p.name for p in response.context["prospects"]]
+
+
+def test_the_list_comes_in_pages_of_50(client_for, org, django_assert_max_num_queries):
+    """QA: an AM's 400 prospects on one page were 25,000 px of phone screen."""
+    for i in range(120):
+        f.ProspectFactory(owner=org.am, name=f"客户{i:03d}")
+    client = client_for(org.am)
+    url = reverse("activity:prospect_list")
+    first = client.get(url)
+    html = first.content.decode()
+    assert _names(first) == [f"客户{i:03d}" for i in range(50)]
+    assert "第 1 / 3 页（共 120 位）" in html
+    assert 'href="?page=2">下一页</a>' in html and "上一页" not in html
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert 'href="?page=1">上一页</a>' in second and 'href="?page=3">下一页</a>' in second
+    last = client.get(url, {"page": "3"})
+    assert _names(last) == [f"客户{i:03d}" for i in range(100, 120)]
+    # A page number from an old link or a typo shows a page, never an error.
+    assert _names(client.get(url, {"page": "99"})) == _names(last)
+    assert _names(client.get(url, {"page": "abc"})) == _names(first)
+    # Count and one page: as many queries for 400 prospects as for 120.
+    f.ProspectFactory.create_batch(280, owner=org.am)
+    with django_assert_max_num_queries(len(_queries(client, url))):
+        assert "第 1 / 8 页（共 400 位）" in client.get(url).content.decode()
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return queries
+
+
+def test_paging_keeps_the_search(client_for, org):
+    for i in range(60):
+        f.ProspectFactory(owner=org.am, name=f"城东{i:02d}")
+    f.ProspectFactory(owner=org.am, name="华夏物流")
+    client = client_for(org.am)
+    url = reverse("activity:prospect_list")
+    html = client.get(url, {"q": "城东"}).content.decode()
+    assert "第 1 / 2 页（共 60 位）" in html
+    assert 'href="?q=%E5%9F%8E%E4%B8%9C&amp;page=2">下一页</a>' in html
+    second = client.get(url, {"q": "城东", "page": "2"})
+    assert _names(second) == [f"城东{i:02d}" for i in range(50, 60)]
+    # One page of results: no pager.
+    assert 'data-testid="prospect-pages"' not in client.get(url, {"q": "华夏"}).content.decode()
+    assert "没有这个名称的准主顾。" in client.get(url, {"q": "没有"}).content.decode()
