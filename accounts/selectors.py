@@ -187,15 +187,27 @@ def get_region_for_user(user: User, region_id: int) -> Region:
 
 def can_sign_off_region(user: User, region_id: int, *, author_id: int | None = None) -> bool:
     """As `signed_off_by_q`, for one region (and what `author_id` filed there)."""
-    if not (user.is_authenticated and user.is_active) or user.pk == author_id:
+    if not (user.is_authenticated and user.is_active):
         return False
-    chain = region_signer_chains([region_id]).get(region_id, [])
-    return signer_id_for(chain, author_id) == user.pk
+    return _signs(user, region_signer_chains([region_id]).get(region_id, []), author_id)
+
+
+def _signs(user: User, chain: list[int], author_id: int | None) -> bool:
+    return user.pk != author_id and signer_id_for(chain, author_id) == user.pk
 
 
 def can_sign_off(user: User, log) -> bool:
     """May `user` sign off, return or reopen `log` (an activity.DailyLog)?"""
     return can_sign_off_region(user, log.region_id, author_id=log.author_id)
+
+
+def can_sign_off_all(user: User, logs) -> bool:
+    """`can_sign_off` for every one of these logs, in one query however many."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    logs = list(logs)
+    chains = region_signer_chains({log.region_id for log in logs})
+    return all(_signs(user, chains.get(log.region_id, []), log.author_id) for log in logs)
 
 
 def can_see_contact_details(user: User, *, owner_id: int, region_id: int | None) -> bool:

@@ -171,11 +171,11 @@ def shown_text(text: str, source: dict) -> str:
         return text
 
 
-def notify(
+def notification_for(
     *, kind: str, recipient: User, title: str, body: str = "", url: str = ""
 ) -> Notification:
-    """An event notification (a log returned or signed off): one per event, no de-duplication."""
-    notification = Notification.objects.create(
+    """An event notification, not saved yet: `notify_all` sends it."""
+    return Notification(
         recipient=recipient,
         kind=kind,
         title=title,
@@ -184,11 +184,28 @@ def notify(
         body_source=source_of(body),
         url=url,
     )
-    if recipient.email:
-        # robust: with the broker down the notification stays, and the e-mail sweep
-        # (`emails_not_sent`) sends it once the broker is back.
-        transaction.on_commit(lambda: _enqueue_email(notification.pk), robust=True)
+
+
+def notify(
+    *, kind: str, recipient: User, title: str, body: str = "", url: str = ""
+) -> Notification:
+    """An event notification (a log returned or signed off): one per event, no de-duplication."""
+    notification = notification_for(kind=kind, recipient=recipient, title=title, body=body, url=url)
+    notify_all([notification])
     return notification
+
+
+def notify_all(notifications: list[Notification]) -> list[Notification]:
+    """Save these notifications in one insert and e-mail those whose recipient has an
+    address (a bulk sign-off tells each author)."""
+    Notification.objects.bulk_create(notifications)
+    for notification in notifications:
+        if notification.recipient.email:
+            # robust: with the broker down the notification stays, and the e-mail sweep
+            # (`emails_not_sent`) sends it once the broker is back.
+            pk = notification.pk
+            transaction.on_commit(lambda pk=pk: _enqueue_email(pk), robust=True)
+    return notifications
 
 
 def _enqueue_email(notification_id: int) -> None:
