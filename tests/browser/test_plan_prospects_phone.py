@@ -61,3 +61,18 @@ def test_finding_and_ticking_prospects_among_400(org, live_server, login, new_pa
     # Back on the page, both prospects are ticked.
     expect(page.get_by_label("城东汽修厂")).to_be_checked()
     expect(page.get_by_label("城西驾校")).to_be_checked()
+
+
+def test_without_javascript_the_list_still_scrolls_and_ticks(org, live_server, login, new_page):
+    for i in range(400):
+        f.ProspectFactory(owner=org.am, name=f"客户{i:03d}")
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    page = login(new_page(**PHONE_390, java_script_enabled=False), org.am)
+    page.goto(f"{live_server.url}/plan/weekly/{monday.isoformat()}/")
+    expect(page.get_by_placeholder("输入名称查找准主顾")).to_be_hidden()  # it needs the script
+    assert page.locator("#id_planned_prospects").bounding_box()["height"] < 300
+    page.get_by_label("客户399").check()  # scrolled to within its box
+    page.get_by_test_id("save-review").click()
+    expect(page.get_by_label("客户399")).to_be_checked()
+    review = WeeklyReview.objects.get(author=org.am)
+    assert [v.customer for v in review.planned_visits.all()] == ["客户399"]
