@@ -400,9 +400,13 @@ def bulk_sign_off(request):
                 _("%(field)s: %(error)s") % {"field": form.fields["comment"].label, "error": error},
             )
         return redirect("activity:queue")
-    done = services.daily_logs_sign_off(
-        logs=form.cleaned_data["logs"], actor=request.user, comment=form.cleaned_data["comment"]
-    )
+    try:
+        done = services.daily_logs_sign_off(
+            logs=form.cleaned_data["logs"], actor=request.user, comment=form.cleaned_data["comment"]
+        )
+    except LogTransitionError as error:  # nothing was signed: the queue again, told why
+        messages.error(request, str(error))
+        return redirect("activity:queue")
     if done.signed:
         n = len(done.signed)
         messages.success(
