@@ -142,3 +142,20 @@ def test_two_managers_racing_sign_each_log_once(org, today):
     assert LogEvent.objects.filter(action="signed_off").count() == 20
     assert DailyLog.objects.filter(status=LogStatus.SIGNED_OFF).count() == 20
     assert Notification.objects.count() == 20
+
+
+def test_a_batch_refused_as_a_whole_is_told_on_the_queue(org, today, client_for, monkeypatch):
+    """Should the locked update ever move fewer logs than it read, the service rolls back
+    and raises: the manager sees why on the queue, not an error page."""
+    logs = _logs(org, today, 2)
+
+    def refuse(**kwargs):
+        raise services.LogTransitionError("部分日志已被他人处理，请刷新待签批列表。")
+
+    monkeypatch.setattr(services, "daily_logs_sign_off", refuse)
+    response = client_for(org.rm).post(
+        reverse("activity:bulk_sign_off"), {"logs": [log.pk for log in logs]}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("activity:queue")
+    assert "部分日志已被他人处理" in response.content.decode()
+    assert not DailyLog.objects.filter(status=LogStatus.SIGNED_OFF).exists()
