@@ -33,12 +33,13 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as org
 from accounts.models import Branch, Region, RegionMembership, User
-from activity.models import DailyLog, LogStatus, Metric
+from activity.models import DailyLog, LogStatus, Metric, MetricValue
 from activity.selectors import active_metrics
 from planning import periods
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 from planning.models import PeriodKind
 from planning.selectors import (
+    COUNTED_STATUSES,
     Source,
     TargetBook,
     actuals,
@@ -798,13 +799,12 @@ def branch_summary(
     regions = list(
         org.regions_visible_to(user).filter(branch=branch).open_during(start, end).by_name()
     )
-    metrics = active_metrics()
     cap = branch_settings(branch.pk).completion_cap
     summary = Summary(
         branch=branch,
         start=start,
         end=end,
-        metrics=metrics,
+        metrics=[],  # the snapshots', or metrics_counted
         rows=[],
         total=None,
         cap=cap,
@@ -839,6 +839,9 @@ def branch_summary(
         for row in summary.rows:
             row.stale = row.key in changed
     else:
+        metrics = summary.metrics = metrics_counted(
+            region_ids=[r.pk for r in regions], start=start, end=end
+        )
         summary.rows = region_rows(
             branch=branch,
             regions=regions,
@@ -959,10 +962,33 @@ def rolled_up_weeks(
     return dict(found)
 
 
+def metrics_counted(*, region_ids, start, end) -> list[Metric]:
+    """The metrics a summary of these regions over [start, end] shows: today's active
+    ones, and those switched off since that the span's counted logs carry (the log form
+    writes a count, 0 or more, of every metric it shows). Metrics QA: 折页 switched off
+    on Wednesday left this week's summary and, on a recompute, last week's, with the
+    leaflets counted on Monday and Tuesday and the week's 任务完成率."""
+    metrics = list(Metric.objects.order_by("order", "pk"))
+    retired = [m.pk for m in metrics if not m.is_active]
+    counted = set()
+    if retired:  # one more query, only once an admin has switched a metric off
+        counted = set(
+            MetricValue.objects.filter(
+                metric_id__in=retired,
+                log__region_id__in=list(region_ids),
+                log__date__range=(start, end),
+                log__status__in=COUNTED_STATUSES,
+            )
+            .values_list("metric_id", flat=True)
+            .distinct()
+        )
+    return [m for m in metrics if m.is_active or m.pk in counted]
+
+
 def metrics_of_period(*, region: Region, start, end, today=None) -> list[Metric]:
     """The metrics a region's pages show for a period: a closed week that was summarised
     keeps the metrics of its snapshot, with their weights then, as the branch summary
-    does; else the active ones."""
+    does; else `metrics_counted`."""
     if is_closed_week(start, end, today or timezone.localdate()):
         stored = MetricWeekSnapshot.objects.filter(
             snapshot__region=region, snapshot__week_start=start
@@ -970,7 +996,7 @@ def metrics_of_period(*, region: Region, start, end, today=None) -> list[Metric]
         summarised = [_as_summarised(s.metric, s.weight) for s in stored]
         if summarised:
             return sorted(summarised, key=lambda metric: (metric.order, metric.pk))
-    return active_metrics()
+    return metrics_counted(region_ids=[region.pk], start=start, end=end)
 
 
 def cap_of_period(*, region: Region, start, end, today=None) -> Decimal:

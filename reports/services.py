@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Branch, Region
-from activity.selectors import active_metrics
+from activity.models import Metric
 
 from . import selectors
 from .models import MetricWeekSnapshot, RegionWeekSnapshot, RollupRun, RollupTrigger
@@ -68,7 +68,7 @@ def rollup_branches_weeks(
         .order_by("name")
     ):
         regions[region.branch_id].append(region)
-    metrics = active_metrics()
+    all_metrics = list(Metric.objects.order_by("order", "pk"))
     today = timezone.localdate()
     reads = selectors.LogReads.load(
         by="region",
@@ -81,6 +81,14 @@ def rollup_branches_weeks(
     )
     runs = []
     for branch in branches:
+        kept = _metrics_by_week(
+            branch=branch,
+            region_ids=[r.pk for r in regions[branch.pk]],
+            weeks=weeks,
+            metrics=all_metrics,
+            counted=reads.daily,
+        )
+        metrics = [m for m in all_metrics if any(m.pk in ids for ids in kept.values())]
         rows_per_week = selectors.region_rows_for_weeks(
             branch=branch,
             regions=regions[branch.pk],
@@ -94,7 +102,7 @@ def rollup_branches_weeks(
         region_by_id = {r.pk: r for r in regions[branch.pk]}
         rows_by_week = {
             week: [
-                row
+                _with_metrics(row, kept[week])
                 for row in rows
                 if region_by_id[row.key].open_during(week, week + datetime.timedelta(days=6))
             ]
@@ -114,6 +122,35 @@ def rollup_branches_weeks(
             for week in weeks
         ]
     return RollupRun.objects.bulk_create(runs)
+
+
+def _metrics_by_week(
+    *, branch: Branch, region_ids: list[int], weeks, metrics, counted: dict
+) -> dict[datetime.date, set[int]]:
+    """The metric ids each week of the branch is summarised with: those it was summarised
+    with before (else today's active ones), and any its counted logs carry, switched off
+    since or not. Metrics QA: a recompute after 折页 was switched off dropped the
+    leaflets the week had recorded, and moved its 任务完成率; a metric added since has
+    nothing in the week and does not join it as a column of zeros."""
+    stored = defaultdict(set)
+    for week, metric_id in (
+        MetricWeekSnapshot.objects.filter(snapshot__branch=branch, snapshot__week_start__in=weeks)
+        .values_list("snapshot__week_start", "metric_id")
+        .distinct()
+    ):
+        stored[week].add(metric_id)
+    active = {m.pk for m in metrics if m.is_active}
+    regions = set(region_ids)
+    in_logs = defaultdict(set)
+    for region_id, week, metric_id in counted:  # the weekly reads: (region, Monday, metric)
+        if region_id in regions:
+            in_logs[week].add(metric_id)
+    return {week: (stored[week] if week in stored else active) | in_logs[week] for week in weeks}
+
+
+def _with_metrics(row: selectors.SummaryRow, metric_ids: set[int]) -> selectors.SummaryRow:
+    row.cells = [cell for cell in row.cells if cell.metric.pk in metric_ids]
+    return row
 
 
 def snapshots_logs_left(*, region_days) -> int:

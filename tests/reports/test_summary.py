@@ -847,3 +847,59 @@ def test_a_regions_own_target_covers_everyone(org, visits):
     log(org.peer_am, org.region, MONDAY, 20)
     east = row(summary(org), "东")
     assert east.cell(visits.pk).completion == Decimal(125) and east.coverage is None
+
+
+def _retire(code):
+    metric = Metric.objects.get(code=code)
+    metric.is_active = False
+    metric.save()
+    return metric
+
+
+def test_a_recompute_keeps_a_retired_metric_the_week_recorded(org, visits):
+    """Metrics QA: 折页 switched off on Wednesday; 立即重算 of last week (or the rerun after a
+    log of it changed) dropped its 30 leaflets and moved the week's 任务完成率 from 100 %
+    to 50 %. A metric added since does not join the week either."""
+    leaflets = Metric.objects.get(code="leaflets")
+    log(org.am, org.region, MONDAY, 5)
+    log(org.am, org.region, MONDAY + datetime.timedelta(days=1), 90, metric=leaflets)
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    target(metric=leaflets, value=60, region=org.region, by=org.rm)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    before = summary(org)
+    _retire("leaflets")
+    added = Metric.objects.create(code="referrals", name="转介绍", order=99)
+    for _ in range(2):  # twice: nothing counted double, nothing said to change
+        run = services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="manual")
+        assert not run.changed
+    after = summary(org)
+    assert [m.code for m in after.metrics] == [m.code for m in before.metrics]
+    assert added not in after.metrics
+    assert row(after, "东").cell(leaflets.pk).actual == 90
+    assert row(after, "东").score == row(before, "东").score == Decimal(100)
+    assert MetricWeekSnapshot.objects.filter(metric=leaflets, actual=90).count() == 1
+
+
+def test_a_rebuild_from_nothing_keeps_a_retired_metric_with_counts_in_the_week(org, visits):
+    """Metrics QA: rollup_rebuild after 折页 was switched off summarised its weeks without
+    it; the live summary of a week not rolled up, and its drill-down, lost it too."""
+    leaflets = Metric.objects.get(code="leaflets")
+    log(org.am, org.region, MONDAY, 5)
+    log(org.am, org.region, MONDAY + datetime.timedelta(days=1), 90, metric=leaflets)
+    target(metric=leaflets, value=60, region=org.region, by=org.rm)
+    _retire("leaflets")
+    live = summary(org)
+    assert leaflets in live.metrics
+    assert row(live, "东").cell(leaflets.pk).actual == 90
+    _rows, total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
+    assert total.cell(leaflets.pk).actual == 90
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    closed = summary(org)
+    assert closed.from_snapshot
+    assert row(closed, "东").cell(leaflets.pk).actual == 90
+    assert row(closed, "东").cell(leaflets.pk).target == 60
+    # A week after it was switched off, with no counts of it, does not show it.
+    later = MONDAY + datetime.timedelta(weeks=1)
+    log(org.am, org.region, later, 5)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=later)
+    assert leaflets not in summary(org, start=later, end=later + datetime.timedelta(days=6)).metrics
