@@ -20,6 +20,15 @@ def active_metrics() -> list[Metric]:
     return list(Metric.objects.filter(is_active=True).order_by("order", "pk"))
 
 
+def metrics_of_log(counts: dict[int, int]) -> list[Metric]:
+    """The metrics a log's form shows: today's active ones, and those switched off since
+    that the log counted (`counts`: metric id → count). Metrics QA: a log returned after
+    折页 was switched off hid its 30 leaflets from the AM correcting it."""
+    return list(
+        Metric.objects.filter(Q(is_active=True) | Q(pk__in=list(counts))).order_by("order", "pk")
+    )
+
+
 def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 

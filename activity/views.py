@@ -56,8 +56,8 @@ def log_edit(request, day: datetime.date):
     locked = log is not None and not log.is_editable_by_author
     if locked and request.method != "POST":
         return redirect("activity:log_detail", pk=log.pk)
-    metrics = selectors.active_metrics()
     counts = selectors.counts_by_metric(log) if log else {}
+    metrics = selectors.metrics_of_log(counts)
     data = request.POST if request.method == "POST" else None
     form = DailyLogForm(data, instance=log, metrics=metrics, counts=counts)
     conflict = data is not None and (locked or form.opened_before(log))

@@ -988,3 +988,23 @@ def test_new_years_day_is_no_missing_log_before_the_admin_enters_the_years_holid
     )
     rows = {row.member.name: [c["status"] for c in row.cells] for row in grid.context["rows"]}
     assert rows["张三"] == ["missing"] * 4 + [None, None, None]
+
+
+def test_a_returned_log_shows_and_keeps_a_metric_switched_off_since(client_for, org, today):
+    """Metrics QA: a log of last week returned for correction after 折页 was switched off:
+    its edit page had no 折页 field, so the AM could neither see nor correct the 30
+    leaflets counted in it."""
+    day = today - datetime.timedelta(days=7)
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=day, status=LogStatus.RETURNED)
+    leaflets = Metric.objects.get(code="leaflets")
+    MetricValue.objects.create(log=log, metric=leaflets, value=30)
+    MetricValue.objects.create(log=log, metric=Metric.objects.get(code="visits"), value=3)
+    Metric.objects.filter(code="leaflets").update(is_active=False)
+    client = client_for(org.am)
+    html = client.get(edit_url(day)).content.decode()
+    assert 'name="count_leaflets"' in html and "折页" in html
+    response = client.post(edit_url(day), form_data({"visits": 3, "leaflets": 25}))
+    assert response.status_code == 302
+    assert log.values.get(metric=leaflets).value == 25
+    # Today's log, which never counted 折页, does not offer it.
+    assert 'name="count_leaflets"' not in client.get(edit_url(today)).content.decode()
