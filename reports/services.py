@@ -142,8 +142,12 @@ def _metrics_by_week(
     active = {m.pk for m in metrics if m.is_active}
     regions = set(region_ids)
     in_logs = defaultdict(set)
-    for region_id, week, metric_id in counted:  # the weekly reads: (region, Monday, metric)
-        if region_id in regions:
+    # The weekly reads: (region, Monday, metric) → sum. A switched-off metric the logs
+    # carry joins with its zeros (its target may still count); an active one the week
+    # did not have joins only when counted: a corrected old log saves 0 for every metric
+    # its form offers, one added since too.
+    for (region_id, week, metric_id), total in counted.items():
+        if region_id in regions and (total or metric_id not in active):
             in_logs[week].add(metric_id)
     return {week: (stored[week] if week in stored else active) | in_logs[week] for week in weeks}
 

@@ -903,3 +903,22 @@ def test_a_rebuild_from_nothing_keeps_a_retired_metric_with_counts_in_the_week(o
     log(org.am, org.region, later, 5)
     services.rollup_branch_week(branch_id=org.branch.pk, week=later)
     assert leaflets not in summary(org, start=later, end=later + datetime.timedelta(days=6)).metrics
+
+
+def test_a_metric_added_since_does_not_join_a_week_by_a_zero_on_a_corrected_log(org, visits):
+    """Metrics QA: 转介绍 added on Wednesday; a log of last week, returned and corrected,
+    is saved with 转介绍 0 (the form offers every active metric). The rerun of last week
+    must not add a column of zeros to it, nor say its numbers changed."""
+    entry = log(org.am, org.region, MONDAY, 5)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    before = [m.code for m in summary(org).metrics]
+    added = Metric.objects.create(code="referrals", name="转介绍", order=99)
+    MetricValue.objects.create(log=entry, metric=added, value=0)
+    run = services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="stale")
+    assert not run.changed
+    assert [m.code for m in summary(org).metrics] == before
+    # Counted in the week, it does join it.
+    MetricValue.objects.filter(metric=added).update(value=2)
+    run = services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="stale")
+    assert run.changed
+    assert row(summary(org), "东").cell(added.pk).actual == 2
