@@ -81,6 +81,37 @@ def actuals(
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
+def metrics_counted(*, start, end, region_ids=None, author_ids=None) -> list[Metric]:
+    """The metrics a summary or sheet of these regions (or people) over [start, end]
+    shows: today's active ones, and those switched off since that the span's counted
+    logs carry (the log form writes a count, 0 or more, of every metric it shows).
+    Metrics QA: 折页 switched off on Wednesday left this week's and this month's
+    summaries and sheets, with the leaflets counted on Monday, its target and the
+    weighted completion; on a recompute, last week's too."""
+    metrics = list(Metric.objects.order_by("order", "pk"))
+    retired = [m.pk for m in metrics if not m.is_active]
+    counted = set()
+    if retired:  # one more query, only once an admin has switched a metric off
+        values = MetricValue.objects.filter(
+            metric_id__in=retired,
+            log__date__range=(start, end),
+            log__status__in=COUNTED_STATUSES,
+        )
+        if region_ids is not None:
+            values = values.filter(log__region_id__in=list(region_ids))
+        if author_ids is not None:
+            values = values.filter(log__author_id__in=list(author_ids))
+        counted = set(values.values_list("metric_id", flat=True).distinct())
+    return [m for m in metrics if m.is_active or m.pk in counted]
+
+
+def with_metrics_of(metrics: list[Metric], lines) -> list[Metric]:
+    """`metrics` and the metrics of `lines` (a sheet's, a review's) not among them (switched
+    off since), in the metrics' order."""
+    extra = {line.metric_id: line.metric for line in lines} | {m.pk: m for m in metrics}
+    return sorted(extra.values(), key=lambda metric: (metric.order, metric.pk))
+
+
 def branch_settings(branch_id: int | None) -> BranchPlanningSettings:
     found = (
         BranchPlanningSettings.objects.filter(branch_id=branch_id).first() if branch_id else None
@@ -616,7 +647,9 @@ def am_sheet(
         kind,
         start,
         end,
-        metrics if metrics is not None else active_metrics(),
+        metrics
+        if metrics is not None
+        else metrics_counted(author_ids=[user.pk], start=start, end=end),
         target_of,
         lambda m: found.get((user.pk, m), 0),
         rules,
@@ -689,7 +722,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     shares = membership_shares(
         [(m.user_id, m.start_date, m.end_date) for m in memberships], rules, start, end
     )
-    metrics = active_metrics()
+    metrics = metrics_counted(region_ids=[region.pk], start=start, end=end)
     book = TargetBook.load(
         rules=rules,
         user_ids=member_ids,

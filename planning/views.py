@@ -406,7 +406,7 @@ def _monthly_detail_page(
     its month runs, the AM's "ask for a change" form and the RM's "reopen" form. A form
     passed in is a refused one, shown back with what was typed."""
     metrics = selectors.active_metrics()
-    lines = {line.metric_id: line for line in sheet.lines.all()}
+    lines = {line.metric_id: line for line in sheet.lines.select_related("metric")}
     reviewer = selectors.can_review(request.user, sheet)
     can_review = reviewer and sheet.status == "submitted"
     if can_review and agree_form is None:
@@ -423,7 +423,10 @@ def _monthly_detail_page(
         "planning/monthly_detail.html",
         {
             "sheet": sheet,
-            "rows": [(m, lines.get(m.pk)) for m in metrics],
+            # Its lines of metrics switched off since too: an agreed 折页 300 is part of it.
+            "rows": [
+                (m, lines.get(m.pk)) for m in selectors.with_metrics_of(metrics, lines.values())
+            ],
             "actual": selectors.am_sheet(sheet.author, sheet.region, PeriodKind.MONTH, sheet.month),
             "month_over": month_over,
             "agree_form": agree_form if can_review else None,

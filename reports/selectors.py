@@ -33,19 +33,19 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as org
 from accounts.models import Branch, Region, RegionMembership, User
-from activity.models import DailyLog, LogStatus, Metric, MetricValue
+from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
 from planning import periods
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 from planning.models import PeriodKind
 from planning.selectors import (
-    COUNTED_STATUSES,
     Source,
     TargetBook,
     actuals,
     branch_settings,
     completion,
     membership_shares,
+    metrics_counted,
     weighted_score,
 )
 
@@ -960,29 +960,6 @@ def rolled_up_weeks(
     ):
         found[branch_id].append(week)
     return dict(found)
-
-
-def metrics_counted(*, region_ids, start, end) -> list[Metric]:
-    """The metrics a summary of these regions over [start, end] shows: today's active
-    ones, and those switched off since that the span's counted logs carry (the log form
-    writes a count, 0 or more, of every metric it shows). Metrics QA: 折页 switched off
-    on Wednesday left this week's summary and, on a recompute, last week's, with the
-    leaflets counted on Monday and Tuesday and the week's 任务完成率."""
-    metrics = list(Metric.objects.order_by("order", "pk"))
-    retired = [m.pk for m in metrics if not m.is_active]
-    counted = set()
-    if retired:  # one more query, only once an admin has switched a metric off
-        counted = set(
-            MetricValue.objects.filter(
-                metric_id__in=retired,
-                log__region_id__in=list(region_ids),
-                log__date__range=(start, end),
-                log__status__in=COUNTED_STATUSES,
-            )
-            .values_list("metric_id", flat=True)
-            .distinct()
-        )
-    return [m for m in metrics if m.is_active or m.pk in counted]
 
 
 def metrics_of_period(*, region: Region, start, end, today=None) -> list[Metric]:
