@@ -206,11 +206,12 @@ def _doubt(metric: Metric, value: int, usual: UsualCounts) -> str:
     the metric's ceiling and above anything she counted of late (a figure she reached
     before is her own, not a slip)."""
     high = usual.highest.get(metric.pk, 0)
-    if usual.logs >= USUAL_MIN_LOGS and value > max(3 * high, high + 20):
+    logs = usual.logs_with.get(metric.pk, 0)
+    if logs >= USUAL_MIN_LOGS and value > max(3 * high, high + 20):
         return _(
             "%(value)d is far above your usual: at most %(high)d in your last %(logs)d logs. "
             "Correct it if it is a slip."
-        ) % {"value": value, "high": high, "logs": usual.logs}
+        ) % {"value": value, "high": high, "logs": logs}
     if metric.daily_ceiling is not None and value > max(metric.daily_ceiling, high):
         return _(
             "%(value)d in one day is a lot (more than %(limit)d). Correct it if it is a slip."

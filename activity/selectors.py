@@ -3,7 +3,7 @@
 import calendar
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -94,6 +94,9 @@ USUAL_MIN_LOGS = 5
 class UsualCounts:
     logs: int  # handed-in logs read (at most USUAL_WINDOW_LOGS)
     highest: dict[int, int]  # metric id → the highest count in them
+    # metric id → how many of them carry a count of it: a metric added since (转介绍,
+    # added on Wednesday) is in none of the older ones, so they say nothing of her usual.
+    logs_with: dict[int, int] = field(default_factory=dict)
 
 
 def usual_counts(user: User, before: datetime.date) -> UsualCounts:
@@ -108,13 +111,15 @@ def usual_counts(user: User, before: datetime.date) -> UsualCounts:
         .order_by("-date")
         .values_list("pk", flat=True)[:USUAL_WINDOW_LOGS]
     )
-    highest = dict(
+    highest, logs_with = {}, {}
+    for metric_id, high, logs in (
         MetricValue.objects.filter(log_id__in=recent)
         .values("metric_id")
-        .annotate(high=Max("value"))
-        .values_list("metric_id", "high")
-    )
-    return UsualCounts(logs=len(recent), highest=highest)
+        .annotate(high=Max("value"), logs=Count("log_id"))
+        .values_list("metric_id", "high", "logs")
+    ):
+        highest[metric_id], logs_with[metric_id] = high, logs
+    return UsualCounts(logs=len(recent), highest=highest, logs_with=logs_with)
 
 
 VISIT_TEXTS = ("customer", "channel", "marketing_activity", "stage", "needs", "result", "next_step")

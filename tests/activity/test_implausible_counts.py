@@ -92,3 +92,25 @@ def test_a_draft_keeps_any_count_without_asking(client_for, org, today):
 def test_a_metric_without_a_ceiling_asks_nothing_of_a_newcomer(client_for, org, today):
     Metric.objects.filter(code="visits").update(daily_ceiling=None)
     assert submit(client_for(org.am), today, {"visits": 1000}).status_code == 302
+
+
+def test_a_metric_new_to_her_logs_is_not_measured_against_a_usual_she_never_had(
+    client_for, org, today
+):
+    """Metrics QA: 转介绍 added on Wednesday; the AM's first 25 referrals were asked about
+    as "far above your usual: at most 0 in your last 6 logs", logs that had no 转介绍
+    box. Its own ceiling still applies."""
+    history(org, today, visits=8)
+    referrals = Metric.objects.create(code="referrals", name="转介绍", order=99)
+    response = submit(client_for(org.am), today, {"visits": 8, "referrals": 25})
+    assert response.status_code == 302
+    assert todays_log(org, today).values.get(metric=referrals).value == 25
+
+    DailyLog.objects.filter(date=today).delete()
+    referrals.daily_ceiling = 20
+    referrals.save()
+    response = submit(client_for(org.am), today, {"visits": 8, "referrals": 25})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "一天 25 偏多（超过 20）" in html
+    assert "远高于您平时" not in html
