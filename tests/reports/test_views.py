@@ -566,3 +566,25 @@ def test_a_head_of_two_branches_exports_the_branch_on_screen(client_for, org):
     # The other branch head's remembered branch is their own: nothing carries over.
     other = client_for(org.other_branch_head)
     assert org.other_branch.name in other.get(summary).content.decode()
+
+
+def test_the_exports_keep_a_metric_switched_off_after_the_week(client_for, org):
+    """Metrics QA: 折页 switched off, last week recomputed (立即重算): the branch's and the
+    region's Excel files of that week lost the 折页 columns and their 30 leaflets."""
+    from reports import services
+
+    leaflets = Metric.objects.get(code="leaflets")
+    entry = signed_log(org.am, org.region, MONDAY, 9)
+    MetricValue.objects.create(log=entry, metric=leaflets, value=30)
+    Metric.objects.filter(pk=leaflets.pk).update(is_active=False)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="manual")
+    client = client_for(org.branch_head)
+    for url in (
+        reverse("reports:summary_export"),
+        reverse("reports:region_export", args=[org.region.pk]),
+    ):
+        ws = load_workbook(io.BytesIO(client.get(url + PERIOD).content)).active
+        headers = [ws.cell(row=2, column=c).value for c in range(1, ws.max_column + 1)]
+        assert "折页" in headers
+        column = headers.index("折页") + 2  # its 实际, after 标准
+        assert ws.cell(row=ws.max_row, column=column).value == 30
