@@ -29,6 +29,16 @@ def metrics_of_log(counts: dict[int, int]) -> list[Metric]:
     )
 
 
+def metrics_of_logs(logs: list[DailyLog]) -> list[Metric]:
+    """The columns of a list of logs: today's active metrics, and those switched off since
+    that one of them counted (a log of last week, returned and handed in again)."""
+    return list(
+        Metric.objects.filter(Q(is_active=True) | Q(values__log__in=[log.pk for log in logs]))
+        .distinct()
+        .order_by("order", "pk")
+    )
+
+
 def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 

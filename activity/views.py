@@ -326,8 +326,9 @@ def my_logs(request):
     today_ = timezone.localdate()
     month = _month_param(request) or today_.replace(day=1)
     days = selectors.month_history(request.user, month, today_)
-    metrics = selectors.active_metrics()
-    selectors.with_metric_counts([d.log for d in days if d.log], metrics)
+    logs = [d.log for d in days if d.log]
+    metrics = selectors.metrics_of_logs(logs)
+    selectors.with_metric_counts(logs, metrics)
     previous_month = (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return render(
@@ -364,8 +365,9 @@ QUEUE_PAGE_SIZE = 100
 def queue(request):
     _require_signing_manager(request.user)
     waiting = selectors.sign_off_queue(request.user)
-    metrics = selectors.active_metrics()
-    logs = selectors.with_metric_counts(list(waiting[:QUEUE_PAGE_SIZE]), metrics)
+    logs = list(waiting[:QUEUE_PAGE_SIZE])
+    metrics = selectors.metrics_of_logs(logs)
+    logs = selectors.with_metric_counts(logs, metrics)
     org.tell_apart(log.author for log in logs)
     regions = list(org.regions_signed_off_by(request.user).by_name())
     return render(

@@ -1008,3 +1008,19 @@ def test_a_returned_log_shows_and_keeps_a_metric_switched_off_since(client_for, 
     assert log.values.get(metric=leaflets).value == 25
     # Today's log, which never counted 折页, does not offer it.
     assert 'name="count_leaflets"' not in client.get(edit_url(today)).content.decode()
+
+
+def test_the_queue_shows_a_metric_switched_off_since_that_a_waiting_log_counted(
+    client_for, org, today
+):
+    """Metrics QA: last week's log, corrected and handed in again after 折页 was switched
+    off, waited in the RM's queue without its 30 leaflets; the AM's month list too."""
+    day = today - datetime.timedelta(days=7)
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=day, status=LogStatus.SUBMITTED)
+    MetricValue.objects.create(log=log, metric=Metric.objects.get(code="leaflets"), value=30)
+    Metric.objects.filter(code="leaflets").update(is_active=False)
+    html = client_for(org.rm).get(reverse("activity:queue")).content.decode()
+    assert '<th class="text-end">折页</th>' in html
+    assert '<td class="text-end">30</td>' in html
+    mine = client_for(org.am).get(reverse("activity:my_logs") + f"?month={day:%Y-%m}")
+    assert "折页 30" in mine.content.decode()
