@@ -61,6 +61,9 @@ def test_the_month_sheet_keeps_a_metric_switched_off_mid_month(org, agreed):
     assert after.score == before.score
     plan = selectors.region_plan(org.region, PeriodKind.MONTH, NOVEMBER)
     assert leaflets.pk in [line.metric.pk for line in plan.total.lines]
+    # The weekly review of the week it was switched off in has its line too.
+    week = selectors.am_sheet(org.am, org.region, PeriodKind.WEEK, datetime.date(2026, 11, 16))
+    assert [line.actual for line in week.lines if line.metric == leaflets] == [40]
     # December, which nobody counted 折页 in, does not show it.
     december = selectors.am_sheet(org.am, org.region, PeriodKind.MONTH, datetime.date(2026, 12, 1))
     assert leaflets.pk not in [line.metric.pk for line in december.lines]
