@@ -1,9 +1,11 @@
 """Scoped reads of daily logs. Views get every log through here."""
 
 import calendar
+import copy
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -20,13 +22,25 @@ def active_metrics() -> list[Metric]:
     return list(Metric.objects.filter(is_active=True).order_by("order", "pk"))
 
 
+def unweighted(metric: Metric) -> Metric:
+    """A metric switched off, shown with its counts and target but not weighed in the
+    task completion, nor paced, nor asking for a countermeasure: the AMs can no longer
+    record it, and its whole-month target would drag down a month it was dropped in."""
+    shown = copy.copy(metric)
+    shown.weight = Decimal(0)
+    return shown
+
+
 def metrics_of_log(counts: dict[int, int]) -> list[Metric]:
     """The metrics a log's form shows: today's active ones, and those switched off since
     that the log counted (`counts`: metric id → count). Metrics QA: a log returned after
     折页 was switched off hid its 30 leaflets from the AM correcting it."""
-    return list(
-        Metric.objects.filter(Q(is_active=True) | Q(pk__in=list(counts))).order_by("order", "pk")
-    )
+    return [
+        m if m.is_active else unweighted(m)
+        for m in Metric.objects.filter(Q(is_active=True) | Q(pk__in=list(counts))).order_by(
+            "order", "pk"
+        )
+    ]
 
 
 def metrics_of_logs(logs: list[DailyLog]) -> list[Metric]:

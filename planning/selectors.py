@@ -18,6 +18,7 @@ from activity.models import DailyLog, LogStatus, Metric, MetricValue, VisitRecor
 from activity.selectors import (  # noqa: F401  (planning's views read them from here)
     active_metrics,
     prospects_of,
+    unweighted,
 )
 from config.collation import by_pinyin
 
@@ -102,7 +103,7 @@ def metrics_counted(*, start, end, region_ids=None, author_ids=None) -> list[Met
         if author_ids is not None:
             values = values.filter(log__author_id__in=list(author_ids))
         counted = set(values.values_list("metric_id", flat=True).distinct())
-    return [m for m in metrics if m.is_active or m.pk in counted]
+    return [m if m.is_active else unweighted(m) for m in metrics if m.is_active or m.pk in counted]
 
 
 def with_metrics_of(metrics: list[Metric], lines) -> list[Metric]:
@@ -506,7 +507,8 @@ class Line:
 
     @property
     def is_short(self) -> bool:
-        return self.target is not None and self.actual < self.target
+        # A metric switched off since asks for no cause or countermeasure.
+        return self.target is not None and self.actual < self.target and self.metric.is_active
 
     @property
     def pace(self) -> str | None:
@@ -601,7 +603,7 @@ def _sheet(
     for metric in metrics:
         target, source = target_of(metric.pk)
         expected = None
-        if target is not None and total:
+        if target is not None and total and metric.is_active:
             # A count, as targets are: pace is judged against the number on the page.
             expected = whole(Decimal(target) * elapsed / total)
         lines.append(Line(metric, target, actual_of(metric.pk), source, expected))

@@ -1,7 +1,9 @@
 """Writes of the reports app: the weekly roll-up (recompute and replace, never increment)."""
 
+import copy
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -126,34 +128,57 @@ def rollup_branches_weeks(
 
 def _metrics_by_week(
     *, branch: Branch, region_ids: list[int], weeks, metrics, counted: dict
-) -> dict[datetime.date, set[int]]:
+) -> dict[datetime.date, dict[int, Decimal | None]]:
     """The metric ids each week of the branch is summarised with: those it was summarised
     with before (else today's active ones), and any its counted logs carry, switched off
-    since or not. Metrics QA: a recompute after 折页 was switched off dropped the
+    since or not; for those switched off, the weight to summarise them with (None: as
+    they are). Metrics QA: a recompute after 折页 was switched off dropped the
     leaflets the week had recorded, and moved its 任务完成率; a metric added since has
     nothing in the week and does not join it as a column of zeros."""
-    stored = defaultdict(set)
-    for week, metric_id in (
+    stored = defaultdict(dict)  # week → {metric id: its weight then}
+    for week, metric_id, weight in (
         MetricWeekSnapshot.objects.filter(snapshot__branch=branch, snapshot__week_start__in=weeks)
-        .values_list("snapshot__week_start", "metric_id")
+        .values_list("snapshot__week_start", "metric_id", "weight")
         .distinct()
     ):
-        stored[week].add(metric_id)
+        stored[week][metric_id] = weight
     active = {m.pk for m in metrics if m.is_active}
     regions = set(region_ids)
     in_logs = defaultdict(set)
     # The weekly reads: (region, Monday, metric) → sum. A switched-off metric the logs
-    # carry joins with its zeros (its target may still count); an active one the week
+    # carry joins with its zeros (the week recorded it); an active one the week
     # did not have joins only when counted: a corrected old log saves 0 for every metric
     # its form offers, one added since too.
     for (region_id, week, metric_id), total in counted.items():
         if region_id in regions and (total or metric_id not in active):
             in_logs[week].add(metric_id)
-    return {week: (stored[week] if week in stored else active) | in_logs[week] for week in weeks}
+    kept = {}
+    for week in weeks:
+        kept[week] = dict.fromkeys(set(stored[week]) if week in stored else active)
+        for metric_id in in_logs[week]:
+            kept[week].setdefault(metric_id)
+        # One switched off keeps the weight the week was summarised with (today's is
+        # not its), else weighs nothing (`planning.selectors.unweighted`).
+        for metric_id in kept[week].keys() - active:
+            if metric_id not in stored[week]:
+                kept[week][metric_id] = Decimal(0)
+            elif stored[week][metric_id] is not None:  # None: an older snapshot, its own
+                kept[week][metric_id] = stored[week][metric_id]
+    return kept
 
 
-def _with_metrics(row: selectors.SummaryRow, metric_ids: set[int]) -> selectors.SummaryRow:
-    row.cells = [cell for cell in row.cells if cell.metric.pk in metric_ids]
+def _with_metrics(row: selectors.SummaryRow, kept: dict) -> selectors.SummaryRow:
+    """The row's cells of the metrics kept, switched-off ones with their weight."""
+    cells = []
+    for cell in row.cells:
+        if cell.metric.pk not in kept:
+            continue
+        if kept[cell.metric.pk] is not None:
+            cell = copy.copy(cell)
+            cell.metric = copy.copy(cell.metric)
+            cell.metric.weight = kept[cell.metric.pk]
+        cells.append(cell)
+    row.cells = cells
     return row
 
 

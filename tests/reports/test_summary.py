@@ -922,3 +922,24 @@ def test_a_metric_added_since_does_not_join_a_week_by_a_zero_on_a_corrected_log(
     run = services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY, trigger="stale")
     assert run.changed
     assert row(summary(org), "东").cell(added.pk).actual == 2
+
+
+def test_a_metric_switched_off_in_its_week_is_shown_but_not_weighed(org, visits):
+    """Metrics QA: 折页 switched off on Wednesday, with its week target of 60 and 10
+    leaflets of Monday. The week's summary shows them, but its 任务完成率 is not dragged
+    down by a target nobody could work on after Wednesday: it weighs the others."""
+    leaflets = Metric.objects.get(code="leaflets")
+    log(org.am, org.region, MONDAY, 10)
+    log(org.am, org.region, MONDAY + datetime.timedelta(days=1), 10, metric=leaflets)
+    target(metric=visits, value=10, region=org.region, by=org.rm)
+    target(metric=leaflets, value=60, region=org.region, by=org.rm)
+    _retire("leaflets")
+    live = row(summary(org), "东")
+    assert live.cell(leaflets.pk).actual == 10 and live.cell(leaflets.pk).target == 60
+    assert live.score == Decimal(100)  # 拜访 10 of 10
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    closed = summary(org)
+    assert closed.from_snapshot
+    assert row(closed, "东").cell(leaflets.pk).actual == 10
+    assert row(closed, "东").score == closed.total.score == Decimal(100)
+    assert not services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY).changed
