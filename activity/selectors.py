@@ -33,13 +33,14 @@ def unweighted(metric: Metric) -> Metric:
 
 def metrics_of_log(counts: dict[int, int]) -> list[Metric]:
     """The metrics a log's form shows: today's active ones, and those switched off since
-    that the log counted (`counts`: metric id → count). Metrics QA: a log returned after
+    that the log counted more than 0 of (`counts`: metric id → count; a draft saved
+    before holds a 0 of every metric it showed, and has nothing of it to correct). Metrics QA: a log returned after
     折页 was switched off hid its 30 leaflets from the AM correcting it."""
     return [
         m if m.is_active else unweighted(m)
-        for m in Metric.objects.filter(Q(is_active=True) | Q(pk__in=list(counts))).order_by(
-            "order", "pk"
-        )
+        for m in Metric.objects.filter(
+            Q(is_active=True) | Q(pk__in=[pk for pk, count in counts.items() if count])
+        ).order_by("order", "pk")
     ]
 
 
@@ -47,7 +48,9 @@ def metrics_of_logs(logs: list[DailyLog]) -> list[Metric]:
     """The columns of a list of logs: today's active metrics, and those switched off since
     that one of them counted (a log of last week, returned and handed in again)."""
     return list(
-        Metric.objects.filter(Q(is_active=True) | Q(values__log__in=[log.pk for log in logs]))
+        Metric.objects.filter(
+            Q(is_active=True) | Q(values__log__in=[log.pk for log in logs], values__value__gt=0)
+        )
         .distinct()
         .order_by("order", "pk")
     )

@@ -1006,7 +1006,9 @@ def test_a_returned_log_shows_and_keeps_a_metric_switched_off_since(client_for, 
     response = client.post(edit_url(day), form_data({"visits": 3, "leaflets": 25}))
     assert response.status_code == 302
     assert log.values.get(metric=leaflets).value == 25
-    # Today's log, which never counted 折页, does not offer it.
+    # Today's draft, saved with 折页 0 before it was switched off, does not offer it.
+    draft = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    MetricValue.objects.create(log=draft, metric=leaflets, value=0)
     assert 'name="count_leaflets"' not in client.get(edit_url(today)).content.decode()
 
 
