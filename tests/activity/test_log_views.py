@@ -1007,9 +1007,10 @@ def test_a_returned_log_shows_and_keeps_a_metric_switched_off_since(client_for, 
     assert response.status_code == 302
     assert log.values.get(metric=leaflets).value == 25
     # Today's draft, saved with 折页 0 before it was switched off, does not offer it.
-    draft = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    draft = f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.DRAFT)
     MetricValue.objects.create(log=draft, metric=leaflets, value=0)
-    assert 'name="count_leaflets"' not in client.get(edit_url(today)).content.decode()
+    html = client.get(edit_url(today)).content.decode()
+    assert 'name="count_visits"' in html and 'name="count_leaflets"' not in html
 
 
 def test_the_queue_shows_a_metric_switched_off_since_that_a_waiting_log_counted(
