@@ -47,12 +47,14 @@ def metrics_of_log(counts: dict[int, int]) -> list[Metric]:
 def metrics_of_logs(logs: list[DailyLog]) -> list[Metric]:
     """The columns of a list of logs: today's active metrics, and those switched off since
     that one of them counted (a log of last week, returned and handed in again)."""
+    # A subquery on the listed logs' values: joined to every metric value instead (with
+    # DISTINCT), the queue's query read all 5 million of the bench org's: 1.9 s alone,
+    # 11 s under load.
+    counted = MetricValue.objects.filter(log__in=[log.pk for log in logs], value__gt=0)
     return list(
-        Metric.objects.filter(
-            Q(is_active=True) | Q(values__log__in=[log.pk for log in logs], values__value__gt=0)
+        Metric.objects.filter(Q(is_active=True) | Q(pk__in=counted.values("metric_id"))).order_by(
+            "order", "pk"
         )
-        .distinct()
-        .order_by("order", "pk")
     )
 
 

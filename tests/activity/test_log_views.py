@@ -4,6 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -1027,3 +1029,23 @@ def test_the_queue_shows_a_metric_switched_off_since_that_a_waiting_log_counted(
     assert '<td class="text-end">30</td>' in html
     mine = client_for(org.am).get(reverse("activity:my_logs") + f"?month={day:%Y-%m}")
     assert "折页 30" in mine.content.decode()
+
+
+def test_the_columns_of_a_list_of_logs_read_only_those_logs_values(org, today):
+    """Load test: the queue's columns were read by joining every metric value to the
+    metrics (with DISTINCT): 1.9 s on the bench org's 5 million values, 11 s under load.
+    Only the listed logs' values may be read: a metric switched off is a column when one
+    of them counted it, not when another log did."""
+    from activity import selectors
+
+    leaflets = Metric.objects.get(code="leaflets")
+    listed = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    other = f.DailyLogFactory(author=org.peer_am, region=org.region, date=today)
+    MetricValue.objects.create(log=other, metric=leaflets, value=30)
+    Metric.objects.filter(code="leaflets").update(is_active=False)
+    with CaptureQueriesContext(connection) as queries:
+        columns = selectors.metrics_of_logs([listed])
+    assert "leaflets" not in [m.code for m in columns]
+    assert 'JOIN "activity_metricvalue"' not in queries[0]["sql"]  # a subquery on the logs
+    MetricValue.objects.create(log=listed, metric=leaflets, value=5)
+    assert "leaflets" in [m.code for m in selectors.metrics_of_logs([listed])]
