@@ -619,15 +619,26 @@ def weekly_edit(request, week: datetime.date):
 
 
 def _weekly_detail_page(request, review, coaching_form: CoachingForm | None = None):
-    sheet = selectors.am_sheet(review.author, review.region, PeriodKind.WEEK, review.week_start)
+    today = timezone.localdate()
+    sheet = selectors.am_sheet(
+        review.author, review.region, PeriodKind.WEEK, review.week_start, today
+    )
     lines = {line.metric_id: line for line in review.lines.all()}
     can_review = selectors.can_review(request.user, review) and review.status == "submitted"
+    # Marked as the form judged it: while the week runs, behind pace; short of the whole
+    # week's target is everyone on a Tuesday (the RM saw every line of a review handed in
+    # as 进度正常 marked short).
+    running = today <= review.week_start + datetime.timedelta(days=6)
     return render(
         request,
         "planning/weekly_detail.html",
         {
             "review": review,
-            "rows": [(line, lines.get(line.metric.pk)) for line in sheet.lines],
+            "rows": [
+                (line, lines.get(line.metric.pk), line.is_behind_pace if running else line.is_short)
+                for line in sheet.lines
+            ],
+            "running": running,
             "sheet": sheet,
             "planned": review.planned_visits.select_related("prospect"),
             "visit_checks": selectors.planned_visits_check(review.author, review.week_start),

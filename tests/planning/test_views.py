@@ -118,6 +118,30 @@ def test_a_running_week_asks_a_cause_only_where_the_am_is_behind_pace(org, clien
     assert WeeklyReview.objects.get().status == "submitted"
 
 
+def test_a_review_handed_in_mid_week_is_read_by_pace_while_the_week_runs(org, client_for):
+    """Sweep: an AM handed in her review on Tuesday, told 进度正常 for her visits; her RM
+    opening it that day saw every line marked short of the whole week's target."""
+    _week_target(org, "visits", 30)
+    _week_target(org, "leaflets", 100)
+    write_log(org.am, org.region, D(2026, 11, 16), visits=8)  # 6 expected by Monday's end
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    url = reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+    tuesday = datetime.datetime(2026, 11, 17, 7, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(tuesday, tick=False):
+        html = client_for(org.rm).get(url).content.decode()
+    assert 'data-testid="week-running"' in html
+    assert "本周还没有结束" in html
+    assert '<tr data-metric="visits">' in html  # 8 of 6 expected: on track
+    assert '<tr data-metric="leaflets" class="table-warning">' in html  # 0 of 20: behind
+    # Once the week is over, a line short of the week's target is marked again.
+    with time_machine.travel(FRIDAY + datetime.timedelta(days=3), tick=False):
+        html = client_for(org.rm).get(url).content.decode()
+    assert 'data-testid="week-running"' not in html
+    assert '<tr data-metric="visits" class="table-warning">' in html
+
+
 @pytest.mark.usefixtures("friday")
 @pytest.mark.parametrize("field", ["planned_visit_count", "next_{visits}"])
 def test_numbers_beyond_what_the_database_holds_are_refused_on_the_form(org, client_for, field):
