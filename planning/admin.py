@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from accounts.admin import ViewOnlyAdmin, ViewOnlyInline
 from accounts.models import Branch
@@ -45,7 +45,9 @@ class BranchPlanningSettingsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_lazy("working days of the week"))
     def working_days(self, settings):
-        return "、".join(str(WEEKDAYS[int(day)]) for day in settings.working_weekdays)
+        # 、 between Chinese words, a comma between English ones.
+        separator = pgettext("list separator", ", ")
+        return separator.join(str(WEEKDAYS[int(day)]) for day in settings.working_weekdays)
 
     @admin.display(description=_lazy("weekly review due on"))
     def review_deadline_day(self, settings):

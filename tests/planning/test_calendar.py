@@ -188,6 +188,12 @@ def test_the_admin_enters_a_holiday_from_the_overrides_list(admin_client, org, m
     assert html.count('data-testid="holidays-missing"') == 2
     # 元旦 2027, a Friday, is known by law.
     assert f"{org.branch.name}尚未录入：清明节、劳动节、端午节、中秋节、国庆节。" in html
+    # In English the holidays are listed with commas, not the Chinese 、 (sweep).
+    admin_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 2, tzinfo=datetime.UTC)):
+        html = admin_client.get(changelist).content.decode()
+    assert "Tomb-sweeping Day, Labour Day, Dragon Boat Festival, " in html
+    admin_client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     # Every holiday entered for every branch, 2027 is no longer warned of.
     for first, last in HOLIDAYS_2099:
         services.calendar_period_set(
@@ -369,3 +375,14 @@ def test_the_admin_is_asked_on_their_home_page_to_enter_next_years_holidays(clie
     with time_machine.travel(december, tick=False):
         html = client_for(org.admin).get(home).content.decode()
     assert 'data-testid="holidays-to-enter"' not in html
+
+
+def test_the_settings_list_names_the_working_days_in_the_readers_language(admin_client, org):
+    """Sweep: the English admin listed 'Monday、Tuesday、…' with the Chinese 、."""
+    BranchPlanningSettings.objects.update_or_create(
+        branch=org.branch, defaults={"working_weekdays": "0123"}
+    )
+    url = reverse("admin:planning_branchplanningsettings_changelist")
+    assert "星期一、星期二、星期三、星期四" in admin_client.get(url).content.decode()
+    admin_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Monday, Tuesday, Wednesday, Thursday" in admin_client.get(url).content.decode()
