@@ -490,6 +490,18 @@ def test_history_lists_days_with_status_and_comment(client_for, org, today):
     assert "拜访量不错" in response.content.decode()
 
 
+def test_my_logs_names_the_months_its_arrows_lead_to(client_for, org):
+    """Sweep: a lone ← beside the month said nothing to a newcomer or a screen reader."""
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 4, tzinfo=datetime.UTC)):
+        html = (
+            client_for(org.am).get(reverse("activity:my_logs") + "?month=2026-11").content.decode()
+        )
+    assert '<a class="btn btn-outline-secondary" href="?month=2026-10">← 上个月</a>' in html
+    assert '<a class="btn btn-outline-secondary" href="?month=2026-12">下个月 →</a>' in html
+
+
 def test_overview_counts_statuses_per_region(client_for, org, today):
     f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED)
     f.DailyLogFactory(
