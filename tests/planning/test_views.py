@@ -863,3 +863,15 @@ def test_week_53s_review_proposes_a_five_day_week_1_from_its_four_days(org, clie
     ] == [20]
     assert form[f"next_{metric('visits').pk}"].value() == 25
     assert form["planned_visit_count"].value() == 25
+
+
+@pytest.mark.usefixtures("friday")
+@pytest.mark.parametrize(
+    ("period", "before", "after"), [("month", "上个月", "下个月"), ("week", "上一周", "下一周")]
+)
+def test_the_region_plans_arrows_say_where_they_lead(org, client_for, period, before, after):
+    """Sweep: a screen reader read the region plan's ← and → as bare arrows."""
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk})
+    html = client_for(org.rm).get(url + f"?period={period}").content.decode()
+    assert f'aria-label="{before}">&larr;</a>' in html
+    assert f'aria-label="{after}">&rarr;</a>' in html
