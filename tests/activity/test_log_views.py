@@ -502,6 +502,14 @@ def test_my_logs_names_the_months_its_arrows_lead_to(client_for, org):
     assert '<a class="btn btn-outline-secondary" href="?month=2026-12">下个月 →</a>' in html
 
 
+def test_the_restored_draft_notice_fits_a_desktop_too(client_for, org):
+    """Sweep: at an office PC the English notice spoke of 'this phone'."""
+    client = client_for(org.am)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("activity:today"), follow=True).content.decode()
+    assert "What you typed earlier on this device was not saved yet" in html
+
+
 def test_overview_counts_statuses_per_region(client_for, org, today):
     f.DailyLogFactory(author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED)
     f.DailyLogFactory(
