@@ -118,7 +118,8 @@ def test_one_log_not_the_managers_refuses_them_all(org, today):
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite's in-memory test database locks the table instead",
+    reason="a race of two database connections: production and CI run PostgreSQL, where it runs; "
+    "the zero-setup SQLite test database takes one writer at a time",
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_racing_sign_each_log_once(org, today):
