@@ -446,7 +446,9 @@ def _named_logs(logs) -> str:
 def week_grid(request, region_id: int):
     region = org.get_region_for_user(request.user, region_id)
     today_ = timezone.localdate()
-    start = selectors.week_start(parse_day(request.GET.get("week", "")) or today_)
+    this_week = selectors.week_start(today_)
+    # A week that has not begun has nothing to show or sign: it reads as this week.
+    start = min(selectors.week_start(parse_day(request.GET.get("week", "")) or today_), this_week)
     rows = selectors.week_grid(region, start, today_)
     return render(
         request,
@@ -457,7 +459,7 @@ def week_grid(request, region_id: int):
             "days": [start + datetime.timedelta(days=i) for i in range(7)],
             "start": start,
             "previous_week": start - datetime.timedelta(days=7),
-            "next_week": start + datetime.timedelta(days=7),
+            "next_week": start + datetime.timedelta(days=7) if start < this_week else None,
             "today": today_,
         },
     )

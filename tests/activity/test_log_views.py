@@ -475,6 +475,24 @@ def test_week_grid_shows_a_mover_only_on_their_days(client_for, org):
     assert rows["王五"] == [None, None, "missing", "missing", "missing", None, None]
 
 
+def test_week_grid_offers_no_week_that_has_not_begun(client_for, org):
+    """QA: 下一周 led from this week into an empty future one, and on and on."""
+    url = reverse("activity:week_grid", kwargs={"region_id": org.region.pk})
+    rm = client_for(org.rm)
+    with time_machine.travel(datetime.datetime(2026, 11, 19, 4, tzinfo=datetime.UTC)):
+        last_week = rm.get(url + "?week=2026-11-09")
+        this_week = rm.get(url + "?week=2026-11-16")
+        later = rm.get(url + "?week=2027-03-01")
+    assert last_week.context["next_week"] == datetime.date(2026, 11, 16)
+    assert b"?week=2026-11-16" in last_week.content
+    assert this_week.context["next_week"] is None
+    assert b"?week=2026-11-23" not in this_week.content
+    # A week ahead typed into the address reads as this week, with its missing logs.
+    assert later.status_code == 200 and later.context["start"] == datetime.date(2026, 11, 16)
+    rows = {row.member.name: [c["status"] for c in row.cells] for row in later.context["rows"]}
+    assert rows["张三"][:4] == ["missing", "missing", "missing", "due"]
+
+
 def test_history_lists_days_with_status_and_comment(client_for, org, today):
     log = f.DailyLogFactory(
         author=org.am,
