@@ -45,8 +45,29 @@ class ViewOnlyInline(admin.TabularInline):
         return False
 
 
+class MembershipFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.instance.is_active:
+            return
+        # Someone who has left is no region's member from then on: an open membership
+        # added or reopened here would list them as 未填 in the RM's week grid and count
+        # them in the summaries' headcount (QA). Deactivating ends the open one itself.
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if form.has_changed() and not data.get("DELETE") and data.get("end_date") is None:
+                form.add_error(
+                    "end_date",
+                    _(
+                        "Someone who has left is in no region: give this membership an end "
+                        "date, or make them active again."
+                    ),
+                )
+
+
 class MembershipInline(admin.TabularInline):
     model = RegionMembership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["region"]
 

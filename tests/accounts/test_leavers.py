@@ -240,3 +240,86 @@ def test_a_leavers_draft_of_the_day_she_left_is_not_in_the_grid(client_for, org)
         assert (today.members, today.draft) == (2, 0)
         reminders.remind_missing_logs(branch_id=org.branch.pk, day=wednesday)
         assert not Notification.objects.filter(recipient=org.am).exists()
+
+
+# --- leavers from before leaving ended the membership ------------------------------------
+
+
+def _legacy_leaver(user):
+    """Deactivated the way the admin did before 0af659a: the membership stays open."""
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+
+def _migration():
+    from importlib import import_module
+
+    return import_module("accounts.migrations.0008_leavers_leave_their_regions_grid")
+
+
+def test_the_migration_ends_a_legacy_leavers_membership_yesterday(org):
+    """QA: 张三 left months ago and is still 未填 every day and in the headcount."""
+    from django.apps import apps
+
+    from reports import selectors as report_selectors
+
+    wednesday = datetime.date(2026, 11, 18)
+    monday = activity_selectors.week_start(wednesday)
+
+    def headcount():
+        rows = report_selectors.region_rows(
+            branch=org.branch, regions=[org.region], start=wednesday, end=wednesday, today=wednesday
+        )
+        return rows[0].headcount
+
+    _legacy_leaver(org.am)
+    before = headcount()
+    assert today_cell(org, org.am, wednesday)["status"] == "due"
+
+    _migration().end_leavers_memberships(apps, None, today=wednesday)
+
+    assert end_dates(org.am) == [wednesday - datetime.timedelta(days=1)]
+    assert end_dates(org.peer_am) == [None]  # still here
+    assert today_cell(org, org.am, wednesday) == {
+        "day": wednesday,
+        "status": None,
+        "log": None,
+        "member": False,
+    }
+    # 张三, 李四 and the fixture's 离职者 (another leaver left open) before; 李四 after.
+    assert (before, headcount()) == (3, 1)
+    # The weeks she worked keep her.
+    last_week = activity_selectors.week_grid(
+        org.region, monday - datetime.timedelta(days=7), wednesday
+    )
+    assert org.am in [row.member for row in last_week]
+
+
+def test_the_migration_drops_a_legacy_leavers_membership_not_yet_begun(org, today):
+    _legacy_leaver(org.am)
+    RegionMembership.objects.filter(user=org.am).update(
+        start_date=today + datetime.timedelta(days=3)
+    )
+    from django.apps import apps
+
+    _migration().end_leavers_memberships(apps, None, today=today)
+    assert end_dates(org.am) == []
+
+
+def test_the_admin_gives_no_open_membership_to_someone_who_left(admin_client, org, today):
+    """The one way left to make a leaver a member again: a membership row in the admin."""
+    services.user_deactivate(user=org.am)
+    url = reverse("admin:accounts_user_change", args=[org.am.pk])
+    data = change_form_data(admin_client.get(url))
+    data["memberships-TOTAL_FORMS"] = str(int(data["memberships-TOTAL_FORMS"]) + 1)
+    new = f"memberships-{int(data['memberships-TOTAL_FORMS']) - 1}-"
+    data |= {new + "user": str(org.am.pk), new + "region": str(org.other_region.pk)}
+    data[new + "start_date"] = (today + datetime.timedelta(days=1)).isoformat()
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "give this membership an end date" in response.content.decode()
+    assert not RegionMembership.objects.filter(user=org.am, end_date__isnull=True).exists()
+
+    # With its end date it is history, which the admin may record.
+    data[new + "start_date"] = (today - datetime.timedelta(days=30)).isoformat()
+    data[new + "end_date"] = (today - datetime.timedelta(days=20)).isoformat()
+    assert admin_client.post(url, data).status_code in (200, 302)
