@@ -399,3 +399,44 @@ def test_the_sign_off_reminder_counts_one_log_and_many_in_english(
     (sent,) = mail.outbox
     assert sent.subject == english and sent.body.startswith(english)
     assert Notification.objects.get(kind="sign_off_pending").title == english
+
+
+def test_a_sign_off_reminder_stored_before_the_plural_fix_reads_right(org, client_for, settings):
+    """Reminders already in the bell kept the one English form: "1 daily logs" stayed."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    old_source = {"msgid": "%(n)d daily logs are waiting for your sign-off", "params": {"n": 1}}
+    chinese = Notification.objects.create(
+        recipient=org.rm,
+        kind="sign_off_pending",
+        title="有 1 份工作日志等待您签批",
+        title_source=old_source,
+    )
+    english = Notification.objects.create(  # a site whose default language is English
+        recipient=org.rm,
+        kind="sign_off_pending",
+        title="1 daily logs are waiting for your sign-off",
+        title_source=old_source,
+    )
+    two = Notification.objects.create(
+        recipient=org.rm,
+        kind="sign_off_pending",
+        title="有 2 份工作日志等待您签批",
+        title_source={**old_source, "params": {"n": 2}},
+    )
+    import_module(
+        "activity.migrations.0015_sign_off_reminder_plural_sources_grid"
+    ).give_plural_form(apps, None)
+
+    for notification in (chinese, english, two):
+        notification.refresh_from_db()
+    assert chinese.title == "有 1 份工作日志等待您签批"
+    assert english.title == "1 daily log is waiting for your sign-off"
+    client = client_for(org.rm)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("activity:notifications")).content.decode()
+    assert "1 daily logs" not in html
+    assert html.count("1 daily log is waiting for your sign-off") == 2
+    assert "2 daily logs are waiting for your sign-off" in html
