@@ -15,7 +15,8 @@ from import_export import fields, resources
 from .models import Area, Branch, Region, RegionMembership, Role, User
 from .staff_import import COLUMNS, DANGEROUS_PREFIXES, ROLE_LABELS, STATUS_ACTIVE, STATUS_LEFT
 
-# Between the regions of an RM who manages several (the import splits on it).
+# Between the regions of an RM who manages several, the areas of an area manager and the
+# branches of a branch head (the import splits on it).
 REGION_SEPARATOR = "、"
 
 
@@ -79,10 +80,12 @@ class StaffExportResource(resources.ModelResource):
         for area in sorted(self.areas.values(), key=lambda a: a.name):
             if area.manager_id:
                 self.managed_areas.setdefault(area.manager_id, []).append(area)
-        self.headed_branch = {}
+        # A head of several branches: all of them go in the one branch cell (QA: the
+        # export wrote the first, and reading it back took the others from them).
+        self.headed_branches: dict[int, list[Branch]] = {}
         for branch in sorted(self.branches.values(), key=lambda b: b.name):
             if branch.head_id:
-                self.headed_branch.setdefault(branch.head_id, branch)
+                self.headed_branches.setdefault(branch.head_id, []).append(branch)
 
     def _place(self, user: User) -> tuple[Branch | None, Area | None, Region | None]:
         if user.role == Role.REGIONAL_MANAGER and user.pk in self.managed_regions:
@@ -91,8 +94,8 @@ class StaffExportResource(resources.ModelResource):
         if user.role == Role.AREA_MANAGER and user.pk in self.managed_areas:
             area = self.managed_areas[user.pk][0]
             return area.branch, area, None
-        if user.role == Role.BRANCH_HEAD and user.pk in self.headed_branch:
-            return self.headed_branch[user.pk], None, None
+        if user.role == Role.BRANCH_HEAD and user.pk in self.headed_branches:
+            return self.headed_branches[user.pk][0], None, None
         region = self.regions.get(self.region_of.get(user.pk))
         if region is not None:
             return region.branch, region.area, region
@@ -128,6 +131,8 @@ class StaffExportResource(resources.ModelResource):
         return ROLE_LABELS.get(user.role, user.role)
 
     def dehydrate_branch(self, user):
+        if user.role == Role.BRANCH_HEAD and user.pk in self.headed_branches:
+            return REGION_SEPARATOR.join(b.name for b in self.headed_branches[user.pk])
         branch, _area, _region = self._place(user)
         return branch.name if branch else ""
 

@@ -1007,6 +1007,9 @@ class _Row:
     regions: list[str] = field(default_factory=list)
     # The area names in the cell: several only for an area manager.
     areas: list[str] = field(default_factory=list)
+    # The branch names in the cell: several only for a branch head ("杭州、宁波"); `branch`
+    # is the first of them.
+    branches: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -1282,6 +1285,13 @@ class _Planner:
 
     def _check_region_lists(self) -> None:
         for row in self.rows:
+            # A head of several branches has them all in the one 分公司 cell; anyone
+            # else's cell is one branch's name, as it always was.
+            if row.role == Role.BRANCH_HEAD:
+                row.branches = split_regions(row.branch)
+                row.branch = row.branches[0] if row.branches else ""
+            else:
+                row.branches = [row.branch] if row.branch else []
             # An area manager of several areas has them all in the one 片区 cell.
             if len(row.areas) > 1 and row.role not in (None, Role.AREA_MANAGER):
                 self.plan.error(
@@ -1345,7 +1355,7 @@ class _Planner:
                         key,
                         _("Required for the role %(role)s.") % {"role": ROLE_LABELS[row.role]},
                     )
-            if len(row.branch) > 64:
+            if any(len(name) > 64 for name in row.branches):
                 self.plan.error(row, "branch", _("At most 64 characters."))
             if any(len(name) > 64 for name in row.areas):
                 self.plan.error(row, "area", _("At most 64 characters."))
@@ -1370,7 +1380,7 @@ class _Planner:
             units = {
                 Role.REGIONAL_MANAGER: [("region", row.branch, name) for name in row.regions],
                 Role.AREA_MANAGER: [("area", row.branch, name) for name in row.areas],
-                Role.BRANCH_HEAD: [("branch", row.branch)],
+                Role.BRANCH_HEAD: [("branch", name) for name in row.branches],
             }.get(row.role, [])
             for unit in units:
                 if unit[-1]:
@@ -1521,7 +1531,7 @@ class _Planner:
         (empty when unknown, e.g. an admin above the branches)."""
         in_file = self.by_no.get(no)
         if in_file is not None:
-            return {in_file.branch} if in_file.branch else set()
+            return set(in_file.branches)
         user_id = self.db_users[no]["id"]
         branches = set(self.position_branches.get(user_id, ()))
         membership = self.open_membership.get(user_id)
@@ -1556,8 +1566,9 @@ class _Planner:
         new_branches: dict[str, None] = {}  # ordered sets
         new_areas: dict[tuple[str, str], None] = {}
         for row in self.rows:
-            if row.branch and row.branch not in self.branches:
-                new_branches[row.branch] = None
+            for name in row.branches:
+                if name not in self.branches:
+                    new_branches[name] = None
             for name in row.areas if row.branch else ():
                 if (row.branch, name) not in self.areas:
                     new_areas[(row.branch, name)] = None
@@ -1617,10 +1628,11 @@ class _Planner:
                 for name in row.areas:
                     plan.area_manager[(row.branch, name)] = row.employee_no
             elif row.role == Role.BRANCH_HEAD:
-                plan.branch_head[row.branch] = row.employee_no
-                heads[row.branch] = row.employee_no
+                for name in row.branches:
+                    plan.branch_head[name] = row.employee_no
+                    heads[name] = row.employee_no
         # A 直属 region is managed by its branch head unless the file names a regional manager.
-        file_branches = {row.branch for row in self.rows if row.branch}
+        file_branches = {name for row in self.rows for name in row.branches}
         region_keys |= {key for key in self.regions if key[0] in file_branches}
         for branch, region in region_keys:
             if region != DIRECT_REGION_NAME or plan.region_manager.get((branch, region)):

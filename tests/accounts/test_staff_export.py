@@ -200,6 +200,51 @@ def test_an_area_manager_of_two_areas_keeps_both(org):
 
 
 @pytest.mark.django_db
+def test_a_head_of_two_branches_keeps_both(org):
+    """QA: the export wrote only the first of a branch head's branches, and reading the file
+    back took the other from them (and its 直属 region's sign-offs with it)."""
+    second = f.BranchFactory(head=org.branch_head, name="乙分公司")
+    direct = f.RegionFactory(branch=second, manager=org.branch_head, name="直属")
+    f.member(direct, name="直属员工")
+    row = {r[0]: r for r in rows_of(staff_export_workbook())[1:]}[org.branch_head.employee_no]
+    assert row[5] == "、".join(sorted([org.branch.name, "乙分公司"]))
+    before = _org_state()
+    outcome = _reimport(org)
+    assert outcome.errors == [] and outcome.failure == ""
+    assert outcome.counts["updated"] == 0
+    assert _org_state() == before
+    second.refresh_from_db()
+    direct.refresh_from_db()
+    assert (second.head, direct.manager) == (org.branch_head, org.branch_head)
+
+
+@pytest.mark.django_db
+def test_a_branch_head_takes_several_branches_from_the_file(org):
+    """HR types the branches with a comma; the head of each is the one row's person."""
+    rows = [
+        sheets.person(
+            org.other_branch_head.employee_no,
+            org.other_branch_head.name,
+            role="分公司负责人",
+            branch=f"{org.other_branch.name}，丙分公司",
+            area="",
+            region="",
+        )
+    ]
+    outcome = si.run_import(
+        name="s.xlsx",
+        data=sheets.xlsx(rows),
+        import_date=timezone.localdate(),
+        dry_run=False,
+        acting_user_id=org.admin.pk,
+    )
+    assert outcome.errors == [], outcome.errors
+    assert sorted(
+        Branch.objects.filter(head=org.other_branch_head).values_list("name", flat=True)
+    ) == sorted([org.other_branch.name, "丙分公司"])
+
+
+@pytest.mark.django_db
 def test_an_area_manager_takes_several_areas_and_nobody_else_does(org):
     rows = [
         sheets.person(
