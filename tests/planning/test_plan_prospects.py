@@ -102,3 +102,20 @@ def test_the_page_reads_prospects_once_however_many(org, client_for):
         html = client.get(URL).content.decode()
     assert html.count('name="planned_prospects"') == 401
     assert len(many) == len(few)
+
+
+def test_ticked_prospects_come_first_the_rest_in_their_order(org, client_for):
+    """QA: with 400 prospects an AM could not see which she had ticked; no JavaScript needed."""
+    names = ["安达车行", "北方物流", "城东汽修厂", "东方驾校"]
+    prospects = {name: f.ProspectFactory(owner=org.am, name=name) for name in names}
+    client = client_for(org.am)
+    ticked = [prospects["城东汽修厂"].pk, prospects["北方物流"].pk]
+    client.post(URL, {"planned_visit_count": "2", "planned_prospects": ticked})
+
+    html = client.get(URL).content.decode()
+    listed = sorted(names, key=lambda name: html.index(f">{name}</label>"))
+    assert listed == ["北方物流", "城东汽修厂", "安达车行", "东方驾校"]
+    # Each box keeps its label, and its tick.
+    pk = prospects["城东汽修厂"].pk
+    assert f'value="{pk}" id="id_planned_prospects_2" checked>' in html
+    assert '<label class="form-check-label" for="id_planned_prospects_2">城东汽修厂</label>' in html
