@@ -324,7 +324,8 @@ def log_reopen(request, pk: int):
 @login_required
 def my_logs(request):
     today_ = timezone.localdate()
-    month = _month_param(request) or today_.replace(day=1)
+    # A month that has not begun has no days to list: it reads as this month.
+    month = min(_month_param(request) or today_, today_).replace(day=1)
     days = selectors.month_history(request.user, month, today_)
     logs = [d.log for d in days if d.log]
     metrics = selectors.metrics_of_logs(logs)

@@ -508,6 +508,15 @@ def test_history_lists_days_with_status_and_comment(client_for, org, today):
     assert "拜访量不错" in response.content.decode()
 
 
+def test_my_logs_of_a_month_not_begun_reads_as_this_month(client_for, org):
+    """As the week grid: a month ahead typed into the address was an empty page."""
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 4, tzinfo=datetime.UTC)):
+        response = client_for(org.am).get(reverse("activity:my_logs") + "?month=2027-02")
+    assert response.context["month"] == datetime.date(2026, 11, 1)
+    assert response.context["days"][0].day == datetime.date(2026, 11, 18)
+    assert response.context["next_month"] is None
+
+
 def test_my_logs_names_the_months_its_arrows_lead_to(client_for, org):
     """Sweep: a lone ← beside the month said nothing to a newcomer or a screen reader."""
     import time_machine
