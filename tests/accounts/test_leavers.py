@@ -322,4 +322,6 @@ def test_the_admin_gives_no_open_membership_to_someone_who_left(admin_client, or
     # With its end date it is history, which the admin may record.
     data[new + "start_date"] = (today - datetime.timedelta(days=30)).isoformat()
     data[new + "end_date"] = (today - datetime.timedelta(days=20)).isoformat()
-    assert admin_client.post(url, data).status_code in (200, 302)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    assert RegionMembership.objects.filter(user=org.am, region=org.other_region).exists()
