@@ -125,13 +125,13 @@ class MonthTargetsForm(MetricCountsForm):
 class ProspectChecklist(forms.CheckboxSelectMultiple):
     """The plan's prospects as a scrolling list of tick boxes under a filter box.
 
-        A multi-select of an AM's 400 prospects was, on a phone, a picker wheel of 400 names
-        with no search. Tick boxes post the same values (so the field, its validation and
-        what is stored are unchanged) and work without JavaScript; with it, the filter box
-        (static/js/plan_prospects.js) hides the names that do not match what is typed. The
+    A multi-select of an AM's 400 prospects was, on a phone, a picker wheel of 400 names
+    with no search. Tick boxes post the same values (so the field, its validation and
+    what is stored are unchanged) and work without JavaScript; with it, the filter box
+    (static/js/plan_prospects.js) hides the names that do not match what is typed. The
     ticked names come first, where the AM sees them on opening the page.
-        Rendered here rather than by one template per option: 400 of them were most of
-        the page's time."""
+    Rendered here rather than by one template per option: 400 of them were most of
+    the page's time."""
 
     def id_for_label(self, id_, index=None):
         return f"{id_}_filter" if id_ else ""  # the heading's label names the filter box

@@ -253,7 +253,7 @@ def _legacy_leaver(user):
 def _migration():
     from importlib import import_module
 
-    return import_module("accounts.migrations.0008_leavers_leave_their_regions_grid")
+    return import_module("accounts.migrations.0008_leavers_leave_their_regions")
 
 
 def test_the_migration_ends_a_legacy_leavers_membership_yesterday(org):
@@ -316,7 +316,7 @@ def test_the_admin_gives_no_open_membership_to_someone_who_left(admin_client, or
     data[new + "start_date"] = (today + datetime.timedelta(days=1)).isoformat()
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert "give this membership an end date" in response.content.decode()
+    assert "请为该区域归属填写结束日期" in response.content.decode()
     assert not RegionMembership.objects.filter(user=org.am, end_date__isnull=True).exists()
 
     # With its end date it is history, which the admin may record.

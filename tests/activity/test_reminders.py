@@ -427,7 +427,7 @@ def test_a_sign_off_reminder_stored_before_the_plural_fix_reads_right(org, clien
         title_source={**old_source, "params": {"n": 2}},
     )
     import_module(
-        "activity.migrations.0015_sign_off_reminder_plural_sources_grid"
+        "activity.migrations.0015_sign_off_reminder_plural_sources"
     ).give_plural_form(apps, None)
 
     for notification in (chinese, english, two):
