@@ -426,9 +426,9 @@ def test_a_sign_off_reminder_stored_before_the_plural_fix_reads_right(org, clien
         title="有 2 份工作日志等待您签批",
         title_source={**old_source, "params": {"n": 2}},
     )
-    import_module(
-        "activity.migrations.0015_sign_off_reminder_plural_sources"
-    ).give_plural_form(apps, None)
+    import_module("activity.migrations.0015_sign_off_reminder_plural_sources").give_plural_form(
+        apps, None
+    )
 
     for notification in (chinese, english, two):
         notification.refresh_from_db()
