@@ -13,7 +13,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from config.collation import by_pinyin
+from config.collation import by_name_pinyin, by_pinyin
 
 from .models import Branch, Region, RegionMembership, Role, User
 
@@ -233,7 +233,7 @@ def members_during(
         RegionMembership.objects.overlapping(start, end)
         .filter(region_id__in=region_ids)
         .select_related("user", "region")
-        .order_by(by_pinyin("region__name"), by_pinyin("user__name"), "start_date")
+        .order_by(by_pinyin("region__name"), by_name_pinyin("user__name"), "start_date")
     )
 
 

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.collation import by_pinyin
+from config.collation import by_name_pinyin
 from config.forms import CountInput, FreeTextField
 
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
@@ -336,7 +336,7 @@ class BaseVisitFormSet(forms.BaseFormSet):
             return []
         return list(
             Prospect.objects.filter(owner=owner)
-            .order_by(by_pinyin("name"))
+            .order_by(by_name_pinyin("name"))
             .values_list("pk", "name")
         )
 

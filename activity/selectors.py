@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, Role, User
-from config.collation import by_pinyin
+from config.collation import by_name_pinyin
 from planning.calendar import rules_for, rules_for_branches
 
 from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
@@ -385,7 +385,7 @@ def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[Reg
 
 
 def prospects_of(user: User) -> QuerySet[Prospect]:
-    return Prospect.objects.filter(owner=user).order_by(by_pinyin("name"))
+    return Prospect.objects.filter(owner=user).order_by(by_name_pinyin("name"))
 
 
 def get_own_prospect(user: User, prospect_id: int) -> Prospect:

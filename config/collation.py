@@ -7,14 +7,51 @@ default, has no Chinese collation and keeps code-point order.
 """
 
 from django.db import connection
-from django.db.models import F
-from django.db.models.functions import Collate
+from django.db.models import Case as CaseWhen
+from django.db.models import F, Q, Value, When
+from django.db.models.functions import Collate, Concat, Left, Substr
 
 PINYIN = "zh-x-icu"  # ships with PostgreSQL built with ICU (Debian's, the official images)
 
+# Surnames that ICU files under their everyday reading: 曾 as céng (曾经) came before 林
+# and 马 instead of after 袁, where a reader looks for 曾 (zēng). Each is sorted as a
+# character that has its reading as a surname (checked against PostgreSQL's zh-x-icu).
+SURNAME_READINGS = {
+    "曾": "增",  # zēng, not céng
+    "单": "善",  # shàn, not dān
+    "仇": "求",  # qiú, not chóu
+    "解": "谢",  # xiè, not jiě
+    "区": "欧",  # ōu, not qū
+    "查": "扎",  # zhā, not chá
+    "朴": "瓢",  # piáo, not pǔ
+    "翟": "宅",  # zhái, not dí
+    "缪": "妙",  # miào, not móu
+    "盖": "葛",  # gě, not gài
+    "覃": "秦",  # qín, not tán
+    "重": "崇",  # chóng, not zhòng
+    "种": "崇",  # chóng, not zhǒng
+    "召": "邵",  # shào, not zhào
+    "都": "督",  # dū, not dōu
+}
+
 
 def by_pinyin(field: str):
-    """An order_by() term for a name column."""
+    """An order_by() term for the name of a place (region, branch)."""
     if connection.vendor == "postgresql":
         return Collate(F(field), PINYIN)
     return F(field)
+
+
+def by_name_pinyin(field: str):
+    """An order_by() term for a person's name (or a prospect's, often 曾先生): by pinyin,
+    the first character read as a surname."""
+    if connection.vendor != "postgresql":
+        return F(field)
+    surname = CaseWhen(
+        *(
+            When(Q(**{f"{field}__startswith": char}), then=Value(reading))
+            for char, reading in SURNAME_READINGS.items()
+        ),
+        default=Left(field, 1),
+    )
+    return Collate(Concat(surname, Substr(field, 2)), PINYIN)

@@ -20,7 +20,7 @@ from activity.selectors import (  # noqa: F401  (planning's views read them from
     prospects_of,
     unweighted,
 )
-from config.collation import by_pinyin
+from config.collation import by_name_pinyin
 
 from . import periods
 from .calendar import BranchRules, rules_for
@@ -1169,7 +1169,7 @@ def assignable_people(user: User, today=None) -> QuerySet[User]:
     manager_ids = regions.exclude(manager=user).exclude(manager__isnull=True).values("manager_id")
     return User.objects.filter(
         Q(pk__in=member_ids) | Q(pk__in=manager_ids) | Q(pk=user.pk), is_active=True
-    ).order_by(by_pinyin("name"), "employee_no")
+    ).order_by(by_name_pinyin("name"), "employee_no")
 
 
 def open_item_statuses():

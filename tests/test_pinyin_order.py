@@ -70,3 +70,16 @@ def test_the_plan_pages_region_list_is_in_pinyin_order(client_for, org):
         f.RegionFactory(branch=org.branch, area=org.area, manager=org.rm, name=name)
     page = client_for(org.branch_head).get("/plan/")
     assert [r.name for r in page.context["regions"]] == ["东", "东北", "西", "西北", "西南", "直属"]
+
+
+def test_surnames_read_as_surnames(org):
+    """曾 is zēng as a surname: ICU files it as céng (曾经), before 林 and 马."""
+    region = f.RegionFactory(branch=org.branch, area=org.area, manager=org.rm, name="北")
+    for name in ("曾佳怡", "林强", "袁晨阳", "单丽", "马建华", "解明", "宋俊杰", "张伟"):
+        f.member(region, name=name)
+        f.ProspectFactory(owner=org.am, name=name)
+    by_surname = ["林强", "马建华", "单丽", "宋俊杰", "解明", "袁晨阳", "曾佳怡", "张伟"]
+    day = datetime.date(2026, 11, 9)
+    listed = org_selectors.members_during([region.pk], day, day)
+    assert [m.user.name for m in listed] == by_surname
+    assert [p.name for p in planning_selectors.prospects_of(org.am)] == by_surname
