@@ -1,25 +1,47 @@
-"""Eight weeks of daily logs with the variance a real branch shows."""
+"""Eight weeks of daily logs with the variance a real branch shows, each account
+manager's prospect list (准主顾) the visits follow, and the requests and notices a
+newcomer finds waiting when they log in."""
 
 import datetime
 import random
+from collections import defaultdict
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from accounts.demo import GIVEN, SURNAMES
 from accounts.models import RegionMembership
 from accounts.services import membership_move
 from planning.calendar import rules_for
 
 from .models import (
+    Attitude,
     DailyLog,
+    Gender,
     IntentStage,
     LogEvent,
     LogStatus,
     Metric,
     MetricValue,
+    Notification,
+    NotificationKind,
+    Prospect,
+    ReminderSent,
     SalesChannel,
+    SourceMarket,
     VisitRecord,
 )
+from .reminders import (
+    SCHEDULED_KINDS,
+    notification_for,
+    reminder_run,
+    reminders_due,
+    stored_text,
+)
+from .services import _request_parts
 
+# Contacts not on the AM's list: a street canvass, an event (no prospect linked).
 CUSTOMERS = [
     "恒通物流",
     "鑫源汽修",
@@ -36,7 +58,46 @@ CUSTOMERS = [
     "东方酒店",
     "南湖幼儿园",
 ]
-NEEDS = ["比价商业险", "关心理赔速度", "车队统保", "新车首保", "续保提醒", "增加三者险保额"]
+NEEDS = [
+    "比价商业险，上家报价低8%",
+    "关心理赔速度，去年出险等了一个月",
+    "12辆货车想统保，交强险加商业险一起报价",
+    "新车首保，想要车损险加三者险200万",
+    "下月到期，续保提醒",
+    "三者险保额想从100万加到300万",
+    "想加驾乘意外险和代步车服务",
+]
+MARKETING = ["", "", "续保季早鸟优惠", "车队统保方案", "4S店联合送保养", "社区车主安全讲座"]
+NEXT_STEPS = ["下周回访", "发送报价", "约见决策人", "准备续保方案", "带条款对比表再去一次"]
+
+# Prospects: organisations of the region's districts and private car owners.
+FIRMS = "恒通 鑫源 顺达 永安 华联 绿城 宏达 金桥 广汇 利民 天成 安顺 瑞丰 众诚 通达 嘉禾 远洋 锦程"
+FIRM_KINDS = ["物流", "汽修厂", "驾校", "出租车队", "4S店", "建材", "快递站", "租车行", "货运部"]
+POSITIONS = ["车队队长", "行政经理", "老板", "采购主管", "财务主管"]
+HOBBIES = ["钓鱼", "打羽毛球", "喝茶", "自驾游", "下象棋", "跑步", ""]
+DISTRICTS = {
+    "西北": ["西湖区文三路", "拱墅区莫干山路"],
+    "西南": ["西湖区转塘街道", "上城区复兴路"],
+    "东北": ["上城区九堡", "临平区星桥街道"],
+    "东南": ["滨江区江南大道", "萧山区市心路"],
+}
+# The first account manager of each region (the logins `seed_demo` prints) has more
+# than a page of prospects, so the list's paging shows; the others a working list.
+LISTED_PROSPECTS = 56
+# A prospect's stage moves along this path, one step now and then, as visits go on.
+PROGRESS = [
+    IntentStage.FIRST_CONTACT,
+    IntentStage.INTERESTED,
+    IntentStage.NEGOTIATING,
+    IntentStage.READY_TO_CLOSE,
+    IntentStage.WON,
+]
+HELP_ASKED = [
+    "周四下午请陪同去{name}，对方要见主管才肯定统保",
+    "{name}报价谈到最后一步，请陪同促成",
+    "{name}的老板想当面问理赔流程，请一起去一趟",
+]
+RETURN_REASONS = ["拜访记录太简单，请补充客户需求", "促成数与拜访记录对不上，请核实"]
 # Typical counts per day for an average account manager, per metric code.
 TYPICAL = {"visits": 6, "leaflets": 25, "phone_numbers": 5, "callbacks": 8, "closings": 1}
 
@@ -53,6 +114,73 @@ def _transition(log, actor, action, from_status, to_status, when, comment=""):
     )
 
 
+def _advance(stage: str, rng: random.Random) -> str:
+    """The prospect's stage after one more visit: now and then a step on, rarely a no."""
+    if stage not in PROGRESS or stage == IntentStage.WON:
+        return stage
+    roll = rng.random()
+    if roll < 0.02:
+        return IntentStage.NOT_INTERESTED
+    if roll < 0.22:
+        return PROGRESS[PROGRESS.index(stage) + 1]
+    return stage
+
+
+def build_prospects(*, org, rng: random.Random) -> dict[int, list[Prospect]]:
+    """Each account manager's prospect list, in the districts of their region. Returns
+    the prospects by owner id."""
+    region_of = {}
+    for m in RegionMembership.objects.filter(user__in=org.account_managers, end_date__isnull=True):
+        region_of[m.user_id] = m.region.name
+    firms = FIRMS.split()
+    prospects = []
+    for index, am in enumerate(org.account_managers):
+        wanted = LISTED_PROSPECTS if index < len(org.regions) else rng.randint(18, 30)
+        streets = DISTRICTS.get(region_of.get(am.pk), ["上城区解放路", "上城区庆春路"])
+        names = set()
+        while len(names) < wanted:
+            if rng.random() < 0.45:
+                names.add(rng.choice(firms) + rng.choice(FIRM_KINDS))
+            else:
+                names.add(rng.choice(SURNAMES) + rng.choice(GIVEN))
+        for name in sorted(names):
+            firm = any(name.endswith(kind) for kind in FIRM_KINDS)
+            gender = rng.choice(Gender.values)
+            prospects.append(
+                Prospect(
+                    owner=am,
+                    name=name,
+                    source=rng.choice(
+                        [SourceMarket.TARGET, SourceMarket.REFERRAL]
+                        if firm
+                        else [SourceMarket.WARM, SourceMarket.REFERRAL]
+                    ),
+                    phone=(
+                        f"0571-8{rng.randint(1000000, 9999999)}"
+                        if firm
+                        else f"13{rng.randint(5, 9)}{rng.randint(10000000, 99999999)}"
+                    ),
+                    address=f"杭州市{rng.choice(streets)}{rng.randint(1, 399)}号",
+                    contact_name=(
+                        rng.choice(SURNAMES) + ("先生" if gender == Gender.MALE else "女士")
+                        if firm
+                        else name
+                    ),
+                    contact_gender=gender,
+                    contact_age=rng.randint(26, 58),
+                    contact_position=rng.choice(POSITIONS) if firm else "私家车主",
+                    contact_hobbies=rng.choice(HOBBIES),
+                    attitude=rng.choice(Attitude.values),
+                    stage=rng.choice([IntentStage.FIRST_CONTACT, IntentStage.INTERESTED]),
+                )
+            )
+    Prospect.objects.bulk_create(prospects, batch_size=1000)
+    by_owner = defaultdict(list)
+    for prospect in prospects:
+        by_owner[prospect.owner_id].append(prospect)
+    return by_owner
+
+
 def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -> int:
     """Logs for every working day from `weeks` weeks ago until today. Returns the count."""
     rng = random.Random(seed)
@@ -67,6 +195,10 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
     mover = org.account_managers[-1]
     move_day = start + datetime.timedelta(weeks=weeks // 2)
     membership_move(user=mover, region=org.regions[2], start_date=move_day)
+    prospects = build_prospects(org=org, rng=rng)
+    # The demo logins of account managers (the first of each region).
+    listed = {am.pk for am in org.account_managers[: len(org.regions)]}
+    newcomer = org.account_managers[0]  # 1001: today's log is theirs to write
 
     managers = {r.pk: r.manager for r in org.regions}
     region_on = {}
@@ -82,7 +214,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
         if rules.is_working_day(day):
             for am in org.account_managers:
                 miss_rate = 0.25 if level[am.pk] < 0.6 else 0.04
-                if day == today and (early or rng.random() < 0.5):
+                if day == today and (early or am == newcomer or rng.random() < 0.5):
                     continue  # half the team has not written today's log yet
                 if day < today and rng.random() < miss_rate:
                     continue
@@ -92,10 +224,21 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
 
     # The regional manager signs off by the end of the next working day, so part of the
     # last working day's logs still wait today (on a Monday: Friday's). Each region's
-    # latest log before today waits in any case: every demo RM has a sign-off to try.
+    # latest log before today waits in any case, asking for a joint visit: every demo RM
+    # has a sign-off and a request to try.
     last_working_day = max((d for d in rules.working_days(start, today) if d < today), default=None)
     latest_per_region = {log.region_id: log for log in logs if log.date < today}
     waiting = {id(log) for log in latest_per_region.values()}
+    # Each demo AM finds a log of last days returned to them, to correct and hand in again.
+    returned = set()
+    for am_id in listed:
+        earlier = [
+            log
+            for log in logs
+            if log.author_id == am_id and log.date < today and id(log) not in waiting
+        ]
+        if earlier:
+            returned.add(id(earlier[-2 if len(earlier) > 1 else -1]))
 
     now = timezone.now()
     for log in logs:
@@ -123,11 +266,10 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                 log.submitted_at, log.is_late = None, False
         elif id(log) in waiting or (log.date == last_working_day and rng.random() < 0.5):
             log.status = LogStatus.SUBMITTED
-        elif rng.random() < 0.03:
+        elif id(log) in returned or (age <= 7 and rng.random() < 0.03):
+            # Only lately: an AM corrects a returned log within days, not weeks.
             log.status = LogStatus.RETURNED
-            log.return_reason = rng.choice(
-                ["拜访记录太简单，请补充客户需求", "促成数与拜访记录对不上，请核实"]
-            )
+            log.return_reason = rng.choice(RETURN_REASONS)
         else:
             log.status = LogStatus.SIGNED_OFF
             log.signed_off_by = managers[log.region_id]
@@ -142,11 +284,18 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                     "促成的客户记得约续保时间",
                 ]
             )
-        log.needs_joint_visit = rng.random() < 0.08
+        log.needs_joint_visit = id(log) in waiting or rng.random() < 0.08
+        if log.needs_joint_visit and (id(log) in waiting or rng.random() < 0.7):
+            customer = rng.choice(prospects[log.author_id]).name
+            log.needs_from_manager = rng.choice(HELP_ASKED).format(name=customer)
+        log.support_training = rng.random() < 0.04
         log.support_material = rng.random() < 0.1
+        if log.support_material and rng.random() < 0.5:
+            log.support_notes = "新版商业险折页不够了，需要50份"
     DailyLog.objects.bulk_create(logs, batch_size=1000)
 
     values, visits, events = [], [], []
+    stage_now = {p.pk: p.stage for owned in prospects.values() for p in owned}
     for log in logs:
         factor = level[log.author_id] * rng.uniform(0.6, 1.4)
         counted = {}
@@ -155,18 +304,28 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
             counted[metric.code] = max(0, round(rng.gauss(typical * factor, typical * 0.25)))
             values.append(MetricValue(log=log, metric=metric, value=counted[metric.code]))
         # A record per visit counted, as the log page asks (it flags visits without one).
+        # Most visits follow the AM's own prospects; the rest are canvass contacts.
         for order in range(counted.get("visits", 0)):
-            visits.append(
-                VisitRecord(
-                    log=log,
-                    customer=rng.choice(CUSTOMERS),
-                    channel=rng.choice(SalesChannel.values),
-                    stage=rng.choice(IntentStage.values),
-                    needs=rng.choice(NEEDS),
-                    next_step=rng.choice(["下周回访", "发送报价", "约见决策人", "准备续保方案"]),
-                    order=order,
-                )
+            visit = VisitRecord(
+                log=log,
+                channel=rng.choice(SalesChannel.values),
+                marketing_activity=rng.choice(MARKETING),
+                needs=rng.choice(NEEDS),
+                next_step=rng.choice(NEXT_STEPS),
+                order=order,
             )
+            owned = prospects[log.author_id]
+            if rng.random() < 0.75:
+                prospect = rng.choice(owned)
+                stage_now[prospect.pk] = _advance(stage_now[prospect.pk], rng)
+                visit.prospect, visit.customer = prospect, prospect.name
+                visit.stage = stage_now[prospect.pk]
+            else:
+                visit.customer = rng.choice(CUSTOMERS)
+                visit.stage = rng.choice(
+                    [IntentStage.FIRST_CONTACT, IntentStage.INTERESTED, IntentStage.NOT_INTERESTED]
+                )
+            visits.append(visit)
         if log.status != LogStatus.DRAFT:
             events.append(
                 _transition(
@@ -198,11 +357,100 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                     LogEvent.Action.RETURNED,
                     LogStatus.SUBMITTED,
                     LogStatus.RETURNED,
-                    log.submitted_at + datetime.timedelta(hours=2),
+                    min(log.submitted_at + datetime.timedelta(hours=2), now),
                     log.return_reason,
                 )
             )
     MetricValue.objects.bulk_create(values, batch_size=5000)
     VisitRecord.objects.bulk_create(visits, batch_size=2000)
     LogEvent.objects.bulk_create(events, batch_size=2000)
+    # The latest visit's stage is the prospect's stage now, as the log service keeps it.
+    by_stage = defaultdict(list)
+    for prospect_id, stage in stage_now.items():
+        by_stage[stage].append(prospect_id)
+    for stage, prospect_ids in by_stage.items():
+        Prospect.objects.filter(pk__in=prospect_ids).update(stage=stage)
+    _notify(logs=logs, events=events, managers=managers, today=today)
+    _send_reminders(org=org, rules=rules, today=today, start=start)
     return len(logs)
+
+
+def _send_reminders(*, org, rules, today: datetime.date, start: datetime.date) -> None:
+    """The scheduled reminders of the last working day, and today's whose time has come,
+    as beat would have sent them (recorded as run, so beat does not send them again):
+    an area manager logging in finds yesterday's unsigned logs escalated to them."""
+    previous = max((d for d in rules.working_days(start, today) if d < today), default=None)
+    due = [(kind, previous) for kind in SCHEDULED_KINDS if previous]
+    due += [(r.kind, r.day) for r in reminders_due(timezone.now()) if r.branch_id == org.branch.pk]
+    for kind, day in due:
+        reminder_run(branch_id=org.branch.pk, kind=kind, day=day)
+
+
+def _notify(*, logs, events, managers, today: datetime.date) -> None:
+    """The bell as the services would have filled it: requests to the signer of the logs
+    still waiting, returns and commented sign-offs of the last days to the authors."""
+    notices, told = [], []
+    for log in logs:
+        if log.status == LogStatus.SUBMITTED and (log.needs_joint_visit or log.needs_from_manager):
+            notice = _notice(
+                log,
+                NotificationKind.HELP_REQUESTED,
+                managers[log.region_id],
+                gettext_noop("%(name)s asks you for a joint visit (log of %(day)s)")
+                if log.needs_joint_visit
+                else gettext_noop("%(name)s asks you for something (log of %(day)s)"),
+                {"name": log.author.name, "day": log.date},
+                log.needs_from_manager,
+                log.submitted_at,
+            )
+            notices.append(notice)
+            told += [
+                (notice, ReminderSent(kind=notice.kind, day=log.date, key=f"log:{log.pk}:{part}"))
+                for part in _request_parts(log)
+            ]
+    recent = today - datetime.timedelta(days=7)
+    for event in events:
+        log = event.log
+        if log.date < recent:
+            continue
+        if event.action == LogEvent.Action.RETURNED:
+            title = gettext_noop("%(name)s returned your log of %(day)s")
+            kind = NotificationKind.LOG_RETURNED
+        elif event.action == LogEvent.Action.SIGNED_OFF and event.comment:
+            title = gettext_noop("%(name)s signed off your log of %(day)s")
+            kind = NotificationKind.LOG_SIGNED_OFF
+        else:
+            continue
+        notices.append(
+            _notice(
+                log,
+                kind,
+                log.author,
+                title,
+                {"name": event.actor.name, "day": log.date},
+                event.comment,
+                event.created_at,
+            )
+        )
+    for notice in notices:
+        # What came before yesterday has been read; the rest waits in the bell.
+        if notice.kind == NotificationKind.LOG_SIGNED_OFF and (
+            timezone.localdate(notice.created_at) < today - datetime.timedelta(days=1)
+        ):
+            notice.read_at = notice.created_at + datetime.timedelta(hours=12)
+    Notification.objects.bulk_create(notices, batch_size=1000)
+    for notice, sent in told:
+        sent.notification, sent.created_at = notice, notice.created_at
+    ReminderSent.objects.bulk_create([sent for _, sent in told])
+
+
+def _notice(log, kind, recipient, message, params, body, when) -> Notification:
+    notice = notification_for(
+        kind=kind,
+        recipient=recipient,
+        title=stored_text(message, params),
+        body=body,
+        url=reverse("activity:log_detail", kwargs={"pk": log.pk}),
+    )
+    notice.created_at = when
+    return notice

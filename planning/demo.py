@@ -4,12 +4,15 @@ annual breakdown and a few tracked items, consistent with the demo logs."""
 import datetime
 import random
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import RegionMembership
 from activity.demo import TYPICAL
-from activity.models import Metric, Prospect
+from activity.models import Metric, Notification, NotificationKind, Prospect
+from activity.reminders import notification_for, stored_text
 
 from . import periods
 from .calendar import rules_for
@@ -82,8 +85,12 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
         for index, am in enumerate(org.account_managers):
             rm = managers[region_on(am.pk, month)]
             status = SheetStatus.AGREED
-            if month == this_month and index % 9 == 4:
+            # This month, in every region: the second AM's sheet waits for the RM, the
+            # third's is still a draft, the fourth asks to change an agreed one.
+            if month == this_month and index // len(org.regions) == 1:
                 status = SheetStatus.SUBMITTED
+            elif month == this_month and index // len(org.regions) == 2:
+                status = SheetStatus.DRAFT
             sheet = MonthlyGoalSheet(
                 author=am,
                 region_id=region_on(am.pk, month),
@@ -94,6 +101,11 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                 # starts: nothing is dated after now, whatever day the demo is built.
                 submitted_at=_aware(month - datetime.timedelta(days=6), 9),
             )
+            if status == SheetStatus.DRAFT:
+                sheet.submitted_at = None
+            elif month == this_month and index // len(org.regions) == 3:
+                sheet.change_request = "大客户恒通物流搬去萧山了，本月拜访目标想下调"
+                sheet.change_requested_at = min(_aware(month, 9), timezone.now())
             if status == SheetStatus.AGREED:
                 sheet.agreed_by, sheet.agreed_at = (
                     rm,
@@ -185,12 +197,15 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
     while week <= last_week:
         found = actuals(author_ids=am_ids, start=week, end=week + datetime.timedelta(days=6))
         for index, am in enumerate(org.account_managers):
-            if week == last_week and index % 4 == 1:
+            # Last week, in every region: the first AM's review is reviewed (the demo AM
+            # reads the coaching), the second's waits for the RM, the third is not written.
+            rank = index // len(org.regions)
+            if week == last_week and (rank == 2 or (rank > 2 and index % 4 == 1)):
                 continue  # not written yet
             rm = managers[region_on(am.pk, week)]
             late = rng.random() < 0.1
             submitted = _aware(week + datetime.timedelta(days=5), 14 if late else 10)
-            reviewed = week < last_week or index % 2 == 0
+            reviewed = week < last_week or rank == 0 or (rank > 2 and index % 2 == 0)
             review = WeeklyReview(
                 author=am,
                 region_id=region_on(am.pk, week),
@@ -245,27 +260,151 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
     WeeklyReviewLine.objects.bulk_create(review_lines, batch_size=2000)
     PlannedVisit.objects.bulk_create(planned, batch_size=2000)
 
-    # Tracked items handed down by the RMs, some overdue.
-    items = []
-    for am in org.account_managers[: len(org.regions) * 2]:
-        rm = managers[region_on(am.pk, today)]
-        items.append(
-            TrackedItem(
-                assignee=am,
-                assigner=rm,
-                title=rng.choice(["整理本月续保名单", "联系城西车队负责人", "参加周三产品培训"]),
-                due_date=today + datetime.timedelta(days=rng.choice([-3, -1, 2, 5])),
-                status=rng.choice([ItemStatus.OPEN, ItemStatus.IN_PROGRESS]),
+    # Tracked items handed down by the RMs, some overdue, with their follow-up.
+    items, notes = [], []
+    now = timezone.now()
+
+    def item(assignee, assigner, title, due_in, status, is_key=False, progress="", done=""):
+        due = today + datetime.timedelta(days=due_in)
+        # Handed down a week before it is due, and two days ago at the latest: the
+        # follow-up below happened since, never after now.
+        handed = min(_aware(due - datetime.timedelta(days=7), 9), now - datetime.timedelta(days=2))
+        handed_down = TrackedItem(
+            assignee=assignee,
+            assigner=assigner,
+            title=title,
+            due_date=due,
+            status=status,
+            is_key=is_key,
+            created_at=handed,
+        )
+        items.append(handed_down)
+        notes.append(
+            TrackedItemNote(
+                item=handed_down, author=assigner, to_status=ItemStatus.OPEN, created_at=handed
             )
         )
+        if status in (ItemStatus.IN_PROGRESS, ItemStatus.DONE):
+            notes.append(
+                TrackedItemNote(
+                    item=handed_down,
+                    author=assignee,
+                    note=progress,
+                    from_status=ItemStatus.OPEN,
+                    to_status=ItemStatus.IN_PROGRESS,
+                    created_at=handed + datetime.timedelta(days=1),
+                )
+            )
+        if status == ItemStatus.DONE:
+            notes.append(
+                TrackedItemNote(
+                    item=handed_down,
+                    author=assignee,
+                    note=done,
+                    from_status=ItemStatus.IN_PROGRESS,
+                    to_status=ItemStatus.DONE,
+                    created_at=handed + datetime.timedelta(days=1, hours=6),
+                )
+            )
+
+    for index, am in enumerate(org.account_managers[: len(org.regions) * 2]):
+        rm = managers[region_on(am.pk, today)]
+        # The demo AMs (the first of each region) have one overdue and one done.
+        overdue = index < len(org.regions)
+        item(
+            am,
+            rm,
+            rng.choice(["整理本月续保名单", "联系城西车队负责人", "参加周三产品培训"]),
+            -3 if overdue else rng.choice([-1, 2, 5]),
+            ItemStatus.OPEN if overdue else rng.choice([ItemStatus.OPEN, ItemStatus.IN_PROGRESS]),
+            progress="已约好时间",
+        )
+        if overdue:
+            item(
+                am,
+                rm,
+                "收集十位老客户的转介绍名单",
+                -2,
+                ItemStatus.DONE,
+                progress="已联系六位",
+                done="十位已收齐，名单交给区域经理",
+            )
+            item(am, am, "本月拿下一家车队统保", 10, ItemStatus.IN_PROGRESS, True, "报价已发")
+    # The area managers hand their regional managers an item too.
+    for region in org.regions:
+        if region.area_id and region.area.manager:
+            item(
+                region.manager,
+                region.area.manager,
+                "周五前上报本区域车队统保进展",
+                2,
+                ItemStatus.OPEN,
+            )
     TrackedItem.objects.bulk_create(items)
-    TrackedItemNote.objects.bulk_create(
-        TrackedItemNote(item=item, author=item.assigner, to_status=ItemStatus.OPEN)
-        for item in items
-    )
+    TrackedItemNote.objects.bulk_create(notes)
+
+    # The bell: the items handed down, last week's reviews and this month's requests to
+    # change a goal sheet, as the services would have told them.
+    notices = []
+    for handed_down in items:
+        if handed_down.assignee_id != handed_down.assigner_id:
+            notices.append(
+                _notice(
+                    handed_down.assignee,
+                    NotificationKind.ITEM_ASSIGNED,
+                    stored_text(
+                        gettext_noop("%(name)s handed you an item: %(title)s"),
+                        {"name": handed_down.assigner.name, "title": handed_down.title},
+                    ),
+                    stored_text(
+                        gettext_noop("Due %(day)s"), {"day": handed_down.due_date.isoformat()}
+                    ),
+                    reverse("planning:item_detail", kwargs={"pk": handed_down.pk}),
+                    handed_down.created_at,
+                    read=handed_down.status != ItemStatus.OPEN,
+                )
+            )
+    for review in reviews:
+        if review.week_start == last_week and review.status == ReviewStatus.REVIEWED:
+            notices.append(
+                _notice(
+                    review.author,
+                    NotificationKind.WEEKLY_REVIEWED,
+                    stored_text(
+                        gettext_noop("%(name)s reviewed your weekly review of %(week)s"),
+                        {"name": review.reviewed_by.name, "week": review.week_start.isoformat()},
+                    ),
+                    review.coaching_note,
+                    reverse("planning:weekly_detail", kwargs={"pk": review.pk}),
+                    review.reviewed_at,
+                )
+            )
+    for sheet in sheets:
+        if sheet.change_requested_at:
+            notices.append(
+                _notice(
+                    sheet.agreed_by,
+                    NotificationKind.MONTHLY_CHANGE_REQUESTED,
+                    stored_text(
+                        gettext_noop("%(name)s asks to change their goal sheet of %(month)s"),
+                        {"name": sheet.author.name, "month": sheet.month.strftime("%Y-%m")},
+                    ),
+                    sheet.change_request,
+                    reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}),
+                    sheet.change_requested_at,
+                )
+            )
+    Notification.objects.bulk_create(notices)
     return {
         "targets": len(targets),
         "monthly_sheets": len(sheets),
         "weekly_reviews": len(reviews),
         "tracked_items": len(items),
     }
+
+
+def _notice(recipient, kind, title, body, url, when, read=False) -> Notification:
+    notice = notification_for(kind=kind, recipient=recipient, title=title, body=body, url=url)
+    notice.created_at = when
+    notice.read_at = when + datetime.timedelta(hours=2) if read else None
+    return notice

@@ -1,16 +1,40 @@
 """`make run`'s demo: `manage.py seed_demo` builds one branch, once, in Chinese."""
 
 import datetime
+import io
 import re
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import resolve, reverse
 from django.utils import timezone, translation
 
-from accounts.models import Branch, Region, User
-from activity.models import DailyLog, LogStatus
-from planning.models import MonthlyGoalSheet, TargetRevision, TrackedItem, WeeklyReviewLine
+from accounts.demo import demo_logins
+from accounts.models import Branch, Region, Role, User
+from activity.models import (
+    DailyLog,
+    IntentStage,
+    LogStatus,
+    Notification,
+    NotificationKind,
+    Prospect,
+    ReminderSent,
+    VisitRecord,
+)
+from activity.views import PROSPECTS_PER_PAGE
+from planning.models import (
+    ItemStatus,
+    MonthlyGoalSheet,
+    PlannedVisit,
+    ReviewStatus,
+    SheetStatus,
+    TargetRevision,
+    TrackedItem,
+    TrackedItemNote,
+    WeeklyReview,
+    WeeklyReviewLine,
+)
 
 ENGLISH_WORDS = re.compile(r"[A-Za-z]{3,}")
 
@@ -89,3 +113,115 @@ def _seed_twice_and_check(capsys):
         *TrackedItem.objects.values_list("title", flat=True),
     ]
     assert stored and not [text for text in stored if ENGLISH_WORDS.search(text)]
+
+
+# A newcomer logging in as each demo role finds every feature in use, in a state that
+# keeps the rules: a Tuesday evening, after the day's reminders have gone out.
+@pytest.mark.django_db
+def test_seed_demo_shows_every_feature_in_a_believable_state():
+    translation.deactivate()
+    with time_machine.travel(datetime.datetime.fromisoformat("2026-11-24T21:30+08:00"), tick=False):
+        call_command("seed_demo", ams=20, weeks=2, stdout=io.StringIO())
+        today, now = timezone.localdate(), timezone.now()
+        branch = Branch.objects.get()
+        demo_ams = [
+            User.objects.get(employee_no=no) for role, no, _ in demo_logins(branch) if role == "am"
+        ]
+        managers = {r.manager for r in Region.objects.select_related("manager")}
+
+        # Prospects: every AM keeps a list; the demo AMs have more than a page of it.
+        for am in User.objects.filter(role=Role.ACCOUNT_MANAGER):
+            assert am.prospects.exists(), am.employee_no
+        for am in demo_ams:
+            assert am.prospects.count() > PROSPECTS_PER_PAGE, am.employee_no
+        assert not Prospect.objects.exclude(owner__role=Role.ACCOUNT_MANAGER).exists()
+        assert not Prospect.objects.exclude(stage__in=IntentStage.values).exists()
+        # Visits follow the prospects of their own log's author, and a prospect's stage is
+        # that of its latest visit (as the log service keeps it).
+        linked = VisitRecord.objects.filter(prospect__isnull=False).select_related(
+            "log", "prospect"
+        )
+        assert linked.count() > VisitRecord.objects.count() / 2
+        latest = {}
+        for visit in linked.order_by("log__date", "order"):
+            assert visit.prospect.owner_id == visit.log.author_id
+            assert visit.customer == visit.prospect.name
+            latest[visit.prospect_id] = visit.stage
+        stages = dict(Prospect.objects.filter(pk__in=latest).values_list("pk", "stage"))
+        assert stages == latest
+        # Some have been planned for next week by name.
+        assert PlannedVisit.objects.filter(prospect__isnull=False).exists()
+
+        # Today's log of the first demo AM is left to write.
+        assert not DailyLog.objects.filter(author=demo_ams[0], date=today).exists()
+
+        # Every signer has a log asking for a joint visit waiting, and was told of it once.
+        for manager in managers:
+            asking = DailyLog.objects.filter(
+                region__manager=manager, status=LogStatus.SUBMITTED, needs_joint_visit=True
+            ).exclude(needs_from_manager="")
+            assert asking.exists(), manager.employee_no
+            told = Notification.objects.filter(
+                recipient=manager, kind=NotificationKind.HELP_REQUESTED, read_at=None
+            )
+            assert {n.url for n in told} >= {
+                reverse("activity:log_detail", kwargs={"pk": log.pk}) for log in asking
+            }
+            assert ReminderSent.objects.filter(
+                kind=NotificationKind.HELP_REQUESTED, notification__in=told
+            ).exists()
+
+        # Each demo AM has a log of the last days returned, and was told why.
+        for am in demo_ams:
+            log = DailyLog.objects.filter(author=am, status=LogStatus.RETURNED).first()
+            assert log and log.return_reason and (today - log.date).days <= 7
+            assert Notification.objects.filter(
+                recipient=am,
+                kind=NotificationKind.LOG_RETURNED,
+                body=log.return_reason,
+                read_at=None,
+            ).exists()
+        assert not DailyLog.objects.filter(
+            status=LogStatus.RETURNED, date__lt=today - datetime.timedelta(days=8)
+        ).exists()
+
+        # Items handed down: each demo AM has one overdue and one done, with its history.
+        for am in demo_ams:
+            items = TrackedItem.objects.filter(assignee=am)
+            assert any(item.is_overdue(today) for item in items), am.employee_no
+            done = items.get(status=ItemStatus.DONE)
+            assert [n.to_status for n in done.notes.all()] == [
+                ItemStatus.OPEN,
+                ItemStatus.IN_PROGRESS,
+                ItemStatus.DONE,
+            ]
+        assert not TrackedItem.objects.exclude(status__in=ItemStatus.values).exists()
+        assert TrackedItem.objects.filter(assignee__role=Role.REGIONAL_MANAGER).exists()
+        assert not TrackedItemNote.objects.filter(created_at__gt=now).exists()
+
+        # Goal sheets and weekly reviews in every state, in every region.
+        this_month = today.replace(day=1)
+        last_week = today - datetime.timedelta(days=today.weekday() + 7)
+        for region in Region.objects.all():
+            sheets = MonthlyGoalSheet.objects.filter(region=region, month=this_month)
+            assert sheets.filter(status=SheetStatus.SUBMITTED).exists(), region.name
+            assert sheets.filter(
+                status=SheetStatus.AGREED, change_requested_at__isnull=False
+            ).exists()
+            reviews = WeeklyReview.objects.filter(region=region, week_start=last_week)
+            assert reviews.filter(status=ReviewStatus.SUBMITTED).exists(), region.name
+            assert reviews.filter(status=ReviewStatus.REVIEWED).exists(), region.name
+        assert not MonthlyGoalSheet.objects.filter(
+            status=SheetStatus.DRAFT, submitted_at__isnull=False
+        ).exists()
+        assert not MonthlyGoalSheet.objects.filter(change_requested_at__gt=now).exists()
+
+        # The bell: something unread for every demo login but the admin; nothing from
+        # the future, and every link opens a page of the app.
+        for role, employee_no, _ in demo_logins(branch):
+            unread = Notification.objects.filter(recipient__employee_no=employee_no, read_at=None)
+            assert role == "admin" or unread.exists(), employee_no
+        assert not Notification.objects.filter(created_at__gt=now).exists()
+        assert not Notification.objects.filter(read_at__gt=now).exists()
+        for url in set(Notification.objects.values_list("url", flat=True)):
+            resolve(url.split("?")[0])
