@@ -1025,8 +1025,14 @@ def reviews_waiting_for(user: User) -> QuerySet[WeeklyReview]:
 
 
 def monthly_sheets_waiting_for(user: User) -> QuerySet[MonthlyGoalSheet]:
+    """Sheets to agree, and agreed sheets whose AM asks for a change: once the bell's
+    notice was read, the request was nowhere on the RM's pages until answered."""
     return (
-        MonthlyGoalSheet.objects.filter(org.signed_off_by_q(user), status=SheetStatus.SUBMITTED)
+        MonthlyGoalSheet.objects.filter(
+            Q(status=SheetStatus.SUBMITTED)
+            | Q(status=SheetStatus.AGREED, change_requested_at__isnull=False),
+            org.signed_off_by_q(user),
+        )
         .select_related("author", "region")
         .order_by("month", "submitted_at")
     )

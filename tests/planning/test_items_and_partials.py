@@ -278,3 +278,27 @@ def test_a_movers_plan_page_lists_only_the_sheets_her_new_manager_may_open(org, 
         assert all(
             f'href="{link}"' in client_for(org.am).get(page).content.decode() for link in old_links
         )
+
+
+def test_the_rm_finds_a_request_to_change_an_agreed_sheet_among_what_waits(org, client_for):
+    """Demo walk-through: the AM's request to change an agreed sheet reached the RM only
+    as a notification; once read, nothing on the plans page said it waited for an answer."""
+    from planning import services
+
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        sheet = services.monthly_sheet_save(
+            author=org.am,
+            month=D(2026, 11, 1),
+            proposed={metric("visits").pk: 100},
+            focus_items="",
+            submit=True,
+        )
+        services.monthly_sheet_agree(sheet=sheet, actor=org.rm, agreed={}, comment="")
+        html = client_for(org.rm).get(reverse("planning:index")).content.decode()
+        assert 'data-testid="waiting"' not in html
+        services.monthly_sheet_request_change(sheet=sheet, author=org.am, reason="大客户搬走了")
+        html = client_for(org.rm).get(reverse("planning:index")).content.decode()
+    waiting = html.split('data-testid="waiting"')[1].split("</ul>")[0]
+    assert reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}) in waiting
+    assert 'data-testid="change-asked"' in waiting
+    assert list(selectors.monthly_sheets_waiting_for(org.peer_am)) == []
