@@ -3,6 +3,7 @@ annual breakdown and a few tracked items, consistent with the demo logs."""
 
 import datetime
 import random
+from collections import defaultdict
 
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import RegionMembership
 from activity.demo import TYPICAL
-from activity.models import Metric, Notification, NotificationKind, Prospect
+from activity.models import Metric, Notification, NotificationKind, Prospect, VisitRecord
 from activity.reminders import notification_for, stored_text
 
 from . import periods
@@ -190,6 +191,13 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
     prospects = {}
     for p in Prospect.objects.filter(owner__in=org.account_managers).only("pk", "owner_id", "name"):
         prospects.setdefault(p.owner_id, []).append(p)
+    # Who each AM went on to visit, week by week: a plan names mostly prospects the AM
+    # then saw, so the next review's 'planned visits' shows both seen and not yet seen.
+    visited = defaultdict(set)
+    for author_id, day, prospect_id in VisitRecord.objects.filter(
+        log__author__in=org.account_managers, prospect__isnull=False
+    ).values_list("log__author_id", "log__date", "prospect_id"):
+        visited[author_id, periods.week_start(day)].add(prospect_id)
     am_ids = [am.pk for am in org.account_managers]
     reviews, review_lines, planned = [], [], []
     last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
@@ -244,9 +252,14 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                         )[0],
                     )
                 )
-            for prospect in rng.sample(
-                prospects.get(am.pk, []), min(2, len(prospects.get(am.pk, [])))
-            ):
+            owned = prospects.get(am.pk, [])
+            next_week = visited[am.pk, week + datetime.timedelta(weeks=1)]
+            seen = [p for p in owned if p.pk in next_week]
+            unseen = [p for p in owned if p.pk not in next_week]
+            for prospect in [
+                *rng.sample(seen, min(3, len(seen))),
+                *rng.sample(unseen, min(1, len(unseen))),
+            ]:
                 planned.append(
                     PlannedVisit(review=review, prospect=prospect, customer=prospect.name)
                 )
