@@ -126,6 +126,17 @@ def _advance(stage: str, rng: random.Random) -> str:
     return stage
 
 
+def _help_asked(visits: list[VisitRecord], rng: random.Random) -> str:
+    """A joint visit asked for the customer of the day closest to closing."""
+    closest = max(
+        (v for v in visits if v.stage in PROGRESS[:-1]),
+        key=lambda v: PROGRESS.index(v.stage),
+        default=None,
+    )
+    name = closest.customer if closest else rng.choice(CUSTOMERS)
+    return rng.choice(HELP_ASKED).format(name=name)
+
+
 def build_prospects(*, org, rng: random.Random) -> dict[int, list[Prospect]]:
     """Each account manager's prospect list, in the districts of their region. Returns
     the prospects by owner id."""
@@ -285,14 +296,10 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                 ]
             )
         log.needs_joint_visit = id(log) in waiting or rng.random() < 0.08
-        if log.needs_joint_visit and (id(log) in waiting or rng.random() < 0.7):
-            customer = rng.choice(prospects[log.author_id]).name
-            log.needs_from_manager = rng.choice(HELP_ASKED).format(name=customer)
         log.support_training = rng.random() < 0.04
         log.support_material = rng.random() < 0.1
         if log.support_material and rng.random() < 0.5:
             log.support_notes = "新版商业险折页不够了，需要50份"
-    DailyLog.objects.bulk_create(logs, batch_size=1000)
 
     values, visits, events = [], [], []
     stage_now = {p.pk: p.stage for owned in prospects.values() for p in owned}
@@ -326,6 +333,10 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                     [IntentStage.FIRST_CONTACT, IntentStage.INTERESTED, IntentStage.NOT_INTERESTED]
                 )
             visits.append(visit)
+        if log.needs_joint_visit and (id(log) in waiting or rng.random() < 0.7):
+            log.needs_from_manager = _help_asked(
+                visits[len(visits) - counted.get("visits", 0) :], rng
+            )
         if log.status != LogStatus.DRAFT:
             events.append(
                 _transition(
@@ -361,6 +372,8 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
                     log.return_reason,
                 )
             )
+    # Saved once the help requests name a customer of the log's own visits.
+    DailyLog.objects.bulk_create(logs, batch_size=1000)
     MetricValue.objects.bulk_create(values, batch_size=5000)
     VisitRecord.objects.bulk_create(visits, batch_size=2000)
     LogEvent.objects.bulk_create(events, batch_size=2000)

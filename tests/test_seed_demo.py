@@ -175,6 +175,9 @@ def test_seed_demo_shows_every_feature_in_a_believable_state():
                 region__manager=manager, status=LogStatus.SUBMITTED, needs_joint_visit=True
             ).exclude(needs_from_manager="")
             assert asking.exists(), manager.employee_no
+            # It names a customer the AM saw that day (the RM opens the log to see whom).
+            for log in asking.prefetch_related("visits"):
+                assert [v for v in log.visits.all() if v.customer in log.needs_from_manager]
             told = Notification.objects.filter(
                 recipient=manager, kind=NotificationKind.HELP_REQUESTED, read_at=None
             )
