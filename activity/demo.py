@@ -33,7 +33,6 @@ from .models import (
     VisitRecord,
 )
 from .reminders import (
-    SCHEDULED_KINDS,
     notification_for,
     reminder_run,
     reminders_due,
@@ -384,19 +383,18 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
     for stage, prospect_ids in by_stage.items():
         Prospect.objects.filter(pk__in=prospect_ids).update(stage=stage)
     _notify(logs=logs, events=events, managers=managers, today=today)
-    _send_reminders(org=org, rules=rules, today=today, start=start)
+    _send_reminders(org=org)
     return len(logs)
 
 
-def _send_reminders(*, org, rules, today: datetime.date, start: datetime.date) -> None:
-    """The scheduled reminders of the last working day, and today's whose time has come,
-    as beat would have sent them (recorded as run, so beat does not send them again):
-    an area manager logging in finds yesterday's unsigned logs escalated to them."""
-    previous = max((d for d in rules.working_days(start, today) if d < today), default=None)
-    due = [(kind, previous) for kind in SCHEDULED_KINDS if previous]
-    due += [(r.kind, r.day) for r in reminders_due(timezone.now()) if r.branch_id == org.branch.pk]
-    for kind, day in due:
-        reminder_run(branch_id=org.branch.pk, kind=kind, day=day)
+def _send_reminders(*, org) -> None:
+    """Today's scheduled reminders whose time has come, as beat would have sent them
+    (recorded as run, so beat does not send them again): after 9:00 an area manager
+    finds yesterday's unsigned logs escalated to them. Earlier days' are not replayed:
+    they would all read as sent just now."""
+    for due in reminders_due(timezone.now()):
+        if due.branch_id == org.branch.pk:
+            reminder_run(branch_id=due.branch_id, kind=due.kind, day=due.day)
 
 
 def _notify(*, logs, events, managers, today: datetime.date) -> None:

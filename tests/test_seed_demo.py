@@ -22,6 +22,7 @@ from activity.models import (
     ReminderSent,
     VisitRecord,
 )
+from activity.reminders import SCHEDULED_KINDS
 from activity.views import PROSPECTS_PER_PAGE
 from planning.models import (
     ItemStatus,
@@ -240,5 +241,10 @@ def test_seed_demo_shows_every_feature_in_a_believable_state():
             assert role == "admin" or unread.exists(), employee_no
         assert not Notification.objects.filter(created_at__gt=now).exists()
         assert not Notification.objects.filter(read_at__gt=now).exists()
+        # The scheduled reminders are today's only: yesterday's, replayed, read as two
+        # 'N logs wait for you' notices sent the same minute.
+        reminded = Notification.objects.filter(kind__in=SCHEDULED_KINDS)
+        assert reminded.exists()
+        assert reminded.count() == reminded.values("recipient", "kind").distinct().count()
         for url in set(Notification.objects.values_list("url", flat=True)):
             resolve(url.split("?")[0])
