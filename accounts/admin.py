@@ -34,6 +34,12 @@ class ViewOnlyInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
+    # The people and metrics its lines name, joined in: a record may have many lines,
+    # and each would otherwise fetch its own (as `list_select_related` on a list).
+    list_select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -148,6 +154,8 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
     list_display = ["name", "head"]
+    # A branch without a head is allowed, so the admin's own join skips the head.
+    list_select_related = ["head"]
     autocomplete_fields = ["head"]
     search_fields = ["name"]
 
@@ -155,6 +163,7 @@ class BranchAdmin(admin.ModelAdmin):
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
     list_display = ["name", "branch", "manager"]
+    list_select_related = ["branch", "manager"]
     autocomplete_fields = ["manager"]
     search_fields = ["name"]
 
@@ -249,5 +258,6 @@ class StaffImportAdmin(ViewOnlyAdmin):
     """The import history: imports happen on the staff import page."""
 
     list_display = ["created_at", "file_name", "created_by", "status", "new_count", "updated_count"]
+    list_select_related = ["created_by"]
     list_filter = ["status"]
     exclude = ["password_hash", "file"]

@@ -14,6 +14,7 @@ class MetricAdmin(admin.ModelAdmin):
 
 class LogEventInline(ViewOnlyInline):
     model = LogEvent
+    list_select_related = ("actor",)
     readonly_fields = ["actor", "action", "from_status", "to_status", "comment", "created_at"]
 
 

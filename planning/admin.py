@@ -159,6 +159,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 
 class TargetRevisionInline(ViewOnlyInline):
     model = TargetRevision
+    list_select_related = ("changed_by",)
     readonly_fields = ["old_value", "new_value", "reason", "changed_by", "changed_at"]
 
 
@@ -187,6 +188,7 @@ class TargetAdmin(ViewOnlyAdmin):
 
 class MonthlyGoalLineInline(ViewOnlyInline):
     model = MonthlyGoalLine
+    list_select_related = ("metric",)
 
 
 @admin.register(MonthlyGoalSheet)
@@ -199,10 +201,12 @@ class MonthlyGoalSheetAdmin(ViewOnlyAdmin):
 
 class WeeklyReviewLineInline(ViewOnlyInline):
     model = WeeklyReviewLine
+    list_select_related = ("metric",)
 
 
 class PlannedVisitInline(ViewOnlyInline):
     model = PlannedVisit
+    list_select_related = ("prospect",)
 
 
 @admin.register(WeeklyReview)
@@ -215,6 +219,7 @@ class WeeklyReviewAdmin(ViewOnlyAdmin):
 
 class TrackedItemNoteInline(ViewOnlyInline):
     model = TrackedItemNote
+    list_select_related = ("author",)
 
 
 @admin.register(TrackedItem)

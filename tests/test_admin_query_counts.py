@@ -1,0 +1,122 @@
+"""Every admin list and record page makes the same number of queries with a few rows as
+with many: at the size of a real branch (2,000 people, a year of logs) a query per row
+or per line adds up. More data means more branches, areas, imports and roll-up runs on
+the lists, and more events, revisions, goal lines, review lines, planned visits and
+follow-up notes on one record's page."""
+
+import datetime
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import StaffImport
+from activity.models import LogEvent, LogStatus, Metric
+from planning.models import (
+    MonthlyGoalLine,
+    MonthlyGoalSheet,
+    PlannedVisit,
+    Target,
+    TargetRevision,
+    TrackedItem,
+    TrackedItemNote,
+    WeeklyReview,
+    WeeklyReviewLine,
+)
+from reports.models import RollupRun
+from tests import factories as f
+
+MONDAY = datetime.date(2026, 11, 23)
+_serial = itertools.count(1)
+
+
+class Records:
+    def __init__(self, org):
+        self.log = f.DailyLogFactory(
+            author=org.am, region=org.region, date=MONDAY, status=LogStatus.SUBMITTED
+        )
+        self.target = Target.objects.create(
+            user=org.am,
+            metric=Metric.objects.get(code="visits"),
+            period_kind="week",
+            period_start=MONDAY,
+            value=1,
+            updated_by=org.rm,
+            updated_at=timezone.now(),
+        )
+        self.sheet = MonthlyGoalSheet.objects.create(
+            author=org.am, region=org.region, month=MONDAY.replace(day=1), status="submitted"
+        )
+        self.review = WeeklyReview.objects.create(
+            author=org.am, region=org.region, week_start=MONDAY, status="submitted"
+        )
+        self.item = TrackedItem.objects.create(
+            assignee=org.am, assigner=org.rm, title="拜访车行", due_date=MONDAY
+        )
+
+    def grow(self, org, count: int) -> None:
+        """`count` more rows on every list and every record's lines, each naming a
+        different person (or metric, or prospect) where it names one."""
+        for _ in range(count):
+            n = next(_serial)
+            person = f.UserFactory(name=f"人{n}")
+            f.AreaFactory(branch=f.BranchFactory(head=person), manager=person)
+            StaffImport.objects.create(created_by=person, file_name=f"{n}.xlsx", import_date=MONDAY)
+            RollupRun.objects.create(
+                branch=org.branch, week_start=MONDAY, trigger="manual", requested_by=person
+            )
+            LogEvent.objects.create(
+                log=self.log,
+                actor=person,
+                action=LogEvent.Action.SUBMITTED,
+                from_status=LogStatus.DRAFT,
+                to_status=LogStatus.SUBMITTED,
+            )
+            TargetRevision.objects.create(target=self.target, new_value=n, changed_by=person)
+            metric = Metric.objects.create(code=f"m{n}", name=f"指标{n}", name_en=f"M{n}")
+            MonthlyGoalLine.objects.create(sheet=self.sheet, metric=metric, proposed=n)
+            WeeklyReviewLine.objects.create(review=self.review, metric=metric)
+            PlannedVisit.objects.create(
+                review=self.review,
+                prospect=f.ProspectFactory(owner=org.am),
+                customer=f"车行{n}",
+            )
+            TrackedItemNote.objects.create(item=self.item, author=person, note=f"跟进{n}")
+
+    def pages(self):
+        return [
+            "/admin/accounts/branch/",
+            "/admin/accounts/area/",
+            "/admin/accounts/staffimport/",
+            "/admin/reports/rolluprun/",
+            f"/admin/activity/dailylog/{self.log.pk}/change/",
+            f"/admin/planning/target/{self.target.pk}/change/",
+            f"/admin/planning/monthlygoalsheet/{self.sheet.pk}/change/",
+            f"/admin/planning/weeklyreview/{self.review.pk}/change/",
+            f"/admin/planning/trackeditem/{self.item.pk}/change/",
+        ]
+
+
+def _query_counts(client, pages) -> dict:
+    counts = {}
+    for url in pages:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        counts[url] = len(queries.captured_queries)
+    return counts
+
+
+@pytest.mark.django_db
+def test_admin_pages_make_as_many_queries_with_more_rows(client_for, org):
+    records = Records(org)
+    client = client_for(org.admin)
+    records.grow(org, 2)
+    _query_counts(client, records.pages())  # the first visit fills caches (content types)
+    few = _query_counts(client, records.pages())
+    records.grow(org, 8)
+    many = _query_counts(client, records.pages())
+    grew = {url: (few[url], many[url]) for url in records.pages() if many[url] != few[url]}
+    assert not grew, sorted(grew.items())
