@@ -77,6 +77,10 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["region"]
 
+    def get_queryset(self, request):
+        # Each row's title names the person and the region: joined in, not fetched per row.
+        return super().get_queryset(request).select_related("user", "region")
+
 
 class StaffCreationForm(AdminUserCreationForm):
     """A password the admin types for a new person is known to the admin: the person

@@ -110,6 +110,29 @@ def _query_counts(client, pages) -> dict:
 
 
 @pytest.mark.django_db
+def test_a_persons_page_makes_one_query_per_earlier_region(client_for, org):
+    """The region picker on each membership row looks up its own region (Django's
+    autocomplete widget does, one query per picker); the row's title joins it in."""
+    client = client_for(org.admin)
+    url = f"/admin/accounts/user/{org.am.pk}/change/"
+    _query_counts(client, [url])
+
+    def moved(count):
+        for _ in range(count):
+            n = next(_serial)
+            f.MembershipFactory(
+                user=org.am,
+                region=f.RegionFactory(branch=org.branch, name=f"旧区域{n}"),
+                start_date=datetime.date(2019, 1, 1) + datetime.timedelta(days=n),
+                end_date=datetime.date(2019, 1, 1) + datetime.timedelta(days=n),
+            )
+        return _query_counts(client, [url])[url]
+
+    few = moved(2)
+    assert moved(8) - few == 8
+
+
+@pytest.mark.django_db
 def test_admin_pages_make_as_many_queries_with_more_rows(client_for, org):
     records = Records(org)
     client = client_for(org.admin)
