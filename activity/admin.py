@@ -28,6 +28,9 @@ class DailyLogAdmin(ViewOnlyAdmin):
     date_hierarchy = "date"
     search_fields = ["author__name", "author__employee_no"]
     list_select_related = ["author", "region"]
+    # A year of a branch's logs is hundreds of thousands of rows: count them once (the
+    # pages), not twice (the pages and "of N in all"), as each count reads the table.
+    show_full_result_count = False
     inlines = [LogEventInline]
 
 

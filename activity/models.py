@@ -151,6 +151,9 @@ class DailyLog(models.Model):
         indexes = [
             models.Index(fields=["region", "date"]),
             models.Index(fields=["status", "region", "date"]),
+            # Newest first across every region (the admin's log list): without it a
+            # page of 100 sorted the whole table, 0.7 s at a year of 2,000 people's logs.
+            models.Index(fields=["date"], name="dailylog_date_idx"),
         ]
 
     def __str__(self) -> str:

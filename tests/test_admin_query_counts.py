@@ -143,3 +143,23 @@ def test_admin_pages_make_as_many_queries_with_more_rows(client_for, org):
     many = _query_counts(client, records.pages())
     grew = {url: (few[url], many[url]) for url in records.pages() if many[url] != few[url]}
     assert not grew, sorted(grew.items())
+
+
+@pytest.mark.django_db
+def test_the_log_list_counts_the_logs_once(client_for, org):
+    """A year of a branch's logs is hundreds of thousands of rows and each count reads
+    them all: the pages need one count, "of N in all" was a second."""
+    for days_ago in range(3):
+        f.DailyLogFactory(
+            author=org.am, region=org.region, date=MONDAY - datetime.timedelta(days=days_ago)
+        )
+    client = client_for(org.admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/activity/dailylog/")
+    assert response.status_code == 200
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"] and '"activity_dailylog"' in q["sql"]
+    ]
+    assert len(counts) == 1, counts
