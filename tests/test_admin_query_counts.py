@@ -8,6 +8,8 @@ import datetime
 import itertools
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -163,3 +165,15 @@ def test_the_log_list_counts_the_logs_once(client_for, org):
         if "COUNT(" in q["sql"] and '"activity_dailylog"' in q["sql"]
     ]
     assert len(counts) == 1, counts
+
+
+@pytest.mark.parametrize("label", ["activity.DailyLog", "planning.WeeklyReview"])
+def test_the_busiest_records_list_newest_first_from_an_index(label):
+    """2,000 people file 500,000 logs and 100,000 weekly reviews a year: the admin's
+    list of them, newest first, reads an index on that date rather than sorting the
+    table for each page (0.7 s for the logs at a year's worth)."""
+    model = apps.get_model(label)
+    ordering = admin.site._registry[model].ordering or model._meta.ordering
+    first_ordering = ordering[0].lstrip("-")
+    leading = {index.fields[0].lstrip("-") for index in model._meta.indexes}
+    assert first_ordering in leading
