@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -1085,6 +1085,19 @@ def _stand_in_q(user: User, today=None) -> Q:
 def _managed_q(user: User) -> Q:
     """Items `user` tracks to closure (`may_manage_item`)."""
     return (Q(assigner=user) & ~_passed_on_q()) | _stand_in_q(user)
+
+
+def items_listed(items: QuerySet[TrackedItem]) -> QuerySet[TrackedItem]:
+    """`items` as the items page lists them: open ones first, soonest due first; then
+    the done and cancelled, latest due first (a year of an RM's items is thousands)."""
+    closed = Case(
+        When(status__in=[ItemStatus.DONE, ItemStatus.CANCELLED], then=Value(1)),
+        default=Value(0),
+    )
+    open_due = Case(When(status__in=[ItemStatus.OPEN, ItemStatus.IN_PROGRESS], then="due_date"))
+    return items.select_related("assignee", "assigner").order_by(
+        closed, open_due.asc(nulls_last=True), "-due_date", "pk"
+    )
 
 
 def items_left_behind(user: User) -> QuerySet[TrackedItem]:

@@ -3,6 +3,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -688,22 +689,40 @@ def weekly_review(request, pk: int):
     return redirect("planning:weekly_detail", pk=pk)
 
 
+# An RM hands down thousands of items a year: each list is paged, open items first.
+ITEMS_PER_PAGE = 50
+
+
+def _items_page(request, items, param: str):
+    page = Paginator(selectors.items_listed(items), ITEMS_PER_PAGE).get_page(request.GET.get(param))
+    page.param = param
+
+    def link(number: int) -> str:
+        # Each list keeps its own page number in the address, beside the others'.
+        query = request.GET.copy()
+        query[param] = number
+        return f"?{query.urlencode()}"
+
+    if page.has_previous():
+        page.previous_link = link(page.previous_page_number())
+    if page.has_next():
+        page.next_link = link(page.next_page_number())
+    return page
+
+
 @require_GET
 @login_required
 def items(request):
-    visible = selectors.items_visible_to(request.user).select_related("assignee", "assigner")
-    handed_down = list(
-        selectors.items_handed_down(request.user).select_related("assignee", "assigner")
-    )
-    left_behind = list(
-        selectors.items_left_behind(request.user).select_related("assignee", "assigner")
-    )
+    user = request.user
+    mine = _items_page(request, selectors.items_visible_to(user).filter(assignee=user), "mine")
+    handed_down = _items_page(request, selectors.items_handed_down(user), "handed")
+    left_behind = _items_page(request, selectors.items_left_behind(user), "passed")
     org.tell_apart(item.assignee for item in [*handed_down, *left_behind])
     return render(
         request,
         "planning/items.html",
         {
-            "mine": visible.filter(assignee=request.user),
+            "mine": mine,
             "handed_down": handed_down,
             "left_behind": left_behind,
             "today": timezone.localdate(),
