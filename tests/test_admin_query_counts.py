@@ -2,7 +2,8 @@
 with many: at the size of a real branch (2,000 people, a year of logs) a query per row
 or per line adds up. More data means more branches, areas, imports and roll-up runs on
 the lists, and more events, revisions, goal lines, review lines, planned visits and
-follow-up notes on one record's page."""
+follow-up notes on one record's page. The people, region, holiday, target and item
+lists were constant already: they are here as guards."""
 
 import datetime
 import itertools
@@ -86,6 +87,19 @@ class Records:
                 customer=f"车行{n}",
             )
             TrackedItemNote.objects.create(item=self.item, author=person, note=f"跟进{n}")
+            f.RegionFactory(branch=org.branch, manager=person, name=f"区域{n}")
+            TrackedItem.objects.create(
+                assignee=person, assigner=org.rm, title=f"事项{n}", due_date=MONDAY
+            )
+            Target.objects.create(
+                user=person,
+                metric=metric,
+                period_kind="week",
+                period_start=MONDAY,
+                value=n,
+                updated_by=org.rm,
+                updated_at=timezone.now(),
+            )
 
     def pages(self):
         return [
@@ -93,6 +107,11 @@ class Records:
             "/admin/accounts/area/",
             "/admin/accounts/staffimport/",
             "/admin/reports/rolluprun/",
+            "/admin/accounts/user/",
+            "/admin/accounts/region/",
+            "/admin/planning/calendaroverride/",
+            "/admin/planning/target/",
+            "/admin/planning/trackeditem/",
             f"/admin/activity/dailylog/{self.log.pk}/change/",
             f"/admin/planning/target/{self.target.pk}/change/",
             f"/admin/planning/monthlygoalsheet/{self.sheet.pk}/change/",
