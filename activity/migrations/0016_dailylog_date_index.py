@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_region_closed_on"),
-        ("activity", "0014_goal_sheet_change_notifications"),
+        ("activity", "0015_sign_off_reminder_plural_sources"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
