@@ -86,7 +86,14 @@ class MetricCountsForm(forms.Form):
         return [(m, self[f"metric_{m.pk}"]) for m in self.metrics]
 
 
+# The sheet's revision the page was opened on (`MonthlyGoalSheet.revision`): a post from
+# a page opened before another tab or phone saved is shown back, not saved over it.
+def _revision_field():
+    return forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
 class MonthlyGoalForm(MetricCountsForm):
+    revision = _revision_field()
     focus_items = FreeTextField(
         label=_("Focus items for the month"),
         required=False,
@@ -167,6 +174,8 @@ class ProspectChecklist(forms.CheckboxSelectMultiple):
 
 class WeeklyReviewForm(forms.Form):
     """The week's review (gap analysis) and next week's plan."""
+
+    revision = _revision_field()
 
     situation_analysis = FreeTextField(
         label=_("Situation analysis"),

@@ -231,6 +231,10 @@ class MonthlyGoalSheet(models.Model):
     )
     change_requested_at = models.DateTimeField(_("change asked for at"), null=True, blank=True)
 
+    # When it was last saved: a post from a page opened before another tab or phone
+    # saved is shown back instead of silently replacing that save, as the log does.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
     class Meta:
         verbose_name = _("monthly goal sheet")
         verbose_name_plural = _("monthly goal sheets")
@@ -244,6 +248,11 @@ class MonthlyGoalSheet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} {self.month:%Y-%m}"
+
+    @property
+    def revision(self) -> int:
+        """When it was last saved, in server milliseconds: its edit page posts it back."""
+        return int(self.updated_at.timestamp() * 1000)
 
 
 class MonthlyGoalLine(models.Model):
@@ -313,6 +322,10 @@ class WeeklyReview(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
+    # When it was last saved: a post from a page opened before another tab or phone
+    # saved is shown back instead of silently replacing that save, as the log does.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
     class Meta:
         verbose_name = _("weekly review")
         verbose_name_plural = _("weekly reviews")
@@ -342,6 +355,11 @@ class WeeklyReview(models.Model):
     @property
     def is_editable_by_author(self) -> bool:
         return self.status == ReviewStatus.DRAFT
+
+    @property
+    def revision(self) -> int:
+        """When it was last saved, in server milliseconds: its edit page posts it back."""
+        return int(self.updated_at.timestamp() * 1000)
 
 
 class WeeklyReviewLine(models.Model):

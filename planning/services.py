@@ -54,6 +54,45 @@ class SheetTransitionError(Exception):
     """The sheet is no longer in the state this action needs (someone else acted first)."""
 
 
+class SheetChangedError(SheetTransitionError):
+    """The AM's post comes from a page opened before another tab or phone saved or
+    submitted the sheet: nothing was saved, and what she typed is to be shown back,
+    with the sheet's `revision` now (saving that page again then replaces the save)."""
+
+    def __init__(self, message: str, *, revision: int):
+        super().__init__(message)
+        self.revision = revision
+
+
+def _stale_post(sheet, *, opened_revision: int | None, submit: bool, holds) -> bool:
+    """Whether a post to `sheet` (None: none saved yet) must not be saved: the sheet was
+    handed in meanwhile, or saved since the page was opened (`opened_revision`; None
+    from a page without one). A post carrying exactly what the sheet holds, in the state
+    it asked for, is the first of two taps or a retried request: it did its work.
+    Raises `SheetChangedError` for a real conflict; True for a repeat, to return as is."""
+    if sheet is None:
+        return False
+    handed_in = sheet.status != SheetStatus.DRAFT  # a review's draft is "draft" too
+    if not handed_in and opened_revision in (None, sheet.revision):
+        return False
+    if handed_in == submit and holds():
+        return True
+    raise SheetChangedError(
+        _(
+            "This sheet was submitted from another page or phone after you opened this "
+            "one, so what you typed here was not saved. It is shown below: copy what you "
+            "need."
+        )
+        if handed_in
+        else _(
+            "This sheet was saved from another page or phone after you opened this one, "
+            "so what you typed here was not saved yet. Check it below: saving again "
+            "replaces the other save with it."
+        ),
+        revision=sheet.revision,
+    )
+
+
 # --- targets ---------------------------------------------------------------------
 
 
@@ -208,14 +247,24 @@ def monthly_sheet_save(
     proposed: Mapping[int, int],
     focus_items: str,
     submit: bool,
+    opened_revision: int | None = None,
 ) -> MonthlyGoalSheet:
+    """Save the AM's draft or submit it. `opened_revision`: the sheet's revision when
+    the page posting was opened (see `_stale_post`)."""
     sheet = MonthlyGoalSheet.objects.select_for_update().filter(author=author, month=month).first()
+
+    def holds() -> bool:
+        lines = dict(sheet.lines.values_list("metric_id", "proposed"))
+        return sheet.focus_items == focus_items and all(
+            lines.get(metric_id) == value for metric_id, value in proposed.items()
+        )
+
+    if _stale_post(sheet, opened_revision=opened_revision, submit=submit, holds=holds):
+        return sheet
     if sheet is None:
         sheet = MonthlyGoalSheet.objects.create(
             author=author, month=month, region=_region_of(author, PeriodKind.MONTH, month)
         )
-    elif sheet.status != SheetStatus.DRAFT:
-        raise SheetTransitionError(_("This sheet was already submitted."))
     sheet.focus_items = focus_items
     if submit:
         sheet.status, sheet.submitted_at = SheetStatus.SUBMITTED, timezone.now()
@@ -422,9 +471,13 @@ def weekly_review_save(
     planned_visits: Iterable[tuple[int | None, str]],
     short_metric_ids: Iterable[int],
     submit: bool,
+    opened_revision: int | None = None,
 ) -> WeeklyReview:
-    """Save the draft or submit it. A submitted review must explain every shortfall."""
+    """Save the draft or submit it. A submitted review must explain every shortfall.
+    `opened_revision`: the review's revision when the page posting was opened (see
+    `_stale_post`)."""
     lines = list(lines)
+    planned_visits = list(planned_visits)
     if submit:
         errors = {
             str(line.metric_id): _("A metric below its target needs a cause and a countermeasure.")
@@ -435,12 +488,29 @@ def weekly_review_save(
         if errors:
             raise ValidationError(errors)
     review = WeeklyReview.objects.select_for_update().filter(author=author, week_start=week).first()
+
+    def holds() -> bool:
+        stored = {
+            line.metric_id: (line.cause, line.countermeasure, line.next_week_target)
+            for line in review.lines.all()
+        }
+        return (
+            all(getattr(review, name) == value for name, value in fields.items())
+            and all(
+                stored.get(line.metric_id)
+                == (line.cause, line.countermeasure, line.next_week_target)
+                for line in lines
+            )
+            and list(review.planned_visits.order_by("pk").values_list("prospect_id", "customer"))
+            == planned_visits
+        )
+
+    if _stale_post(review, opened_revision=opened_revision, submit=submit, holds=holds):
+        return review
     if review is None:
         review = WeeklyReview(
             author=author, week_start=week, region=_region_of(author, PeriodKind.WEEK, week)
         )
-    elif review.status != ReviewStatus.DRAFT:
-        raise SheetTransitionError(_("This review was already submitted."))
     for name, value in fields.items():
         setattr(review, name, value)
     snapshot = {}

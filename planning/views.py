@@ -30,7 +30,7 @@ from .forms import (
     cell_name,
 )
 from .models import PeriodKind, Target
-from .services import SheetTransitionError
+from .services import SheetChangedError, SheetTransitionError
 from .ui import (
     breakdown_layout,
     date_param,
@@ -354,12 +354,15 @@ def monthly_edit(request, month: datetime.date):
             % {"month": f"{month:%Y-%m}"}
         )
     sheet = selectors.own_monthly_sheet(request.user, month)
-    if sheet is not None and sheet.status != "draft":
+    if sheet is not None and sheet.status != "draft" and request.method != "POST":
+        # A post still goes on: one from a page opened before it was submitted elsewhere
+        # comes back with what was typed (services.monthly_sheet_save).
         return redirect("planning:monthly_detail", pk=sheet.pk)
     metrics = selectors.active_metrics()
     initial, prefilled_from, last_month = monthly_initial(
         request.user, month, sheet, region.branch_id
     )
+    initial["revision"] = sheet.revision if sheet is not None else 0
     form = MonthlyGoalForm(request.POST or None, metrics=metrics, initial=initial)
     if request.method == "POST" and form.is_valid():
         submit = "submit" in request.POST
@@ -370,7 +373,10 @@ def monthly_edit(request, month: datetime.date):
                 proposed=form.counts(),
                 focus_items=form.cleaned_data["focus_items"],
                 submit=submit,
+                opened_revision=form.cleaned_data["revision"],
             )
+        except SheetChangedError as error:
+            _show_back(form, error)
         except SheetTransitionError as error:
             messages.error(request, str(error))
         else:
@@ -391,6 +397,14 @@ def monthly_edit(request, month: datetime.date):
             "last_month": last_month,
         },
     )
+
+
+def _show_back(form, error: SheetChangedError) -> None:
+    """A sheet's post that was not saved, as typed, saying why; it now carries the
+    sheet's current revision, so saving it again (the other save seen) replaces it."""
+    form.data = form.data.copy()
+    form.data["revision"] = error.revision
+    form.add_error(None, str(error))
 
 
 @require_GET
@@ -552,7 +566,9 @@ def weekly_edit(request, week: datetime.date):
             % {"week": week.isoformat()}
         )
     review = selectors.own_weekly_review(request.user, week)
-    if review is not None and not review.is_editable_by_author:
+    if review is not None and not review.is_editable_by_author and request.method != "POST":
+        # A post still goes on: one from a page opened before it was submitted elsewhere
+        # comes back with what was typed (services.weekly_review_save).
         return redirect("planning:weekly_detail", pk=review.pk)
     sheet = selectors.am_sheet(request.user, region, PeriodKind.WEEK, week, today)
     # While the week runs, a cause is asked where the AM is behind pace, as 我的计划
@@ -572,7 +588,10 @@ def weekly_edit(request, week: datetime.date):
         short_metric_ids=short,
         prospects=selectors.prospects_of(request.user),
         submit=submit,
-        initial=weekly_initial(request.user, region, week, review, sheet),
+        initial={
+            **weekly_initial(request.user, region, week, review, sheet),
+            "revision": review.revision if review is not None else 0,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -584,10 +603,13 @@ def weekly_edit(request, week: datetime.date):
                 planned_visits=form.planned_visits(),
                 short_metric_ids=short,
                 submit=submit,
+                opened_revision=form.cleaned_data["revision"],
             )
         except ValidationError as error:
             for metric_id, message in error.message_dict.items():
                 form.add_error(f"cause_{metric_id}", message)
+        except SheetChangedError as error:
+            _show_back(form, error)
         except SheetTransitionError as error:
             messages.error(request, str(error))
         else:

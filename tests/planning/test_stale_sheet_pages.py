@@ -1,0 +1,122 @@
+"""A goal sheet or weekly review typed in two tabs (or on a phone and a PC), or posted
+twice on a slow network: the second post is never silently dropped nor silently
+replaces the first; a repeat of what was saved is no conflict."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from activity.models import Metric
+from planning.models import MonthlyGoalSheet, WeeklyReview
+
+D = datetime.date
+FRIDAY = datetime.datetime(2026, 11, 20, 7, 0, tzinfo=datetime.UTC)  # 15:00 in Shanghai
+WEEK = D(2026, 11, 16)
+MONTH = D(2026, 11, 1)
+
+pytestmark = pytest.mark.usefixtures("friday")
+
+
+@pytest.fixture
+def friday():
+    with time_machine.travel(FRIDAY, tick=False):
+        yield
+
+
+def _opened(client, url) -> dict:
+    """What the page's form posts as it was opened: its hidden revision."""
+    form = client.get(url).context["form"]
+    return {name: form[name].value() for name in ["revision"] if name in form.fields}
+
+
+def _monthly(count: str, focus: str, **extra) -> dict:
+    metrics = Metric.objects.filter(is_active=True)
+    return {f"metric_{m.pk}": count for m in metrics} | {"focus_items": focus, **extra}
+
+
+MONTHLY_URL = reverse("planning:monthly_edit", kwargs={"month": MONTH})
+WEEKLY_URL = reverse("planning:weekly_edit", kwargs={"week": WEEK})
+
+
+def test_a_goal_sheet_submitted_in_another_tab_shows_back_what_this_one_typed(org, client_for):
+    client = client_for(org.am)
+    pc = _opened(client, MONTHLY_URL)
+    phone = _opened(client, MONTHLY_URL)
+    client.post(MONTHLY_URL, _monthly("50", "车队统保", submit="1", **phone))
+    response = client.post(MONTHLY_URL, _monthly("70", "驾校团单", submit="1", **pc))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "驾校团单" in html and 'value="70"' in html
+    assert "another page or phone" in str(response.context["form"].non_field_errors())
+    sheet = MonthlyGoalSheet.objects.get()
+    assert sheet.focus_items == "车队统保" and set(
+        sheet.lines.values_list("proposed", flat=True)
+    ) == {50}
+
+
+def test_a_goal_sheet_draft_from_an_older_tab_asks_before_replacing_the_other_save(org, client_for):
+    client = client_for(org.am)
+    pc = _opened(client, MONTHLY_URL)
+    phone = _opened(client, MONTHLY_URL)
+    client.post(MONTHLY_URL, _monthly("50", "车队统保", **phone))
+    response = client.post(MONTHLY_URL, _monthly("70", "驾校团单", **pc))
+    assert response.status_code == 200 and "驾校团单" in response.content.decode()
+    assert MonthlyGoalSheet.objects.get().focus_items == "车队统保"
+    # Saving again from that page, having seen the warning, replaces the other save.
+    again = {**response.context["form"].data.dict()}
+    response = client.post(MONTHLY_URL, again)
+    assert response.status_code == 302
+    assert MonthlyGoalSheet.objects.get().focus_items == "驾校团单"
+
+
+def test_a_double_tap_on_submit_of_a_goal_sheet_is_one_submission(org, client_for):
+    client = client_for(org.am)
+    opened = _opened(client, MONTHLY_URL)
+    data = _monthly("50", "车队统保", submit="1", **opened)
+    first = client.post(MONTHLY_URL, data)
+    second = client.post(MONTHLY_URL, data)
+    sheet = MonthlyGoalSheet.objects.get()
+    assert first.url == second.url == reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+    assert sheet.status == "submitted"
+
+
+def _weekly(analysis: str, **extra) -> dict:
+    return {"planned_visit_count": "3", "situation_analysis": analysis, **extra}
+
+
+def test_a_weekly_review_submitted_in_another_tab_shows_back_what_this_one_typed(org, client_for):
+    client = client_for(org.am)
+    pc = _opened(client, WEEKLY_URL)
+    phone = _opened(client, WEEKLY_URL)
+    client.post(WEEKLY_URL, _weekly("手机上写的", submit="1", **phone))
+    response = client.post(WEEKLY_URL, _weekly("电脑上写的长篇分析", submit="1", **pc))
+    assert response.status_code == 200
+    assert "电脑上写的长篇分析" in response.content.decode()
+    assert "another page or phone" in str(response.context["form"].non_field_errors())
+    assert WeeklyReview.objects.get().situation_analysis == "手机上写的"
+
+
+def test_a_weekly_review_draft_from_an_older_tab_asks_before_replacing_the_other_save(
+    org, client_for
+):
+    client = client_for(org.am)
+    pc = _opened(client, WEEKLY_URL)
+    phone = _opened(client, WEEKLY_URL)
+    client.post(WEEKLY_URL, _weekly("手机上写的", **phone))
+    response = client.post(WEEKLY_URL, _weekly("电脑上写的", **pc))
+    assert response.status_code == 200 and "电脑上写的" in response.content.decode()
+    assert WeeklyReview.objects.get().situation_analysis == "手机上写的"
+    response = client.post(WEEKLY_URL, response.context["form"].data.dict())
+    assert response.status_code == 302
+    assert WeeklyReview.objects.get().situation_analysis == "电脑上写的"
+
+
+def test_a_double_tap_on_submit_of_a_weekly_review_is_one_submission(org, client_for):
+    client = client_for(org.am)
+    data = _weekly("本周小结", submit="1", **_opened(client, WEEKLY_URL))
+    first = client.post(WEEKLY_URL, data)
+    second = client.post(WEEKLY_URL, data)
+    review = WeeklyReview.objects.get()
+    assert first.url == second.url == reverse("planning:weekly_detail", kwargs={"pk": review.pk})
