@@ -388,6 +388,16 @@ def prospects_of(user: User) -> QuerySet[Prospect]:
     return Prospect.objects.filter(owner=user).order_by(by_name_pinyin("name"))
 
 
+def prospects_matching(user: User, query: str) -> QuerySet[Prospect]:
+    """The user's prospects whose name holds `query` (the list's search box; "" is all).
+    A NUL character (a paste, a mangled link) is in no name, as no form stores one, and
+    PostgreSQL refuses it in a query: the search was a server error."""
+    prospects = prospects_of(user)
+    if "\x00" in query:
+        return prospects.none()
+    return prospects.filter(name__icontains=query) if query else prospects
+
+
 def get_own_prospect(user: User, prospect_id: int) -> Prospect:
     return get_object_or_404(prospects_of(user), pk=prospect_id)
 

@@ -472,10 +472,8 @@ PROSPECTS_PER_PAGE = 50
 @require_GET
 @login_required
 def prospect_list(request):
-    prospects = selectors.prospects_of(request.user)
     query = request.GET.get("q", "").strip()
-    if query:
-        prospects = prospects.filter(name__icontains=query)
+    prospects = selectors.prospects_matching(request.user, query)
     # Paged: 400 prospects on one page were 25,000 px of phone screen.
     page = Paginator(prospects, PROSPECTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(

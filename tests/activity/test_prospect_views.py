@@ -50,6 +50,14 @@ def test_the_search_finds_only_the_ams_own_prospects(client_for, org):
     assert 'aria-label="按名称搜索"' in response.content.decode()
 
 
+def test_a_search_with_a_nul_character_finds_nothing_instead_of_failing(client_for, org):
+    """PostgreSQL refuses a NUL in a query: a paste or a mangled link was a server error."""
+    f.ProspectFactory(owner=org.am, name="城东汽修厂")
+    response = client_for(org.am).get(reverse("activity:prospect_list"), {"q": "城东\x00"})
+    assert response.status_code == 200
+    assert list(response.context["prospects"]) == []
+
+
 def test_unset_choices_read_a_dash(client_for, org):
     html = client_for(org.am).get(reverse("activity:prospect_create")).content.decode()
     assert "---------" not in html
