@@ -68,6 +68,18 @@ def local_today() -> datetime.date:
     return timezone.localdate()
 
 
+# A tap on 提交 at 23:59 on a slow phone network reaches the server after midnight: a
+# log handed in this soon after its day ended is on time, not 补交. Its page, opened on
+# the day, never said it would be late.
+LATE_GRACE = datetime.timedelta(minutes=5)
+
+
+def handed_in_late(day: datetime.date, at: datetime.datetime) -> bool:
+    """Whether the log of `day` handed in at `at` is late (补交), by the branch's clock
+    (Asia/Shanghai by default, whatever the server's own time zone)."""
+    return timezone.localdate(at - LATE_GRACE) > day
+
+
 @transaction.atomic
 def daily_log_save(
     *,
@@ -228,7 +240,7 @@ def _submit(log: DailyLog, author: User) -> DailyLog:
     resubmission = log.status == LogStatus.RETURNED
     updates = {}
     if log.submitted_at is None:
-        updates = {"submitted_at": now, "is_late": timezone.localdate(now) > log.date}
+        updates = {"submitted_at": now, "is_late": handed_in_late(log.date, now)}
     return _transition(
         log,
         actor=author,

@@ -306,3 +306,22 @@ def test_saving_visits_takes_the_same_queries_however_many(org, today, visits):
         save(org.am, today, visits=typed)
     assert len(queries) == 11, [q["sql"][:80] for q in queries]
     assert Prospect.objects.filter(stage="interested").count() == visits
+
+
+# 23:59:30 and 00:01 on 1-2 December in Shanghai, as the server (in UTC) sees them.
+BEFORE_MIDNIGHT = datetime.datetime(2026, 12, 1, 15, 59, 30, tzinfo=datetime.UTC)
+JUST_AFTER = datetime.datetime(2026, 12, 1, 16, 1, tzinfo=datetime.UTC)
+AN_HOUR_AFTER = datetime.datetime(2026, 12, 1, 17, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(("arrives", "late"), [(JUST_AFTER, False), (AN_HOUR_AFTER, True)])
+def test_a_log_tapped_in_at_2359_that_arrives_after_midnight_is_on_time(org, arrives, late):
+    """Filled in on its day and handed in on a slow network: it lands on its own day, and
+    is marked late only when it arrives well after the day ended (Shanghai time, though
+    the server's clock runs in UTC)."""
+    day = datetime.date(2026, 12, 1)
+    with time_machine.travel(BEFORE_MIDNIGHT, tick=False):
+        save(org.am, day, remarks="晚上补写")
+    with time_machine.travel(arrives, tick=False):
+        log = save(org.am, day, submit=True)
+    assert (log.date, log.is_late) == (day, late)
