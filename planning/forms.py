@@ -102,6 +102,7 @@ class MonthlyGoalForm(MetricCountsForm):
 
 
 class MonthlyAgreeForm(MetricCountsForm):
+    revision = _revision_field()
     comment = FreeTextField(
         label=_("Comment"),
         required=False,

@@ -278,10 +278,30 @@ def monthly_sheet_save(
 
 @transaction.atomic
 def monthly_sheet_agree(
-    *, sheet: MonthlyGoalSheet, actor: User, agreed: Mapping[int, int], comment: str
+    *,
+    sheet: MonthlyGoalSheet,
+    actor: User,
+    agreed: Mapping[int, int],
+    comment: str,
+    opened_revision: int | None = None,
 ) -> MonthlyGoalSheet:
     """The RM agrees the sheet, possibly adjusted; the agreed numbers become the AM's
-    monthly targets (with a revision naming the sheet)."""
+    monthly targets (with a revision naming the sheet). `opened_revision`: the sheet's
+    revision when the RM's page was opened. A page opened before the AM changed and
+    handed it in again (reopened meanwhile) would agree figures typed beside her old
+    proposal, overriding the change she asked for unseen: it is shown back instead."""
+    if opened_revision is not None:
+        now_held = MonthlyGoalSheet.objects.select_for_update().get(pk=sheet.pk)
+        if now_held.status == SheetStatus.SUBMITTED and now_held.revision != opened_revision:
+            raise SheetChangedError(
+                _(
+                    "%(name)s changed this sheet and submitted it again after you opened "
+                    "this page, so nothing was agreed. Check the figures proposed now, then "
+                    "agree again."
+                )
+                % {"name": sheet.author.name},
+                revision=now_held.revision,
+            )
     now = timezone.now()
     won = MonthlyGoalSheet.objects.filter(pk=sheet.pk, status=SheetStatus.SUBMITTED).update(
         status=SheetStatus.AGREED, agreed_by=actor, agreed_at=now, manager_comment=comment

@@ -426,7 +426,9 @@ def _monthly_detail_page(
     can_review = reviewer and sheet.status == "submitted"
     if can_review and agree_form is None:
         agree_form = MonthlyAgreeForm(
-            metrics=metrics, initial={f"metric_{m}": line.proposed for m, line in lines.items()}
+            metrics=metrics,
+            initial={f"metric_{m}": line.proposed for m, line in lines.items()}
+            | {"revision": sheet.revision},
         )
     month_over = periods.period_end(PeriodKind.MONTH, sheet.month) < timezone.localdate()
     open_to_change = sheet.status == "agreed" and not month_over
@@ -472,7 +474,12 @@ def monthly_agree(request, pk: int):
             actor=request.user,
             agreed=form.counts(),
             comment=form.cleaned_data["comment"],
+            opened_revision=form.cleaned_data["revision"],
         )
+    except SheetChangedError as error:
+        # What the RM typed, beside the figures the AM proposes now.
+        _show_back(form, error)
+        return _monthly_detail_page(request, sheet, agree_form=form)
     except SheetTransitionError as error:
         messages.error(request, str(error))
     else:

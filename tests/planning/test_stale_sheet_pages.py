@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from activity.models import Metric
+from planning import services
 from planning.models import MonthlyGoalSheet, WeeklyReview
 
 D = datetime.date
@@ -120,3 +121,45 @@ def test_a_double_tap_on_submit_of_a_weekly_review_is_one_submission(org, client
     second = client.post(WEEKLY_URL, data)
     review = WeeklyReview.objects.get()
     assert first.url == second.url == reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+
+
+def test_an_agree_page_opened_before_the_am_changed_her_sheet_does_not_agree_the_old_one(
+    org, client_for
+):
+    """The RM's tab of the first submission (拜访 50, agreed at 50) would agree 50 over the
+    30 the AM asked for once reopened, unseen: it comes back with the new proposal and
+    the figures and comment the RM typed."""
+    client = client_for(org.rm)
+    visits = Metric.objects.get(code="visits")
+    services.monthly_sheet_save(
+        author=org.am, month=MONTH, proposed={visits.pk: 50}, focus_items="", submit=True
+    )
+    sheet = MonthlyGoalSheet.objects.get()
+    agree_url = reverse("planning:monthly_agree", kwargs={"pk": sheet.pk})
+    detail_url = reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})
+    old_page = client.get(detail_url).context["agree_form"]
+    with time_machine.travel(FRIDAY + datetime.timedelta(minutes=5), tick=False):
+        services.monthly_sheet_agree(sheet=sheet, actor=org.rm, agreed={visits.pk: 50}, comment="")
+        services.monthly_sheet_reopen(sheet=sheet, actor=org.rm, reason="住院一周")
+    with time_machine.travel(FRIDAY + datetime.timedelta(minutes=10), tick=False):
+        services.monthly_sheet_save(
+            author=org.am, month=MONTH, proposed={visits.pk: 30}, focus_items="", submit=True
+        )
+    typed = (
+        _monthly("50", "")
+        | {"comment": "照旧"}
+        | {name: old_page[name].value() for name in ["revision"] if name in old_page.fields}
+    )
+    del typed["focus_items"]
+    response = client.post(agree_url, typed)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="agree-stale"' in html and "照旧" in html
+    sheet.refresh_from_db()
+    assert sheet.status == "submitted"
+    assert sheet.lines.get(metric=visits).proposed == 30
+    # Agreed again from the page now shown, having seen the 30.
+    response = client.post(agree_url, response.context["agree_form"].data.dict())
+    assert response.status_code == 302
+    sheet.refresh_from_db()
+    assert sheet.status == "agreed"
