@@ -191,7 +191,7 @@ def log_detail(request, pk: int):
     return _render_detail(request, selectors.get_log_for_user(request.user, pk))
 
 
-def _render_detail(request, log, *, comment_form=None, reason_form=None):
+def _render_detail(request, log, *, comment_form=None, reason_form=None, not_saved=()):
     can_act = org.can_sign_off(request.user, log)
     home = {}
     if log.author_id == request.user.pk and log.date == timezone.localdate():
@@ -219,6 +219,7 @@ def _render_detail(request, log, *, comment_form=None, reason_form=None):
             ),
             "comment_form": comment_form or CommentForm(),
             "reason_form": reason_form or ReasonForm(),
+            "not_saved": not_saved,
         },
     )
 
@@ -249,8 +250,16 @@ def _transition_view(request, pk: int, form_class, action):
         form.add_error(None, error)
         return _render_detail(request, log, **forms)
     except LogTransitionError as error:
+        # Acted on first elsewhere (another tab, the queue's bulk sign-off): the log as it
+        # is now, with what was typed here to copy; a redirect dropped a long 批示. Text
+        # the log holds already (the first of two clicks saved it) is not repeated.
         messages.error(request, str(error))
-        return redirect("activity:log_detail", pk=pk)
+        log = selectors.get_log_for_user(request.user, pk)
+        held = {log.manager_comment.strip(), log.return_reason.strip()}
+        typed = (request.POST.get(name, "").strip() for name in ("comment", "reason"))
+        return _render_detail(
+            request, log, **forms, not_saved=[text for text in typed if text and text not in held]
+        )
     return None
 
 

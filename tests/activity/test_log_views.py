@@ -1096,3 +1096,25 @@ def test_the_columns_of_a_list_of_logs_read_only_those_logs_values(org, today):
     assert 'JOIN "activity_metricvalue"' not in queries[0]["sql"]  # a subquery on the logs
     MetricValue.objects.create(log=listed, metric=leaflets, value=5)
     assert "leaflets" in [m.code for m in selectors.metrics_of_logs([listed])]
+
+
+def test_a_return_refused_because_the_log_was_signed_off_meanwhile_keeps_what_was_typed(
+    client_for, org, today
+):
+    """The RM bulk-signed the day's logs on the PC while typing a return on the phone:
+    the return is refused, and the reason and 批示 come back to copy (a redirect lost
+    them), the reason ready in the box that reopens the log."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    client = client_for(org.rm)
+    client.post(reverse("activity:bulk_sign_off"), {"logs": [log.pk], "comment": ""})
+    response = client.post(
+        reverse("activity:log_return", kwargs={"pk": log.pk}),
+        {"reason": "拜访记录写得太笼统，请补充客户需求", "comment": "明天我陪你去恒通物流"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "已是“已签批”状态" in html and 'data-testid="not-saved"' in html
+    assert "明天我陪你去恒通物流" in html
+    assert 'data-testid="reopen"' in html and "请补充客户需求</textarea>" in html
+    log.refresh_from_db()
+    assert log.status == LogStatus.SIGNED_OFF and log.events.count() == 1
