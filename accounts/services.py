@@ -12,6 +12,14 @@ from django.utils.translation import ngettext
 from .models import Area, Branch, Region, RegionMembership, Role, User
 
 
+def user_lock(*, user: User) -> None:
+    """Queue this person's writes behind each other until the transaction ends (a row
+    lock on them). Two posts of one form (a double tap on a slow network) that would each
+    create the same record, finding none to lock, are serialised: the second finds the
+    first's record instead of breaking on a unique constraint or making a twin."""
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+
+
 @transaction.atomic
 def membership_move(*, user: User, region: Region, start_date: datetime.date) -> RegionMembership:
     """Put `user` in `region` from `start_date`, closing their current membership the day before.

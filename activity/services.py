@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import selectors as org
 from accounts.models import User
+from accounts.services import user_lock
 
 from . import selectors
 from .models import (
@@ -97,6 +98,9 @@ def daily_log_save(
     """
     if log_date > local_today():
         raise ValidationError(_("You cannot fill in a log for a future day."))
+    # Two posts of a log not saved yet (提交 tapped twice) both inserted one, and the
+    # second broke on the one-log-a-day constraint: now it waits and finds the first's.
+    user_lock(user=author)
     log = DailyLog.objects.select_for_update().filter(author=author, date=log_date).first()
     if log is None:
         membership = org.membership_on(author, log_date)

@@ -107,6 +107,12 @@ def log_edit(request, day: datetime.date):
                 submit=submit,
             )
         except (ValidationError, LogTransitionError) as error:
+            saved_meanwhile = selectors.own_log(request.user, day)
+            if isinstance(error, LogTransitionError) and _repeats_what_was_saved(
+                request, saved_meanwhile, form
+            ):
+                # Two taps raced: the other post saved this very form a moment ago.
+                return _after_save(request, saved_meanwhile, submitted=submit)
             form.add_error(
                 None, error.messages if isinstance(error, ValidationError) else str(error)
             )

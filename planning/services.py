@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from accounts import selectors as org
 from accounts.models import Region, User
+from accounts.services import user_lock
 from activity.models import Metric, Notification, NotificationKind
 from activity.reminders import notify, stored_text
 
@@ -251,6 +252,7 @@ def monthly_sheet_save(
 ) -> MonthlyGoalSheet:
     """Save the AM's draft or submit it. `opened_revision`: the sheet's revision when
     the page posting was opened (see `_stale_post`)."""
+    user_lock(user=author)  # a double tap on a sheet not saved yet made two
     sheet = MonthlyGoalSheet.objects.select_for_update().filter(author=author, month=month).first()
 
     def holds() -> bool:
@@ -507,6 +509,7 @@ def weekly_review_save(
         }
         if errors:
             raise ValidationError(errors)
+    user_lock(user=author)  # a double tap on a review not saved yet made two
     review = WeeklyReview.objects.select_for_update().filter(author=author, week_start=week).first()
 
     def holds() -> bool:
@@ -659,9 +662,9 @@ def tracked_items_create(
     """One item per assignee, so each is followed up and closed on its own; each
     assignee other than the assigner is notified."""
     _due_date_checked(due_date)
-    # Queue this assigner's submissions behind each other, so a double click finds the
-    # items the first click made and hands nothing down (or notifies) twice.
-    User.objects.select_for_update().filter(pk=assigner.pk).exists()
+    # A double click finds the items the first click made and hands nothing down (or
+    # notifies) twice.
+    user_lock(user=assigner)
     already = set(
         TrackedItem.objects.filter(
             assigner=assigner,

@@ -1118,3 +1118,39 @@ def test_a_return_refused_because_the_log_was_signed_off_meanwhile_keeps_what_wa
     assert 'data-testid="reopen"' in html and "请补充客户需求</textarea>" in html
     log.refresh_from_db()
     assert log.status == LogStatus.SIGNED_OFF and log.events.count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two requests racing on two connections: SQLite's test database takes one writer",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_taps_racing_on_a_log_never_saved_both_end_on_the_submitted_log(org, today):
+    """The page shown last is the second tap's: it says the log was handed in, not that
+    it can no longer be changed (nor a server error)."""
+    import threading
+
+    from django.test import Client
+
+    data = form_data({"visits": 2}, action="submit", remarks="一次")
+    barrier = threading.Barrier(2)
+    responses = []
+
+    def tap():
+        client = Client()
+        client.force_login(org.am)
+        try:
+            barrier.wait()
+            responses.append(client.post(edit_url(today), data))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tap) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log = DailyLog.objects.get()
+    detail = reverse("activity:log_detail", kwargs={"pk": log.pk})
+    assert [(r.status_code, r.url) for r in responses] == [(302, detail)] * 2
+    assert log.status == LogStatus.SUBMITTED and log.events.count() == 1

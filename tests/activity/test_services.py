@@ -299,12 +299,13 @@ def test_correcting_an_earlier_log_leaves_a_prospects_later_stage(org, today):
 def test_saving_visits_takes_the_same_queries_however_many(org, today, visits):
     """A log of 15 visits to her prospects wrote each prospect's stage in a query of its
     own. Budget: 2 the log, 1 counts (none), 3 visits (delete, prospects, insert), 1
-    later visits, 1 stage update (one stage here), 2 the transaction's savepoint."""
+    later visits, 1 stage update (one stage here), 2 the transaction's savepoint, 1 the
+    author's lock (a double tap makes one log)."""
     prospects = [f.ProspectFactory(owner=org.am) for _ in range(visits)]
     typed = [VisitInput(customer=p.name, prospect_id=p.pk, stage="interested") for p in prospects]
     with CaptureQueriesContext(connection) as queries:
         save(org.am, today, visits=typed)
-    assert len(queries) == 11, [q["sql"][:80] for q in queries]
+    assert len(queries) == 12, [q["sql"][:80] for q in queries]
     assert Prospect.objects.filter(stage="interested").count() == visits
 
 
@@ -325,3 +326,37 @@ def test_a_log_tapped_in_at_2359_that_arrives_after_midnight_is_on_time(org, arr
     with time_machine.travel(arrives, tick=False):
         log = save(org.am, day, submit=True)
     assert (log.date, log.is_late) == (day, late)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers: SQLite's in-memory test database locks the table instead",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tap_on_submit_of_a_new_log_is_one_log_and_no_server_error(org, today):
+    """A log typed on the phone and never saved, 提交 tapped twice on a slow network: both
+    posts found no log and both inserted one; the second broke on the one-log-a-day rule
+    (a server error page, shown last)."""
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            barrier.wait()
+            save(org.am, today, submit=True, remarks="一次")
+            outcomes.append("ok")
+        except LogTransitionError:
+            outcomes.append("already submitted")
+        except Exception as error:  # noqa: BLE001 - the failure under test
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already submitted", "ok"]
+    assert DailyLog.objects.get().status == LogStatus.SUBMITTED
+    assert LogEvent.objects.filter(action="submitted").count() == 1

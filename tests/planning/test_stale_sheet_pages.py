@@ -3,9 +3,12 @@ twice on a slow network: the second post is never silently dropped nor silently
 replaces the first; a repeat of what was saved is no conflict."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from activity.models import Metric
@@ -163,3 +166,38 @@ def test_an_agree_page_opened_before_the_am_changed_her_sheet_does_not_agree_the
     assert response.status_code == 302
     sheet.refresh_from_db()
     assert sheet.status == "agreed"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two requests racing on two connections: SQLite's test database takes one writer",
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("sheet", ["monthly", "weekly"])
+def test_two_taps_racing_on_a_sheet_never_saved_are_one_sheet_and_no_server_error(org, sheet):
+    """Typed on the phone, never saved, 提交 tapped twice on a slow network: both posts
+    found no sheet and both inserted one; the second broke on the one-a-period rule."""
+    if sheet == "monthly":
+        url, data, model = MONTHLY_URL, _monthly("50", "车队统保", submit="1"), MonthlyGoalSheet
+    else:
+        url, data, model = WEEKLY_URL, _weekly("本周小结", submit="1"), WeeklyReview
+    barrier = threading.Barrier(2)
+    responses = []
+
+    def tap():
+        client = Client()
+        client.force_login(org.am)
+        client.raise_request_exception = False
+        try:
+            barrier.wait()
+            responses.append(client.post(url, data))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tap) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in responses] == [302, 302]
+    assert model.objects.get().status == "submitted"
