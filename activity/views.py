@@ -263,9 +263,10 @@ def _transition_view(request, pk: int, form_class, action):
         log = selectors.get_log_for_user(request.user, pk)
         held = {log.manager_comment.strip(), log.return_reason.strip()}
         typed = (request.POST.get(name, "").strip() for name in ("comment", "reason"))
-        return _render_detail(
-            request, log, **forms, not_saved=[text for text in typed if text and text not in held]
-        )
+        not_saved = [text for text in typed if text and text not in held]
+        if not_saved:
+            return _render_detail(request, log, **forms, not_saved=not_saved)
+        return redirect("activity:log_detail", pk=pk)
     return None
 
 

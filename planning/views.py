@@ -648,7 +648,9 @@ def weekly_edit(request, week: datetime.date):
     )
 
 
-def _weekly_detail_page(request, review, coaching_form: CoachingForm | None = None):
+def _weekly_detail_page(
+    request, review, coaching_form: CoachingForm | None = None, not_saved: list[str] = ()
+):
     today = timezone.localdate()
     sheet = selectors.am_sheet(
         review.author, review.region, PeriodKind.WEEK, review.week_start, today
@@ -677,6 +679,7 @@ def _weekly_detail_page(request, review, coaching_form: CoachingForm | None = No
             if can_review
             else None,
             "is_author": review.author_id == request.user.pk,
+            "not_saved": not_saved,
         },
     )
 
@@ -703,6 +706,13 @@ def weekly_review(request, pk: int):
         )
     except SheetTransitionError as error:
         messages.error(request, str(error))
+        review = selectors.get_weekly_review_for_user(request.user, pk)
+        note = form.cleaned_data["coaching_note"].strip()
+        if note and note != review.coaching_note.strip():
+            # Reviewed first elsewhere (another tab) with another note: the review as it
+            # is now, with this note to copy; a redirect dropped it. A double click's
+            # note is the one saved: nothing to show.
+            return _weekly_detail_page(request, review, not_saved=[note])
     else:
         messages.success(request, _("Review saved."))
         if not reviewed.next_week_targets_applied and reviewed.lines.exclude(

@@ -201,3 +201,20 @@ def test_two_taps_racing_on_a_sheet_never_saved_are_one_sheet_and_no_server_erro
         t.join()
     assert [r.status_code for r in responses] == [302, 302]
     assert model.objects.get().status == "submitted"
+
+
+def test_a_coaching_note_refused_because_the_review_was_reviewed_meanwhile_is_kept(org, client_for):
+    """Reviewed in another tab (or a double click that typed on): the note typed here
+    comes back to copy; a redirect dropped it."""
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    url = reverse("planning:weekly_review", kwargs={"pk": review.pk})
+    client = client_for(org.rm)
+    client.post(url, {"coaching_note": "先约车队客户"})
+    response = client.post(url, {"coaching_note": "下周一起去城西驾校，带上团单方案"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="not-saved"' in html and "带上团单方案" in html
+    review.refresh_from_db()
+    assert review.coaching_note == "先约车队客户"
