@@ -415,7 +415,7 @@ def monthly_detail(request, pk: int):
 
 
 def _monthly_detail_page(
-    request, sheet, agree_form=None, change_form=None, reopen_form=None, status=200
+    request, sheet, agree_form=None, change_form=None, reopen_form=None, status=200, not_saved=()
 ):
     """The sheet with, for its RM while it waits, the agree form; once agreed and while
     its month runs, the AM's "ask for a change" form and the RM's "reopen" form. A form
@@ -451,6 +451,7 @@ def _monthly_detail_page(
             "reopen_form": (reopen_form or SheetReasonForm())
             if open_to_change and reviewer
             else None,
+            "not_saved": not_saved,
         },
         status=status,
     )
@@ -482,6 +483,12 @@ def monthly_agree(request, pk: int):
         return _monthly_detail_page(request, sheet, agree_form=form)
     except SheetTransitionError as error:
         messages.error(request, str(error))
+        sheet = selectors.get_monthly_sheet_for_user(request.user, pk)
+        comment = form.cleaned_data["comment"].strip()
+        if comment and comment != sheet.manager_comment.strip():
+            # Agreed first elsewhere (another tab) with another comment: this one to copy,
+            # as a weekly review's coaching note is; a double click's is the one saved.
+            return _monthly_detail_page(request, sheet, not_saved=[comment])
     else:
         messages.success(request, _("Goal sheet agreed; these are now the monthly targets."))
     return redirect("planning:monthly_detail", pk=pk)

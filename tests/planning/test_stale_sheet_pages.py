@@ -218,3 +218,21 @@ def test_a_coaching_note_refused_because_the_review_was_reviewed_meanwhile_is_ke
     assert 'data-testid="not-saved"' in html and "带上团单方案" in html
     review.refresh_from_db()
     assert review.coaching_note == "先约车队客户"
+
+
+def test_an_agreement_refused_because_the_sheet_was_agreed_meanwhile_keeps_the_comment(
+    org, client_for
+):
+    visits = Metric.objects.get(code="visits")
+    sheet = services.monthly_sheet_save(
+        author=org.am, month=MONTH, proposed={visits.pk: 50}, focus_items="", submit=True
+    )
+    url = reverse("planning:monthly_agree", kwargs={"pk": sheet.pk})
+    client = client_for(org.rm)
+    client.post(url, _monthly("50", "") | {"comment": "可以"})
+    response = client.post(url, _monthly("60", "") | {"comment": "拜访按每天三次定，月底前约车队"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="not-saved"' in html and "月底前约车队" in html
+    sheet.refresh_from_db()
+    assert sheet.manager_comment == "可以"
