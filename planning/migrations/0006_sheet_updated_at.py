@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("planning", "0004_monthly_change_request")]
+    dependencies = [("planning", "0005_weeklyreview_week_start_index")]
 
     operations = [
         migrations.AddField(
