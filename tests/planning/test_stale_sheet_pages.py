@@ -53,7 +53,7 @@ def test_a_goal_sheet_submitted_in_another_tab_shows_back_what_this_one_typed(or
     assert response.status_code == 200
     html = response.content.decode()
     assert "驾校团单" in html and 'value="70"' in html
-    assert "another page or phone" in str(response.context["form"].non_field_errors())
+    assert "在其他页面或手机上提交" in str(response.context["form"].non_field_errors())
     sheet = MonthlyGoalSheet.objects.get()
     assert sheet.focus_items == "车队统保" and set(
         sheet.lines.values_list("proposed", flat=True)
@@ -98,7 +98,7 @@ def test_a_weekly_review_submitted_in_another_tab_shows_back_what_this_one_typed
     response = client.post(WEEKLY_URL, _weekly("电脑上写的长篇分析", submit="1", **pc))
     assert response.status_code == 200
     assert "电脑上写的长篇分析" in response.content.decode()
-    assert "another page or phone" in str(response.context["form"].non_field_errors())
+    assert "在其他页面或手机上提交" in str(response.context["form"].non_field_errors())
     assert WeeklyReview.objects.get().situation_analysis == "手机上写的"
 
 
