@@ -79,7 +79,7 @@ def test_closing_is_refused_while_people_are_members_after_the_day(org):
     )
     with pytest.raises(ValidationError) as error:
         services.region_close(region=region, closed_on=LAST_DAY, today=TODAY)
-    assert "2 名客户经理在 2026-11-20 之后仍属于西南" in error.value.messages[0]
+    assert "2 名客户经理在 2026-11-20 之后仍属于“西南”" in error.value.messages[0]
     region.refresh_from_db()
     assert (region.closed_on, region.manager) == (None, org.rm)
 
@@ -89,7 +89,7 @@ def test_one_member_left_is_named_in_the_singular(org):
     f.member(region, name="孙八")
     with pytest.raises(ValidationError) as error:
         services.region_closing_check(region=region, closed_on=LAST_DAY, today=TODAY)
-    assert error.value.messages[0].startswith("1 名客户经理在 2026-11-20 之后仍属于西南")
+    assert error.value.messages[0].startswith("1 名客户经理在 2026-11-20 之后仍属于“西南”")
 
 
 def test_closing_is_refused_in_the_future_and_before_the_region_was_created(org):
@@ -105,7 +105,7 @@ def test_closing_is_refused_in_the_future_and_before_the_region_was_created(org)
 def test_nobody_moves_into_a_closed_region(org):
     region, _person = empty_region(org)
     services.region_close(region=region, closed_on=LAST_DAY, today=TODAY)
-    with pytest.raises(ValidationError, match="西南已于 2026-11-20 撤销"):
+    with pytest.raises(ValidationError, match="“西南”已于 2026-11-20 撤销"):
         services.membership_move(user=org.am, region=region, start_date=TODAY)
     assert RegionMembership.objects.get(user=org.am).region == org.region
 
@@ -194,7 +194,7 @@ def test_admin_is_told_how_many_people_are_still_in_the_region(admin_client, org
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["closed_on"]
     assert errors == [
-        f"2 名客户经理在 {today} 之后仍属于西南。请先把他们调到其他区域（或结束其所属关系）。"
+        f"2 名客户经理在 {today} 之后仍属于“西南”。请先把他们调到其他区域（或结束其区域归属）。"
     ]
     region.refresh_from_db()
     assert (region.closed_on, region.manager) == (None, org.rm)

@@ -614,7 +614,7 @@ class TestOrgTreeStaysPut:
         rows = [person("N001", "新人", branch=org.branch.name, area=org.area.name, region="西南")]
         outcome = check(xlsx(rows))
         assert errors_at(outcome) == {(2, "区域")}
-        assert "西南已于" in outcome.errors[0]["message"]
+        assert "区域“西南”已于" in outcome.errors[0]["message"]
         assert not closed.memberships.exists()
 
     def test_a_misspelt_area_does_not_move_the_region_either(self, org):

@@ -127,7 +127,7 @@ class TestRegionalManagerOfSeveralRegions:
         outcome = apply(xlsx([row]))
         assert outcome.errors == []
         [entry] = outcome.preview
-        assert "担任 西 的区域经理。" in entry["changes"]
+        assert "担任“西”的区域经理。" in entry["changes"]
         assert set(org.rm.managed_regions.values_list("name", flat=True)) == {"东", "西"}
 
     def test_an_account_manager_with_two_regions_is_an_error_on_that_cell(self, org):
@@ -166,7 +166,7 @@ class TestManagerColumnOfAnAccountManager:
         page = client.get(reverse("accounts:staff_import_detail", args=[job.pk])).content.decode()
         assert 'data-testid="row-warnings"' in page
         assert 'data-testid="unread-column"' not in page
-        assert "由区域决定" in page and 'data-testid="confirm-import"' in page
+        assert "签批人由所在区域决定" in page and 'data-testid="confirm-import"' in page
 
     def test_the_rm_of_the_region_is_no_warning(self, org):
         rows = [here(org, org.am.employee_no, org.am.name, manager=org.rm.employee_no)]
@@ -307,7 +307,7 @@ class TestTwoLevelHeaders:
         outcome = check(two_level([here(org, "N001", "新人")]))
         assert outcome.errors == []
         assert outcome.counts["new"] == 1
-        assert any("第 1–2 行" in str(n) for n in outcome.notices), outcome.notices
+        assert any("第 1 至 2 行" in str(n) for n in outcome.notices), outcome.notices
 
     def test_a_title_and_a_group_header_above_the_headers(self, org):
         top = ["基本信息", None, None, None, None, "组织信息", None, None, "其他", None, None]

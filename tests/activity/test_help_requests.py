@@ -37,7 +37,7 @@ def test_submitting_a_log_that_asks_for_a_joint_visit_tells_the_rm(client_for, o
     assert response.status_code == 302
     log = DailyLog.objects.get()
     (notice,) = told(org.rm)
-    assert notice.title == f"张三 请您陪同促成（{today} 的日志）"
+    assert notice.title == f"张三请您陪同促成（{today} 的日志）"
     assert notice.body == "恒通物流周四签单，请陪同"
     assert notice.url == reverse("activity:log_detail", kwargs={"pk": log.pk})
     assert not Notification.objects.exclude(recipient=org.rm).exists()
@@ -46,7 +46,7 @@ def test_submitting_a_log_that_asks_for_a_joint_visit_tells_the_rm(client_for, o
 def test_a_need_written_without_a_joint_visit_is_told_too(org, today):
     save(org.am, today, needs_from_manager="需要车险新政培训资料")
     (notice,) = told(org.rm)
-    assert notice.title == f"张三 对您有需求（{today} 的日志）"
+    assert notice.title == f"张三对您有需求（{today} 的日志）"
     assert notice.body == "需要车险新政培训资料"
 
 

@@ -68,7 +68,7 @@ def test_far_above_her_usual_is_asked_about_below_the_ceiling(client_for, org, t
     response = submit(client, today, {"visits": 29, "phone_numbers": 24})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "29 远高于您平时的数量：最近 6 篇日志中最多 8" in html
+    assert "29 远高于您平时的数量：最近 6 份日志中最多 8" in html
     assert 'value="visits=29,phone_numbers=24"' in html
     response = submit(client, today, {"visits": 28, "phone_numbers": 23})
     assert response.status_code == 302

@@ -233,7 +233,7 @@ def test_sign_off_and_return_go_on_to_the_next_waiting_log_then_the_queue(client
     assert response.redirect_chain[-1][0] == reverse(
         "activity:log_detail", kwargs={"pk": second.pk}
     )
-    assert "已签批。下面是下一篇待签批日志（还剩 2 篇）。" in response.content.decode()
+    assert "日志已签批。下面是下一份待签批日志（还剩 2 份）。" in response.content.decode()
     first.refresh_from_db()
     assert first.status == LogStatus.SIGNED_OFF and first.manager_comment == "好"
     response = client.post(
@@ -966,7 +966,7 @@ def test_submitting_fewer_visits_than_visit_records_is_refused(client_for, org, 
     response = client.post(edit_url(today), form_data({"visits": 1}, visits, action="submit"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "你在下面写了 2 条拜访记录：拜访次数至少填 2。" in html
+    assert "您在下面写了 2 条拜访记录：拜访次数至少填 2。" in html
     assert 'value="客户乙"' in html  # what was typed is kept
     assert not DailyLog.objects.exists()
 

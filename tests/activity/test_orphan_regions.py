@@ -181,7 +181,7 @@ def test_a_log_of_someone_who_left_cannot_be_returned(org):
     log = pending_log(org.deactivated, org.region)
     with pytest.raises(ValidationError) as error:
         services.daily_log_return(log=log, actor=org.rm, reason="数字不对")
-    assert "离职者 已离职" in str(error.value)
+    assert "离职者已离职" in str(error.value)
     log.refresh_from_db()
     assert log.status == LogStatus.SUBMITTED
     # Signing it off still works, so its numbers count.

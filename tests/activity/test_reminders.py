@@ -353,7 +353,7 @@ def test_a_reader_who_switched_to_english_reads_notifications_in_english(org, cl
     client = client_for(org.am)
     url = reverse("activity:notifications")
     chinese = client.get(url).content.decode()
-    assert f"{org.rm.name} 签批了您 {MONDAY} 的日志" in chinese
+    assert f"{org.rm.name}签批了您 {MONDAY} 的日志" in chinese
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(url).content.decode()
     assert f"{org.rm.name} signed off your log of {MONDAY}" in english

@@ -152,7 +152,7 @@ def test_the_rm_sees_a_goal_sheet_waiting_for_them_not_no_target(org, client_for
 
 def test_the_rm_sees_a_goal_sheet_still_in_draft_as_not_handed_in(org):
     """QA (a new branch): an AM with a saved draft sheet read 未设目标, as if nothing had
-    been started; 目标表未提交 tells the RM what to chase."""
+    been started; 目标设定表未提交 tells the RM what to chase."""
     from planning import services
 
     with time_machine.travel(NOON_20_NOV, tick=False):
@@ -166,7 +166,7 @@ def test_the_rm_sees_a_goal_sheet_still_in_draft_as_not_handed_in(org):
         html = render_to_string(
             "planning/_region_pacing.html", {"region_pacing": selectors.region_pacing(org.region)}
         )
-    assert html.count('data-testid="sheet-draft"') == 1 and "目标表未提交" in html
+    assert html.count('data-testid="sheet-draft"') == 1 and "目标设定表未提交" in html
     assert "未设目标" in html  # 李四, who has no sheet
 
 

@@ -55,7 +55,7 @@ def test_the_new_rm_finds_them_on_the_items_page(client_for, org, item, new_rm):
     page = client_for(new_rm).get(reverse("planning:items"))
     assert page.status_code == 200
     assert list(page.context["left_behind"]) == [item]
-    assert "转由你跟进的事项" in page.content.decode()
+    assert "转由您跟进的事项" in page.content.decode()
     assert client_for(new_rm).get(_detail(item)).status_code == 200
 
 

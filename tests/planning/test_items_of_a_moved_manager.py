@@ -60,7 +60,7 @@ def test_the_new_rm_manages_them(client_for, org, item, moved):
     assert selectors.can_edit_item(moved, item)
     page = client_for(moved).get(reverse("planning:items"))
     assert list(page.context["left_behind"]) == [item]
-    assert "转由你跟进的事项" in page.content.decode()
+    assert "转由您跟进的事项" in page.content.decode()
     response = client_for(moved).post(
         _detail(item), {"status": ItemStatus.CANCELLED, "note": "客户已转给别的区域"}
     )

@@ -70,7 +70,7 @@ def test_the_am_asks_and_her_rm_is_told_once(org, agreed, client_for):
     assert agreed.change_request == "大客户恒通物流搬去外地，拜访量达不到"
     (notice,) = Notification.objects.filter(kind=NotificationKind.MONTHLY_CHANGE_REQUESTED)
     assert notice.recipient == org.rm
-    assert notice.title == "张三 申请调整 2026-11 的目标设定表"
+    assert notice.title == "张三申请调整 2026-11 的目标设定表"
     assert notice.body == "大客户恒通物流搬去外地，拜访量达不到"
     assert notice.url == detail(agreed)
     # A second click: said, and nobody is told twice.
