@@ -5,6 +5,26 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import views
+
+
+class HealthCheckMiddleware:
+    """Answers GET /healthz before the host check and the HTTPS redirect.
+
+    Docker's health check and a load balancer poll each web process directly, by its
+    address and over plain HTTP (Host: 10.0.0.5:8000): ALLOWED_HOSTS refused that (400)
+    and SECURE_SSL_REDIRECT sent it to https (301), so a working site read as down.
+    First in MIDDLEWARE; the answer names no host and sets no cookie.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method == "GET":
+            return views.healthz(request)
+        return self.get_response(request)
+
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     """Simplified Chinese unless the user picked English with the switch on the page.

@@ -58,3 +58,24 @@ def test_a_dependency_that_is_down_gets_a_clean_503_and_a_bug_a_clean_500(url, s
 
 
 handler500 = "config.views.server_error"
+
+
+@override_settings(ALLOWED_HOSTS=["footwork.example.com"], SECURE_SSL_REDIRECT=True, REDIS_URL="")
+def test_healthz_answers_a_probe_by_address_over_plain_http(db):
+    """Docker's health check and a load balancer ask the web process itself: by its
+    address, without TLS. The site behind them is up, so the answer is 200, not a
+    400 for the host or a redirect to https."""
+    response = Client().get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@override_settings(ALLOWED_HOSTS=["footwork.example.com"], SECURE_SSL_REDIRECT=True)
+def test_other_pages_still_check_the_host_and_redirect_to_https(db):
+    assert Client().get("/login/", HTTP_HOST="10.0.0.5:8000").status_code == 400
+    redirect = Client().get("/login/", HTTP_HOST="footwork.example.com")
+    assert redirect.status_code == 301
+    assert redirect["Location"] == "https://footwork.example.com/login/"
+    assert (
+        Client().post("/healthz", HTTP_HOST="footwork.example.com", secure=True).status_code == 405
+    )
