@@ -14,7 +14,10 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
     && DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py compilemessages --verbosity 0
-RUN useradd --create-home footwork && mkdir -p /app/var && chown footwork /app/var
+# The folders the compose volumes mount (uploads, beat's schedule) belong to the app
+# user: a new named volume takes its owner from the image's folder.
+RUN useradd --create-home footwork && mkdir -p /app/var/media /app/var/beat \
+    && chown footwork /app/var /app/var/media /app/var/beat
 USER footwork
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]

@@ -172,7 +172,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded staff import files wait here until confirmed (a day at most): the worker
+# reads them too, so web and worker share this folder (a volume in docker-compose.yml).
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 
 # Staff imports with more rows than this are checked and written by a Celery task.
 STAFF_IMPORT_ASYNC_ROWS = env.int("STAFF_IMPORT_ASYNC_ROWS", default=2000)
