@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -233,7 +234,9 @@ class MonthlyGoalSheet(models.Model):
 
     # When it was last saved: a post from a page opened before another tab or phone
     # saved is shown back instead of silently replacing that save, as the log does.
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # db_default: a web process still on the release before it (during an upgrade, or
+    # a rolling one over several machines) creates sheets without it.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("monthly goal sheet")
@@ -324,7 +327,9 @@ class WeeklyReview(models.Model):
 
     # When it was last saved: a post from a page opened before another tab or phone
     # saved is shown back instead of silently replacing that save, as the log does.
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # db_default: a web process still on the release before it (during an upgrade, or
+    # a rolling one over several machines) creates sheets without it.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("weekly review")
