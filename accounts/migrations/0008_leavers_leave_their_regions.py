@@ -27,4 +27,6 @@ def end_leavers_memberships(apps, schema_editor, today: datetime.date | None = N
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0007_region_closed_on")]
+    # Not undone on the way back: the end dates it set cannot be told from ones set since,
+    # and the previous release reads an ended membership as any other.
     operations = [migrations.RunPython(end_leavers_memberships, migrations.RunPython.noop)]

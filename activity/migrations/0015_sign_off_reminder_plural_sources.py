@@ -38,4 +38,5 @@ def give_plural_form(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("activity", "0014_goal_sheet_change_notifications")]
+    # Not undone on the way back: the previous release writes and reads this plural form.
     operations = [migrations.RunPython(give_plural_form, migrations.RunPython.noop)]
