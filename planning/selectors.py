@@ -1020,7 +1020,7 @@ def reviews_waiting_for(user: User) -> QuerySet[WeeklyReview]:
     return (
         WeeklyReview.objects.filter(org.signed_off_by_q(user), status=ReviewStatus.SUBMITTED)
         .select_related("author", "region")
-        .order_by("week_start", "submitted_at")
+        .order_by("week_start", "submitted_at", "pk")
     )
 
 
@@ -1034,8 +1034,67 @@ def monthly_sheets_waiting_for(user: User) -> QuerySet[MonthlyGoalSheet]:
             org.signed_off_by_q(user),
         )
         .select_related("author", "region")
-        .order_by("month", "submitted_at")
+        .order_by("month", "submitted_at", "pk")
     )
+
+
+@dataclass
+class NotHandedIn:
+    """Who in a manager's regions has not handed in a sheet that is due."""
+
+    week: datetime.date | None  # the latest week whose review is past its deadline
+    deadline: datetime.datetime | None
+    without_review: list[User]
+    month: datetime.date
+    without_sheet: list[User]
+
+    def __bool__(self) -> bool:
+        return bool(self.without_review or self.without_sheet)
+
+
+def not_handed_in(user: User, now: datetime.datetime | None = None) -> NotHandedIn:
+    """The AMs of the regions `user` reviews with no weekly review handed in for the
+    latest week past its deadline (on a Monday, last week's, due Saturday), and with no
+    goal sheet handed in for this month (a reopened one counts as not handed in). The
+    waiting lists showed only what had come in; who had not was one plan page per AM.
+    A fixed number of queries whatever the number of regions and AMs."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    regions = list(org.regions_signed_off_by(user).open_on(today))
+    month = periods.month_start(today)
+    if not regions:
+        return NotHandedIn(None, None, [], month, [])
+    # Regions of one branch share a deadline: the branch of most of them decides.
+    branch_ids = [region.branch_id for region in regions]
+    settings = branch_settings(max(set(branch_ids), key=branch_ids.count))
+    week = periods.week_start(today)
+    if now < review_deadline(settings, week):
+        week -= datetime.timedelta(weeks=1)
+    region_ids = [region.pk for region in regions]
+    in_week = {
+        m.user_id: m.user
+        for m in org.members_during(region_ids, week, week + datetime.timedelta(days=6))
+        if m.user_id != user.pk and m.user.is_active  # someone who left owes nothing
+    }
+    this_month = {
+        m.user_id: m.user
+        for m in org.members_during(region_ids, today, today)
+        if m.user_id != user.pk and m.user.is_active
+    }
+    reviewed = set(
+        WeeklyReview.objects.filter(author_id__in=list(in_week), week_start=week)
+        .exclude(status=ReviewStatus.DRAFT)
+        .values_list("author_id", flat=True)
+    )
+    sheets = set(
+        MonthlyGoalSheet.objects.filter(author_id__in=list(this_month), month=month)
+        .exclude(status=SheetStatus.DRAFT)
+        .values_list("author_id", flat=True)
+    )
+    without_review = [u for uid, u in in_week.items() if uid not in reviewed]
+    without_sheet = [u for uid, u in this_month.items() if uid not in sheets]
+    org.tell_apart([*without_review, *without_sheet])
+    return NotHandedIn(week, review_deadline(settings, week), without_review, month, without_sheet)
 
 
 # --- tracked items -----------------------------------------------------------------

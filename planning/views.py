@@ -59,6 +59,7 @@ def index(request):
             "waiting_reviews": selectors.reviews_waiting_for(request.user),
             "waiting_sheets": selectors.monthly_sheets_waiting_for(request.user),
             "overdue_items": selectors.overdue_items(request.user, today),
+            "not_handed_in": selectors.not_handed_in(request.user),
             "pacing_by_region": [
                 selectors.region_pacing(region, today)
                 for region in org.regions_signed_off_by(request.user)
@@ -452,6 +453,9 @@ def _monthly_detail_page(
             if open_to_change and reviewer
             else None,
             "not_saved": not_saved,
+            "waiting_left": selectors.monthly_sheets_waiting_for(request.user).count()
+            if reviewer
+            else None,
         },
         status=status,
     )
@@ -490,8 +494,38 @@ def monthly_agree(request, pk: int):
             # as a weekly review's coaching note is; a double click's is the one saved.
             return _monthly_detail_page(request, sheet, not_saved=[comment])
     else:
-        messages.success(request, _("Goal sheet agreed; these are now the monthly targets."))
+        return _on_to_the_next(
+            request,
+            selectors.monthly_sheets_waiting_for(request.user),
+            "planning:monthly_detail",
+            done=pk,
+            next_text=lambda n: ngettext(
+                "Goal sheet agreed; these are now the monthly targets. Here is the next "
+                "goal sheet waiting for you (%(n)d left).",
+                "Goal sheet agreed; these are now the monthly targets. Here is the next "
+                "goal sheet waiting for you (%(n)d left).",
+                n,
+            ),
+            none_text=_(
+                "Goal sheet agreed; these are now the monthly targets. No other goal sheet "
+                "is waiting for you."
+            ),
+        )
     return redirect("planning:monthly_detail", pk=pk)
+
+
+def _on_to_the_next(request, waiting, url_name: str, *, done: int, next_text, none_text: str):
+    """After agreeing a goal sheet or reviewing a weekly review, the next one waiting (the
+    oldest first, as listed), as a sign-off goes on to the next log: an RM with a region
+    of twelve went back to the list after each. None left: the page just handled, to see
+    what was saved, with its way back to the list."""
+    following = waiting.values_list("pk", flat=True).first()
+    if following is None:
+        messages.success(request, none_text)
+        return redirect(url_name, pk=done)
+    left = waiting.count()
+    messages.success(request, next_text(left) % {"n": left})
+    return redirect(url_name, pk=following)
 
 
 @require_POST
@@ -663,7 +697,8 @@ def _weekly_detail_page(
         review.author, review.region, PeriodKind.WEEK, review.week_start, today
     )
     lines = {line.metric_id: line for line in review.lines.all()}
-    can_review = selectors.can_review(request.user, review) and review.status == "submitted"
+    reviewer = selectors.can_review(request.user, review)
+    can_review = reviewer and review.status == "submitted"
     # Marked as the form judged it: while the week runs, behind pace; short of the whole
     # week's target is everyone on a Tuesday (the RM saw every line of a review handed in
     # as 进度正常 marked short).
@@ -687,6 +722,10 @@ def _weekly_detail_page(
             else None,
             "is_author": review.author_id == request.user.pk,
             "not_saved": not_saved,
+            # Her way back to the list of what waits, and how much does.
+            "waiting_left": selectors.reviews_waiting_for(request.user).count()
+            if reviewer
+            else None,
         },
     )
 
@@ -721,7 +760,6 @@ def weekly_review(request, pk: int):
             # note is the one saved: nothing to show.
             return _weekly_detail_page(request, review, not_saved=[note])
     else:
-        messages.success(request, _("Review saved."))
         if not reviewed.next_week_targets_applied and reviewed.lines.exclude(
             next_week_target__isnull=True
         ):
@@ -732,6 +770,18 @@ def weekly_review(request, pk: int):
                     "become that week's targets."
                 ),
             )
+        return _on_to_the_next(
+            request,
+            selectors.reviews_waiting_for(request.user),
+            "planning:weekly_detail",
+            done=pk,
+            next_text=lambda n: ngettext(
+                "Review saved. Here is the next weekly review waiting for you (%(n)d left).",
+                "Review saved. Here is the next weekly review waiting for you (%(n)d left).",
+                n,
+            ),
+            none_text=_("Review saved. No other weekly review is waiting for you."),
+        )
     return redirect("planning:weekly_detail", pk=pk)
 
 
