@@ -401,6 +401,16 @@ def queue(request):
             # The RM's page: each AM's pace this month, and overdue items.
             "region_pacings": [planning_selectors.region_pacing(region) for region in regions],
             "overdue_items": planning_selectors.overdue_items(request.user),
+            # Her home page: the reviews and goal sheets waiting too, the first a click away
+            # (they were only on the plans page, found by going there).
+            "review_ids": list(
+                planning_selectors.reviews_waiting_for(request.user).values_list("pk", flat=True)
+            ),
+            "sheet_ids": list(
+                planning_selectors.monthly_sheets_waiting_for(request.user).values_list(
+                    "pk", flat=True
+                )
+            ),
         },
     )
 

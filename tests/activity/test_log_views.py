@@ -605,8 +605,9 @@ def test_queue_queries_do_not_grow_with_logs(
     client = client_for(org.rm)
     # session + user, manager check, queue, prefetched values, metrics, regions, nav link,
     # the bell's unread count; the region's pace this month (planning.region_pacing: 8,
-    # constant in the number of AMs) and overdue tracked items
-    with django_assert_max_num_queries(17):
+    # constant in the number of AMs), overdue tracked items; weekly reviews and goal
+    # sheets waiting (one each)
+    with django_assert_max_num_queries(19):
         response = client.get(reverse("activity:queue"))
     assert len(response.context["logs"]) == size
 
@@ -1154,3 +1155,33 @@ def test_two_taps_racing_on_a_log_never_saved_both_end_on_the_submitted_log(org,
     detail = reverse("activity:log_detail", kwargs={"pk": log.pk})
     assert [(r.status_code, r.url) for r in responses] == [(302, detail)] * 2
     assert log.status == LogStatus.SUBMITTED and log.events.count() == 1
+
+
+def test_the_queue_says_which_reviews_and_goal_sheets_wait_too(client_for, org, today):
+    """The RM's home page: her weekly reviews and goal sheets waiting, the oldest a click
+    away; they were only on the plans page."""
+    from planning.models import MonthlyGoalSheet, WeeklyReview
+
+    week = today - datetime.timedelta(days=today.weekday() + 7)
+    older = WeeklyReview.objects.create(
+        author=org.peer_am,
+        region=org.region,
+        week_start=week - datetime.timedelta(weeks=1),
+        status="submitted",
+    )
+    WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=week, status="submitted"
+    )
+    sheet = MonthlyGoalSheet.objects.create(
+        author=org.am, region=org.region, month=today.replace(day=1), status="submitted"
+    )
+    WeeklyReview.objects.create(  # another RM's
+        author=org.outsider_am, region=org.other_region, week_start=week, status="submitted"
+    )
+    html = client_for(org.rm).get(reverse("activity:queue")).content.decode()
+    assert 'data-testid="also-waiting"' in html
+    assert f'href="{reverse("planning:weekly_detail", kwargs={"pk": older.pk})}"' in html
+    assert "2 份周检讨" in html and "1 份目标设定表" in html
+    assert f'href="{reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})}"' in html
+    html = client_for(org.other_rm).get(reverse("activity:queue")).content.decode()
+    assert "1 份周检讨" in html and 'data-testid="first-sheet"' not in html
