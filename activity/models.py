@@ -350,6 +350,8 @@ class NotificationKind(models.TextChoices):
     HELP_REQUESTED = "help_requested", _("Joint visit or help asked for")
     MONTHLY_CHANGE_REQUESTED = "monthly_change_requested", _("Change of a goal sheet asked for")
     MONTHLY_REOPENED = "monthly_reopened", _("Goal sheet reopened or kept")
+    REVIEW_REMINDER = "review_reminder", _("Weekly review not handed in")
+    SHEET_REMINDER = "sheet_reminder", _("Goal sheet not handed in")
 
 
 class Notification(models.Model):

@@ -21,7 +21,7 @@ from accounts import selectors as org
 from accounts.models import Region, User
 from accounts.services import user_lock
 from activity.models import Metric, Notification, NotificationKind
-from activity.reminders import notify, stored_text
+from activity.reminders import notify, notify_once, stored_text
 
 from . import periods
 from .models import (
@@ -41,6 +41,7 @@ from .models import (
     WeeklyReviewLine,
 )
 from .selectors import (
+    NotHandedIn,
     am_sheet,
     branch_settings,
     can_review,
@@ -898,3 +899,32 @@ def calendar_changed(*, branch_ids: Iterable[int], first: datetime.date, last: d
     from reports.services import rollup_after_calendar_change
 
     rollup_after_calendar_change(branch_ids=branch_ids, first=first, last=last)
+
+
+def not_handed_in_remind(*, missing: NotHandedIn, day: datetime.date) -> int:
+    """Remind in the bell (and by e-mail where set up) each AM the RM's plans page lists
+    as not having handed in a weekly review or goal sheet; the reminder opens the sheet to
+    fill in. Once a day each (`notify_once`): a second click, or a second tab, sends
+    nothing. Returns how many reminders went out."""
+    sent = 0
+    for people, kind, message, url, params in (
+        (
+            missing.without_review,
+            NotificationKind.REVIEW_REMINDER,
+            gettext_noop("Please hand in your weekly review of the week of %(week)s"),
+            missing.week and reverse("planning:weekly_edit", kwargs={"week": missing.week}),
+            {"week": missing.week},
+        ),
+        (
+            missing.without_sheet,
+            NotificationKind.SHEET_REMINDER,
+            gettext_noop("Please hand in your goal sheet of %(month)s"),
+            reverse("planning:monthly_edit", kwargs={"month": missing.month}),
+            {"month": missing.month.strftime("%Y-%m")},
+        ),
+    ):
+        for person in people:
+            title = stored_text(message, params)
+            if notify_once(kind=kind, day=day, recipient=person, title=title, url=url):
+                sent += 1
+    return sent

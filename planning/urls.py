@@ -11,6 +11,7 @@ if "date" not in get_converters():  # activity.urls usually registers it first
 app_name = "planning"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("remind/", views.remind_not_handed_in, name="remind_not_handed_in"),
     path("people/<int:user_id>/", views.member, name="member"),
     path("people/<int:user_id>/targets/<date:month>/", views.month_targets, name="month_targets"),
     path(

@@ -72,6 +72,25 @@ def index(request):
     )
 
 
+@require_POST
+@login_required
+def remind_not_handed_in(request):
+    """The RM reminds the AMs of her regions who have not handed in (the plans page's
+    card): the same people the card lists, worked out again here."""
+    if not org.regions_signed_off_by(request.user).exists():
+        raise PermissionDenied(_("Only the regional manager of a region reminds its people."))
+    sent = services.not_handed_in_remind(
+        missing=selectors.not_handed_in(request.user), day=timezone.localdate()
+    )
+    if sent:
+        messages.success(
+            request, ngettext("%(n)d reminder sent.", "%(n)d reminders sent.", sent) % {"n": sent}
+        )
+    else:
+        messages.info(request, _("Everyone listed was reminded today already."))
+    return redirect("planning:index")
+
+
 @require_GET
 @login_required
 def member(request, user_id: int):

@@ -301,6 +301,14 @@ ROWS = [
     Row("planning:items", expect=everyone(200)),
     Row("planning:items", method="post", expect=anyone(405)),
     # An empty form re-renders with errors: everybody may create (at least for themselves).
+    # Reminding who has not handed in: whoever reviews a region's sheets (the 直属
+    # region's head too); the others have no one to remind.
+    Row(
+        "planning:remind_not_handed_in",
+        method="post",
+        expect=everyone(403, rm=302, other_rm=302, other_branch_head=302),
+    ),
+    Row("planning:remind_not_handed_in", expect=anyone(405)),
     Row("planning:item_create", expect=everyone(200)),
     Row("planning:item_create", method="post", expect=everyone(200)),
     Row("planning:item_create", method="put", expect=anyone(405)),

@@ -155,3 +155,42 @@ def test_not_handed_in_makes_as_many_queries_for_a_region_of_thirty(
     with django_assert_max_num_queries(7):
         missing = selectors.not_handed_in(org.rm)
     assert len(missing.without_review) == size - size // 2 + 2  # and 张三, 李四
+
+
+@pytest.mark.usefixtures("monday")
+def test_the_rm_reminds_who_has_not_handed_in_once_a_day(org, client_for):
+    from activity.models import Notification, NotificationKind
+
+    _review(org.am, org.region)
+    _sheet(org.am, org.region)
+    client = client_for(org.rm)
+    url = reverse("planning:remind_not_handed_in")
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("planning:index")
+    assert "已发送 2 条提醒" in response.content.decode()
+    notices = {
+        (n.recipient.name, n.kind, n.title, n.url)
+        for n in Notification.objects.select_related("recipient")
+    }
+    assert notices == {
+        (
+            "李四",
+            NotificationKind.REVIEW_REMINDER,
+            "请提交 2026-11-16 当周的周检讨",
+            reverse("planning:weekly_edit", kwargs={"week": LAST_WEEK}),
+        ),
+        (
+            "李四",
+            NotificationKind.SHEET_REMINDER,
+            "请提交 2026-11 的目标设定表",
+            reverse("planning:monthly_edit", kwargs={"month": MONTH}),
+        ),
+    }
+    # A second click (or tab) the same day reminds no one twice.
+    response = client.post(url, follow=True)
+    assert "今天都已提醒过" in response.content.decode()
+    assert Notification.objects.count() == 2
+    # Another region's RM reminds her own people, not these.
+    client_for(org.other_rm).post(url)
+    assert Notification.objects.filter(recipient__in=[org.am, org.peer_am]).count() == 2
+    assert Notification.objects.filter(recipient=org.outsider_am).count() == 2
