@@ -69,7 +69,7 @@ def test_an_rm_goes_through_her_morning_without_going_back_to_the_lists(
     expect(page.get_by_text("还剩 1 份")).to_be_visible()
     page.locator("#id_coaching_note").fill("下周一起去城西驾校")
     page.get_by_test_id("save-coaching").click()
-    expect(page.get_by_text("没有其他等您检讨的周检讨")).to_be_visible()
+    expect(page.get_by_text("没有其他等您批阅的周检讨")).to_be_visible()
     expect(page.get_by_test_id("coaching-note")).to_contain_text("下周一起去城西驾校")
     assert set(WeeklyReview.objects.values_list("status", flat=True)) == {"reviewed"}
     assert {
@@ -84,7 +84,7 @@ def test_an_rm_goes_through_her_morning_without_going_back_to_the_lists(
     page.get_by_test_id("waiting").get_by_role("link", name="每月目标设定表").click()
     page.locator(f"#id_metric_{visits.pk}").fill("140")
     page.get_by_test_id("agree").click()
-    expect(page.get_by_text("没有其他等您商定的目标设定表")).to_be_visible()
+    expect(page.get_by_text("没有其他等您确认的目标设定表")).to_be_visible()
     sheet.refresh_from_db()
     assert sheet.status == "agreed"
     assert MonthlyGoalSheet.objects.get().lines.get(metric=visits).agreed == 140

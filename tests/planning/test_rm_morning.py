@@ -65,7 +65,7 @@ def test_reviewing_goes_on_to_the_next_waiting_review_then_stays(org, client_for
     assert response.redirect_chain[-1][0] == reverse(
         "planning:weekly_detail", kwargs={"pk": second.pk}
     )
-    assert "没有其他等您检讨的周检讨" in response.content.decode()
+    assert "没有其他等您批阅的周检讨" in response.content.decode()
     first.refresh_from_db()
     assert first.status == "reviewed" and first.coaching_note == "先约车队客户"
 
@@ -96,7 +96,7 @@ def test_agreeing_goes_on_to_the_next_waiting_goal_sheet(org, client_for):
     assert response.redirect_chain[-1][0] == reverse(
         "planning:monthly_detail", kwargs={"pk": second.pk}
     )
-    assert "没有其他等您商定的目标设定表" in response.content.decode()
+    assert "没有其他等您确认的目标设定表" in response.content.decode()
     assert set(MonthlyGoalSheet.objects.values_list("status", flat=True)) == {"agreed"}
 
 
