@@ -46,7 +46,7 @@ def test_an_rm_goes_through_her_morning_without_going_back_to_the_lists(
     page.locator("#id_comment").fill("周五拜访量不错，继续")
     page.get_by_test_id("sign-off").click()
     # Signed off, the next waiting log opens, saying how many are left.
-    expect(page.get_by_text("还剩 1 篇")).to_be_visible()
+    expect(page.get_by_text("还剩 1 份")).to_be_visible()
     page.get_by_test_id("sign-off").click()
     expect(page.get_by_test_id("queue-empty")).to_be_visible()
     signed = {first_log.pk, second_log.pk}
