@@ -7,9 +7,8 @@ default, has no Chinese collation and keeps code-point order.
 """
 
 from django.db import connection
-from django.db.models import Case as CaseWhen
-from django.db.models import F, Q, Value, When
-from django.db.models.functions import Collate, Concat, Left, Substr
+from django.db.models import CharField, F, Func, Value
+from django.db.models.functions import Collate, Left, Substr
 
 PINYIN = "zh-x-icu"  # ships with PostgreSQL built with ICU (Debian's, the official images)
 
@@ -44,14 +43,22 @@ def by_pinyin(field: str):
 
 def by_name_pinyin(field: str):
     """An order_by() term for a person's name (or a prospect's, often 曾先生): by pinyin,
-    the first character read as a surname."""
+    the first character read as a surname. One TRANSLATE in SQL: a CASE of fifteen
+    branches cost 1 ms of Python per query to build, on the most opened page."""
     if connection.vendor != "postgresql":
         return F(field)
-    surname = CaseWhen(
-        *(
-            When(Q(**{f"{field}__startswith": char}), then=Value(reading))
-            for char, reading in SURNAME_READINGS.items()
-        ),
-        default=Left(field, 1),
+    surname = Func(
+        Left(field, 1),
+        Value("".join(SURNAME_READINGS)),
+        Value("".join(SURNAME_READINGS.values())),
+        function="TRANSLATE",
+        output_field=CharField(),
     )
-    return Collate(Concat(surname, Substr(field, 2)), PINYIN)
+    key = Func(
+        surname,
+        Substr(field, 2),
+        arg_joiner=" || ",
+        template="(%(expressions)s)",
+        output_field=CharField(),
+    )
+    return Collate(key, PINYIN)
