@@ -17,6 +17,7 @@ from accounts.models import Region, RegionMembership, Role, User
 from activity.models import DailyLog, LogStatus, Metric, MetricValue, VisitRecord
 from activity.selectors import (  # noqa: F401  (planning's views read them from here)
     active_metrics,
+    logs_visible_to,
     prospects_of,
     unweighted,
 )
@@ -985,15 +986,18 @@ def planned_visits_check(author: User, week: datetime.date) -> list[PlannedVisit
     ]
 
 
-def manager_comments(author: User, week: datetime.date) -> QuerySet[DailyLog]:
+def manager_comments(author: User, week: datetime.date, reader: User) -> QuerySet[DailyLog]:
     """The RM's sign-off comments (批示) on the AM's logs that week. A return reason is
-    not one: it asked for a correction the AM has made, or still sees on the log."""
+    not one: it asked for a correction the AM has made, or still sees on the log.
+    `opens`: whether `reader` may open the log. An AM who moved mid-week has that week's
+    review read by her new managers, whose links to her old region's logs were 404s."""
     return (
         DailyLog.objects.filter(
             author=author, date__range=(week, week + datetime.timedelta(days=6))
         )
         .exclude(manager_comment="")
         .only("pk", "date", "manager_comment")
+        .annotate(opens=Exists(logs_visible_to(reader).filter(pk=OuterRef("pk"))))
         .order_by("date")
     )
 

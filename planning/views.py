@@ -700,7 +700,7 @@ def weekly_edit(request, week: datetime.date):
             "short_ids": short,
             "metric_rows": form.metric_rows(sheet.lines),
             "visit_checks": selectors.planned_visits_check(request.user, week),
-            "comments": selectors.manager_comments(request.user, week),
+            "comments": selectors.manager_comments(request.user, week, request.user),
             "deadline": selectors.review_deadline(
                 selectors.branch_settings(region.branch_id), week
             ),
@@ -735,7 +735,7 @@ def _weekly_detail_page(
             "sheet": sheet,
             "planned": review.planned_visits.select_related("prospect"),
             "visit_checks": selectors.planned_visits_check(review.author, review.week_start),
-            "comments": selectors.manager_comments(review.author, review.week_start),
+            "comments": selectors.manager_comments(review.author, review.week_start, request.user),
             "coaching_form": (coaching_form if coaching_form is not None else CoachingForm())
             if can_review
             else None,

@@ -302,3 +302,50 @@ def test_the_rm_finds_a_request_to_change_an_agreed_sheet_among_what_waits(org, 
     assert reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}) in waiting
     assert 'data-testid="change-asked"' in waiting
     assert list(selectors.monthly_sheets_waiting_for(org.peer_am)) == []
+
+
+def test_a_movers_review_links_only_the_logs_its_reader_may_open(org, client_for):
+    """Crawl: an AM who moved on a Tuesday has that week's review read by her new RM too,
+    and its list of 批示 linked her Monday log in the old region: a 404 for him. The
+    comment still shows (it is coaching on her week); only the logs he may open link."""
+    from accounts.services import membership_move
+    from activity.models import LogStatus
+    from planning import services
+    from tests import factories as f
+
+    membership_move(user=org.am, region=org.other_region, start_date=D(2026, 11, 10))
+    monday = f.DailyLogFactory(
+        author=org.am,
+        region=org.region,
+        date=D(2026, 11, 9),
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.rm,
+        manager_comment="周一拜访量不错",
+    )
+    wednesday = f.DailyLogFactory(
+        author=org.am,
+        region=org.other_region,
+        date=D(2026, 11, 11),
+        status=LogStatus.SIGNED_OFF,
+        signed_off_by=org.other_rm,
+        manager_comment="周三继续跟进",
+    )
+    with time_machine.travel(NOON_20_NOV, tick=False):
+        review = services.weekly_review_save(
+            author=org.am,
+            week=D(2026, 11, 9),
+            fields={"situation_analysis": "换了区域的一周"},
+            lines=[],
+            planned_visits=[],
+            short_metric_ids=[],
+            submit=True,
+        )
+        page = reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+        html = client_for(org.other_rm).get(page).content.decode()
+        comments = html.split('data-testid="log-comments"')[1].split("</ul>")[0]
+        assert "周一拜访量不错" in comments and "周三继续跟进" in comments
+        assert reverse("activity:log_detail", kwargs={"pk": monday.pk}) not in comments
+        assert reverse("activity:log_detail", kwargs={"pk": wednesday.pk}) in comments
+        # Whoever may open both gets both links: the AM herself.
+        mine = client_for(org.am).get(page).content.decode()
+        assert reverse("activity:log_detail", kwargs={"pk": monday.pk}) in mine
