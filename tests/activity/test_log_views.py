@@ -1123,7 +1123,8 @@ def test_a_return_refused_because_the_log_was_signed_off_meanwhile_keeps_what_wa
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="two requests racing on two connections: SQLite's test database takes one writer",
+    reason="two requests racing on two connections: runs on PostgreSQL (production, CI); "
+    "the zero-setup SQLite test database takes one writer at a time",
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_taps_racing_on_a_log_never_saved_both_end_on_the_submitted_log(org, today):

@@ -133,7 +133,8 @@ def test_running_a_reminder_twice_sends_once(org):
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite's in-memory test database locks the table instead",
+    reason="needs concurrent writers: runs on PostgreSQL (production, CI); the zero-setup "
+    "SQLite test database locks the whole table instead",
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_running_the_same_reminder_at_once_send_once(org):

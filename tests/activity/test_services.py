@@ -175,7 +175,8 @@ def test_second_sign_off_of_the_same_log_fails_and_records_nothing(org, today):
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite's in-memory test database locks the table instead",
+    reason="needs concurrent writers: runs on PostgreSQL (production, CI); the zero-setup "
+    "SQLite test database locks the whole table instead",
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_sign_offs_racing_in_threads_exactly_one_wins(org, today):
@@ -330,7 +331,8 @@ def test_a_log_tapped_in_at_2359_that_arrives_after_midnight_is_on_time(org, arr
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite's in-memory test database locks the table instead",
+    reason="needs concurrent writers: runs on PostgreSQL (production, CI); the zero-setup "
+    "SQLite test database locks the whole table instead",
 )
 @pytest.mark.django_db(transaction=True)
 def test_a_double_tap_on_submit_of_a_new_log_is_one_log_and_no_server_error(org, today):

@@ -170,7 +170,8 @@ def test_an_agree_page_opened_before_the_am_changed_her_sheet_does_not_agree_the
 
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="two requests racing on two connections: SQLite's test database takes one writer",
+    reason="two requests racing on two connections: runs on PostgreSQL (production, CI); "
+    "the zero-setup SQLite test database takes one writer at a time",
 )
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("sheet", ["monthly", "weekly"])
