@@ -49,7 +49,10 @@ def home(request):
         return redirect("activity:today")
     if kind == "regional_manager":
         return redirect("activity:queue")
-    day = _day_param(request) or timezone.localdate()
+    today = timezone.localdate()
+    # A day that has not begun has no logs to count: it reads as today. It showed every
+    # AM as not submitted, in red, as if the day were over and missed.
+    day = min(_day_param(request) or today, today)
     # A region closed before `day` is not an empty row of it.
     rows = activity_selectors.region_day_status(
         selectors.regions_visible_to(request.user).open_on(day), day
@@ -63,11 +66,11 @@ def home(request):
             "total": activity_selectors.day_status_total(rows) if len(rows) > 1 else None,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
-            "is_today": day == timezone.localdate(),
+            "is_today": day == today,
             "week_start": activity_selectors.week_start(day),
             "overdue_items": planning_selectors.overdue_items(request.user),
             "not_placed": None if rows else selectors.not_placed_reason(request.user),
-            "holidays_to_enter": holiday_years_to_enter(timezone.localdate())
+            "holidays_to_enter": holiday_years_to_enter(today)
             if selectors.is_admin(request.user)
             else [],
         },

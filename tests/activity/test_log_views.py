@@ -1186,3 +1186,17 @@ def test_the_queue_says_which_reviews_and_goal_sheets_wait_too(client_for, org, 
     assert f'href="{reverse("planning:monthly_detail", kwargs={"pk": sheet.pk})}"' in html
     html = client_for(org.other_rm).get(reverse("activity:queue")).content.decode()
     assert "1 份周检讨" in html and 'data-testid="first-sheet"' not in html
+
+
+def test_overview_of_a_day_not_begun_reads_as_today(client_for, org):
+    """A link to a later day (typed, or a bookmark's ?day=) showed every AM as not
+    submitted, in red, as if that day were over."""
+    client = client_for(org.branch_head)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 17, tzinfo=shanghai), tick=False):
+        response = client.get(reverse("accounts:home"), {"day": "2026-12-10"})
+    assert response.context["day"] == datetime.date(2026, 11, 25)
+    assert response.context["is_today"]
+    html = response.content.decode()
+    assert 'text-danger fw-bold" data-testid="not-submitted"' not in html
+    assert "?day=2026-12-11" not in html  # no "next day" into the future
