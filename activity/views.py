@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as org
 from accounts.models import Role
-from config.converters import parse_day
+from config.converters import parse_day, parse_month
 from planning import selectors as planning_selectors
 
 from . import reminders, selectors, services
@@ -363,7 +363,7 @@ def my_logs(request):
 
 
 def _month_param(request) -> datetime.date | None:
-    return parse_day(request.GET.get("month", "") + "-01")
+    return parse_month(request.GET.get("month", ""))
 
 
 def _require_signing_manager(user) -> None:

@@ -3,9 +3,10 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
-from config.converters import FIRST_DAY, LAST_DAY, parse_day
+from config.converters import FIRST_DAY, LAST_DAY, parse_day, parse_month
 
 EXTREMES = ["0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"]
 
@@ -19,6 +20,21 @@ EXTREMES = ["0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"]
         ("2026-02-30", None),
         ("2026-11", None),
         ("", None),
+        # As a Chinese user writes a day: with slashes or dots, in 年月日, in full width.
+        ("2026/12/28", datetime.date(2026, 12, 28)),
+        ("2026/1/5", datetime.date(2026, 1, 5)),
+        ("2026.12.28", datetime.date(2026, 12, 28)),
+        ("2026年12月28日", datetime.date(2026, 12, 28)),
+        ("2026年1月5日", datetime.date(2026, 1, 5)),
+        ("２０２６－１２－２８", datetime.date(2026, 12, 28)),
+        ("２０２６／１２／２８", datetime.date(2026, 12, 28)),
+        (" 2026-12-28 ", datetime.date(2026, 12, 28)),
+        ("2028/2/29", datetime.date(2028, 2, 29)),
+        ("2027/2/29", None),
+        ("2026/13/1", None),
+        ("2026/12/28/", None),
+        ("٢٠٢٦-١٢-٢٨", None),  # other scripts' digits: nobody types a date so
+        ("9999/12/31", None),
         *[(text, None) for text in EXTREMES],
     ],
 )
@@ -45,3 +61,44 @@ def test_query_dates_outside_the_supported_years_fall_back_or_are_refused(client
     assert response.status_code == 200
     assert 'data-testid="period-errors"' in response.content.decode()
     assert head.get(reverse("reports:summary_export") + f"?start={text}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2026-12", datetime.date(2026, 12, 1)),
+        ("2026/12", datetime.date(2026, 12, 1)),
+        ("2026/1", datetime.date(2026, 1, 1)),
+        ("2026年12月", datetime.date(2026, 12, 1)),
+        ("２０２６－１２", datetime.date(2026, 12, 1)),
+        ("2026-12-28", datetime.date(2026, 12, 1)),  # a day: its month
+        ("2026-13", None),
+        ("2026", None),
+        ("9999-12", None),
+        ("", None),
+    ],
+)
+def test_parse_month(text, month):
+    assert parse_month(text) == month
+
+
+SHANGHAI_NOON = datetime.datetime(
+    2027, 1, 6, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+)
+
+
+@pytest.mark.parametrize("text", ["2026/12/28", "2026年12月30日", "２０２６－１２－２８"])
+def test_a_week_typed_as_a_chinese_user_writes_it_shows_that_week(client_for, org, text):
+    """?week=2026/12/28 showed this week's grid without a word."""
+    with time_machine.travel(SHANGHAI_NOON, tick=False):
+        response = client_for(org.rm).get(
+            reverse("activity:week_grid", args=[org.region.pk]), {"week": text}
+        )
+    assert response.context["start"] == datetime.date(2026, 12, 28)
+
+
+@pytest.mark.parametrize("text", ["2026/12", "2026年12月", "２０２６－１２", "2026-12-05"])
+def test_a_month_typed_as_a_chinese_user_writes_it_shows_that_month(client_for, org, text):
+    with time_machine.travel(SHANGHAI_NOON, tick=False):
+        response = client_for(org.am).get(reverse("activity:my_logs"), {"month": text})
+    assert response.context["month"] == datetime.date(2026, 12, 1)
