@@ -102,3 +102,13 @@ def test_a_month_typed_as_a_chinese_user_writes_it_shows_that_month(client_for, 
     with time_machine.travel(SHANGHAI_NOON, tick=False):
         response = client_for(org.am).get(reverse("activity:my_logs"), {"month": text})
     assert response.context["month"] == datetime.date(2026, 12, 1)
+
+
+def test_the_summary_reads_a_period_typed_in_年月日(client_for, org):
+    response = client_for(org.branch_head).get(
+        reverse("reports:summary"), {"start": "2026年11月23日", "end": "2026年11月29日"}
+    )
+    assert response.context["form"].period() == (
+        datetime.date(2026, 11, 23),
+        datetime.date(2026, 11, 29),
+    )

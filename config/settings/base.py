@@ -161,6 +161,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our corrections to Django's date input formats (config/formats/zh_Hans: 2026年12月1日).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env("DJANGO_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
