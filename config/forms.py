@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from .converters import parse_day
 from .limits import FREE_TEXT_MAX_LENGTH
 
 # Vertical whitespace: line breaks of every platform, and Unicode's line and paragraph
@@ -52,3 +53,14 @@ COUNT_INPUT_ATTRS = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete"
 class CountInput(forms.TextInput):
     def __init__(self, attrs=None):
         super().__init__({**COUNT_INPUT_ATTRS, **(attrs or {})})
+
+
+class DayField(forms.DateField):
+    """A day, also as people here write one (`parse_day`: 2026/12/1, 2026年12月1日, in
+    full-width digits): a report's period comes from links people edit, and a date box
+    without a picker takes what is typed. ２０２６-１２-０１ was "not a valid date"."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and (day := parse_day(value)) is not None:
+            return day
+        return super().to_python(value)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role, User
 from config.converters import SUPPORTED_DAYS
-from config.forms import CountInput, FreeTextField, SingleLineField
+from config.forms import CountInput, DayField, FreeTextField, SingleLineField
 
 from . import periods
 from .models import (
@@ -332,7 +332,7 @@ class TrackedItemFieldsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
-    due_date = forms.DateField(
+    due_date = DayField(
         label=_("Due date"),
         # ISO whatever the language: a date input shows nothing for zh-hans' 2026/11/27.
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
@@ -407,12 +407,12 @@ class CalendarPeriodForm(forms.Form):
             "annual meeting, say), untick the others."
         ),
     )
-    first = forms.DateField(
+    first = DayField(
         label=_("First day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=SUPPORTED_DAYS,
     )
-    last = forms.DateField(
+    last = DayField(
         label=_("Last day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=SUPPORTED_DAYS,

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.converters import SUPPORTED_DAYS
+from config.forms import DayField
 from planning import periods
 
 from .selectors import span_kind, whole_months
@@ -26,13 +27,13 @@ def latest_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 class PeriodForm(forms.Form):
     """Any date range; the latest days that have ended by default (see latest_period)."""
 
-    start = forms.DateField(
+    start = DayField(
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=SUPPORTED_DAYS,
     )
-    end = forms.DateField(
+    end = DayField(
         label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -112,3 +112,18 @@ def test_the_summary_reads_a_period_typed_in_年月日(client_for, org):
         datetime.date(2026, 11, 23),
         datetime.date(2026, 11, 29),
     )
+
+
+@pytest.mark.parametrize("start", ["２０２６－１１－２３", "２０２６年１１月２３日", "2026.11.23"])
+def test_the_summary_reads_a_period_typed_in_full_width_or_with_dots(client_for, org, start):
+    response = client_for(org.branch_head).get(reverse("reports:summary"), {"start": start})
+    assert not response.context["form"].errors
+    assert response.context["form"].period() == (
+        datetime.date(2026, 11, 23),
+        datetime.date(2026, 11, 29),
+    )
+
+
+def test_a_day_outside_the_supported_years_typed_any_way_is_refused_with_the_range(client_for, org):
+    response = client_for(org.branch_head).get(reverse("reports:summary"), {"start": "1999/12/31"})
+    assert "start" in response.context["form"].errors
