@@ -26,7 +26,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Case, Count, DateField, F, Max, Prefetch, Q, When
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +46,7 @@ from accounts import selectors as org
 from accounts.models import Branch, Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
+from activity.services import LATE_GRACE
 from planning import periods
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 from planning.models import PeriodKind
@@ -278,6 +290,15 @@ def _reached_rm():
     )
 
 
+def _signed_day():
+    """The day a log was signed off, with the grace a log handed in gets (`LATE_GRACE`): a
+    tap on 签批 at 23:59 on the deadline's day that reaches the server after midnight is
+    in time, as an AM's 提交 is. It counted against the RM's 签批及时率."""
+    return TruncDate(
+        ExpressionWrapper(F("signed_off_at") - LATE_GRACE, output_field=DateTimeField())
+    )
+
+
 def _log_facts(
     *,
     branch_regions: dict[int, list[int]],
@@ -330,7 +351,7 @@ def _log_facts(
     handed_in = Q(submitted_at__isnull=False)
     signed_off_in_time = Q(status=LogStatus.SIGNED_OFF) & signed_in_time
     return (
-        logs.alias(signed_day=TruncDate("signed_off_at"))
+        logs.alias(signed_day=_signed_day())
         .alias(reached=_reached_rm())
         .values_list(subject, "date")
         .annotate(

@@ -943,3 +943,20 @@ def test_a_metric_switched_off_in_its_week_is_shown_but_not_weighed(org, visits)
     assert row(closed, "东").cell(leaflets.pk).actual == 10
     assert row(closed, "东").score == closed.total.score == Decimal(100)
     assert not services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY).changed
+
+
+@pytest.mark.parametrize(
+    ("signed_at", "in_time"), [((23, 58), True), ((0, 3), True), ((0, 6), False)]
+)
+def test_a_sign_off_tapped_at_2359_that_arrives_after_midnight_is_in_time(
+    org, visits, signed_at, in_time
+):
+    """As a log handed in (activity.services.LATE_GRACE): Friday's log is due for sign-off
+    by the end of Monday; a 签批 sent at 23:59 on Monday reached the server on Tuesday."""
+    friday = MONDAY + datetime.timedelta(days=4)
+    next_monday = MONDAY + datetime.timedelta(days=7)
+    hour, minute = signed_at
+    day = next_monday if hour == 23 else next_monday + datetime.timedelta(days=1)
+    at = _at(day, hour) + datetime.timedelta(minutes=minute)
+    _handed_in(log(org.am, org.region, friday, 3), _at(friday, 18), signed_at=at)
+    assert row(summary(org), "东").signed_on_time_logs == (1 if in_time else 0)
