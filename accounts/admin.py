@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.forms import DAY_FIELDS
+
 from . import selectors, services
 from .forms import AdminLoginForm
 from .models import Area, Branch, Region, RegionMembership, StaffImport, User
@@ -73,6 +75,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
 
 class MembershipInline(admin.TabularInline):
     model = RegionMembership
+    formfield_overrides = DAY_FIELDS
     formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["region"]
@@ -107,6 +110,7 @@ class StaffPasswordSetForm(AdminPasswordChangeForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    formfield_overrides = DAY_FIELDS
     ordering = ["employee_no"]
     list_display = ["employee_no", "name", "role", "mobile", "is_active"]
     list_filter = ["role", "is_active"]
@@ -219,6 +223,7 @@ class RegionForm(forms.ModelForm):
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     form = RegionForm
+    formfield_overrides = DAY_FIELDS
     list_display = ["name", "branch", "area", "manager", "signer", "closed_on"]
     list_filter = ["branch", ClosedFilter]
     list_select_related = ["branch__head", "area__manager", "manager"]

@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.db import models
 
 from .converters import parse_day
 from .limits import FREE_TEXT_MAX_LENGTH
@@ -64,3 +65,8 @@ class DayField(forms.DateField):
         if isinstance(value, str) and (day := parse_day(value)) is not None:
             return day
         return super().to_python(value)
+
+
+# For a ModelAdmin's `formfield_overrides`: the admin's date boxes are plain text boxes
+# (with a calendar beside them) where an admin types a 调休 day or a hire date.
+DAY_FIELDS = {models.DateField: {"form_class": DayField}}

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext, pgettext
 
 from accounts.admin import ViewOnlyAdmin, ViewOnlyInline
 from accounts.models import Branch
+from config.forms import DAY_FIELDS
 
 from . import services
 from .calendar import holidays_not_entered_by_branch
@@ -56,6 +57,7 @@ class BranchPlanningSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(admin.ModelAdmin):
+    formfield_overrides = DAY_FIELDS
     list_display = ["branch", "date", "is_working_day", "note"]
     list_filter = ["branch", "is_working_day"]
     date_hierarchy = "date"

@@ -388,10 +388,14 @@ def test_the_settings_list_names_the_working_days_in_the_readers_language(admin_
     assert "Monday, Tuesday, Wednesday, Thursday" in admin_client.get(url).content.decode()
 
 
-@pytest.mark.parametrize("typed", ["2027年2月20日", "2027年02月20日", "2027/2/20"])
+@pytest.mark.parametrize(
+    "typed",
+    ["2027年2月20日", "2027年02月20日", "2027/2/20", "２０２７／２／２０", "２０２７年２月２０日"],
+)
 def test_the_admin_types_a_调休_day_as_written_in_chinese(admin_client, org, typed):
-    """Django's 简体中文 date format for 2027年2月20日 is broken (%n, %j): the admin's date
-    box refused the way a Chinese admin writes a day."""
+    """Django's 简体中文 date format for 2027年2月20日 is broken (%n, %j), and its formats
+    take no full-width digits: the admin's date box refused the way a Chinese admin
+    writes a day."""
     add = reverse("admin:planning_calendaroverride_add")
     response = admin_client.post(
         add, {"branch": org.branch.pk, "date": typed, "is_working_day": "on", "note": "调休"}
