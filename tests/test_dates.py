@@ -127,3 +127,26 @@ def test_the_summary_reads_a_period_typed_in_full_width_or_with_dots(client_for,
 def test_a_day_outside_the_supported_years_typed_any_way_is_refused_with_the_range(client_for, org):
     response = client_for(org.branch_head).get(reverse("reports:summary"), {"start": "1999/12/31"})
     assert "start" in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    ("admin_class", "model", "field"),
+    [
+        ("UserAdmin", "User", "hire_date"),
+        ("MembershipInline", "RegionMembership", "start_date"),
+        ("RegionAdmin", "Region", "closed_on"),
+    ],
+)
+def test_the_admins_date_boxes_read_full_width_digits_and_年月日(admin_class, model, field):
+    """The admin's date boxes are text boxes: an input method in full-width mode types
+    ２０２６／３／１, which was "not a valid date", and so was 2026年3月1日."""
+    from django.contrib import admin
+
+    from accounts import admin as admins
+    from accounts import models
+
+    model = getattr(models, model)
+    model_admin = getattr(admins, admin_class)(model, admin.site)
+    box = model_admin.formfield_for_dbfield(model._meta.get_field(field), request=None)
+    for typed in ("２０２６／３／１", "2026年3月1日", "2026-03-01"):
+        assert box.clean(typed) == datetime.date(2026, 3, 1)

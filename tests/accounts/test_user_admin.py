@@ -2,7 +2,6 @@
 
 import datetime
 
-import pytest
 from django.urls import reverse
 
 from accounts.models import RegionMembership
@@ -75,26 +74,3 @@ def test_changing_another_role_leaves_memberships_alone(admin_client, org):
     data["name"] = "李四四"
     assert admin_client.post(url, data).status_code == 302
     assert RegionMembership.objects.get(user=org.peer_am).end_date is None
-
-
-@pytest.mark.parametrize(
-    ("admin_class", "model", "field"),
-    [
-        ("UserAdmin", "User", "hire_date"),
-        ("MembershipInline", "RegionMembership", "start_date"),
-        ("RegionAdmin", "Region", "closed_on"),
-    ],
-)
-def test_the_admins_date_boxes_read_full_width_digits_and_年月日(admin_class, model, field):
-    """The admin's date boxes are text boxes: an input method in full-width mode types
-    ２０２６／３／１, which was "not a valid date", and so was 2026年3月1日."""
-    from django.contrib import admin
-
-    from accounts import admin as admins
-    from accounts import models
-
-    model = getattr(models, model)
-    model_admin = getattr(admins, admin_class)(model, admin.site)
-    box = model_admin.formfield_for_dbfield(model._meta.get_field(field), request=None)
-    for typed in ("２０２６／３／１", "2026年3月1日", "2026-03-01"):
-        assert box.clean(typed) == datetime.date(2026, 3, 1)
