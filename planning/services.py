@@ -109,8 +109,12 @@ def target_set(
     reason: str,
     user: User | None = None,
     region: Region | None = None,
+    rollup: bool = True,
 ) -> tuple[Target, bool]:
-    """Set one target; a changed value leaves a revision. Returns (target, changed)."""
+    """Set one target; a changed value leaves a revision. Returns (target, changed).
+
+    A change reaches the weekly roll-ups of the closed weeks it counts in
+    (`targets_changed`); rollup=False for a caller that sets many and tells them once."""
     subject = {"user": user} if user is not None else {"region": region}
     target = (
         Target.objects.select_for_update()
@@ -136,6 +140,8 @@ def target_set(
             changed_by=actor,
             changed_at=now,
         )
+        if rollup:
+            targets_changed(targets=[target])
         return target, True
     if target.value == value:
         return target, False
@@ -149,7 +155,18 @@ def target_set(
     )
     target.value, target.updated_by, target.updated_at = value, actor, now
     target.save(update_fields=["value", "updated_by", "updated_at"])
+    if rollup:
+        targets_changed(targets=[target])
     return target, True
+
+
+def targets_changed(*, targets: Iterable[Target]) -> None:
+    """What was computed and kept from these targets counted them as they were: the
+    weekly roll-ups of the weeks they count in are computed again."""
+    # Imported here: reports builds on planning, not the other way round.
+    from reports.services import rollup_after_target_change
+
+    rollup_after_target_change(targets=targets)
 
 
 @transaction.atomic
@@ -183,21 +200,24 @@ def breakdown_save(
     )
     if revising and not reason.strip():
         raise ValidationError(_("Give a reason for changing targets that were already set."))
-    changed = 0
+    changed = []
     for (kind, start), value in values.items():
         if value is None:
             continue
-        _target, did_change = target_set(
+        target, did_change = target_set(
             actor=actor,
             metric_id=metric.pk,
             kind=kind,
             start=start,
             value=value,
             reason=reason.strip() or _("Breakdown of the annual target"),
+            rollup=False,
             **subject,
         )
-        changed += did_change
-    return changed
+        if did_change:
+            changed.append(target)
+    targets_changed(targets=changed)
+    return len(changed)
 
 
 @transaction.atomic
@@ -214,9 +234,9 @@ def month_targets_set(
         raise ValidationError(
             {"reason": _("Give a reason for changing targets that were already set.")}
         )
-    changed = 0
+    changed = []
     for metric_id, value in values.items():
-        _target, did_change = target_set(
+        target, did_change = target_set(
             actor=actor,
             user=user,
             metric_id=metric_id,
@@ -224,9 +244,12 @@ def month_targets_set(
             start=month,
             value=value,
             reason=reason.strip() or _("Monthly target set"),
+            rollup=False,
         )
-        changed += did_change
-    return changed
+        if did_change:
+            changed.append(target)
+    targets_changed(targets=changed)
+    return len(changed)
 
 
 # --- monthly goal sheet ------------------------------------------------------------
@@ -316,6 +339,7 @@ def monthly_sheet_agree(
         gettext_noop("Agreed monthly goal sheet %(month)s"),
         {"month": sheet.month.strftime("%Y-%m")},
     )
+    changed = []
     for metric_id, value in agreed.items():
         MonthlyGoalLine.objects.update_or_create(
             sheet=sheet,
@@ -323,7 +347,7 @@ def monthly_sheet_agree(
             defaults={"agreed": value},
             create_defaults={"proposed": value, "agreed": value},
         )
-        target_set(
+        target, did_change = target_set(
             actor=actor,
             user=sheet.author,
             metric_id=metric_id,
@@ -331,7 +355,11 @@ def monthly_sheet_agree(
             start=sheet.month,
             value=value,
             reason=reason,
+            rollup=False,
         )
+        if did_change:
+            changed.append(target)
+    targets_changed(targets=changed)
     # After the conditional update: a second click lost above and tells no one twice.
     # The AM learns which of their numbers the RM changed (拜访 138 → 150).
     changes = [
@@ -602,8 +630,9 @@ def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: st
     reason = stored_text(
         gettext_noop("Weekly plan reviewed %(week)s"), {"week": review.week_start.isoformat()}
     )
+    changed = []
     for line in review.lines.exclude(next_week_target__isnull=True):
-        target_set(
+        target, did_change = target_set(
             actor=actor,
             user=review.author,
             metric_id=line.metric_id,
@@ -611,7 +640,11 @@ def weekly_review_review(*, review: WeeklyReview, actor: User, coaching_note: st
             start=next_week,
             value=line.next_week_target,
             reason=reason,
+            rollup=False,
         )
+        if did_change:
+            changed.append(target)
+    targets_changed(targets=changed)
     return review
 
 

@@ -74,6 +74,7 @@ class RollupTrigger(models.TextChoices):
     STALE = "stale", _("logs changed after the roll-up")
     MANUAL = "manual", _("recomputed on request")
     CALENDAR = "calendar", _("working days changed after the roll-up")
+    TARGETS = "targets", _("targets changed after the roll-up")
 
 
 class RollupRun(models.Model):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Branch, Region
+from accounts.models import Branch, Region, RegionMembership
 from activity.models import Metric
 
 from . import selectors
@@ -220,6 +220,72 @@ def rollup_after_calendar_change(*, branch_ids, first: datetime.date, last: date
             robust=True,
         )
     return sum(len(w) for w in weeks.values())
+
+
+def rollup_after_target_change(*, targets) -> int:
+    """Roll up again, once the change is committed, the rolled-up weeks these changed
+    targets count in: a week's own, and for a month's every week that overlaps it (its
+    derived week targets split the month). Targets of other periods do not reach the
+    summary. A goal sheet agreed on the 20th, or a closed week's target corrected with a
+    reason, left the closed weeks' snapshots on "—" or the old target, with nothing marked
+    stale, while their drill-down and the month's summary read the new one (QA).
+    One task per branch, however many targets changed. Returns the branch-weeks queued."""
+    from planning import periods
+    from planning.models import PeriodKind
+
+    from . import tasks
+
+    spans = defaultdict(set)  # branch id → {(first, last)}
+    region_branch, user_branches = {}, {}
+    for target in targets:
+        if target.period_kind not in (PeriodKind.WEEK, PeriodKind.MONTH):
+            continue
+        first = target.period_start
+        last = periods.period_end(target.period_kind, first)
+        if target.region_id is not None:
+            if target.region_id not in region_branch:
+                region_branch[target.region_id] = Region.objects.get(pk=target.region_id).branch_id
+            branch_ids = [region_branch[target.region_id]]
+        else:  # the branches of the regions the AM was in at the time
+            if target.user_id not in user_branches:
+                user_branches[target.user_id] = list(
+                    RegionMembership.objects.filter(user_id=target.user_id).values_list(
+                        "region__branch_id", "start_date", "end_date"
+                    )
+                )
+            branch_ids = {
+                branch_id
+                for branch_id, joined, left in user_branches[target.user_id]
+                if joined <= last and (left is None or left >= first)
+            }
+        for branch_id in branch_ids:
+            spans[branch_id].add((first, last))
+    if not spans:
+        return 0
+    week = datetime.timedelta(days=6)
+    rolled_up = selectors.rolled_up_weeks(
+        branch_ids=list(spans),
+        first=min(first for branch in spans.values() for first, _ in branch),
+        last=max(last for branch in spans.values() for _, last in branch),
+    )
+    queued = 0
+    for branch_id, branch_spans in spans.items():
+        weeks = [
+            monday
+            for monday in rolled_up.get(branch_id, [])
+            if any(monday <= last and monday + week >= first for first, last in branch_spans)
+        ]
+        if not weeks:
+            continue
+        isoweeks = [monday.isoformat() for monday in weeks]
+        transaction.on_commit(
+            lambda b=branch_id, w=isoweeks: tasks.rollup_branch_weeks.delay(
+                b, w, RollupTrigger.TARGETS
+            ),
+            robust=True,
+        )
+        queued += len(isoweeks)
+    return queued
 
 
 def _replace_snapshots(
