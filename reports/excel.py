@@ -4,7 +4,7 @@ Every text cell goes through `safe` (the product's one formula escape), so a val
 = + - @ (or a tab or carriage return) is stored as text, never run as a formula.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -25,6 +25,12 @@ NONE = "—"
 
 def _number(value):
     return float(value) if isinstance(value, Decimal) else value
+
+
+def _one_decimal(value: Decimal | None) -> Decimal | None:
+    """Rounded half up to a tenth, as the page's floatformat rounds: Python's round()
+    rounds half to even, and a target of 2.25 read 2.3 on the page, 2.2 in Excel."""
+    return None if value is None else value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _or_none(value):
@@ -95,7 +101,7 @@ def summary_workbook(
         for cell in row.cells:
             values += [
                 # As the page shows it: 5.6 for part of a period, 6 for a whole one.
-                _or_none(round(cell.target, 1) if cell.target is not None else None),
+                _or_none(_one_decimal(cell.target)),
                 cell.actual,
                 _or_none(cell.completion / 100 if cell.completion is not None else None),
                 _or_none(cell.per_head),

@@ -315,3 +315,31 @@ def test_a_returned_log_corrected_after_the_roll_up_reaches_the_closed_week(bran
     assert_same(figures(rolled.rows, metrics), want)
     assert RegionWeekSnapshot.objects.filter(week_start=TIAOXIU).count() == 3
     assert RollupRun.objects.filter(week_start=TIAOXIU, trigger="stale").count() == 1
+
+
+def test_a_target_of_part_of_a_week_reads_the_same_on_the_page_and_in_excel(db, client):
+    """Monday of the week of 中秋 (Friday 25 September off: four working days): a week
+    target of 9 is 2.25 for the Monday. The page rounds it half up (2.3), as it does
+    every figure; the Excel file rounded it half to even (2.2)."""
+    import re
+
+    head = f.UserFactory(role=Role.BRANCH_HEAD, name="负责人")
+    branch = f.BranchFactory(head=head)
+    region = f.RegionFactory(branch=branch, name="东")
+    am = f.member(region, name="甲")
+    visits = Metric.objects.get(code="visits")
+    monday = D(2026, 9, 21)
+    Target.objects.create(
+        user=am, metric=visits, period_kind="week", period_start=monday, value=9, updated_by=head
+    )
+    client.force_login(head)
+    query = {"branch": branch.pk, "start": monday, "end": monday}
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(reverse("reports:summary"), query).content.decode()
+        ws = load_workbook(
+            io.BytesIO(client.get(reverse("reports:summary_export"), query).content)
+        ).active
+    row_html = html[html.index(">东<") : html.index("</tr>", html.index(">东<"))]
+    assert re.findall(r"<td>([^<]*)</td>", row_html)[1] == "2.3"
+    assert ws.cell(row=4, column=1).value == "东"
+    assert ws.cell(row=4, column=3).value == 2.3
