@@ -140,11 +140,29 @@ class UserAdmin(DjangoUserAdmin):
         return response
 
     def save_formset(self, request, form, formset, change):
+        # As they were: a late correction reaches the weeks rolled up with them.
+        before = (
+            {
+                f.instance.pk: (
+                    f.initial.get("region"),
+                    f.initial.get("start_date"),
+                    f.initial.get("end_date"),
+                )
+                for f in formset.initial_forms
+            }
+            if formset.model is RegionMembership
+            else {}
+        )
         super().save_formset(request, form, formset, change)
         if formset.model is RegionMembership:
             changed = [*formset.new_objects, *(m for m, _fields in formset.changed_objects)]
-            if changed:
-                services.memberships_saved(user=form.instance, memberships=changed)
+            if changed or formset.deleted_objects:
+                services.memberships_saved(
+                    user=form.instance,
+                    memberships=changed,
+                    before=before,
+                    removed=formset.deleted_objects,
+                )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -105,11 +105,17 @@ def _logs_follow(*, user: User, region: Region, start_date: datetime.date, end_d
 
 
 @transaction.atomic
-def memberships_saved(*, user: User, memberships) -> None:
+def memberships_saved(*, user: User, memberships, before=None, removed=()) -> None:
     """The admin added or changed these memberships of `user` by hand (ending one and
     starting another is a move): each log of their days is filed under their region, and
     what waits for a manager goes to the current one's, as `membership_move` does (QA:
-    the admin's move left the Wednesday log in the old region's queue and grid)."""
+    the admin's move left the Wednesday log in the old region's queue and grid).
+
+    `before`: membership id → (region id, start, end) as it was, for those changed;
+    `removed`: memberships deleted. The weekly roll-ups of the days that changed hands
+    are computed again (`reports.services.rollup_after_membership_change`)."""
+    from reports.services import rollup_after_membership_change
+
     memberships = sorted(memberships, key=lambda m: m.start_date)
     for membership in memberships:
         _logs_follow(
@@ -121,6 +127,30 @@ def memberships_saved(*, user: User, memberships) -> None:
     latest = RegionMembership.objects.filter(user=user).order_by("-start_date").first()
     if latest is not None and latest.end_date is None and latest in memberships:
         _pending_work_follows(user=user, region=latest.region, start_date=latest.start_date)
+    rollup_after_membership_change(spans=_membership_spans(memberships, before or {}, removed))
+
+
+def _membership_spans(memberships, before: dict, removed) -> list[tuple]:
+    """(region id, first, last or None) of the days whose region these changes touched:
+    a new or removed membership's days, a moved one's in both regions, and only the days
+    between the old and the new date of a start or an end moved."""
+    spans = [(m.region_id, m.start_date, m.end_date) for m in removed]
+    for m in memberships:
+        if m.pk not in before:
+            spans.append((m.region_id, m.start_date, m.end_date))
+            continue
+        region_id, start, end = before[m.pk]
+        if region_id != m.region_id:
+            spans += [(region_id, start, end), (m.region_id, m.start_date, m.end_date)]
+            continue
+        if start != m.start_date:
+            spans.append((region_id, min(start, m.start_date), max(start, m.start_date)))
+        if end != m.end_date:
+            ends = [e for e in (end, m.end_date) if e is not None]
+            # From the earlier end on; an end removed (or set) reaches up to today.
+            last = None if None in (end, m.end_date) else max(ends)
+            spans.append((region_id, min(ends), last))
+    return spans
 
 
 def region_closing_check(*, region: Region, closed_on: datetime.date, today=None) -> None:

@@ -75,6 +75,7 @@ class RollupTrigger(models.TextChoices):
     MANUAL = "manual", _("recomputed on request")
     CALENDAR = "calendar", _("working days changed after the roll-up")
     TARGETS = "targets", _("targets changed after the roll-up")
+    STAFF = "staff", _("staff changed after the roll-up")
 
 
 class RollupRun(models.Model):

@@ -233,8 +233,6 @@ def rollup_after_target_change(*, targets) -> int:
     from planning import periods
     from planning.models import PeriodKind
 
-    from . import tasks
-
     spans = defaultdict(set)  # branch id → {(first, last)}
     region_branch, user_branches = {}, {}
     for target in targets:
@@ -260,6 +258,35 @@ def rollup_after_target_change(*, targets) -> int:
             }
         for branch_id in branch_ids:
             spans[branch_id].add((first, last))
+    return _rollup_spans(spans, RollupTrigger.TARGETS)
+
+
+def rollup_after_membership_change(*, spans) -> int:
+    """Roll up again, once the change is committed, the rolled-up weeks of these
+    (region id, first day, last day or None for up to today) spans: memberships entered
+    or corrected after their week (a leaver's last day, a joiner's first, entered in
+    the admin a week later). Their logs, if any, move with them and mark the weeks stale;
+    without logs nothing did, and the closed weeks kept the old headcount, targets and
+    missing logs while their drill-down read the new ones (QA)."""
+    today = timezone.localdate()
+    branch_of = dict(
+        Region.objects.filter(pk__in={region_id for region_id, *_ in spans}).values_list(
+            "pk", "branch_id"
+        )
+    )
+    by_branch = defaultdict(set)
+    for region_id, first, last in spans:
+        last = today if last is None else min(last, today)
+        if first <= last:
+            by_branch[branch_of[region_id]].add((first, last))
+    return _rollup_spans(by_branch, RollupTrigger.STAFF)
+
+
+def _rollup_spans(spans: dict[int, set], trigger: str) -> int:
+    """Queue, once the transaction commits, one roll-up per branch of its rolled-up weeks
+    that overlap any of its (first, last) spans. Returns the branch-weeks queued."""
+    from . import tasks
+
     if not spans:
         return 0
     week = datetime.timedelta(days=6)
@@ -279,9 +306,7 @@ def rollup_after_target_change(*, targets) -> int:
             continue
         isoweeks = [monday.isoformat() for monday in weeks]
         transaction.on_commit(
-            lambda b=branch_id, w=isoweeks: tasks.rollup_branch_weeks.delay(
-                b, w, RollupTrigger.TARGETS
-            ),
+            lambda b=branch_id, w=isoweeks: tasks.rollup_branch_weeks.delay(b, w, trigger),
             robust=True,
         )
         queued += len(isoweeks)
