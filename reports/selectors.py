@@ -945,6 +945,9 @@ def _changed_since(snapshots) -> set[int]:
             region_id__in=[s.region_id for s in snapshots],
             date__range=(week, week + datetime.timedelta(days=6)),
         )
+        # A draft counts nowhere in a summary (and no log goes back to draft): an AM
+        # typing a late day of a closed week as a draft read "logs changed since then".
+        .exclude(status=LogStatus.DRAFT)
         .values_list("region_id")
         .annotate(latest=Max("updated_at"))
         .order_by()

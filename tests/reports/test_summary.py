@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 
 from accounts.services import membership_end, membership_move
@@ -301,6 +302,24 @@ def test_closed_week_is_served_from_the_snapshot_and_a_later_edit_marks_it_stale
     assert not result.stale
     assert row(result, "东").cell(visits.pk).actual == 0  # reopened: no longer counted
     assert selectors.stale_snapshot_weeks(org.branch.pk) == []
+
+
+def test_a_draft_of_a_closed_weeks_day_does_not_mark_it_stale(org, visits):
+    """A draft counts nowhere in the summary; once handed in, it does."""
+    from activity import services as activity_services
+
+    with time_machine.travel(datetime.datetime(2026, 11, 16, 1, tzinfo=datetime.UTC)):
+        log(org.am, org.region, MONDAY, 8)
+        services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    with time_machine.travel(datetime.datetime(2026, 11, 17, 9, tzinfo=datetime.UTC)):
+        fields = {"log_date": MONDAY + datetime.timedelta(days=1), "fields": {}, "visits": []}
+        activity_services.daily_log_save(author=org.peer_am, counts={visits.pk: 4}, **fields)
+        assert not summary(org).stale
+        assert selectors.stale_snapshot_weeks(org.branch.pk) == []
+        activity_services.daily_log_save(
+            author=org.peer_am, counts={visits.pk: 4}, submit=True, **fields
+        )
+        assert row(summary(org), "东").stale
 
 
 def test_rerun_with_only_compliance_changed_rewrites_the_week(org, visits):
