@@ -60,6 +60,10 @@ def rollup_branches_weeks(
     if not weeks:
         return []
     branches = list(Branch.objects.select_for_update().filter(pk__in=branch_ids).order_by("pk"))
+    # The snapshots are as of now, before the logs are read: a log changed while the
+    # roll-up runs (seconds for a large branch) is newer than them, so the week reads
+    # stale and is redone. Stamped when written, they hid that change for good.
+    read_at = timezone.now()
     weeks = sorted(set(weeks))
     periods_ = [(week, week + datetime.timedelta(days=6)) for week in weeks]
     regions = defaultdict(list)
@@ -110,7 +114,9 @@ def rollup_branches_weeks(
             ]
             for week, rows in zip(weeks, rows_per_week, strict=True)
         }
-        changed, first = _replace_snapshots(branch=branch, rows_by_week=rows_by_week)
+        changed, first = _replace_snapshots(
+            branch=branch, rows_by_week=rows_by_week, computed_at=read_at
+        )
         runs += [
             RollupRun(
                 branch=branch,
@@ -314,7 +320,10 @@ def _rollup_spans(spans: dict[int, set], trigger: str) -> int:
 
 
 def _replace_snapshots(
-    *, branch: Branch, rows_by_week: dict[datetime.date, list[selectors.SummaryRow]]
+    *,
+    branch: Branch,
+    rows_by_week: dict[datetime.date, list[selectors.SummaryRow]],
+    computed_at: datetime.datetime,
 ) -> tuple[set[datetime.date], set[datetime.date]]:
     """Replace the snapshots of these weeks; return the weeks whose numbers changed, and
     those of them that had no snapshots before.
@@ -326,7 +335,7 @@ def _replace_snapshots(
     stored = _stored_numbers(branch, weeks)
     changed = {week for week, rows in rows_by_week.items() if _numbers(rows) != stored[week]}
     first = {week for week in changed if not stored[week]}
-    now = timezone.now()
+    now = computed_at
     RegionWeekSnapshot.objects.filter(
         branch=branch, week_start__in=[w for w in weeks if w not in changed]
     ).update(computed_at=now)

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from accounts.services import membership_end, membership_move
 from activity.models import LogStatus, Metric, MetricValue
@@ -979,3 +980,25 @@ def test_a_sign_off_tapped_at_2359_that_arrives_after_midnight_is_in_time(
     at = _at(day, hour) + datetime.timedelta(minutes=minute)
     _handed_in(log(org.am, org.region, friday, 3), _at(friday, 18), signed_at=at)
     assert row(summary(org), "东").signed_on_time_logs == (1 if in_time else 0)
+
+
+def test_a_log_corrected_while_the_roll_up_runs_marks_the_week_stale(org, visits, monkeypatch):
+    """A large branch's roll-up takes seconds between reading the logs and writing the
+    snapshots. A log handed in again in between was missing from the numbers, and the
+    snapshots, stamped when written, read as newer than it: never stale, never redone."""
+    entry = log(org.am, org.region, MONDAY, 8, status=LogStatus.SUBMITTED)
+    load = selectors.LogReads.load
+
+    def load_then_an_edit(**kwargs):
+        reads = load(**kwargs)
+        MetricValue.objects.filter(log=entry).update(value=11)
+        type(entry).objects.filter(pk=entry.pk).update(updated_at=timezone.now())
+        return reads
+
+    monkeypatch.setattr(selectors.LogReads, "load", load_then_an_edit)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    monkeypatch.undo()
+    result = summary(org)
+    assert row(result, "东").cell(visits.pk).actual == 8
+    assert row(result, "东").stale
+    assert selectors.stale_snapshot_weeks(org.branch.pk) == [MONDAY]
