@@ -343,3 +343,32 @@ def test_a_target_of_part_of_a_week_reads_the_same_on_the_page_and_in_excel(db, 
     assert re.findall(r"<td>([^<]*)</td>", row_html)[1] == "2.3"
     assert ws.cell(row=4, column=1).value == "东"
     assert ws.cell(row=4, column=3).value == 2.3
+
+
+def test_the_drill_down_reads_each_account_managers_days_in_the_region(branch_data):
+    branch, head, regions, metrics = branch_data
+    east, west, north = regions
+    visits = metrics[0]
+    start, end = week(TIAOXIU)
+    want = expected(branch, regions, metrics, start, end)
+    for region, people in (
+        # name: (headcount, target, actual) for the days each was in the region
+        (east, {"甲": ("1.00", 9, 9), "乙": ("0.33", 4, 3)}),
+        (west, {"乙": ("0.67", 8, 6), "丙": ("0.33", 2, 2)}),
+        (north, {"丁": ("0.67", 4, 3), "戊": ("1.00", 3, 14)}),
+    ):
+        rows, total = selectors.member_rows(region=region, start=start, end=end, today=NOW.date())
+        got = {
+            r.label: (str(r.headcount), r.cell(visits.pk).target, r.cell(visits.pk).actual)
+            for r in rows
+        }
+        assert got == people, region.name
+        # One AM's 人均 is their own actual, whatever part of a head they are.
+        assert all(r.cell(visits.pk).per_head == r.cell(visits.pk).actual for r in rows)
+        region_target, region_actual, _rate, region_per_head = want[region.name]["visits"]
+        assert total.headcount == want[region.name]["headcount"]
+        assert (total.cell(visits.pk).target, total.cell(visits.pk).actual) == (
+            region_target,
+            region_actual,
+        )
+        assert close(total.cell(visits.pk).per_head, region_per_head)

@@ -115,3 +115,17 @@ def test_a_change_outside_the_rolled_up_weeks_rolls_nothing_up(
         admin_client.post(url, data)
     assert not callbacks
     assert not RollupRun.objects.filter(trigger="staff").exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_membership_deleted_in_the_admin_reaches_the_closed_week(
+    admin_client, org, rolled_up, django_capture_on_commit_callbacks
+):
+    """The fixture's leaver (no log that week) was never in 东, the admin finds."""
+    url = reverse("admin:accounts_user_change", args=[org.deactivated.pk])
+    data = change_form_data(admin_client.get(url))
+    data["memberships-0-DELETE"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert east(org).headcount == live_east(org).headcount == 2
