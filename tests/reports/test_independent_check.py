@@ -372,3 +372,39 @@ def test_the_drill_down_reads_each_account_managers_days_in_the_region(branch_da
             region_actual,
         )
         assert close(total.cell(visits.pk).per_head, region_per_head)
+
+
+@pytest.mark.parametrize("monday", [ACROSS, TIAOXIU])
+def test_derived_targets_of_movers_read_the_same_in_the_snapshot_as_live(branch_data, monday):
+    """Month targets only (September's and October's), split over the weeks: the roll-up,
+    which reads the logs week by week, agrees with the live page cell by cell."""
+    branch, head, regions, _metrics = branch_data
+    phones = Metric.objects.get(code="phone_numbers")
+    for name, september, october in (("甲", 40, 33), ("乙", 22, 17), ("丁", 0, 19), ("戊", 9, 11)):
+        person = f.UserFactory._meta.model.objects.get(name=name)
+        for month, value in ((D(2026, 9, 1), september), (D(2026, 10, 1), october)):
+            Target.objects.create(
+                user=person,
+                metric=phones,
+                period_kind="month",
+                period_start=month,
+                value=value,
+                updated_by=head,
+            )
+    start, end = week(monday)
+    live = selectors.region_rows(
+        branch=branch, regions=regions, start=start, end=end, today=NOW.date()
+    )
+    with time_machine.travel(NOW, tick=False):
+        services.rollup_branch_week(branch_id=branch.pk, week=monday)
+        stored = selectors.branch_summary(user=head, branch=branch, start=start, end=end)
+    assert stored.from_snapshot
+    by_name = {r.label: r for r in stored.rows}
+    for row in live:
+        cell, kept = row.cell(phones.pk), by_name[row.label].cell(phones.pk)
+        assert (kept.target, kept.actual, kept.completion) == (
+            cell.target,
+            cell.actual,
+            cell.completion,
+        ), row.label
+    assert any(r.cell(phones.pk).target for r in live)
