@@ -10,19 +10,29 @@ from accounts.models import Branch
 from planning import periods
 
 from . import selectors, services
-from .models import RollupTrigger
+from .models import RegionWeekSnapshot, RollupTrigger
 
 
 @shared_task(name="reports.rollup_closed_weeks")
 def rollup_closed_weeks() -> int:
-    """Beat, Monday 01:00: roll up the week that just closed, and any stale week, per branch."""
-    last_week = periods.week_start(timezone.localdate()) - datetime.timedelta(weeks=1)
+    """Beat, daily at 01:00: per branch, roll up the week that just closed (on Monday, or
+    later if that run was missed), and any week whose logs changed since its roll-up.
+
+    Daily, not weekly: Friday's logs are signed off on Monday, after the Monday run, and a
+    log corrected on Tuesday waited six days; meanwhile the branch head read each closed
+    week marked stale, its 签批及时率 without Friday, for the whole of the next week."""
+    today = timezone.localdate()
+    last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
+    rolled_up = set(
+        RegionWeekSnapshot.objects.filter(week_start=last_week).values_list("branch_id", flat=True)
+    )
     queued = 0
     for branch_id in Branch.objects.values_list("pk", flat=True):
-        rollup_branch_week.delay(branch_id, last_week.isoformat(), RollupTrigger.SCHEDULE)
-        queued += 1
+        if today.weekday() == 0 or branch_id not in rolled_up:
+            rollup_branch_week.delay(branch_id, last_week.isoformat(), RollupTrigger.SCHEDULE)
+            queued += 1
         for week in selectors.stale_snapshot_weeks(branch_id):
-            if week != last_week:
+            if week != last_week or (today.weekday() != 0 and branch_id in rolled_up):
                 rollup_branch_week.delay(branch_id, week.isoformat(), RollupTrigger.STALE)
                 queued += 1
     return queued

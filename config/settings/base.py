@@ -251,10 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "activity.dispatch_reminders",
         "schedule": crontab(minute="*/5"),
     },
-    # After each week closes: snapshot every branch's last week (and any stale week).
+    # After each week closes (Monday), snapshot every branch's last week; every night,
+    # roll up again the weeks whose logs changed since (Friday's signed off on Monday).
     "rollup-closed-weeks": {
         "task": "reports.rollup_closed_weeks",
-        "schedule": crontab(minute=0, hour=1, day_of_week="mon"),
+        "schedule": crontab(minute=0, hour=1),
     },
 }
 
