@@ -4,10 +4,13 @@ Monday morning (on time) reached the week's 签批及时率 only a week later, a
 branch head read the week marked stale all that time."""
 
 import datetime
+import threading
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
 
 from activity import services as activity_services
 from activity.models import Metric, MetricValue
@@ -79,3 +82,46 @@ def test_the_beat_runs_the_roll_up_every_night():
     schedule = settings.CELERY_BEAT_SCHEDULE["rollup-closed-weeks"]["schedule"]
     assert schedule.day_of_week == set(range(7))
     assert schedule.hour == {1}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers: runs on PostgreSQL (production, CI); the zero-setup "
+    "SQLite test database locks the whole table instead",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_roll_ups_of_a_week_racing_in_threads_store_it_once(org):
+    """The beat's run and the branch head's 重新计算 (or a retry) at the same moment,
+    a first roll-up of the week for both: the branch lock makes them take turns."""
+    from reports import services
+
+    for day in (WEEK, FRIDAY):
+        entry = f.DailyLogFactory(
+            author=org.am, region=org.region, date=day, status="signed_off", signed_off_by=org.rm
+        )
+        MetricValue.objects.create(log=entry, metric=Metric.objects.get(code="visits"), value=3)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def roll_up(trigger):
+        try:
+            barrier.wait()
+            services.rollup_branch_weeks(branch_id=org.branch.pk, weeks=[WEEK], trigger=trigger)
+        except Exception as error:  # noqa: BLE001 (the assertion below names it)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=roll_up, args=(t,)) for t in ("schedule", "manual")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    snapshots = RegionWeekSnapshot.objects.filter(branch=org.branch, week_start=WEEK)
+    assert snapshots.count() == 2  # 东 and 西, once each
+    east = snapshots.get(region=org.region)
+    assert east.metrics.get(metric__code="visits").actual == 6
+    assert RollupRun.objects.filter(branch=org.branch, week_start=WEEK).count() == 2
+    # The second found the first's numbers: nothing changed.
+    assert not RollupRun.objects.filter(branch=org.branch, changed=True).exists()
