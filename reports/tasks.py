@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from accounts.models import Branch
+from accounts.models import Branch, Region
 from planning import periods
 
 from . import selectors, services
@@ -23,16 +23,24 @@ def rollup_closed_weeks() -> int:
     week marked stale, its 签批及时率 without Friday, for the whole of the next week."""
     today = timezone.localdate()
     last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
-    rolled_up = set(
-        RegionWeekSnapshot.objects.filter(week_start=last_week).values_list("branch_id", flat=True)
+    # Missed: a branch with a region open last week and no snapshot of it.
+    missed = set(
+        Region.objects.open_during(last_week, last_week + datetime.timedelta(days=6))
+        .exclude(
+            branch_id__in=RegionWeekSnapshot.objects.filter(week_start=last_week).values(
+                "branch_id"
+            )
+        )
+        .values_list("branch_id", flat=True)
     )
     queued = 0
     for branch_id in Branch.objects.values_list("pk", flat=True):
-        if today.weekday() == 0 or branch_id not in rolled_up:
+        scheduled = today.weekday() == 0 or branch_id in missed
+        if scheduled:
             rollup_branch_week.delay(branch_id, last_week.isoformat(), RollupTrigger.SCHEDULE)
             queued += 1
         for week in selectors.stale_snapshot_weeks(branch_id):
-            if week != last_week or (today.weekday() != 0 and branch_id in rolled_up):
+            if week != last_week or not scheduled:
                 rollup_branch_week.delay(branch_id, week.isoformat(), RollupTrigger.STALE)
                 queued += 1
     return queued

@@ -125,3 +125,11 @@ def test_two_roll_ups_of_a_week_racing_in_threads_store_it_once(org):
     assert RollupRun.objects.filter(branch=org.branch, week_start=WEEK).count() == 2
     # The second found the first's numbers: nothing changed.
     assert not RollupRun.objects.filter(branch=org.branch, changed=True).exists()
+
+
+def test_a_branch_without_regions_is_not_rolled_up_every_night(org):
+    f.BranchFactory(name="新分公司")  # no region yet
+    with at(WEEK + datetime.timedelta(weeks=1), 1):
+        tasks.rollup_closed_weeks()  # Monday: every branch
+    with at(WEEK + datetime.timedelta(weeks=1, days=1), 1):
+        assert tasks.rollup_closed_weeks() == 0
