@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from activity.models import Metric, MetricValue
+from planning import periods
 from planning import services as planning_services
 from planning.models import PeriodKind, Target
 from reports import selectors, services
@@ -106,11 +107,8 @@ def test_a_years_breakdown_saved_late_rolls_each_branch_up_once(
     visits = rolled_up
     other_week = WEEK - datetime.timedelta(weeks=1)
     services.rollup_branch_week(branch_id=org.branch.pk, week=other_week)
-    values = {(PeriodKind.YEAR, D(2026, 1, 1)): 520}
-    from planning import periods
-
-    proposal = periods.propose(2026, 520, lambda k, s: 1)
-    values = {key: value for key, value in proposal.items()}
+    # A year of 520 visits spread evenly over its quarters, months and weeks.
+    values = periods.propose(2026, 520, lambda kind, start: 1)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         planning_services.breakdown_save(
             actor=org.admin, metric=visits, year=2026, values=values, reason="", region=org.region
