@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from accounts.models import StaffImport, StaffImportStatus
-from tests.matrix import Row, everyone
+from tests.matrix import Row, anyone, everyone
 
 ADMIN_ONLY = everyone(403, admin=200)
 
@@ -29,9 +29,38 @@ ROWS = [
     # An empty upload re-renders the form with its error.
     Row("accounts:staff_import", method="post", expect=ADMIN_ONLY),
     Row("accounts:staff_import_template", expect=ADMIN_ONLY),
+    Row("accounts:staff_import_template", method="post", expect=anyone(405)),
     Row("accounts:staff_export", expect=ADMIN_ONLY),
+    Row("accounts:staff_export", method="post", expect=anyone(405)),
     Row("accounts:staff_import_detail", kwargs=_job(), expect=ADMIN_ONLY, foreign=ADMIN_ONLY),
+    Row(
+        "accounts:staff_import_detail",
+        method="post",
+        kwargs=_job(),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
     Row("accounts:staff_import_progress", kwargs=_job(), expect=ADMIN_ONLY, foreign=ADMIN_ONLY),
+    Row(
+        "accounts:staff_import_progress",
+        method="post",
+        kwargs=_job(),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
+    Row(
+        "accounts:staff_import_confirm",
+        kwargs=_job(),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
+    Row(
+        "accounts:staff_import_errors",
+        method="post",
+        kwargs=_job(),
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
     # A finished import is not confirmed again: the admin is sent back to it.
     Row(
         "accounts:staff_import_confirm",

@@ -42,6 +42,7 @@ ACT_FOREIGN = {"other_branch_head": 302, "admin": 403}
 
 ROWS = [
     Row("activity:today", expect=everyone(302)),
+    Row("activity:today", method="post", expect=anyone(405)),
     # Only account managers with a region fill in logs; everyone else 403.
     Row("activity:log_edit", kwargs=_today, has_foreign=False, expect={"am": 200, "peer_am": 200}),
     Row(
@@ -113,8 +114,10 @@ ROWS = [
         foreign=anyone(405),
     ),
     Row("activity:my_logs", expect=everyone(200)),
+    Row("activity:my_logs", method="post", expect=anyone(405)),
     # The queue is for whoever signs off a region (RMs; the other head manages 直属).
     Row("activity:queue", expect={"rm": 200, "other_rm": 200, "other_branch_head": 200}),
+    Row("activity:queue", method="post", expect=anyone(405)),
     Row(
         "activity:bulk_sign_off",
         method="post",
@@ -129,9 +132,24 @@ ROWS = [
         default=404,
         foreign=FOREIGN_READERS,
     ),
+    Row(
+        "activity:week_grid",
+        method="post",
+        kwargs=_region,
+        expect=anyone(405),
+        foreign=anyone(405),
+    ),
     # Prospects are their owner's alone.
     Row("activity:prospect_list", expect=everyone(200)),
+    Row("activity:prospect_list", method="post", expect=anyone(405)),
     Row("activity:prospect_create", expect=everyone(200)),
+    # A new prospect is the poster's own, whoever they are.
+    Row(
+        "activity:prospect_create",
+        method="post",
+        data=lambda org: {"name": "新客户", "stage": "interested"},
+        expect=everyone(302),
+    ),
     Row(
         "activity:prospect_edit",
         kwargs=_prospect,
@@ -163,6 +181,7 @@ def _notification(org, variant):
 ROWS += [
     # Notifications are their recipient's alone.
     Row("activity:notifications", expect=everyone(200)),
+    Row("activity:notifications", method="post", expect=anyone(405)),
     Row(
         "activity:notification_read",
         method="post",

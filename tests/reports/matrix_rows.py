@@ -54,6 +54,7 @@ ROWS = [
     ),
     Row("reports:summary", method="post", expect=anyone(405)),
     Row("reports:summary_export", expect=READERS),
+    Row("reports:summary_export", method="post", expect=anyone(405)),
     # Recompute: the branch head or an admin; the other branch head recomputes their own.
     Row(
         "reports:recompute",
@@ -83,4 +84,12 @@ ROWS = [
         default=404,
         foreign=FOREIGN_READERS,
     ),
+]
+ROWS += [
+    Row(name, method="post", kwargs=kwargs, expect=anyone(405), foreign=anyone(405))
+    for name, kwargs in (
+        ("reports:region", _region),
+        ("reports:region_export", _region),
+        ("reports:member", _member),
+    )
 ]
