@@ -9,6 +9,10 @@ URL kwargs: variant "own" is an object of `org.am` in region 东 (or of the regi
 itself), variant "foreign" one in another branch entirely. A row with no object
 has only the "own" variant.
 
+Besides the conftest's personas, the matrix has `other_area_manager`: the manager of a
+second area (乙, region 南) of the same branch, built only here (`extra_persona`), so
+that a manager one level up is tried on the regions of an area not theirs.
+
 `expect` maps a persona to the status for the own object, `foreign` for the foreign
 one; personas not named get `default` / `foreign_default`, except anonymous and
 deactivated users, who get LOGIN (a redirect to the login page) unless named. 302
@@ -26,11 +30,26 @@ PERSONAS = (
     "rm",
     "other_rm",
     "area_manager",
+    "other_area_manager",
     "branch_head",
     "other_branch_head",
     "admin",
     "deactivated",
 )
+
+
+def extra_persona(org, persona: str):
+    """A persona the conftest's `org` does not have, built in its branch."""
+    from accounts.models import Role
+    from tests import factories as f
+
+    assert persona == "other_area_manager", persona
+    manager = f.UserFactory(role=Role.AREA_MANAGER, name="片区经理乙")
+    area = f.AreaFactory(branch=org.branch, manager=manager, name="乙")
+    rm = f.UserFactory(role=Role.REGIONAL_MANAGER, name="区域经理南")
+    region = f.RegionFactory(branch=org.branch, area=area, manager=rm, name="南")
+    f.member(region, name="孙七")
+    return manager
 
 
 @dataclass
