@@ -11,7 +11,7 @@ from config.forms import DAY_FIELDS
 
 from . import selectors, services
 from .forms import AdminLoginForm
-from .models import Area, Branch, Region, RegionMembership, StaffImport, User
+from .models import Area, Branch, Region, RegionMembership, Role, StaffImport, User
 
 admin.site.login_form = AdminLoginForm
 
@@ -127,6 +127,42 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"fields": ["employee_no", "name", "role", "password1", "password2"]}),
     ]
+
+    # Staff who are not superusers may be given the right to maintain people (HR, say):
+    # not to hand out access. With Django's defaults they could tick 超级用户状态 on
+    # their own record, make anyone 管理员, or set a superuser's password and log in as
+    # them.
+    ACCESS_FIELDS = ("is_staff", "is_superuser", "groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += self.ACCESS_FIELDS
+        return readonly
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and not request.user.is_superuser:
+            field.choices = [c for c in field.choices if c[0] != Role.ADMIN]
+        return field
+
+    def _holds_more_access(self, request, obj) -> bool:
+        """Someone whose record only a superuser changes: a superuser, or an admin."""
+        return (
+            obj is not None
+            and not request.user.is_superuser
+            and (obj.is_superuser or obj.role == Role.ADMIN)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if self._holds_more_access(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._holds_more_access(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
