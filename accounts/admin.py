@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.core.exceptions import ValidationError
@@ -208,9 +208,15 @@ class UserAdmin(DjangoUserAdmin):
             # gives up the regions, areas and branches they managed.
             services.user_deactivate(user=form.instance, day=timezone.localdate())
         elif change and "role" in form.changed_data:
-            services.user_role_changed(
+            given_up = services.user_role_changed(
                 user=form.instance, old_role=form.initial["role"], day=timezone.localdate()
             )
+            if given_up:
+                messages.info(
+                    request,
+                    _("%(name)s no longer manages %(posts)s: their role holds no such post.")
+                    % {"name": form.instance.name, "posts": "、".join(given_up)},
+                )
 
 
 @admin.register(Branch)

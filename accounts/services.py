@@ -218,16 +218,33 @@ def membership_end(*, user: User, end_date: datetime.date) -> None:
 
 
 @transaction.atomic
-def user_role_changed(*, user: User, old_role: str, day: datetime.date | None = None) -> None:
-    """`user` stopped being an account manager (promoted to RM, say) in the admin: as the
-    staff import does, they leave their region after `day` (today), so no page counts
-    them as owing daily logs from then on (QA: an AM made RM of her region stayed in its
-    week grid as 未填 and in its headcount). Their logs, sheets and history stay."""
-    if old_role != Role.ACCOUNT_MANAGER or user.role == Role.ACCOUNT_MANAGER:
-        return
+def user_role_changed(*, user: User, old_role: str, day: datetime.date | None = None) -> list[str]:
+    """`user`'s role was changed in the admin.
+
+    Someone who stopped being an account manager (promoted to RM, say) leaves their
+    region after `day` (today), as the staff import does, so no page counts them as owing
+    daily logs from then on (QA: an AM made RM of her region stayed in its week grid as
+    未填 and in its headcount).
+
+    Someone made an account manager or an admin gives up the regions, areas and branches
+    they managed, as the import does for a row whose role holds no such post: an account
+    manager manages nobody, and an admin reads every region but acts on nobody's logs. The
+    posts are what opens a region's logs, sheets and customer phone numbers to a
+    manager: a regional manager demoted here still read and signed her old region's
+    logs. Returns the names of the posts given up. Their logs, sheets and history stay."""
     day = day or timezone.localdate()
-    RegionMembership.objects.filter(user=user, end_date__isnull=True, start_date__gt=day).delete()
-    membership_end(user=user, end_date=day)
+    given_up = []
+    if user.role in (Role.ACCOUNT_MANAGER, Role.ADMIN) and old_role != user.role:
+        for model, field in ((Region, "manager"), (Area, "manager"), (Branch, "head")):
+            held = model.objects.filter(**{field: user})
+            given_up += [f"{model._meta.verbose_name} {unit}" for unit in held]
+            held.update(**{field: None})
+    if old_role == Role.ACCOUNT_MANAGER and user.role != Role.ACCOUNT_MANAGER:
+        RegionMembership.objects.filter(
+            user=user, end_date__isnull=True, start_date__gt=day
+        ).delete()
+        membership_end(user=user, end_date=day)
+    return given_up
 
 
 @transaction.atomic

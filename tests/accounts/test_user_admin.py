@@ -74,3 +74,48 @@ def test_changing_another_role_leaves_memberships_alone(admin_client, org):
     data["name"] = "李四四"
     assert admin_client.post(url, data).status_code == 302
     assert RegionMembership.objects.get(user=org.peer_am).end_date is None
+
+
+def test_an_rm_made_an_account_manager_gives_up_her_region(admin_client, org, client):
+    """She read and signed her old region's logs (and its customers' phone numbers)
+    until the admin also cleared the region's manager: the staff import gives a row
+    whose role holds no post none, and so does the admin now."""
+    from activity.models import LogStatus
+    from tests import factories as f
+
+    log = f.DailyLogFactory(author=org.am, region=org.region, status=LogStatus.SUBMITTED)
+    url = reverse("admin:accounts_user_change", args=[org.rm.pk])
+    data = change_form_data(admin_client.get(url))
+    data["role"] = "am"
+    response = admin_client.post(url, data, follow=True)
+    # The admin is told which posts went (区域 东), as the import's preview says.
+    assert any("区域 东" in str(m) for m in response.context["messages"])
+    org.region.refresh_from_db()
+    assert org.region.manager is None
+    # Her session goes on, her old region's logs are no longer hers.
+    client.force_login(org.rm)
+    assert client.get(reverse("activity:log_detail", args=[log.pk])).status_code == 404
+    response = client.post(reverse("activity:log_sign_off", args=[log.pk]), {"comment": "好"})
+    assert response.status_code == 404
+    log.refresh_from_db()
+    assert log.status == LogStatus.SUBMITTED
+
+
+def test_a_branch_head_made_an_admin_gives_up_her_branch(admin_client, org):
+    """An admin reads every region but acts on nobody's logs."""
+    url = reverse("admin:accounts_user_change", args=[org.branch_head.pk])
+    data = change_form_data(admin_client.get(url))
+    data["role"] = "admin"
+    assert admin_client.post(url, data).status_code == 302
+    org.branch.refresh_from_db()
+    assert org.branch.head is None
+
+
+def test_an_rm_made_an_area_manager_keeps_her_posts(admin_client, org):
+    """The admin gives her the area next; until then her region is still hers."""
+    url = reverse("admin:accounts_user_change", args=[org.rm.pk])
+    data = change_form_data(admin_client.get(url))
+    data["role"] = "area_manager"
+    assert admin_client.post(url, data).status_code == 302
+    org.region.refresh_from_db()
+    assert org.region.manager == org.rm
