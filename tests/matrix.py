@@ -57,7 +57,9 @@ class Row:
     url_name: str
     method: str = "get"
     kwargs: Callable | None = None
-    data: Callable | None = None  # data(org) → POST data
+    # data(org) → POST data; or data(org, variant) for data that names an object (a log's
+    # id in a bulk sign-off, a prospect's in a visit): then it has a foreign variant too.
+    data: Callable | None = None
     expect: dict = field(default_factory=dict)
     default: object = 403
     foreign: dict = field(default_factory=dict)
@@ -67,6 +69,11 @@ class Row:
     query: str | Callable = ""
     # False for URLs whose kwargs address no one's object (e.g. a date of one's own log).
     has_foreign: bool = True
+    # For a POST whose refusal is a redirect with a message (a form that rejects an id):
+    # the personas whose request may change the database. Everyone else's must leave it
+    # as it was, whatever the status. None: only refused statuses are checked.
+    writers: set | None = None
+    foreign_writers: set | None = None
 
     def status_for(self, persona: str, variant: str):
         table = self.foreign if variant == "foreign" else self.expect
@@ -76,9 +83,22 @@ class Row:
             return LOGIN
         return self.foreign_default if variant == "foreign" else self.default
 
+    def may_write(self, persona: str, variant: str) -> bool:
+        writers = self.foreign_writers if variant == "foreign" else self.writers
+        return writers is None or persona in writers
+
+    @property
+    def data_names_object(self) -> bool:
+        return self.data is not None and self.data.__code__.co_argcount == 2
+
+    def post_data(self, org, variant: str) -> dict:
+        if self.data is None:
+            return {}
+        return self.data(org, variant) if self.data_names_object else self.data(org)
+
     @property
     def variants(self) -> tuple[str, ...]:
-        names_object = self.kwargs or callable(self.query)
+        names_object = self.kwargs or callable(self.query) or self.data_names_object
         return ("own", "foreign") if names_object and self.has_foreign else ("own",)
 
     def __str__(self) -> str:

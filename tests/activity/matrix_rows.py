@@ -196,3 +196,45 @@ ROWS += [
     Row("activity:notifications_read_all", method="post", expect=everyone(302)),
     Row("activity:notifications_read_all", expect=anyone(405)),
 ]
+
+
+# Ids of someone else's objects in a POST body: the form refuses them (the queue again, or
+# the page with its errors), and the matrix checks that nothing was written.
+def _bulk_one_log(org, variant):
+    return {"logs": [_log(LogStatus.SUBMITTED)(org, variant)["pk"]], "comment": "好"}
+
+
+def _visit_of_prospect(org, variant):
+    return {
+        "visits-TOTAL_FORMS": "1",
+        "visits-INITIAL_FORMS": "0",
+        "visits-0-prospect": str(_prospect(org, variant)["pk"]),
+        "visits-0-customer": "",
+        "save": "1",
+    }
+
+
+SIGNERS = {"rm": 302, "other_rm": 302, "other_branch_head": 302}
+
+ROWS += [
+    Row(
+        "activity:bulk_sign_off",
+        method="post",
+        data=_bulk_one_log,
+        expect=SIGNERS,
+        foreign=SIGNERS,
+        foreign_default=403,
+        writers={"rm"},
+        foreign_writers={"other_branch_head"},
+    ),
+    # A visit names a prospect: the author's own only (peer_am's is not hers).
+    Row(
+        "activity:log_edit",
+        method="post",
+        kwargs=_today,
+        data=_visit_of_prospect,
+        expect={"am": 302, "peer_am": 200},
+        foreign={"am": 200, "peer_am": 200},
+        foreign_default=403,
+    ),
+]

@@ -350,3 +350,25 @@ ROWS = [
     ),
     Row("planning:item_edit", method="put", kwargs=_item, expect=anyone(405), foreign=anyone(405)),
 ]
+
+
+def _item_for(org, variant):
+    """An item handed down to org.am (own) or to foreign_am (another branch)."""
+    return {
+        "title": "交办",
+        "assignees": [_person(org, variant).pk],
+        "due_date": _today().isoformat(),
+    }
+
+
+# Handing an item down to someone: those who manage them, or they themselves; anyone
+# else is shown the form with the person refused (200) and nothing is created.
+ROWS += [
+    Row(
+        "planning:item_create",
+        method="post",
+        data=_item_for,
+        expect=everyone(200, am=302, rm=302, area_manager=302, branch_head=302),
+        foreign=everyone(200, other_branch_head=302),
+    ),
+]
