@@ -388,6 +388,7 @@ def queue(request):
     logs = selectors.with_metric_counts(logs, metrics)
     org.tell_apart(log.author for log in logs)
     regions = list(org.regions_signed_off_by(request.user).by_name())
+    region_pacings = [planning_selectors.region_pacing(region) for region in regions]
     return render(
         request,
         "activity/queue.html",
@@ -399,7 +400,12 @@ def queue(request):
             "today": timezone.localdate(),
             "week_start": selectors.week_start(timezone.localdate()),
             # The RM's page: each AM's pace this month, and overdue items.
-            "region_pacings": [planning_selectors.region_pacing(region) for region in regions],
+            "region_pacings": region_pacings,
+            "openable_members": planning_selectors.members_openable_by(
+                request.user,
+                (row.member.pk for pacing in region_pacings for row in pacing.rows),
+                timezone.localdate(),
+            ),
             "overdue_items": planning_selectors.overdue_items(request.user),
             # Her home page: the reviews and goal sheets waiting too, the first a click away
             # (they were only on the plans page, found by going there).

@@ -253,6 +253,19 @@ def get_member_for_user(user: User, member_id: int, day: datetime.date) -> tuple
     return member, membership.region
 
 
+def members_openable_by(user: User, member_ids, day: datetime.date) -> set[int]:
+    """Which of these people's plan pages `user` may open (`get_member_for_user`), in one
+    query: lists of a period (a region's plan, its pace card) name who left or moved away
+    during it too, and a link to them was a 404."""
+    visible = org.regions_visible_to(user)
+    return set(
+        RegionMembership.objects.on(day)
+        .filter(user_id__in=list(member_ids), user__is_active=True)
+        .filter(Q(user_id=user.pk) | Q(region__in=visible))
+        .values_list("user_id", flat=True)
+    )
+
+
 def can_set_targets(user: User, region_id: int) -> bool:
     """Line managers of the region set its targets and its AMs' (admins read only)."""
     return org.regions_line_managed_by(user).filter(pk=region_id).exists()

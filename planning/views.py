@@ -48,6 +48,13 @@ def index(request):
     today = timezone.localdate()
     if selectors.home_region(request.user, today) is not None:
         return redirect("planning:member", user_id=request.user.pk)
+    pacings = [
+        selectors.region_pacing(region, today)
+        for region in org.regions_signed_off_by(request.user)
+        .open_on(today)
+        .select_related("branch")
+        .by_name()
+    ]
     return render(
         request,
         "planning/index.html",
@@ -60,13 +67,10 @@ def index(request):
             "waiting_sheets": selectors.monthly_sheets_waiting_for(request.user),
             "overdue_items": selectors.overdue_items(request.user, today),
             "not_handed_in": selectors.not_handed_in(request.user),
-            "pacing_by_region": [
-                selectors.region_pacing(region, today)
-                for region in org.regions_signed_off_by(request.user)
-                .open_on(today)
-                .select_related("branch")
-                .by_name()
-            ],
+            "pacing_by_region": pacings,
+            "openable_members": selectors.members_openable_by(
+                request.user, (row.member.pk for p in pacings for row in p.rows), today
+            ),
             "today": today,
         },
     )
@@ -167,6 +171,9 @@ def region_plan(request, region_id: int):
             "previous": periods.period_start(kind, start - datetime.timedelta(days=1)),
             "next": periods.period_end(kind, start) + datetime.timedelta(days=1),
             "can_set_targets": selectors.can_set_targets(request.user, region.pk),
+            "openable_members": selectors.members_openable_by(
+                request.user, (row.member.pk for row in plan.rows), today
+            ),
             "today": today,
             "holidays_unknown_years": years_without_holidays(
                 region.branch_id, start, periods.period_end(kind, start)

@@ -1,14 +1,16 @@
 """Behaviour of the planning pages. Who may reach each URL is in matrix_rows_planning.py."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.services import membership_end, membership_move
+from accounts.services import membership_end, membership_move, user_deactivate
 from activity.models import LogStatus, Metric
 from config.limits import FREE_TEXT_MAX_LENGTH
 from planning import periods
@@ -875,3 +877,39 @@ def test_the_region_plans_arrows_say_where_they_lead(org, client_for, period, be
     html = client_for(org.rm).get(url + f"?period={period}").content.decode()
     assert f'aria-label="{before}">&larr;</a>' in html
     assert f'aria-label="{after}">&rarr;</a>' in html
+
+
+def test_the_region_plan_and_pace_cards_link_only_people_the_reader_may_open(client_for, org):
+    """Someone who left this month, and someone who moved to another branch's region, are
+    still listed for their days here; their plan pages are 404s to this RM, so their
+    names are not links (QA's walk of the RM's pages met both)."""
+    with time_machine.travel(FRIDAY, tick=False):  # mid-month: both have days here
+        today = timezone.localdate()
+        # 李四 handed in today's log and left: today is her last day in 东.
+        f.DailyLogFactory(
+            author=org.peer_am, region=org.region, date=today, status=LogStatus.SUBMITTED
+        )
+        user_deactivate(user=org.peer_am, day=today)
+        membership_move(user=org.outsider_am, region=org.foreign_region, start_date=today)
+        # 王五 moved from 西: the area manager reads 西's plan, the move took him out of reach.
+        pages = {
+            "region": (org.rm, reverse("planning:region", args=[org.region.pk])),
+            "queue": (org.rm, reverse("activity:queue")),
+            "index": (org.rm, reverse("planning:index")),
+            "other_region": (
+                org.area_manager,
+                reverse("planning:region", args=[org.other_region.pk]),
+            ),
+        }
+        for page, (reader, url) in pages.items():
+            response = client_for(reader).get(url)
+            html = response.content.decode()
+            links = {int(pk) for pk in re.findall(r'href="/plan/people/(\d+)/"', html)}
+            for pk in links:
+                assert client_for(reader).get(f"/plan/people/{pk}/").status_code == 200, (page, pk)
+            if page == "other_region":
+                assert org.outsider_am.pk not in links
+                assert org.outsider_am.name in html
+            else:
+                assert org.am.pk in links, page
+                assert org.peer_am.pk not in links and org.peer_am.name in html, page
