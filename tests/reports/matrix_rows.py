@@ -95,3 +95,23 @@ ROWS += [
         ("reports:member", _member),
     )
 ]
+
+
+def _recompute_branch(org, variant):
+    return {
+        "start": "2026-11-09",
+        "branch": (org.branch if variant == "own" else org.other_branch).pk,
+    }
+
+
+# ?branch= in a recompute's POST: a branch the poster does not see is not found (404)
+# before the right to recompute is asked; an account manager sees no branch (403).
+ROWS += [
+    Row(
+        "reports:recompute",
+        method="post",
+        data=_recompute_branch,
+        expect={"branch_head": 302, "admin": 302, "other_branch_head": 404},
+        foreign={"other_branch_head": 302, "admin": 302, "am": 403, "peer_am": 403},
+    ),
+]
