@@ -76,3 +76,13 @@ def test_a_superuser_still_hands_out_access(admin_client, org):
     assert admin_client.post(url, data).status_code == 302
     org.rm.refresh_from_db()
     assert (org.rm.is_staff, org.rm.role) == (True, Role.ADMIN)
+
+
+def test_the_list_action_deletes_no_admin_either(client, clerk, org):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [org.admin.pk, org.am.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 403)  # "you have no permission to delete 员工"
+    assert User.objects.filter(pk__in=[org.admin.pk, org.am.pk]).count() == 2
