@@ -9,6 +9,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value,
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -226,6 +227,23 @@ def get_monthly_sheet_for_user(user: User, pk: int) -> MonthlyGoalSheet:
         monthly_sheets_visible_to(user).select_related("author", "region__branch", "agreed_by"),
         pk=pk,
     )
+
+
+def sheet_reasons_held(sheet: MonthlyGoalSheet) -> set[str]:
+    """The reasons a goal sheet's change request, reopening or keeping already carried:
+    the AM's request and the RM's reopening are on the sheet, a "keep as agreed" only in
+    the notice its author was sent. A refused post whose reason is one of them lost
+    nothing (the first of two clicks saved it)."""
+    from activity.models import Notification, NotificationKind
+
+    urls = (
+        reverse("planning:monthly_edit", kwargs={"month": sheet.month}),
+        reverse("planning:monthly_detail", kwargs={"pk": sheet.pk}),
+    )
+    kept = Notification.objects.filter(
+        recipient_id=sheet.author_id, kind=NotificationKind.MONTHLY_REOPENED, url__in=urls
+    ).values_list("body", flat=True)
+    return {text.strip() for text in (sheet.change_request, sheet.manager_comment, *kept)} - {""}
 
 
 def get_weekly_review_for_user(user: User, pk: int) -> WeeklyReview:

@@ -554,6 +554,18 @@ def _on_to_the_next(request, waiting, url_name: str, *, done: int, next_text, no
     return redirect(url_name, pk=following)
 
 
+def _refused_reason(request, pk: int, error: SheetTransitionError, reason: str):
+    """A change asked for, a reopening or a keeping refused because the sheet moved on
+    elsewhere (another tab, the other person): the sheet as it is now, with the reason
+    typed here to copy; a redirect dropped it. One the sheet already carries (the first
+    of two clicks saved it) is not repeated."""
+    messages.error(request, str(error))
+    sheet = selectors.get_monthly_sheet_for_user(request.user, pk)
+    if reason.strip() and reason.strip() not in selectors.sheet_reasons_held(sheet):
+        return _monthly_detail_page(request, sheet, not_saved=[reason])
+    return redirect("planning:monthly_detail", pk=pk)
+
+
 @require_POST
 @login_required
 def monthly_request_change(request, pk: int):
@@ -570,8 +582,7 @@ def monthly_request_change(request, pk: int):
         except ValidationError as error:
             form.add_error("reason", error)
         except SheetTransitionError as error:
-            messages.error(request, str(error))
-            return redirect("planning:monthly_detail", pk=pk)
+            return _refused_reason(request, pk, error, form.cleaned_data["reason"])
         else:
             messages.success(request, _("Your regional manager was asked to change the sheet."))
             return redirect("planning:monthly_detail", pk=pk)
@@ -595,8 +606,7 @@ def monthly_reopen(request, pk: int):
         except ValidationError as error:
             form.add_error("reason", error)
         except SheetTransitionError as error:
-            messages.error(request, str(error))
-            return redirect("planning:monthly_detail", pk=pk)
+            return _refused_reason(request, pk, error, form.cleaned_data["reason"])
         else:
             messages.success(
                 request,

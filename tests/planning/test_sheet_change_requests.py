@@ -141,3 +141,49 @@ def test_only_an_agreed_sheet_is_reopened(org, agreed):
     with pytest.raises(SheetTransitionError):
         services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="x")
     assert MonthlyGoalSheet.objects.get().status == SheetStatus.DRAFT
+
+
+def not_saved_box(response) -> str:
+    """The "what you typed was not saved" box of a page, or "" without one."""
+    page = response.content.decode()
+    start = page.find('data-testid="not-saved"')
+    return "" if start < 0 else page[start : page.find("</div>\n</div>", start)]
+
+
+def test_a_request_refused_after_one_from_another_tab_comes_back_to_copy(org, agreed, client_for):
+    """QA (phone, two tabs): the second tab's request was refused with a redirect, and the
+    reason typed there was gone."""
+    client = client_for(org.am)
+    ask(client, agreed, "大客户流失，拜访目标太高")
+    response = ask(client, agreed, "另外：下周要请三天假")
+    assert response.status_code == 200
+    assert "已申请过调整" in response.content.decode()
+    assert "另外：下周要请三天假" in not_saved_box(response)
+    agreed.refresh_from_db()
+    assert agreed.change_request == "大客户流失，拜访目标太高"
+    # A double tap's second post typed what the first saved: nothing to copy.
+    again = ask(client, agreed, "大客户流失，拜访目标太高")
+    assert again.status_code == 302
+
+
+def test_a_keep_refused_after_a_reopening_comes_back_to_copy(org, agreed, client_for):
+    """The RM answered in one tab (reopened) and then in an older one (keep): that reason
+    was dropped by a redirect."""
+    services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="想调低")
+    client = client_for(org.rm)
+    answer(client, agreed, "同意，按三周重新报")
+    response = answer(client, agreed, "月底还有两周，先坚持", button="keep")
+    assert response.status_code == 200
+    assert "没有待答复的调整申请" in response.content.decode()
+    assert "月底还有两周，先坚持" in not_saved_box(response)
+    agreed.refresh_from_db()
+    assert agreed.status == SheetStatus.DRAFT
+
+
+def test_a_second_click_on_keep_or_reopen_has_nothing_to_copy(org, agreed, client_for):
+    client = client_for(org.rm)
+    services.monthly_sheet_request_change(sheet=agreed, author=org.am, reason="想调低")
+    answer(client, agreed, "先坚持", button="keep")
+    assert answer(client, agreed, "先坚持", button="keep").status_code == 302
+    answer(client, agreed, "重新报")
+    assert answer(client, agreed, "重新报").status_code == 302
