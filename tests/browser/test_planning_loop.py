@@ -130,3 +130,58 @@ def test_an_rm_hands_an_item_to_two_ams_on_a_phone(org, live_server, login, new_
         org.am.name,
         org.peer_am.name,
     }
+
+
+def test_an_rm_s_slips_on_a_phone_get_the_pages_own_words(org, live_server, login, new_page):
+    """QA (390 px, an English browser): the RM's agree, reopen and coaching forms let the
+    browser judge them first. "-3" or a blank count stopped 确认 with the browser's bubble
+    ("Please match the requested format", in the browser's language, naming no rule),
+    and a blank coaching note with "Please fill out this field": the pages' Chinese
+    messages never showed. The server judges them now, next to the box, keeping what was
+    typed."""
+    from planning import services
+    from planning.models import MonthlyGoalSheet
+
+    month = timezone.localdate().replace(day=1)
+    metrics = list(Metric.objects.filter(is_active=True))
+    sheet = services.monthly_sheet_save(
+        author=org.am,
+        month=month,
+        proposed={m.pk: 40 for m in metrics},
+        focus_items="车队统保",
+        submit=True,
+    )
+    page = login(new_page(**PHONE), org.rm)
+    page.goto(f"{live_server.url}/plan/monthly/sheets/{sheet.pk}/")
+    first, second = (page.locator(f"#id_metric_{m.pk}") for m in metrics[:2])
+    first.fill("-3")
+    second.fill("")
+    page.locator("#id_comment").fill("拜访再加一点")
+    page.get_by_test_id("agree").click()
+    form = page.get_by_test_id("agree-form")
+    expect(form).to_contain_text("确保该值大于或等于0。")
+    expect(form).to_contain_text("这个字段是必填项。")
+    expect(first).to_have_value("-3")
+    expect(page.locator("#id_comment")).to_have_value("拜访再加一点")
+    assert MonthlyGoalSheet.objects.get().status == "submitted"
+
+    first.fill("45")
+    second.fill("40")
+    page.get_by_test_id("agree").click()
+    expect(page.get_by_test_id("sheet-status")).to_have_text("已确认")
+    page.get_by_test_id("reopen").click()  # no reason given
+    expect(page.get_by_test_id("error-reason")).to_have_text("请说明原因。")
+    assert MonthlyGoalSheet.objects.get().status == "agreed"
+
+    review = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday()),
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
+    page.get_by_test_id("save-coaching").click()
+    expect(page.get_by_test_id("coaching-error")).to_have_text("请填写辅导意见。")
+    review.refresh_from_db()
+    assert review.status == "submitted"
