@@ -117,6 +117,25 @@ def test_a_weekly_review_draft_from_an_older_tab_asks_before_replacing_the_other
     assert WeeklyReview.objects.get().situation_analysis == "电脑上写的"
 
 
+def test_a_post_not_saved_because_of_another_tab_marks_no_field_and_says_only_why(org, client_for):
+    """QA (phone, two tabs): above "this sheet was submitted from another page" the box
+    said 请更正标出的字段 too, and the AM looked for a marked field that was not there."""
+    client = client_for(org.am)
+    for url, phone, pc in (
+        (MONTHLY_URL, _monthly("50", "车队统保"), _monthly("70", "驾校团单")),
+        (WEEKLY_URL, _weekly("手机上写的"), _weekly("电脑上写的")),
+    ):
+        opened = _opened(client, url)
+        client.post(url, {**phone, "submit": "1", **_opened(client, url)})
+        stale = client.post(url, {**pc, "submit": "1", **opened}).content.decode()
+        assert "在其他页面或手机上提交" in stale
+        assert "请更正标出的字段" not in stale
+    # A refused count is a marked field: the box says to correct it.
+    client_for(org.peer_am).post(MONTHLY_URL, _monthly("-5", ""))
+    wrong = client_for(org.peer_am).post(MONTHLY_URL, _monthly("-5", "")).content.decode()
+    assert "请更正标出的字段" in wrong and "在其他页面" not in wrong
+
+
 def test_a_double_tap_on_submit_of_a_weekly_review_is_one_submission(org, client_for):
     client = client_for(org.am)
     data = _weekly("本周小结", submit="1", **_opened(client, WEEKLY_URL))
