@@ -8,6 +8,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Branch, Role, User
 from config.converters import SUPPORTED_DAYS
@@ -240,7 +241,25 @@ class WeeklyReviewForm(forms.Form):
                         self.add_error(
                             name, _("Below target: explain the cause and the countermeasure.")
                         )
+            # Each customer named is a visit lined up: a count below them contradicts the
+            # plan the RM reads ("1 visit planned: five names"). A draft may be half done.
+            count = data.get("planned_visit_count")
+            if count is not None and not self.has_error("planned_visit_count"):
+                named = len(self.planned_visits()) if self._plan_parsed() else 0
+                if count < named:
+                    self.add_error(
+                        "planned_visit_count",
+                        ngettext(
+                            "You named %(n)d customer to visit: plan at least %(n)d visit.",
+                            "You named %(n)d customers to visit: plan at least %(n)d visits.",
+                            named,
+                        )
+                        % {"n": named},
+                    )
         return data
+
+    def _plan_parsed(self) -> bool:
+        return "planned_prospects" in self.cleaned_data and "planned_new" in self.cleaned_data
 
     def clean_planned_new(self):
         text = self.cleaned_data["planned_new"]

@@ -124,3 +124,33 @@ def test_ticked_prospects_come_first_the_rest_in_their_order(org, client_for):
     pk = prospects["城东汽修厂"].pk
     assert f'value="{pk}" id="id_planned_prospects_2" checked>' in html
     assert '<label class="form-check-label" for="id_planned_prospects_2">城东汽修厂</label>' in html
+
+
+def test_a_plan_handed_in_counts_at_least_the_customers_it_names(org, client_for):
+    """QA (phone): the AM ticked three prospects, typed one more and left 1 in 下周计划拜访数;
+    her RM read "计划拜访 1 次" over four names, and the region's 拜访计划 column said 1."""
+    garage = f.ProspectFactory(owner=org.am, name="城东汽修厂")
+    school = f.ProspectFactory(owner=org.am, name="城西驾校")
+    fleet = f.ProspectFactory(owner=org.am, name="恒通物流")
+    client = client_for(org.am)
+    plan = {
+        "planned_prospects": [garage.pk, school.pk, fleet.pk],
+        "planned_new": "金桥租车行\n城东汽修厂",  # the second is ticked already: one visit
+        "submit": "1",
+    }
+    response = client.post(URL, {**plan, "planned_visit_count": "1"})
+    assert response.status_code == 200
+    (error,) = response.context["form"].errors["planned_visit_count"]
+    assert "4" in error  # 您列出了 4 位拟拜访的客户：计划拜访数至少为 4。
+    html = response.content.decode()
+    assert 'data-testid="error-planned_visit_count"' in html and "金桥租车行" in html
+    assert not WeeklyReview.objects.exists()
+
+    # A draft may be half done; handed in with the count raised, it goes.
+    del plan["submit"]
+    assert client.post(URL, {**plan, "planned_visit_count": "1"}).status_code == 302
+    response = client.post(URL, {**plan, "planned_visit_count": "6", "submit": "1"})
+    assert response.status_code == 302
+    review = WeeklyReview.objects.get()
+    assert review.status == "submitted" and review.planned_visit_count == 6
+    assert len(_planned()) == 4
