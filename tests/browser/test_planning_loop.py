@@ -185,3 +185,55 @@ def test_an_rm_s_slips_on_a_phone_get_the_pages_own_words(org, live_server, logi
     expect(page.get_by_test_id("coaching-error")).to_have_text("请填写辅导意见。")
     review.refresh_from_db()
     assert review.status == "submitted"
+
+
+def test_an_rm_s_coaching_note_and_adjusted_figures_wait_for_her_on_the_phone(
+    org, live_server, login, new_page
+):
+    """QA (390 px): the RM half wrote a coaching note, opened the plan page to look
+    something up and came back: the note was gone, as were the figures she had adjusted
+    on a goal sheet. Both are kept on the phone until saved, as the AM's forms are."""
+    from planning import services
+
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    review = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=monday,
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    metrics = list(Metric.objects.filter(is_active=True))
+    sheet = services.monthly_sheet_save(
+        author=org.am,
+        month=timezone.localdate().replace(day=1),
+        proposed={m.pk: 40 for m in metrics},
+        focus_items="",
+        submit=True,
+    )
+    page = login(new_page(**PHONE), org.rm)
+    review_url = f"{live_server.url}/plan/weekly/reviews/{review.pk}/"
+    page.goto(review_url)
+    page.locator("#id_coaching_note").fill("先电话预约车队负责人，再上门")
+    sheet_url = f"{live_server.url}/plan/monthly/sheets/{sheet.pk}/"
+    page.goto(sheet_url)
+    expect(page.get_by_test_id("draft-restored")).to_be_hidden()  # nothing typed here yet
+    first = page.locator(f"#id_metric_{metrics[0].pk}")
+    first.fill("45")
+    page.locator("#id_comment").fill("拜访加 5 个")
+    page.goto(f"{live_server.url}/plan/")
+
+    page.goto(review_url)
+    expect(page.locator("#id_coaching_note")).to_have_value("先电话预约车队负责人，再上门")
+    expect(page.get_by_test_id("draft-restored")).to_be_visible()
+    page.get_by_test_id("save-coaching").click()
+    expect(page.get_by_test_id("coaching-note")).to_contain_text("先电话预约车队负责人")
+
+    page.goto(sheet_url)
+    expect(first).to_have_value("45")
+    expect(page.locator("#id_comment")).to_have_value("拜访加 5 个")
+    page.get_by_test_id("agree").click()
+    expect(page.get_by_test_id("sheet-status")).to_have_text("已确认")
+    sheet.refresh_from_db()
+    assert sheet.lines.get(metric=metrics[0]).agreed == 45
+    assert sheet.manager_comment == "拜访加 5 个"
