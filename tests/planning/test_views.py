@@ -255,6 +255,26 @@ def test_planned_visits_are_matched_against_next_weeks_visit_records(org, client
     assert checks == {"鑫源汽修": True, "城西驾校": True, "东方酒店": False}
 
 
+def test_a_planned_name_typed_full_width_or_with_a_space_still_matches(org, client_for):
+    """QA: the plan said 嘉禾4S店, the log 嘉禾４Ｓ店 (a Chinese keyboard's full-width mode)
+    or 嘉禾 4S店: the visit counted as not made."""
+    previous = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=WEEK - datetime.timedelta(weeks=1),
+        status="reviewed",
+        reviewed_by=org.rm,
+    )
+    for name in ("嘉禾4S店", "ABC车队", "城西驾校", "东方酒店"):
+        previous.planned_visits.create(customer=name)
+    log = write_log(org.am, org.region, D(2026, 11, 17))
+    for name in ("嘉禾４Ｓ店", "abc 车队", "城西　驾校", "东方"):
+        f.VisitRecordFactory(log=log, customer=name)
+    response = client_for(org.am).get(reverse("planning:weekly_edit", kwargs={"week": WEEK}))
+    checks = {c.planned.customer: c.happened for c in response.context["visit_checks"]}
+    assert checks == {"嘉禾4S店": True, "ABC车队": True, "城西驾校": True, "东方酒店": False}
+
+
 def test_monthly_sheet_submit_and_agree(org, client_for):
     metrics = list(Metric.objects.filter(is_active=True))
     month = D(2026, 11, 1)
