@@ -237,3 +237,39 @@ def test_an_rm_s_coaching_note_and_adjusted_figures_wait_for_her_on_the_phone(
     sheet.refresh_from_db()
     assert sheet.lines.get(metric=metrics[0]).agreed == 45
     assert sheet.manager_comment == "拜访加 5 个"
+
+
+def test_the_rm_reads_a_weekly_review_on_a_phone(org, live_server, login, new_page):
+    """QA (390 px): the review's eight columns squeezed 电话回访 to a character a line and
+    a cause to three, a sentence a screen tall. On a phone the cause and countermeasure
+    go under their metric's figures, full width; nothing runs past the screen."""
+    from planning.models import WeeklyReviewLine
+
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday() + 7)
+    review = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=monday,
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    cause = "周二周三连续下雨，车队客户大多出车在外，约好的两家4S店临时改期到下周"
+    for metric in Metric.objects.filter(is_active=True):
+        WeeklyReviewLine.objects.create(
+            review=review, metric=metric, cause=cause, countermeasure="周一先电话预约"
+        )
+    page = login(new_page(viewport={"width": 390, "height": 844}, is_mobile=True), org.rm)
+    page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
+    table = page.get_by_test_id("review-table")
+    box = table.evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
+    assert box[0] <= box[1], box
+    name = table.locator('tr[data-metric="callbacks"] td').first
+    expect(name).to_have_text("电话回访")
+    assert name.bounding_box()["height"] < 2 * 24  # one line, not four
+    why = page.get_by_test_id("review-why-callbacks")
+    expect(why).to_contain_text(cause)
+    assert why.bounding_box()["width"] >= table.bounding_box()["width"] - 1
+    # On a wide screen the columns are back, and the rows under them are not shown.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(why).to_be_hidden()
+    expect(table.locator('tr[data-metric="callbacks"]')).to_contain_text(cause)
