@@ -273,3 +273,28 @@ def test_the_rm_reads_a_weekly_review_on_a_phone(org, live_server, login, new_pa
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(why).to_be_hidden()
     expect(table.locator('tr[data-metric="callbacks"]')).to_contain_text(cause)
+
+
+def test_the_region_plan_s_headers_break_between_words_on_a_phone(
+    org, live_server, login, new_page
+):
+    """QA (390 px): the region's per-AM table, which scrolls sideways anyway, broke its
+    headers inside words: 电话回 over 访, and 实际 / 标 over 准."""
+    page = login(new_page(viewport={"width": 390, "height": 844}, is_mobile=True), org.rm)
+    page.goto(f"{live_server.url}/plan/regions/{org.region.pk}/")
+    lines = page.get_by_test_id("member-table").evaluate(
+        """t => [...t.querySelectorAll("thead th")].flatMap(th => [...th.childNodes]
+          .flatMap(n => n.nodeType === 3 ? [n] : [...n.childNodes].filter(c => c.nodeType === 3))
+          .filter(n => n.textContent.trim())
+          .map(n => {
+            const lines = (start, end) => { const r = document.createRange();
+              r.setStart(n, start); r.setEnd(n, end);
+              return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; };
+            const text = n.textContent, end = text.trimEnd().length;
+            return [text.trim(), lines(0, text.length), lines(end - 2, end)]; }))"""
+    )
+    # [text, lines, lines of its last two characters]: a name without a space (电话回访,
+    # 加权完成率) on one line; 实际 / 标准 breaks at its spaces only, 标准 whole.
+    assert all(n == 1 for text, n, _last in lines if " " not in text), lines
+    assert all(last == 1 for _text, _n, last in lines), lines
+    assert ["电话回访", 1, 1] in lines
