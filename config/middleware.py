@@ -1,7 +1,10 @@
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
 from django.contrib import messages
+from django.http import QueryDict
 from django.middleware.locale import LocaleMiddleware
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -88,3 +91,31 @@ class PasswordChangeRequiredMiddleware:
             ),
         )
         return redirect("accounts:password_change")
+
+
+class BackToTheFormAfterLoginMiddleware:
+    """A form posted after the session ended is sent to the login page with the post's
+    address to go on to; after logging in, the browser asked for that address, and the
+    actions that only take a post (批阅, 确认, 签批, 退回修改) answered 405: the browser's
+    own error page, in its own language, naming nothing. The login page now goes on to
+    the page the form was on (its Referer, this site's only), where draft.js puts back
+    what was typed. A form posting to its own page (a log, a goal sheet) is unchanged.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method != "POST" or response.status_code != 302:
+            return response
+        location = urlsplit(response["Location"])
+        if location.path != resolve_url(settings.LOGIN_URL):
+            return response
+        query = QueryDict(location.query, mutable=True)
+        referer = urlsplit(request.headers.get("Referer", ""))
+        if query.get("next") != request.get_full_path() or referer.netloc != request.get_host():
+            return response
+        query["next"] = urlunsplit(("", "", referer.path, referer.query, ""))
+        response["Location"] = urlunsplit(location._replace(query=query.urlencode(safe="/")))
+        return response

@@ -158,3 +158,37 @@ def test_a_second_tap_on_submit_sends_nothing_more(org, live_server, login, new_
     held[0].continue_()
     expect(page.get_by_test_id("log-status")).to_contain_text("已提交")
     assert DailyLog.objects.get(author=org.am).events.count() == 1
+
+
+def test_an_rm_s_coaching_note_survives_the_session_ending(org, live_server, login, new_page):
+    """QA (RM, phone): 标为已批阅 after the session ended led, once logged in again, to
+    the browser's own "HTTP ERROR 405" page, and the note was gone. Now the login page
+    goes back to the review, with the note as typed."""
+    from planning.models import WeeklyReview
+
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    review = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=monday,
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    page = login(new_page(**PHONE), org.rm)
+    page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
+    page.locator("#id_coaching_note").fill("先电话预约车队负责人，再上门")
+
+    page.context.clear_cookies(name="sessionid")
+    page.get_by_test_id("save-coaching").click()
+    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    page.get_by_label("工号").fill(org.rm.employee_no)
+    page.get_by_label("密码").fill("correct horse 42")
+    page.get_by_role("button", name="登录").click()
+
+    expect(page).to_have_url(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
+    expect(page.get_by_test_id("draft-restored")).to_be_visible()
+    expect(page.locator("#id_coaching_note")).to_have_value("先电话预约车队负责人，再上门")
+    page.get_by_test_id("save-coaching").click()
+    expect(page.get_by_test_id("coaching-note")).to_contain_text("先电话预约车队负责人")
+    review.refresh_from_db()
+    assert review.status == "reviewed"
