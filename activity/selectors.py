@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, Role, User
 from config.collation import by_name_pinyin
-from planning.calendar import rules_for, rules_for_branches
+from planning.calendar import BranchRules, rules_for, rules_for_branches
 
 from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
 
@@ -274,11 +274,32 @@ class GridRow:
     cells: list  # one (day, status or None, log or None, expected) per day
 
 
-def week_grid(region: Region, start: datetime.date, today: datetime.date) -> list[GridRow]:
-    """Each member of the region that week × each day: the log status, or missing."""
+@dataclass
+class GridDay:
+    date: datetime.date
+    # What the branch's calendar makes of the day against its weekday: "off" for a
+    # holiday on a working weekday, "worked" for a weekend day worked in lieu (调休).
+    # A 调休 Saturday's column asks for logs, and a 国庆 Thursday's none: the header says
+    # why, as a Chinese wall calendar does with 休 and 班.
+    shift: str = ""
+
+
+def week_grid_days(rules: BranchRules, start: datetime.date) -> list[GridDay]:
+    days = []
+    for day in (start + datetime.timedelta(days=i) for i in range(7)):
+        working, usual = rules.is_working_day(day), day.weekday() in rules.working_weekdays
+        days.append(GridDay(day, "" if working == usual else "worked" if working else "off"))
+    return days
+
+
+def week_grid(
+    region: Region, start: datetime.date, today: datetime.date, rules: BranchRules | None = None
+) -> list[GridRow]:
+    """Each member of the region that week × each day: the log status, or missing.
+    `rules`: the branch's calendar for the week, when the caller has it already."""
     days = [start + datetime.timedelta(days=i) for i in range(7)]
     end = days[-1]
-    rules = rules_for(region.branch_id, start, end)
+    rules = rules or rules_for(region.branch_id, start, end)
     memberships = org.members_during([region.pk], start, end)
     logs = {
         (log.author_id, log.date): log

@@ -15,6 +15,7 @@ from accounts import selectors as org
 from accounts.models import Role
 from config.converters import parse_day, parse_month
 from planning import selectors as planning_selectors
+from planning.calendar import rules_for
 
 from . import reminders, selectors, services
 from .forms import (
@@ -483,14 +484,14 @@ def week_grid(request, region_id: int):
     this_week = selectors.week_start(today_)
     # A week that has not begun has nothing to show or sign: it reads as this week.
     start = min(selectors.week_start(parse_day(request.GET.get("week", "")) or today_), this_week)
-    rows = selectors.week_grid(region, start, today_)
+    rules = rules_for(region.branch_id, start, start + datetime.timedelta(days=6))
     return render(
         request,
         "activity/week_grid.html",
         {
             "region": region,
-            "rows": rows,
-            "days": [start + datetime.timedelta(days=i) for i in range(7)],
+            "rows": selectors.week_grid(region, start, today_, rules=rules),
+            "days": selectors.week_grid_days(rules, start),
             "start": start,
             "previous_week": start - datetime.timedelta(days=7),
             "next_week": start + datetime.timedelta(days=7) if start < this_week else None,

@@ -464,6 +464,37 @@ def test_week_grid_heads_days_with_short_weekday_names(client_for, org, language
     assert f"{monday}<br>" in head and f"{sunday}<br>" in head and "星期" not in head
 
 
+@pytest.mark.parametrize(
+    ("language", "off", "worked"), [("zh-hans", "休", "班"), ("en", "off", "worked")]
+)
+def test_week_grid_marks_holidays_and_days_worked_in_lieu(client_for, org, language, off, worked):
+    """国庆 2026 ends on Wednesday 7 October and Saturday the 10th is worked in lieu (调休):
+    the grid asks for Saturday's logs and none on Monday to Wednesday, and its header
+    says why, as a wall calendar does. A branch's own override is marked the same way."""
+    from planning.models import CalendarOverride
+
+    CalendarOverride.objects.create(
+        branch=org.branch, date=datetime.date(2026, 10, 9), is_working_day=False
+    )
+    client = client_for(org.rm)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(
+        reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-10-05"
+    )
+    assert [day.shift for day in response.context["days"]] == [
+        *["off"] * 3,  # 国庆: Monday to Wednesday
+        "",  # Thursday, an ordinary working day
+        "off",  # Friday, the branch's own day off
+        "worked",  # Saturday, 调休
+        "",  # Sunday, an ordinary day off
+    ]
+    head = response.content.decode().split("<thead>")[1].split("</thead>")[0]
+    assert head.count('data-testid="day-off"') == 4 and head.count('data-testid="day-worked"') == 1
+    assert f">{off}</span>" in head and f">{worked}</span>" in head
+    rows = {row.member.name: [c["status"] for c in row.cells] for row in response.context["rows"]}
+    assert rows["李四"] == [None, None, None, "missing", None, "missing", None]
+
+
 def test_week_grid_shows_a_mover_only_on_their_days(client_for, org):
     from accounts.services import membership_move
 
