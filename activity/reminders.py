@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext, override
 
 from accounts.models import Branch, RegionMembership, User
+from config.collation import by_name_pinyin, by_pinyin
 from planning.calendar import rules_for
 
 from .models import (
@@ -236,6 +237,8 @@ def _members_on(branch_id: int, day: datetime.date):
         RegionMembership.objects.on(day)
         .filter(region__branch_id=branch_id, user__is_active=True)
         .select_related("user", "region")
+        # Names as a Chinese reader looks them up (陈 冯 李 …), in the region's robot post too.
+        .order_by(by_name_pinyin("user__name"), "user_id")
     )
 
 
@@ -265,7 +268,7 @@ def remind_missing_logs(*, branch_id: int, day: datetime.date) -> int:
         with override(settings.LANGUAGE_CODE):
             message = _("%(day)s daily logs not yet submitted: %(names)s") % {
                 "day": day,
-                "names": "、".join(sorted(names)),
+                "names": "、".join(names),
             }
         post_to_region_once(
             kind=NotificationKind.LOG_MISSING, day=day, region_id=region_id, message=message
@@ -311,6 +314,8 @@ def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
         .filter(region__branch_id=branch_id, date=previous)
         .values("region__name", "region__area__manager", "region__branch__head", "author")
         .annotate(n=Count("pk"))
+        # Regions by pinyin in the notice (东北 before 西南), not by code point.
+        .order_by(by_pinyin("region__name"))
     )
     per_region = defaultdict(lambda: defaultdict(int))  # recipient → region → logs
     for row in unsigned:
@@ -330,7 +335,7 @@ def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
             continue
         title = stored_text(
             gettext_noop("Logs of %(day)s still not signed off: %(regions)s"),
-            {"day": previous, "regions": "，".join(sorted(parts))},
+            {"day": previous, "regions": "，".join(parts)},
         )
         if notify_once(
             kind=NotificationKind.ESCALATION,

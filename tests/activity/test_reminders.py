@@ -189,6 +189,21 @@ def test_escalation_goes_to_the_area_manager_else_the_branch_head(org):
     }
 
 
+def test_an_escalation_names_the_regions_in_pinyin_order(org):
+    """北 (běi) before 东 (dōng), as a Chinese reader looks them up; by code point 东 came
+    first. SQLite, the zero-setup default, keeps code-point order."""
+    org.other_region.name = "北"
+    org.other_region.save()
+    friday = MONDAY - datetime.timedelta(days=3)
+    f.DailyLogFactory(author=org.am, region=org.region, date=friday)
+    f.DailyLogFactory(author=org.outsider_am, region=org.other_region, date=friday)
+    reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=MONDAY)
+    regions = "北 1，东 1" if connection.vendor == "postgresql" else "东 1，北 1"
+    assert Notification.objects.get(kind="escalation").title == (
+        f"2026-11-20 的日志仍未签批：{regions}"
+    )
+
+
 def test_reminders_are_emailed_once_to_people_with_an_address(
     org, django_capture_on_commit_callbacks
 ):
@@ -240,8 +255,11 @@ def test_missing_logs_are_posted_once_to_the_regions_group_robot(
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             reminders.remind_missing_logs(branch_id=org.branch.pk, day=MONDAY)
+    # Names in pinyin order (李 before 张) where the database has the Chinese collation;
+    # SQLite, the zero-setup default, keeps code-point order.
+    names = "李四、张三" if connection.vendor == "postgresql" else "张三、李四"
     assert posts == [
-        {"msgtype": "text", "text": {"content": "2026-11-23 尚未提交工作日志：张三、李四"}}
+        {"msgtype": "text", "text": {"content": f"2026-11-23 尚未提交工作日志：{names}"}}
     ]
 
 
