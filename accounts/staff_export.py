@@ -12,6 +12,8 @@ import io
 
 from import_export import fields, resources
 
+from config.collation import by_pinyin
+
 from .models import Area, Branch, Region, RegionMembership, Role, User
 from .staff_import import COLUMNS, DANGEROUS_PREFIXES, ROLE_LABELS, STATUS_ACTIVE, STATUS_LEFT
 
@@ -62,9 +64,15 @@ class StaffExportResource(resources.ModelResource):
     def before_export(self, queryset, **kwargs):
         # Four queries for the whole org instead of several per person.
         self.users = {u.pk: u for u in User.objects.only("pk", "employee_no")}
-        self.regions = {r.pk: r for r in Region.objects.select_related("branch", "area")}
-        self.areas = {a.pk: a for a in Area.objects.select_related("branch")}
-        self.branches = {b.pk: b for b in Branch.objects.all()}
+        # In pinyin order (东北 before 西南), as a cell that names several lists them.
+        self.regions = {
+            r.pk: r
+            for r in Region.objects.select_related("branch", "area").order_by(by_pinyin("name"))
+        }
+        self.areas = {
+            a.pk: a for a in Area.objects.select_related("branch").order_by(by_pinyin("name"))
+        }
+        self.branches = {b.pk: b for b in Branch.objects.order_by(by_pinyin("name"))}
         self.region_of = dict(
             RegionMembership.objects.filter(end_date__isnull=True).values_list(
                 "user_id", "region_id"
@@ -72,18 +80,18 @@ class StaffExportResource(resources.ModelResource):
         )
         # An RM may manage several regions: all of them go in the one region cell.
         self.managed_regions: dict[int, list[Region]] = {}
-        for region in sorted(self.regions.values(), key=lambda r: r.name):
+        for region in self.regions.values():
             if region.manager_id and region.manager_id != region.branch.head_id:
                 self.managed_regions.setdefault(region.manager_id, []).append(region)
         # An area manager may manage several areas: all of them go in the one area cell.
         self.managed_areas: dict[int, list[Area]] = {}
-        for area in sorted(self.areas.values(), key=lambda a: a.name):
+        for area in self.areas.values():
             if area.manager_id:
                 self.managed_areas.setdefault(area.manager_id, []).append(area)
         # A head of several branches: all of them go in the one branch cell (QA: the
         # export wrote the first, and reading it back took the others from them).
         self.headed_branches: dict[int, list[Branch]] = {}
-        for branch in sorted(self.branches.values(), key=lambda b: b.name):
+        for branch in self.branches.values():
             if branch.head_id:
                 self.headed_branches.setdefault(branch.head_id, []).append(branch)
 

@@ -4,6 +4,7 @@ import tracemalloc
 from io import BytesIO
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -190,7 +191,9 @@ def test_an_area_manager_of_two_areas_keeps_both(org):
     second = f.AreaFactory(branch=org.branch, manager=org.area_manager, name="乙片区")
     first_name = org.area.name
     row = {r[0]: r for r in rows_of(staff_export_workbook())[1:]}[org.area_manager.employee_no]
-    assert row[6] == "、".join(sorted([first_name, "乙片区"]))
+    # In pinyin order, 片 (piàn) before 乙 (yǐ); SQLite keeps code-point order.
+    pinyin = connection.vendor == "postgresql"
+    assert row[6] == "、".join([first_name, "乙片区"] if pinyin else ["乙片区", first_name])
     before = _org_state()
     outcome = _reimport(org)
     assert outcome.errors == [] and outcome.failure == ""
@@ -208,7 +211,11 @@ def test_a_head_of_two_branches_keeps_both(org):
     direct = f.RegionFactory(branch=second, manager=org.branch_head, name="直属")
     f.member(direct, name="直属员工")
     row = {r[0]: r for r in rows_of(staff_export_workbook())[1:]}[org.branch_head.employee_no]
-    assert row[5] == "、".join(sorted([org.branch.name, "乙分公司"]))
+    # In pinyin order, 分 (fēn) before 乙 (yǐ); SQLite keeps code-point order.
+    pinyin = connection.vendor == "postgresql"
+    assert row[5] == "、".join(
+        [org.branch.name, "乙分公司"] if pinyin else ["乙分公司", org.branch.name]
+    )
     before = _org_state()
     outcome = _reimport(org)
     assert outcome.errors == [] and outcome.failure == ""
