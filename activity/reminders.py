@@ -16,6 +16,7 @@ import json
 import logging
 import urllib.request
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext, override
 
@@ -156,6 +158,28 @@ def source_of(text: str) -> dict:
     return getattr(text, "source", {})
 
 
+def stored_joined(parts: Iterable[str], sep: str = "\n") -> StoredText:
+    """Stored texts (`stored_text`) and typed ones, joined: each stored part is shown in
+    the reader's language (`shown_text`), the typed ones as typed. QA: joining them kept
+    only the default language, so an item's "Due …" line and its changes read Chinese in
+    an English bell."""
+    parts = list(parts)
+    text = StoredText(sep.join(parts))
+    text.source = {
+        "sep": sep,
+        "parts": [source_of(part) or {"text": str(part)} for part in parts],
+    }
+    return text
+
+
+def stored_truncated(text: str, length: int) -> StoredText:
+    """`text` cut to `length` characters (a notification's title), still shown in the
+    reader's language (`shown_text`, which cuts that to `length` too)."""
+    short = StoredText(Truncator(text).chars(length))
+    short.source = {**source_of(text), "length": length} if source_of(text) else {}
+    return short
+
+
 def shown_text(text: str, source: dict) -> str:
     """`text` (stored in the default language) in the reader's language, from its source.
     QA: a user who switched to English read every notification in Chinese."""
@@ -163,13 +187,29 @@ def shown_text(text: str, source: dict) -> str:
         settings.LANGUAGE_CODE
     ):
         return text
-    params = {k: _(v["msgid"]) if isinstance(v, dict) else v for k, v in source["params"].items()}
+    shown = _translated(source)
+    if shown is None:  # a message changed since: as stored
+        return text
+    return Truncator(shown).chars(source["length"]) if "length" in source else shown
+
+
+def _translated(source: dict) -> str | None:
+    """A stored text's `source` in the current language, or None when it no longer fits
+    its message."""
     try:
+        if "parts" in source:
+            parts = [
+                part["text"] if "text" in part else _translated(part) for part in source["parts"]
+            ]
+            return None if None in parts else source["sep"].join(parts)
+        params = {
+            k: _(v["msgid"]) if isinstance(v, dict) else v for k, v in source["params"].items()
+        }
         if "plural" in source:
             return ngettext(source["msgid"], source["plural"], source["number"]) % params
         return _(source["msgid"]) % params
-    except (KeyError, TypeError, ValueError):  # a message changed since: as stored
-        return text
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def notification_for(

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -21,7 +20,13 @@ from accounts import selectors as org
 from accounts.models import Region, User
 from accounts.services import user_lock
 from activity.models import Metric, Notification, NotificationKind
-from activity.reminders import notify, notify_once, stored_text
+from activity.reminders import (
+    notify,
+    notify_once,
+    stored_joined,
+    stored_text,
+    stored_truncated,
+)
 
 from . import periods
 from .models import (
@@ -677,7 +682,7 @@ def _tell_about_item(item: TrackedItem, *, kind: str, recipient: User, title: st
         kind=kind,
         recipient=recipient,
         # The item's title alone may fill the notification's title.
-        title=Truncator(title).chars(NOTIFICATION_TITLE_LENGTH),
+        title=stored_truncated(title, NOTIFICATION_TITLE_LENGTH),
         body=body,
         url=reverse("planning:item_detail", kwargs={"pk": item.pk}),
     )
@@ -735,8 +740,12 @@ def tracked_items_create(
                     gettext_noop("%(name)s handed you an item: %(title)s"),
                     {"name": assigner.name, "title": title},
                 ),
-                body=stored_text(gettext_noop("Due %(day)s"), {"day": due_date.isoformat()})
-                + (f"\n{details}" if details else ""),
+                body=stored_joined(
+                    [
+                        stored_text(gettext_noop("Due %(day)s"), {"day": due_date.isoformat()}),
+                        *([details] if details else []),
+                    ]
+                ),
             )
         items.append(item)
     return items
@@ -881,7 +890,7 @@ def tracked_item_edit(
             title=stored_text(
                 gettext_noop("%(name)s changed “%(title)s”"), {"name": actor.name, "title": title}
             ),
-            body="\n".join(changes),
+            body=stored_joined(changes),
         )
     return item
 

@@ -359,3 +359,57 @@ def test_a_self_assigned_item_is_reopened_by_its_owner(org):
     own.refresh_from_db()
     services.tracked_item_update(item=own, actor=org.am, status="open", note="还没学完")
     assert TrackedItem.objects.get().status == ItemStatus.OPEN
+
+
+# --- the bell in the reader's language -------------------------------------------------
+
+
+def test_item_notifications_read_in_english_for_a_reader_who_switched(org, client_for, settings):
+    """QA: an AM who switched to English read every item notice in Chinese ("…给您交办了
+    事项", "2026-11-27 截止", "截止日期：…"): cutting the title to the bell's length and
+    adding the details dropped what the app wrote them from. The typed parts (title,
+    details) stay as typed; a long title is still cut."""
+    long_title = "跟进" * 100
+    [item] = services.tracked_items_create(
+        assigner=org.rm,
+        assignees=[org.am],
+        title="陪同拜访恒通物流",
+        details="带上报价单",
+        due_date=D(2026, 11, 27),
+        is_key=False,
+    )
+    services.tracked_item_edit(
+        item=item,
+        actor=org.rm,
+        title="陪同拜访恒通",
+        details="带上报价单",
+        due_date=D(2026, 11, 30),
+    )
+    services.tracked_items_create(
+        assigner=org.rm,
+        assignees=[org.am],
+        title=long_title,
+        details="",
+        due_date=D(2026, 11, 27),
+        is_key=False,
+    )
+    client = client_for(org.am)
+    url = reverse("activity:notifications")
+    chinese = client.get(url).content.decode()
+    assert f"{org.rm.name}给您交办了事项：陪同拜访恒通物流" in chinese
+    assert "2026-11-27 截止" in chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert f"{org.rm.name} handed you an item: 陪同拜访恒通物流" in english
+    assert "Due 2026-11-27" in english and "带上报价单" in english
+    assert f"{org.rm.name} changed “陪同拜访恒通”" in english
+    assert "Title: 陪同拜访恒通物流 → 陪同拜访恒通" in english
+    assert "Due date: 2026-11-27 → 2026-11-30" in english
+    assert "给您交办了事项" not in english and "截止" not in english
+    assert long_title not in english and f"{org.rm.name} handed you an item: 跟进跟进" in english
+    # The status change the AM reports reaches the RM in English too.
+    item.refresh_from_db()
+    services.tracked_item_update(item=item, actor=org.am, status="done", note="已拜访")
+    rm = client_for(org.rm)
+    rm.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert f"{org.am.name} set “陪同拜访恒通” to Done" in rm.get(url).content.decode()
