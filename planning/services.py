@@ -779,6 +779,20 @@ def item_status_choices(user: User, item: TrackedItem) -> list[tuple[str, str]]:
     ]
 
 
+def _just_posted(item: TrackedItem, *, actor: User, status: str, note: str) -> bool:
+    """Whether the item's latest note is this very post, made moments ago by `actor`: the
+    same note, with the item now at the status it asks for (set by it, or left as it was)."""
+    last = item.notes.order_by("-created_at", "-pk").first()
+    return (
+        last is not None
+        and last.author_id == actor.pk
+        and last.note == note
+        and last.created_at >= timezone.now() - DOUBLE_SUBMIT_WINDOW
+        and last.to_status in ("", status)
+        and TrackedItem.objects.filter(pk=item.pk, status=status).exists()
+    )
+
+
 @transaction.atomic
 def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: str) -> TrackedItem:
     """A follow-up note and/or a status change. Handed-down items are the assigner's to
@@ -786,6 +800,13 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
     note saying what was done, and the other side hears of every status change."""
     if status not in ItemStatus.values:
         raise ValidationError(_("Unknown status."))
+    # A second post of the same form (a retry on a slow network, after the first went
+    # through) finds the first's note: nothing is written or told twice, and no "someone
+    # changed this item" for the person who did. The lock queues twin posts.
+    user_lock(user=actor)
+    if _just_posted(item, actor=actor, status=status, note=note):
+        item.refresh_from_db()
+        return item
     old = item.status
     changing = status != old
     if not changing and not note.strip():

@@ -106,11 +106,15 @@ def test_the_assigner_hears_once_when_the_assignee_closes_the_item(org, client_f
     assert client.post(_detail(item), data).status_code == 302
     # Posted again after the first finished: the status is already done, only a note.
     assert client.post(_detail(item), data).status_code == 302
-    # Two posts racing: the second loaded the item while it was still open.
+    # Two posts racing: the second loaded the item while it was still open. The same
+    # post is found done; another change is refused.
     stale = TrackedItem.objects.get(pk=item.pk)
     stale.status = ItemStatus.OPEN
+    services.tracked_item_update(item=stale, actor=org.am, status="done", note="已陪同拜访")
+    stale.status = ItemStatus.OPEN
     with pytest.raises(services.SheetTransitionError):
-        services.tracked_item_update(item=stale, actor=org.am, status="done", note="已陪同拜访")
+        services.tracked_item_update(item=stale, actor=org.am, status="in_progress", note="")
+    assert item.notes.filter(author=org.am).count() == 1
     (notice,) = _notes(org.rm, NotificationKind.ITEM_STATUS_CHANGED)
     assert notice.url == _detail(item)
     assert notice.body == "已陪同拜访" and "陪同拜访恒通物流" in notice.title
@@ -413,3 +417,48 @@ def test_item_notifications_read_in_english_for_a_reader_who_switched(org, clien
     rm = client_for(org.rm)
     rm.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert f"{org.am.name} set “陪同拜访恒通” to Done" in rm.get(url).content.decode()
+
+
+# --- the same form posted twice ----------------------------------------------------------
+
+
+def test_a_done_posted_twice_is_written_and_told_once(org, client_for, item):
+    """QA: on a slow phone the AM's "done" went through but the page did not come back;
+    tapping again (the form sends again after a while) wrote her note into the history a
+    second time."""
+    client = client_for(org.am)
+    form = {"status": "done", "note": "已陪同拜访，签了统保"}
+    first = client.post(_detail(item), form)
+    second = client.post(_detail(item), form)
+    assert first.status_code == second.status_code == 302
+    assert item.notes.filter(author=org.am).count() == 1
+    assert len(_notes(org.rm, NotificationKind.ITEM_STATUS_CHANGED)) == 1
+    # A note of its own a minute later is written.
+    with time_machine.travel(NOON_20_NOV + datetime.timedelta(minutes=2), tick=False):
+        assert client.post(_detail(item), form).status_code == 302
+    assert item.notes.filter(author=org.am).count() == 2
+
+
+def test_a_twin_post_loaded_before_the_first_went_through_is_not_a_conflict(org, item):
+    """Two posts of one form at once: the second, holding the item as it was, finds the
+    first's change instead of telling the AM that someone changed the item meanwhile."""
+    stale = TrackedItem.objects.get(pk=item.pk)
+    services.tracked_item_update(item=item, actor=org.am, status="done", note="已完成")
+    again = services.tracked_item_update(item=stale, actor=org.am, status="done", note="已完成")
+    assert again.status == ItemStatus.DONE
+    assert item.notes.count() == 1
+    assert len(_notes(org.rm, NotificationKind.ITEM_STATUS_CHANGED)) == 1
+
+
+def test_a_cancel_without_a_note_posted_twice_asks_for_nothing(org, client_for, item):
+    client = client_for(org.rm)
+    client.post(_detail(item), {"status": "cancelled", "note": ""})
+    second = client.post(_detail(item), {"status": "cancelled", "note": ""})
+    assert second.status_code == 302
+    assert item.notes.filter(to_status="cancelled").count() == 1
+    assert len(_notes(org.am, NotificationKind.ITEM_STATUS_CHANGED)) == 1
+    # A change in between (reopened) is not taken for the same post.
+    item.refresh_from_db()
+    services.tracked_item_update(item=item, actor=org.rm, status="open", note="")
+    assert client.post(_detail(item), {"status": "cancelled", "note": ""}).status_code == 302
+    assert item.notes.filter(to_status="cancelled").count() == 2
