@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, Role, User
-from activity.models import DailyLog, LogStatus, Metric, MetricValue, VisitRecord
+from activity.models import DailyLog, LogStatus, Metric, MetricValue, Notification, VisitRecord
 from activity.selectors import (  # noqa: F401  (planning's views read them from here)
     active_metrics,
     logs_visible_to,
@@ -1253,6 +1253,13 @@ def item_manager_to_tell(item: TrackedItem, today=None) -> User | None:
 
 def get_item_for_user(user: User, pk: int) -> TrackedItem:
     return get_object_or_404(items_visible_to(user).select_related("assignee", "assigner"), pk=pk)
+
+
+def item_notified_to(user: User, pk: int) -> bool:
+    """Whether `user`'s bell links to this item (for one no longer theirs to see: they
+    stood in for its assigner, `_stand_in_q`, until its assignee moved on)."""
+    url = reverse("planning:item_detail", kwargs={"pk": pk})
+    return Notification.objects.filter(recipient=user, url=url).exists()
 
 
 def overdue_items(user: User, today=None) -> list[TrackedItem]:

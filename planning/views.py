@@ -888,7 +888,20 @@ def item_create(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 def item_detail(request, pk: int):
-    item = selectors.get_item_for_user(request.user, pk)
+    try:
+        item = selectors.get_item_for_user(request.user, pk)
+    except Http404:
+        if not selectors.item_notified_to(request.user, pk):
+            raise
+        # Opened from the bell: a 404 for a link the app sent reads as a broken page.
+        messages.info(
+            request,
+            _(
+                "That item is no longer yours to follow: its assignee has moved since, and "
+                "whoever manages them now follows it up."
+            ),
+        )
+        return redirect("planning:items")
     form = TrackedItemUpdateForm(
         request.POST or None,
         initial={"status": item.status},

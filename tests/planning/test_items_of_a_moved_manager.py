@@ -161,3 +161,23 @@ def test_someone_who_manages_no_region_is_reminded_of_what_she_still_tracks(org,
     # An AM's own: handed to her, and handed down by her to herself.
     mine = TrackedItem.objects.create(assignee=org.am, assigner=org.am, title="回访", due_date=due)
     assert set(selectors.overdue_items(org.am)) == {item, mine}
+
+
+def test_the_stand_in_opening_her_bell_after_it_passed_back_is_told_so_not_404(
+    client_for, org, item, moved
+):
+    """QA: 周新 heard of the AM's progress; then 东 went back to its RM, and the link in
+    周新's bell led to a 404. She is now sent to her items page and told why."""
+    services.tracked_item_update(item=item, actor=org.am, status="in_progress", note="已约客户")
+    (notice,) = Notification.objects.filter(recipient=moved)
+    _take_over(org.region, org.rm)
+    client = client_for(moved)
+    read = client.post(reverse("activity:notification_read", kwargs={"pk": notice.pk}))
+    assert read.url == notice.url
+    page = client.get(notice.url, follow=True)
+    assert page.redirect_chain == [(reverse("planning:items"), 302)]
+    (message,) = page.context["messages"]
+    assert "no longer yours to follow" in message.message or "不再由您跟进" in message.message
+    assert message.message in page.content.decode()
+    # Someone never told of it still finds nothing there.
+    assert client_for(org.peer_am).get(notice.url).status_code == 404
