@@ -119,3 +119,31 @@ def test_an_item_that_moved_with_its_assignee_follows_her(org, item, new_rm):
     )
     assert selectors.can_edit_item(org.other_rm, item)
     assert not selectors.can_edit_item(new_rm, item)
+
+
+def test_an_item_to_someone_who_left_says_so_where_its_assigner_meets_it(client_for, org):
+    """QA: an AM left with an overdue item; her RM's home, items page and the item itself
+    still listed it under her name as if she would do it. Each now says she has left, and
+    the item says what to do about it."""
+    gone = TrackedItem.objects.create(
+        assignee=org.deactivated, assigner=org.rm, title="交接客户", due_date=D(2026, 11, 17)
+    )
+    TrackedItem.objects.create(
+        assignee=org.am, assigner=org.rm, title="陪同拜访", due_date=D(2026, 11, 16)
+    )
+    client = client_for(org.rm)
+    for url in (reverse("activity:queue"), reverse("planning:items")):
+        page = client.get(url).content.decode()
+        assert "交接客户" in page and "陪同拜访" in page
+        assert page.count('data-testid="left-mark"') == 1, url
+    detail = client.get(_detail(gone)).content.decode()
+    assert 'data-testid="left-mark"' in detail and 'data-testid="assignee-left"' in detail
+    assert org.deactivated.name in detail
+    # Once cancelled, nothing is left to do about it.
+    services.tracked_item_update(item=gone, actor=org.rm, status="cancelled", note="")
+    detail = client.get(_detail(gone)).content.decode()
+    assert 'data-testid="assignee-left"' not in detail
+    assert (
+        'data-testid="left-mark"'
+        not in client.get(_detail(TrackedItem.objects.get(title="陪同拜访"))).content.decode()
+    )
