@@ -121,8 +121,10 @@ def summary_workbook(
             ws.cell(row=r, column=first).number_format = "General"
             ws.cell(row=r, column=first + 2).number_format = "0.0%"
             ws.cell(row=r, column=first + 3).number_format = "0.0"
-        for col in range(score_col, last_col + 1):
-            ws.cell(row=r, column=col).number_format = "0.0%"
+        ws.cell(row=r, column=score_col).number_format = "0.0%"
+        # The on-time rates read in whole percent, as on the page: 94%, not 94.4%.
+        for col in range(score_col + 1, last_col + 1):
+            ws.cell(row=r, column=col).number_format = "0%"
 
     notes = [region_row.note if region_row is not None else "", total.coverage_note]
     note_row = ws.max_row + 1
@@ -138,4 +140,19 @@ def summary_workbook(
     for col in range(score_col, last_col + 1):
         ws.column_dimensions[get_column_letter(col)].width = 11
     ws.row_dimensions[1].height = 24
+    _print_like_the_paper_form(ws)
     return wb
+
+
+def _print_like_the_paper_form(ws) -> None:
+    """One landscape A4 page wide, the two header rows on every printed page: printed as
+    saved (portrait, 100 %), the 25 columns spread over three pages and only the first one
+    said which region a row was."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.print_title_rows = "2:3"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4

@@ -76,9 +76,7 @@ def summary(request):
             "form": form,
             "summary": summary,
             "span_kind": selectors.span_kind(summary.start, summary.end),
-            "rows": selectors.sort_rows(summary.rows, sort, summary.metrics)
-            if sort
-            else summary.rows,
+            "rows": _sorted(request, summary.rows, summary.metrics),
             "sort": sort,
             "branches": branches,
             "chart": selectors.completion_chart(weeks, series),
@@ -93,6 +91,13 @@ def summary(request):
             "today_url": _today_url(branch) if summary.end < timezone.localdate() else "",
         },
     )
+
+
+def _sorted(request, rows, metrics):
+    """The rows in the order the page's column links asked for (?sort=), the page's and
+    its Excel file's alike."""
+    sort = request.GET.get("sort", "")
+    return selectors.sort_rows(rows, sort, metrics) if sort else rows
 
 
 def _today_url(branch) -> str:
@@ -123,7 +128,8 @@ def summary_export(request):
         sheet_name=f"{summary.start}~{summary.end}",
         first_header=_("Region"),
         metrics=summary.metrics,
-        rows=summary.rows,
+        # In the order on screen: sorted by task completion, the weakest region on top.
+        rows=_sorted(request, summary.rows, summary.metrics),
         total=summary.total,
         labels=_excel_labels(),
     )
@@ -174,7 +180,7 @@ def region_detail(request, region_id: int):
             "form": form,
             "start": start,
             "end": end,
-            "rows": selectors.sort_rows(rows, sort, metrics) if sort else rows,
+            "rows": _sorted(request, rows, metrics),
             "total": total,
             "region_row": region_row,
             "metrics": metrics,
@@ -208,7 +214,7 @@ def region_export(request, region_id: int):
         sheet_name=f"{start}~{end}",
         first_header=_("Account manager"),
         metrics=[cell.metric for cell in total.cells],
-        rows=rows,
+        rows=_sorted(request, rows, [cell.metric for cell in total.cells]),
         total=total,
         region_row=region_row,
         labels=_excel_labels(),

@@ -199,7 +199,10 @@ def test_export_has_the_paper_layout(client_for, org):
         "日志按时率",
         "签批及时率",
     ]
-    assert ws.cell(row=total_row, column=last - 1).number_format == "0.0%"
+    assert ws.cell(row=total_row, column=last - 2).number_format == "0.0%"  # task completion
+    # The on-time rates in whole percent, as the page shows them (94%, not 94.4%).
+    assert ws.cell(row=total_row, column=last - 1).number_format == "0%"
+    assert ws.cell(row=total_row, column=last).number_format == "0%"
     assert ws.title == "2026-11-09~2026-11-15"
     assert ws.cell(row=4, column=2).number_format == "General"
 
@@ -588,3 +591,46 @@ def test_the_exports_keep_a_metric_switched_off_after_the_week(client_for, org):
         assert "折页" in headers
         column = headers.index("折页") + 2  # its 实际, after 标准
         assert ws.cell(row=ws.max_row, column=column).value == 30
+
+
+def test_both_exports_print_one_landscape_page_wide_with_the_headers_on_every_page(client_for, org):
+    """The paper form is one sheet across: printed as saved, the 25 columns ran over three
+    portrait pages and only the first said which region a row was."""
+    signed_log(org.am, org.region, MONDAY, 9)
+    for url in (
+        reverse("reports:summary_export") + PERIOD,
+        reverse("reports:region_export", args=[org.region.pk]) + PERIOD,
+    ):
+        ws = load_workbook(io.BytesIO(client_for(org.branch_head).get(url).content)).active
+        assert ws.page_setup.orientation == "landscape", url
+        assert ws.page_setup.paperSize == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == "$2:$3"
+
+
+def test_the_exports_list_the_rows_in_the_order_sorted_on_the_page(client_for, org):
+    """A head who sorts by visits, weakest first, and downloads gets the file in that
+    order, not alphabetically."""
+    signed_log(org.am, org.region, MONDAY, 9)
+    signed_log(org.outsider_am, org.other_region, MONDAY, 3)
+    client = client_for(org.branch_head)
+    for sort, order in (("visits.actual", ["西", "东"]), ("-visits.actual", ["东", "西"])):
+        query = f"{PERIOD}&branch={org.branch.pk}&sort={sort}"
+        page = client.get(reverse("reports:summary") + query)
+        assert [r.label for r in page.context["rows"]] == order
+        export = client.get(reverse("reports:summary_export") + query)
+        ws = load_workbook(io.BytesIO(export.content)).active
+        assert [ws.cell(row=r, column=1).value for r in range(4, ws.max_row + 1)] == [
+            *order,
+            "合计",
+        ]
+
+    signed_log(org.peer_am, org.region, MONDAY, 5)
+    query = f"{PERIOD}&sort=-visits.actual"
+    page = client.get(reverse("reports:region", args=[org.region.pk]) + query)
+    labels = [r.label for r in page.context["rows"]]
+    assert labels[:2] == ["张三", "李四"]
+    export = client.get(reverse("reports:region_export", args=[org.region.pk]) + query)
+    ws = load_workbook(io.BytesIO(export.content)).active
+    assert [ws.cell(row=r, column=1).value for r in range(4, 4 + len(labels))] == labels
