@@ -181,6 +181,8 @@ class Summary:
     from_snapshot: bool = False
     computed_at: datetime.datetime | None = None
     runs: list = field(default_factory=list)
+    # The part of the branch the reader sees ("城东片区"), "" for all of it.
+    part: str = ""
 
     @property
     def stale(self) -> bool:
@@ -818,7 +820,11 @@ def branch_summary(
     today = today or timezone.localdate()
     # A region created after the period, or closed before it, is not an empty row of it.
     regions = list(
-        org.regions_visible_to(user).filter(branch=branch).open_during(start, end).by_name()
+        org.regions_visible_to(user)
+        .filter(branch=branch)
+        .open_during(start, end)
+        .select_related("area")
+        .by_name()
     )
     cap = branch_settings(branch.pk).completion_cap
     summary = Summary(
@@ -830,6 +836,7 @@ def branch_summary(
         total=None,
         cap=cap,
         highlight_below=_highlight_below(branch.pk),
+        part=_part_of_branch(branch, regions, start, end),
     )
     snapshots = {}
     if is_closed_week(start, end, today):
@@ -876,6 +883,27 @@ def branch_summary(
         cap = summary.rows[0].cap  # the week's own, like its rows
     summary.total = _total(summary.rows, metrics, cap, _("Total"))
     return summary
+
+
+def _part_of_branch(branch: Branch, regions: list[Region], start, end) -> str:
+    """Which part of the branch `regions` are, "" for all of it: an area manager's total
+    is the area's, and the page (and the file sent on from it) titled with the branch
+    alone passed it for the branch's. A whole area by its name, other regions by theirs."""
+    open_regions = defaultdict(set)  # area id (None: in no area) → its regions open then
+    for pk, area_id in (
+        Region.objects.filter(branch=branch).open_during(start, end).values_list("pk", "area_id")
+    ):
+        open_regions[area_id].add(pk)
+    seen = {region.pk for region in regions}
+    if seen >= set().union(*open_regions.values()):
+        return ""
+    names = []
+    for region in regions:
+        whole_area = region.area_id is not None and open_regions[region.area_id] <= seen
+        name = region.area.name if whole_area else region.name
+        if name not in names:
+            names.append(name)
+    return "、".join(names)
 
 
 def _snapshot_cells(metrics, stored: dict, headcount) -> list[MetricCell]:

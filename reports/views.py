@@ -119,7 +119,7 @@ def summary_export(request):
         "month": _("%(branch)s monthly summary by region %(start)s~%(end)s"),
         "": _("%(branch)s summary by region %(start)s~%(end)s"),
     }[selectors.span_kind(summary.start, summary.end)] % {
-        "branch": branch.name,
+        "branch": f"{branch.name} {summary.part}".rstrip(),
         "start": summary.start,
         "end": summary.end,
     }

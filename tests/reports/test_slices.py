@@ -75,3 +75,28 @@ def test_an_area_manager_finds_no_region_of_another_area(client_for, org, other_
         client_for(other_area_manager).get(reverse("reports:region", args=[region.pk])).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(("persona", "regions"), SLICES.items())
+def test_the_summary_and_its_export_say_which_part_of_the_branch_they_total(
+    client_for, org, other_area_manager, persona, regions
+):
+    """An area manager's 合计 is the area's: titled with the branch alone, the page (and
+    the file sent on from it) passed it for the whole branch's."""
+    reader = _reader(org, persona, other_area_manager)
+    part = {
+        "area_manager": org.area.name,
+        "other_area_manager": "乙",
+        "rm": "东",
+        "other_rm": "西",
+        "branch_head": "",
+    }[persona]
+    heading = f"{org.branch.name} {part}".rstrip()
+    client = client_for(reader)
+    response = client.get(reverse("reports:summary") + PERIOD)
+    assert response.context["summary"].part == part
+    html = response.content.decode()
+    assert f'data-testid="summary-title">{heading} · 各区域工作量周总结</h1>' in html
+    response = client.get(reverse("reports:summary_export") + PERIOD)
+    title = load_workbook(io.BytesIO(response.content)).active["A1"].value
+    assert title == f"{heading} 各区域工作量周总结 2026-11-09~2026-11-15"
