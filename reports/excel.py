@@ -16,6 +16,7 @@ THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+BEHIND_FILL = PatternFill("solid", fgColor="FFF3CD")  # the page's table-warning yellow
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
@@ -48,6 +49,7 @@ def summary_workbook(
     total,
     labels,
     region_row=None,
+    highlight_below=None,
 ) -> Workbook:
     """Title row, two merged header rows (each metric over 标准/实际/完成率/人均), rows, total,
     then the task completion and the two on-time rates, as on the page.
@@ -58,6 +60,8 @@ def summary_workbook(
     `region_row`: a region's own-target line under the total (`selectors.region_line`).
     `labels["coverage"]`: how a row's label says its target covers only some of its
     people ("%(label)s (%(coverage)s)"), as the page does under the label.
+    `highlight_below`: rows whose task completion is under it are filled yellow, as the
+    page marks them (None: none, as on the page while the period runs).
     """
     wb = Workbook()
     ws = wb.active
@@ -108,6 +112,9 @@ def summary_workbook(
             ]
         for rate in (row.score, row.on_time_rate, row.signed_on_time_rate):
             values.append(_or_none(rate / 100 if rate is not None else None))
+        behind = (
+            highlight_below is not None and row.score is not None and row.score < highlight_below
+        )
         for c, value in enumerate(values, start=1):
             out = ws.cell(row=r, column=c, value=value)
             out.border = BORDER
@@ -115,6 +122,8 @@ def summary_workbook(
                 out.alignment = Alignment(horizontal="right")
             if row is total or row is region_row:
                 out.font, out.fill = Font(bold=True), TOTAL_FILL
+            elif behind:
+                out.fill = BEHIND_FILL
         ws.cell(row=r, column=2).number_format = "General"  # 9, and 8.6 for a part-timer
         for i in range(len(metrics)):
             first = 3 + i * len(sub)

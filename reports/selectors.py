@@ -754,7 +754,8 @@ def _total(rows: list[SummaryRow], metrics: list[Metric], cap: Decimal, label: s
     )
 
 
-def _highlight_below(branch_id: int) -> Decimal:
+def highlight_below(branch_id: int) -> Decimal:
+    """The task completion under which the branch's summaries (and drill-downs) mark a row."""
     settings = BranchReportSettings.objects.filter(branch_id=branch_id).first()
     return settings.highlight_below if settings else Decimal(80)
 
@@ -835,7 +836,7 @@ def branch_summary(
         rows=[],
         total=None,
         cap=cap,
-        highlight_below=_highlight_below(branch.pk),
+        highlight_below=highlight_below(branch.pk),
         part=_part_of_branch(branch, regions, start, end),
     )
     snapshots = {}

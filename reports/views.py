@@ -132,8 +132,15 @@ def summary_export(request):
         rows=_sorted(request, summary.rows, summary.metrics),
         total=summary.total,
         labels=_excel_labels(),
+        highlight_below=_highlight(summary.highlight_below, summary.end),
     )
     return _xlsx(workbook, f"summary-{summary.start}-{summary.end}.xlsx")
+
+
+def _highlight(threshold, end: datetime.date):
+    """The page marks the rows under the threshold once the period is over: so does its
+    file."""
+    return threshold if end < timezone.localdate() else None
 
 
 def _excel_labels() -> dict:
@@ -185,6 +192,8 @@ def region_detail(request, region_id: int):
             "region_row": region_row,
             "metrics": metrics,
             "sort": sort,
+            # The branch's threshold, as on the summary (was 80 whatever the branch set).
+            "highlight_below": selectors.highlight_below(region.branch_id),
             "holidays_unknown_years": years_without_holidays(region.branch_id, start, end),
             # December's drill-down was titled 周总结 in the browser tab.
             "span_kind": selectors.span_kind(start, end),
@@ -218,6 +227,7 @@ def region_export(request, region_id: int):
         total=total,
         region_row=region_row,
         labels=_excel_labels(),
+        highlight_below=_highlight(selectors.highlight_below(region.branch_id), end),
     )
     return _xlsx(workbook, f"region-{region.pk}-{start}-{end}.xlsx")
 

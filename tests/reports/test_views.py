@@ -634,3 +634,46 @@ def test_the_exports_list_the_rows_in_the_order_sorted_on_the_page(client_for, o
     export = client.get(reverse("reports:region_export", args=[org.region.pk]) + query)
     ws = load_workbook(io.BytesIO(export.content)).active
     assert [ws.cell(row=r, column=1).value for r in range(4, 4 + len(labels))] == labels
+
+
+def test_the_drill_down_and_both_exports_mark_rows_under_the_branchs_threshold(client_for, org):
+    """The branch marks rows under 10 %: the summary did, its drill-down marked every AM
+    under 80 % (a fixed number), and neither Excel file marked any row."""
+    from reports.excel import BEHIND_FILL
+    from reports.models import BranchReportSettings
+
+    BranchReportSettings.objects.create(branch=org.branch, highlight_below=10)
+    visits = Metric.objects.get(code="visits")
+    for member, value, target in ((org.am, 9, 60), (org.peer_am, 5, 100)):  # 15 %, 5 %
+        signed_log(member, org.region, MONDAY, value)
+        Target.objects.create(
+            user=member,
+            metric=visits,
+            period_kind="week",
+            period_start=MONDAY,
+            value=target,
+            updated_by=org.rm,
+        )
+    client = client_for(org.branch_head)
+    html = client.get(reverse("reports:region", args=[org.region.pk]) + PERIOD).content.decode()
+    assert re.search(r'class="table-warning" data-testid="row-李四"', html)
+    assert re.search(r'class="" data-testid="row-张三"', html)
+    assert "低于 10.0% 的行" in html or "低于 10% 的行" in html
+
+    def fills(url):
+        ws = load_workbook(io.BytesIO(client.get(url).content)).active
+        return {
+            ws.cell(row=r, column=1).value: ws.cell(row=r, column=3).fill.fgColor.rgb[-6:]
+            for r in range(4, ws.max_row + 1)
+            if ws.cell(row=r, column=1).value
+        }
+
+    yellow = BEHIND_FILL.fgColor.rgb[-6:]
+    members = fills(reverse("reports:region_export", args=[org.region.pk]) + PERIOD)
+    assert members["李四"] == yellow and members["张三"] != yellow
+    assert all(fill != yellow for label, fill in members.items() if label.startswith("合计"))
+    regions = fills(reverse("reports:summary_export") + PERIOD)
+    # 东 (its label says the targets cover two of its three): 14 of 160, 8.75 %.
+    assert [fill for label, fill in regions.items() if label.startswith("东")] == [yellow]
+    assert regions["西"] != yellow
+    assert all(fill != yellow for label, fill in regions.items() if label.startswith("合计"))
