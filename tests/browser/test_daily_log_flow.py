@@ -182,3 +182,31 @@ def test_the_phones_small_targets_and_long_texts(org, live_server, login, new_pa
     head = login(new_page(**PHONE), org.branch_head)
     head.goto(f"{live_server.url}/reports/")
     expect(head.get_by_test_id("scroll-hint")).to_be_visible()
+
+
+def test_an_rm_s_return_without_a_reason_gets_the_page_s_own_words(
+    org, live_server, login, new_page
+):
+    """QA (390 px, an English browser): 退回 without a reason was stopped by the browser's
+    own bubble ("Please fill out this field", in the browser's language), not the page's
+    Chinese message; reopening a signed-off log likewise. The server judges them now,
+    next to the box, and the 批示 typed first stays."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=yesterday)
+    page = login(new_page(**PHONE), org.rm)
+    page.goto(f"{live_server.url}/logs/{log.pk}/")
+    comment = page.get_by_label("批示（辅导意见）")
+    comment.fill("明天一起去恒通物流")
+    page.get_by_test_id("return").click()
+    form = page.get_by_test_id("sign-off-form")
+    expect(form).to_contain_text("请填写原因。")
+    expect(comment).to_have_value("明天一起去恒通物流")
+    assert DailyLog.objects.get(pk=log.pk).status == LogStatus.SUBMITTED
+
+    page.get_by_test_id("sign-off").click()
+    expect(page.get_by_test_id("queue-empty")).to_be_visible()
+    page.goto(f"{live_server.url}/logs/{log.pk}/")
+    page.locator("summary", has_text="重新打开").click()
+    page.get_by_test_id("reopen").click()
+    expect(page.locator("form", has=page.get_by_test_id("reopen"))).to_contain_text("请填写原因。")
+    assert DailyLog.objects.get(pk=log.pk).status == LogStatus.SIGNED_OFF
