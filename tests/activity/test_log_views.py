@@ -985,6 +985,11 @@ def test_a_return_keeps_the_comment_typed_beside_the_reason(client_for, org, tod
     assert log.status == LogStatus.RETURNED and log.manager_comment == "陪同的事周三上午可以"
     html = client_for(org.am).get(reverse("activity:log_detail", args=[log.pk])).content.decode()
     assert "陪同的事周三上午可以" in html and "拜访3次但留电话6个" in html
+    # The AM corrects it on the log's edit page (her home page, the returned-logs list's
+    # link): the answer was shown on the log's page only.
+    html = client_for(org.am).get(edit_url(today)).content.decode()
+    box = html.split('data-testid="manager-comment"')[1].split("</div>\n</div>")[0]
+    assert "陪同的事周三上午可以" in box and "拜访3次但留电话6个" in html
     notification = org.am.notifications.get()
     assert "陪同的事周三上午可以" in notification.body
 
