@@ -208,5 +208,8 @@ def test_an_rm_s_return_without_a_reason_gets_the_page_s_own_words(
     page.goto(f"{live_server.url}/logs/{log.pk}/")
     page.locator("summary", has_text="重新打开").click()
     page.get_by_test_id("reopen").click()
-    expect(page.locator("form", has=page.get_by_test_id("reopen"))).to_contain_text("请填写原因。")
+    # Shown, not folded away: the form sits in a <details> the page opens again.
+    refused = page.locator("form", has=page.get_by_test_id("reopen"))
+    expect(refused).to_contain_text("请填写原因。")
+    expect(refused.get_by_text("请填写原因。").first).to_be_visible()
     assert DailyLog.objects.get(pk=log.pk).status == LogStatus.SIGNED_OFF
