@@ -771,6 +771,19 @@ def test_a_visits_new_prospect_phone_is_checked(client_for, org, today):
     assert not DailyLog.objects.exists()
 
 
+def test_a_refused_prospect_phone_is_not_folded_away(client_for, org, today):
+    """Phone QA: a phone typed under "Not on my prospect list yet? Add it" without
+    ticking the box was refused, and its message stayed inside the folded section: the
+    page said "correct the marked fields" and showed none."""
+    data = form_data({"visits": 1}, [{"customer": "东城物流", "prospect_phone": "12345"}])
+    html = client_for(org.am).post(edit_url(today), data).content.decode()
+    card = html.split('id="id_visits-0-DELETE"')[1].split("</details>")[0]
+    assert '<details class="mt-1" open>' in card
+    assert "请填写 11 位手机号，或带区号的固定电话。" in card
+    assert 'value="12345"' in card
+    assert not DailyLog.objects.exists()
+
+
 def test_an_earlier_days_log_says_it_will_be_late_before_it_is(client_for, org, today):
     earlier = today - datetime.timedelta(days=3)
     client = client_for(org.am)
