@@ -305,10 +305,39 @@ def _on_to_the_next_log(request, *, signed_off: bool):
 @require_POST
 @login_required
 def log_sign_off(request, pk: int):
+    refused = _reason_typed_for_a_sign_off(request, pk)
+    if refused:
+        return refused
     failed = _transition_view(request, pk, CommentForm, services.daily_log_sign_off)
     if failed:
         return failed
     return _on_to_the_next_log(request, signed_off=True)
+
+
+def _reason_typed_for_a_sign_off(request, pk: int):
+    """A sign-off posted with a reason for returning typed beside it: the page back, both
+    texts kept, asking which was meant. QA (phone): an RM typed why the log goes back and
+    tapped the first button, 签批: the log was signed off and the reason dropped.
+    None when there is no reason, or when the log cannot be returned now (handled
+    meanwhile, or its author has left): the sign-off goes on as usual."""
+    if not request.POST.get("reason", "").strip():
+        return None
+    log = selectors.get_log_for_user(request.user, pk)
+    if not org.can_sign_off(request.user, log):
+        raise PermissionDenied(_("Only the regional manager of this log's region may do that."))
+    if log.status != LogStatus.SUBMITTED or not log.author.is_active:
+        return None
+    reason_form = ReasonForm(request.POST)
+    reason_form.is_valid()
+    reason_form.add_error(
+        "reason",
+        _(
+            "You wrote a reason for returning this log. To return it, tap “Return for "
+            "correction”; to sign it off, clear the reason first."
+        ),
+    )
+    comment_form = CommentForm(initial={"comment": request.POST.get("comment", "")})
+    return _render_detail(request, log, comment_form=comment_form, reason_form=reason_form)
 
 
 @require_POST

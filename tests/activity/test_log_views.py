@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from activity.models import DailyLog, LogStatus, Metric, MetricValue
 from config.limits import FREE_TEXT_MAX_LENGTH
@@ -1005,6 +1006,30 @@ def test_a_return_keeps_the_comment_typed_beside_the_reason(client_for, org, tod
     assert "陪同的事周三上午可以" in box and "拜访3次但留电话6个" in html
     notification = org.am.notifications.get()
     assert "陪同的事周三上午可以" in notification.body
+
+
+def test_a_sign_off_with_a_reason_typed_for_a_return_asks_which_was_meant(client_for, org, today):
+    """Phone QA: the RM typed why the log goes back, then tapped the first button, 签批:
+    the log was signed off and the reason dropped without a word. The page comes back
+    with both texts and asks; an empty reason box signs off as before."""
+    log = f.DailyLogFactory(
+        author=org.am, region=org.region, date=today, status=LogStatus.SUBMITTED
+    )
+    client = client_for(org.rm)
+    url = reverse("activity:log_sign_off", args=[log.pk])
+    response = client.post(url, {"comment": "明天继续", "reason": "促成1件请补充客户"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    # 您填写了退回原因。要退回，请点“退回更正”；要签批，请先清空原因。
+    asked = "You wrote a reason for returning this log. To return it, tap “Return for "
+    assert gettext(asked + "correction”; to sign it off, clear the reason first.") in html
+    assert "促成1件请补充客户</textarea>" in html and "明天继续</textarea>" in html
+    log.refresh_from_db()
+    assert log.status == LogStatus.SUBMITTED
+
+    assert client.post(url, {"comment": "明天继续", "reason": "  "}).status_code == 302
+    log.refresh_from_db()
+    assert log.status == LogStatus.SIGNED_OFF and log.manager_comment == "明天继续"
 
 
 def test_submitting_fewer_visits_than_visit_records_is_refused(client_for, org, today):
