@@ -336,7 +336,8 @@ def _reason_typed_for_a_sign_off(request, pk: int):
             "correction”; to sign it off, clear the reason first."
         ),
     )
-    comment_form = CommentForm(initial={"comment": request.POST.get("comment", "")})
+    comment_form = CommentForm(request.POST)
+    comment_form.is_valid()  # a comment too long says so too, at once
     return _render_detail(request, log, comment_form=comment_form, reason_form=reason_form)
 
 
