@@ -85,7 +85,7 @@ def summary(request):
             ),
             "can_recompute": summary.from_snapshot and _may_recompute(request.user, branch),
             "holidays_unknown_years": years_without_holidays(branch.pk, summary.start, summary.end),
-            "running": summary.end >= timezone.localdate(),
+            "running": _is_running(summary.end),
             "query": request.GET.urlencode(),
             # A branch set up today has nothing in the default period (up to yesterday).
             "today_url": _today_url(branch) if summary.end < timezone.localdate() else "",
@@ -137,10 +137,15 @@ def summary_export(request):
     return _xlsx(workbook, f"summary-{summary.start}-{summary.end}.xlsx")
 
 
+def _is_running(end: datetime.date) -> bool:
+    """A period with days still to come: its rows are not marked yet (completion grows)."""
+    return end >= timezone.localdate()
+
+
 def _highlight(threshold, end: datetime.date):
     """The page marks the rows under the threshold once the period is over: so does its
     file."""
-    return threshold if end < timezone.localdate() else None
+    return None if _is_running(end) else threshold
 
 
 def _excel_labels() -> dict:
@@ -197,7 +202,7 @@ def region_detail(request, region_id: int):
             "holidays_unknown_years": years_without_holidays(region.branch_id, start, end),
             # December's drill-down was titled 周总结 in the browser tab.
             "span_kind": selectors.span_kind(start, end),
-            "running": end >= timezone.localdate(),
+            "running": _is_running(end),
             "query": request.GET.urlencode(),
         },
     )
