@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from activity.models import DailyLog, LogStatus
 from tests import factories as f
-from tests.browser import PHONE
+from tests.browser import PHONE, tick
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def test_log_return_resubmit_sign_off(org, live_server, login, new_page):
     am_page.get_by_test_id("add-visit").click()
     am_page.locator("#id_visits-1-customer").fill("鑫源汽修")
     am_page.locator("#id_visits-1-next_step").fill("下周送报价")
-    am_page.get_by_label("需要陪同促成").check()
+    tick(am_page.get_by_label("需要陪同促成"))
     # Usable on a 375 px phone: nothing scrolls sideways.
     assert am_page.evaluate("document.documentElement.scrollWidth") <= 375
     am_page.get_by_test_id("submit-log").click()
