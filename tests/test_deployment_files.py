@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from django.conf import settings
 
@@ -115,6 +116,7 @@ def test_guard_the_compose_environment_passes_the_deploy_check():
         "DJANGO_SECRET_KEY": "k" * 20 + "-a-long-random-secret-key-of-sixty-chars-" + "x" * 10
     }
     dot_env["DJANGO_ALLOWED_HOSTS"] = "footwork.example.com"
+    dot_env["POSTGRES_PASSWORD"] = "a-password-of-this-deployment"
     environment = {
         name: _interpolated(value, dot_env)
         for name, value in _compose()["services"]["web"]["environment"].items()
@@ -128,3 +130,17 @@ def test_guard_the_compose_environment_passes_the_deploy_check():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_refuses_to_start_without_a_database_password():
+    """No shared default password: a deployment that forgot POSTGRES_PASSWORD in .env
+    would have initialised its database with one everybody who read this file knows."""
+    given = {"DJANGO_SECRET_KEY": "k" * 60}
+    services = _compose()["services"]
+    for text in (
+        services["web"]["environment"]["DATABASE_URL"],
+        services["postgres"]["environment"]["POSTGRES_PASSWORD"],
+    ):
+        with pytest.raises(AssertionError, match="POSTGRES_PASSWORD"):
+            _interpolated(text, given)
+        assert "a-password" in _interpolated(text, {**given, "POSTGRES_PASSWORD": "a-password"})
