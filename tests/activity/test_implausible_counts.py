@@ -114,3 +114,43 @@ def test_a_metric_new_to_her_logs_is_not_measured_against_a_usual_she_never_had(
     html = response.content.decode()
     assert "一天 25 偏多（超过 20）" in html
     assert "远高于您平时" not in html
+
+
+def test_a_log_with_nothing_on_it_is_asked_about_once_and_kept(client_for, org, today):
+    """QA: a log with every count 0 and no visit handed in unremarked. A day of training
+    is possible, 提交 tapped on the wrong day's log more likely: asked, never refused."""
+    client = client_for(org.am)
+    response = submit(client, today, {}, remarks="全天参加公司培训")
+    assert response.status_code == 200
+    assert todays_log(org, today) is None
+    html = response.content.decode()
+    question = html.split('data-testid="confirm-counts"')[1].split("</label>")[0]
+    assert "各项数量都是 0，也没有拜访记录" in question
+    assert 'name="confirm_counts" value="nothing"' in question
+    assert "这天确实没有活动量" in question and " checked" not in question
+    assert "全天参加公司培训" in html  # what was typed comes back
+
+    response = submit(client, today, {}, remarks="全天参加公司培训", confirm_counts="nothing")
+    assert response.status_code == 302
+    log = todays_log(org, today)
+    assert log.status == LogStatus.SUBMITTED and log.remarks == "全天参加公司培训"
+
+
+def test_a_box_ticked_for_nothing_does_not_pass_counts_that_look_too_high(client_for, org, today):
+    response = submit(client_for(org.am), today, {"visits": 1000}, confirm_counts="nothing")
+    assert response.status_code == 200
+    assert todays_log(org, today) is None
+
+
+def test_one_count_or_one_visit_is_something_to_hand_in(client_for, org, today):
+    client = client_for(org.am)
+    assert submit(client, today, {"callbacks": 1}).status_code == 302
+    DailyLog.objects.filter(date=today).delete()
+    data = form_data({"visits": 1}, [{"customer": "恒通物流"}], action="submit")
+    assert client.post(edit_url(today), data).status_code == 302
+
+
+def test_a_draft_with_nothing_on_it_is_saved_without_asking(client_for, org, today):
+    response = client_for(org.am).post(edit_url(today), form_data({}))
+    assert response.status_code == 302
+    assert todays_log(org, today).status == LogStatus.DRAFT

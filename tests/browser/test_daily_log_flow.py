@@ -213,3 +213,22 @@ def test_an_rm_s_return_without_a_reason_gets_the_page_s_own_words(
     expect(refused).to_contain_text("请填写原因。")
     expect(refused.get_by_text("请填写原因。").first).to_be_visible()
     assert DailyLog.objects.get(pk=log.pk).status == LogStatus.SIGNED_OFF
+
+
+def test_a_log_with_nothing_on_it_asks_once_on_a_phone(org, live_server, login, new_page):
+    """提交 tapped on a log with every count 0 and no visit: the page opens on the question
+    beside the counts, on a 375 px phone; ticking it hands the log in."""
+    page = login(new_page(**PHONE), org.am)
+    page.get_by_label("我的备注").fill("全天参加公司培训")
+    page.get_by_test_id("submit-log").click()
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    tick = page.get_by_label("这天确实没有活动量")
+    expect(tick).to_be_focused()
+    expect(tick).to_be_in_viewport()
+    expect(page.get_by_test_id("confirm-counts")).to_contain_text("各项数量都是 0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert not DailyLog.objects.filter(author=org.am).exists()
+    tick.check()
+    page.get_by_test_id("submit-log").click()
+    expect(page.get_by_test_id("log-status")).to_contain_text("已提交")
+    assert DailyLog.objects.get(author=org.am).remarks == "全天参加公司培训"
