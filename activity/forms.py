@@ -153,11 +153,28 @@ class DailyLogForm(forms.ModelForm):
     # confirms, so a count changed after ticking is asked about again.
     CONFIRM_COUNTS = "confirm_counts"
 
-    def check_counts_plausible(self, usual: UsualCounts) -> bool:
+    # The box's value for a log with every count 0 and no visit: no metric's "code=value".
+    NOTHING_RECORDED = "nothing"
+
+    def check_counts_plausible(self, usual: UsualCounts, *, records: int) -> bool:
         """On submitting: a count far above the AM's usual, or above the metric's ceiling,
         is a slip of the thumb as often as a great day (拜访 1000 for 10), and a wrong
-        count lands in the region's totals. Asked, never refused: ticking "the counts are
-        right" hands the log in as typed. Sets `counts_to_confirm` for the page."""
+        count lands in the region's totals. A log with nothing on it (every count 0, no
+        visit record) is a training day now and then, but more often 提交 tapped on the
+        wrong day's log. Asked, never refused: ticking the box hands the log in as typed.
+        Sets `counts_to_confirm` for the page."""
+        if not records and not any(self.counts().values()):
+            self.counts_to_confirm = self.NOTHING_RECORDED
+            if self.counts_confirmed():
+                return True
+            self.add_error(
+                None,
+                _(
+                    "Nothing is recorded on this log. Fill in the day's counts, or tick "
+                    "“Nothing to record this day” and submit again."
+                ),
+            )
+            return False
         doubts = []
         for metric in self.metrics:
             name = count_field_name(metric)
@@ -178,6 +195,11 @@ class DailyLogForm(forms.ModelForm):
             ),
         )
         return False
+
+    @property
+    def nothing_recorded(self) -> bool:
+        """Whether the page asks about a log with nothing on it (not about high counts)."""
+        return self.counts_to_confirm == self.NOTHING_RECORDED
 
     def counts_confirmed(self) -> bool:
         """Whether the box is to be shown ticked: it confirmed exactly these counts."""

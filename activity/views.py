@@ -148,7 +148,7 @@ def log_edit(request, day: datetime.date):
 def _ready_to_submit(user, day, form, visits) -> bool:
     """The checks of handing in, each saying what it found on the page at once."""
     counted = form.check_visits_counted(len(visits))
-    plausible = form.check_counts_plausible(selectors.usual_counts(user, day))
+    plausible = form.check_counts_plausible(selectors.usual_counts(user, day), records=len(visits))
     return counted and plausible
 
 

@@ -31,7 +31,10 @@ def test_submitting_a_log_that_asks_for_a_joint_visit_tells_the_rm(client_for, o
     response = client_for(org.am).post(
         edit_url(today),
         form_data(
-            needs_joint_visit="on", needs_from_manager="恒通物流周四签单，请陪同", action="submit"
+            {"callbacks": 2},
+            needs_joint_visit="on",
+            needs_from_manager="恒通物流周四签单，请陪同",
+            action="submit",
         ),
     )
     assert response.status_code == 302
