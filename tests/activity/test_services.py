@@ -362,3 +362,58 @@ def test_a_double_tap_on_submit_of_a_new_log_is_one_log_and_no_server_error(org,
     assert sorted(outcomes) == ["already submitted", "ok"]
     assert DailyLog.objects.get().status == LogStatus.SUBMITTED
     assert LogEvent.objects.filter(action="submitted").count() == 1
+
+
+def _new(customer, phone="", **fields):
+    return VisitInput(customer=customer, new_prospect={"phone": phone, "source": ""}, **fields)
+
+
+def test_two_visits_adding_one_customer_make_one_prospect(org, today):
+    """QA: two visits of one log to 恒通物流 (morning and afternoon), each ticked "add to my
+    prospects", put 恒通物流 twice on her list. Names compare as the plan check does:
+    full-width and spaces typed on a phone are the same name."""
+    log = save(
+        org.am,
+        today,
+        visits=[
+            _new("嘉禾４Ｓ店", stage="first_contact"),
+            _new("嘉禾 4S店", "13900001111", stage="interested"),
+            _new("恒通物流"),
+        ],
+    )
+    jiahe = Prospect.objects.get(name="嘉禾４Ｓ店")
+    assert Prospect.objects.filter(owner=org.am).count() == 2
+    assert [v.prospect_id for v in log.visits.order_by("order")][:2] == [jiahe.pk, jiahe.pk]
+    assert (jiahe.phone, jiahe.stage) == ("13900001111", "interested")  # the later visit's
+
+
+def test_one_name_with_two_phones_is_two_customers(org, today):
+    """王先生 at 139… and 王先生 at 186…: two people of one name, two prospects."""
+    save(org.am, today, visits=[_new("王先生", "13900001111"), _new("王先生", "18600002222")])
+    assert sorted(Prospect.objects.values_list("phone", flat=True)) == [
+        "13900001111",
+        "18600002222",
+    ]
+
+
+def test_adding_a_customer_she_already_has_links_the_visit_to_it(org, today):
+    """The name typed is on her list already (the list was not picked from, or typed with a
+    full-width letter): the visit is linked to that prospect, not a second one made. A
+    phone she lacked is kept; a phone she has is not overwritten."""
+    known = f.ProspectFactory(owner=org.am, name="嘉禾4S店", phone="", stage="first_contact")
+    f.ProspectFactory(owner=org.peer_am, name="恒通物流")  # another AM's is not hers
+    log = save(
+        org.am,
+        today,
+        visits=[_new("嘉禾４Ｓ店", "13900001111", stage="interested"), _new("恒通物流")],
+    )
+    known.refresh_from_db()
+    assert log.visits.order_by("order").first().prospect_id == known.pk
+    assert (known.phone, known.stage) == ("13900001111", "interested")
+    assert Prospect.objects.filter(owner=org.am).count() == 2
+
+    has_phone = f.ProspectFactory(owner=org.am, name="城东汽修厂", phone="13700003333")
+    save(org.am, today, visits=[_new("城东汽修厂", "18600002222")])
+    assert Prospect.objects.filter(owner=org.am, name="城东汽修厂").count() == 2
+    has_phone.refresh_from_db()
+    assert has_phone.phone == "13700003333"
