@@ -3,6 +3,7 @@
 import calendar
 import copy
 import datetime
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +17,13 @@ from config.collation import by_name_pinyin
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 
 from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
+
+
+def customer_key(name: str) -> str:
+    """A customer's name as typed, for matching: a Chinese keyboard in full-width mode
+    types 嘉禾４Ｓ店 for 嘉禾4S店, and a space slips in (嘉禾 4S店); the plan named one,
+    the log the other, and the visit counted as not made."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 def active_metrics() -> list[Metric]:

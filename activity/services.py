@@ -144,18 +144,16 @@ def _save_counts(log: DailyLog, counts: Mapping[int, int]) -> None:
 def _replace_visits(log: DailyLog, author: User, visits: Iterable[VisitInput]) -> None:
     # The form always posts the whole list, so replacing keeps the log equal to what was typed.
     log.visits.all().delete()
-    own_prospect_ids = set(Prospect.objects.filter(owner=author).values_list("pk", flat=True))
+    own = list(Prospect.objects.filter(owner=author).values_list("pk", "name", "phone"))
+    own_prospect_ids = {pk for pk, _name, _phone in own}
+    by_name = defaultdict(list)  # her prospects by name as compared, in the order found
+    for pk, name, phone in own:
+        by_name[selectors.customer_key(name)].append([pk, phone])
     records = []
     for order, visit in enumerate(visits):
         prospect_id = visit.prospect_id if visit.prospect_id in own_prospect_ids else None
         if prospect_id is None and visit.new_prospect:
-            prospect = Prospect.objects.create(
-                owner=author,
-                name=visit.customer,
-                stage=visit.stage or "first_contact",
-                **visit.new_prospect,
-            )
-            prospect_id = prospect.pk
+            prospect_id = _prospect_for_new(author, visit, by_name)
         records.append(
             VisitRecord(
                 log=log,
@@ -172,6 +170,30 @@ def _replace_visits(log: DailyLog, author: User, visits: Iterable[VisitInput]) -
         )
     VisitRecord.objects.bulk_create(records)
     _follow_stages(log, records)
+
+
+def _prospect_for_new(author: User, visit: VisitInput, by_name: dict[str, list]) -> int:
+    """The prospect a visit ticked "add to my prospects" is of. One she has by that name
+    (or one an earlier visit of this log added) is it, unless both have phones and they
+    differ (王先生 at two numbers is two people): two visits to 恒通物流 made two, and a
+    name typed 嘉禾４Ｓ店 beside her 嘉禾4S店 made a second. A phone she lacked is kept."""
+    phone = visit.new_prospect.get("phone", "")
+    same_name = by_name[selectors.customer_key(visit.customer)]
+    for found in same_name:
+        pk, known_phone = found
+        if not phone or not known_phone or phone == known_phone:
+            if phone and not known_phone:
+                Prospect.objects.filter(pk=pk).update(phone=phone)
+                found[1] = phone
+            return pk
+    prospect = Prospect.objects.create(
+        owner=author,
+        name=visit.customer,
+        stage=visit.stage or "first_contact",
+        **visit.new_prospect,
+    )
+    same_name.append([prospect.pk, prospect.phone])
+    return prospect.pk
 
 
 def _follow_stages(log: DailyLog, records: list[VisitRecord]) -> None:

@@ -1,7 +1,6 @@
 """Scoped reads for planning, and the one place that reads actual numbers from the logs."""
 
 import datetime
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +18,7 @@ from accounts.models import Region, RegionMembership, Role, User
 from activity.models import DailyLog, LogStatus, Metric, MetricValue, Notification, VisitRecord
 from activity.selectors import (  # noqa: F401  (planning's views read them from here)
     active_metrics,
+    customer_key,
     logs_visible_to,
     prospects_of,
     unweighted,
@@ -1007,22 +1007,15 @@ def planned_visits_check(author: User, week: datetime.date) -> list[PlannedVisit
     for prospect_id, customer in visits:
         if prospect_id:
             prospect_ids.add(prospect_id)
-        names.add(_same_name(customer))
+        names.add(customer_key(customer))
     return [
         PlannedVisitCheck(
             p,
             (p.prospect_id is not None and p.prospect_id in prospect_ids)
-            or _same_name(p.customer) in names,
+            or customer_key(p.customer) in names,
         )
         for p in planned
     ]
-
-
-def _same_name(name: str) -> str:
-    """A customer's name as typed, for matching: a Chinese keyboard in full-width mode
-    types 嘉禾４Ｓ店 for 嘉禾4S店, and a space slips in (嘉禾 4S店); the plan named one,
-    the log the other, and the visit counted as not made."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 def manager_comments(author: User, week: datetime.date, reader: User) -> QuerySet[DailyLog]:
