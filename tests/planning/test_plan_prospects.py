@@ -93,6 +93,36 @@ def test_a_typed_name_that_is_one_prospects_is_linked_to_it(org, client_for):
     assert form.initial["planned_new"] == "王先生\n城西驾校"
 
 
+def test_a_customer_named_twice_is_planned_once(org, client_for):
+    """A name typed twice, or typed full-width or with a space, or typed beside the
+    prospect ticked for it, is one customer on the plan: a second visit to her is the
+    visit count's to say (计划拜访数), and the week's check of planned visits would tick
+    both lines off with one visit. Two of her prospects of one name, ticked, stay two."""
+    hengtong = f.ProspectFactory(owner=org.am, name="恒通物流")
+    ticked = f.ProspectFactory(owner=org.am, name="嘉禾4S店")
+    wangs = [f.ProspectFactory(owner=org.am, name="王先生") for _ in range(2)]
+    response = client_for(org.am).post(
+        URL,
+        {
+            "planned_visit_count": "6",
+            "planned_prospects": [ticked.pk, *(w.pk for w in wangs)],
+            "planned_new": "恒通 物流\n恒通物流\n嘉禾４Ｓ店\n金桥租车行\n金桥 租车行\n恒通物流",
+            "submit": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(_planned(), key=str) == sorted(
+        [
+            (ticked.pk, "嘉禾4S店"),
+            (wangs[0].pk, "王先生"),
+            (wangs[1].pk, "王先生"),
+            (hengtong.pk, "恒通物流"),
+            (None, "金桥租车行"),
+        ],
+        key=str,
+    )
+
+
 def test_the_page_reads_prospects_once_however_many(org, client_for):
     client = client_for(org.am)
     f.ProspectFactory(owner=org.am)
