@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Branch, Role, User
+from activity.selectors import customer_key
 from config.converters import SUPPORTED_DAYS
 from config.forms import CountInput, DayField, FreeTextField, SingleLineField
 
@@ -305,27 +306,29 @@ class WeeklyReviewForm(forms.Form):
 
     def planned_visits(self) -> list[tuple[int | None, str]]:
         """Ticked prospects, then the names typed one per line. A typed name that is
-        exactly one of the AM's prospects' is linked to it, as ticking it would (and
-        not planned twice when it is ticked too): with hundreds of prospects, typing
-        the name is quicker than finding it in the list."""
+        one of the AM's prospects' is linked to it, as ticking it would: with hundreds
+        of prospects, typing the name is quicker than finding it in the list. Each
+        customer is planned once, names compared as the week's check of planned visits
+        compares them (嘉禾４Ｓ店 is 嘉禾4S店): a second visit to her is what the visit
+        count says, and one visit would tick both lines off."""
         ticked = self.cleaned_data["planned_prospects"]
         visits = [(p.pk, p.name) for p in ticked]
         names = [line.strip() for line in self.cleaned_data["planned_new"].splitlines()]
         names = [name for name in names if name]
-        by_name: dict[str, list[int]] = {}
+        by_name: dict[str, list[tuple[int, str]]] = {}
         if names:
             prospects = self.fields["planned_prospects"].queryset
-            for pk, name in prospects.filter(name__in=names).values_list("pk", "name"):
-                by_name.setdefault(name, []).append(pk)
-        planned = {p.pk for p in ticked}
+            for pk, name in prospects.values_list("pk", "name"):
+                by_name.setdefault(customer_key(name), []).append((pk, name))
+        planned = {customer_key(p.name) for p in ticked}
         for name in names:
-            matches = by_name.get(name, [])
-            prospect_id = matches[0] if len(matches) == 1 else None
-            if prospect_id is not None and prospect_id in planned:
+            key = customer_key(name)
+            if key in planned:
                 continue
-            if prospect_id is not None:
-                planned.add(prospect_id)
-            visits.append((prospect_id, name))
+            planned.add(key)
+            matches = by_name.get(key, [])
+            # Linked, it reads as her list spells it; two of that name: which is unknown.
+            visits.append(matches[0] if len(matches) == 1 else (None, name))
         return visits
 
 
