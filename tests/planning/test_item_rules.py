@@ -128,11 +128,6 @@ def test_the_assigner_hears_once_when_the_assignee_closes_the_item(org, client_f
     )
 
 
-def test_a_note_alone_notifies_no_one(org, item):
-    services.tracked_item_update(item=item, actor=org.am, status="open", note="已约下周二")
-    assert not Notification.objects.exists()
-
-
 def test_a_self_assigned_key_item_needs_no_note_and_tells_no_one(org):
     (own,) = services.tracked_items_create(
         assigner=org.am,
@@ -462,3 +457,39 @@ def test_a_cancel_without_a_note_posted_twice_asks_for_nothing(org, client_for, 
     services.tracked_item_update(item=item, actor=org.rm, status="open", note="")
     assert client.post(_detail(item), {"status": "cancelled", "note": ""}).status_code == 302
     assert item.notes.filter(to_status="cancelled").count() == 2
+
+
+# --- follow-up notes ---------------------------------------------------------------------
+
+
+def test_a_note_by_the_assignee_tells_the_assigner(org, client_for, item):
+    """QA: the AM wrote "客户改到周四见" on the RM's item; the RM never heard of it. A note
+    is news for the other side of the item, as a status change is."""
+    response = client_for(org.am).post(_detail(item), {"status": "open", "note": "客户改到周四见"})
+    assert response.status_code == 302
+    (notice,) = Notification.objects.all()
+    assert (notice.recipient, notice.kind) == (org.rm, NotificationKind.ITEM_NOTE)
+    assert notice.title == "张三在“陪同拜访恒通物流”上写了跟进"
+    assert notice.body == "客户改到周四见" and notice.url == _detail(item)
+
+
+def test_a_note_by_the_assigner_tells_the_assignee_once_however_often_posted(org, client_for, item):
+    client = client_for(org.rm)
+    form = {"status": "open", "note": "周四上午我和你一起去"}
+    assert client.post(_detail(item), form).status_code == 302
+    assert client.post(_detail(item), form).status_code == 302  # a retry on a slow phone
+    (notice,) = Notification.objects.all()
+    assert (notice.recipient, notice.kind) == (org.am, NotificationKind.ITEM_NOTE)
+
+
+def test_a_note_with_a_status_change_is_told_once_as_the_change(org, item):
+    services.tracked_item_update(item=item, actor=org.am, status="done", note="已签统保")
+    assert [n.kind for n in Notification.objects.all()] == [NotificationKind.ITEM_STATUS_CHANGED]
+
+
+def test_a_note_on_ones_own_key_item_tells_nobody(org):
+    own = TrackedItem.objects.create(
+        assignee=org.am, assigner=org.am, is_key=True, title="整理名单", due_date=TODAY
+    )
+    services.tracked_item_update(item=own, actor=org.am, status="open", note="整理了一半")
+    assert not Notification.objects.exists()
