@@ -352,6 +352,7 @@ class NotificationKind(models.TextChoices):
     MONTHLY_REOPENED = "monthly_reopened", _("Goal sheet reopened or kept")
     REVIEW_REMINDER = "review_reminder", _("Weekly review not handed in")
     SHEET_REMINDER = "sheet_reminder", _("Goal sheet not handed in")
+    ITEM_NOTE = "item_note", _("Note on an item")
 
 
 class Notification(models.Model):

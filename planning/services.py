@@ -797,7 +797,7 @@ def _just_posted(item: TrackedItem, *, actor: User, status: str, note: str) -> b
 def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: str) -> TrackedItem:
     """A follow-up note and/or a status change. Handed-down items are the assigner's to
     track to closure: only they cancel one, the assignee closes one as done only with a
-    note saying what was done, and the other side hears of every status change."""
+    note saying what was done, and the other side hears of every status change and every note."""
     if status not in ItemStatus.values:
         raise ValidationError(_("Unknown status."))
     # A second post of the same form (a retry on a slow network, after the first went
@@ -851,15 +851,22 @@ def tracked_item_update(*, item: TrackedItem, actor: User, status: str, note: st
     )
     item.refresh_from_db()
     other = item.assignee if actor.pk != item.assignee_id else item_manager_to_tell(item)
-    if changing and handed_down and other is not None and other.pk != actor.pk:
-        # Only the winner of the conditional update above gets here: one notice per change.
+    if handed_down and other is not None and other.pk != actor.pk:
+        # A change, and the note with it, is told once as the change (only the winner of
+        # the conditional update above gets here); a note alone is news as well: the
+        # AM's "客户改到周四见" went unseen by the RM who handed the item down.
         _tell_about_item(
             item,
-            kind=NotificationKind.ITEM_STATUS_CHANGED,
+            kind=NotificationKind.ITEM_STATUS_CHANGED if changing else NotificationKind.ITEM_NOTE,
             recipient=other,
             title=stored_text(
                 gettext_noop("%(name)s set “%(title)s” to %(status)s"),
                 {"name": actor.name, "title": item.title, "status": ItemStatus(status).label},
+            )
+            if changing
+            else stored_text(
+                gettext_noop("%(name)s wrote a follow-up on “%(title)s”"),
+                {"name": actor.name, "title": item.title},
             ),
             body=note,
         )
