@@ -224,6 +224,38 @@ def test_region_drill_down_and_member_logs(client_for, org):
     assert response.status_code == 404
 
 
+def test_the_member_page_totals_her_days_as_the_region_page_counts_her(client_for, org):
+    """QA: the drill-down from a region to one AM listed her days with no total line, and
+    her row on the region page was the only sum. Its total is hers on the region page:
+    drafts and returned logs are listed but not counted there, and the page says so."""
+    metrics = {m.code: m for m in Metric.objects.all()}
+    signed_log(org.am, org.region, MONDAY, 9)
+    for offset, status, visits, leaflets in [
+        (1, LogStatus.SUBMITTED, 4, 30),
+        (2, LogStatus.DRAFT, 5, 100),
+        (3, LogStatus.RETURNED, 7, 100),
+    ]:
+        entry = f.DailyLogFactory(
+            author=org.am,
+            region=org.region,
+            date=MONDAY + datetime.timedelta(days=offset),
+            status=status,
+        )
+        MetricValue.objects.create(log=entry, metric=metrics["visits"], value=visits)
+        MetricValue.objects.create(log=entry, metric=metrics["leaflets"], value=leaflets)
+    client = client_for(org.rm)
+    region_page = client.get(reverse("reports:region", args=[org.region.pk]) + PERIOD)
+    (hers,) = [row for row in region_page.context["rows"] if row.key == org.am.pk]
+    response = client.get(reverse("reports:member", args=[org.region.pk, org.am.pk]) + PERIOD)
+    html = response.content.decode()
+    total = html.split('data-testid="member-total"')[1].split("</tr>")[0]
+    cells = re.findall(r'<td class="text-end">(\d*)</td>', total)
+    assert cells == [str(cell.actual) for cell in hers.cells]
+    assert [cell.actual for cell in hers.cells][:2] == [13, 30]  # 拜访, 折页
+    assert "合计" in total
+    assert "草稿和退回修改中的日志（2 份）不计入合计，与区域页面一致" in html
+
+
 def test_region_export_lists_account_managers(client_for, org):
     signed_log(org.am, org.region, MONDAY, 9)
     response = client_for(org.rm).get(
