@@ -51,6 +51,7 @@ from planning import periods
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 from planning.models import PeriodKind
 from planning.selectors import (
+    COUNTED_STATUSES,
     Source,
     TargetBook,
     actuals,
@@ -1097,6 +1098,28 @@ def member_logs(*, region: Region, member_id: int, start, end):
     return DailyLog.objects.filter(
         region=region, author_id=member_id, date__range=(start, end)
     ).order_by("date")
+
+
+@dataclass
+class MemberTotal:
+    counts: list[int]  # per metric, in the page's metrics order
+    uncounted: int  # drafts and returned logs listed above it
+
+
+def member_total(logs: list[DailyLog], metrics: list[Metric]) -> MemberTotal:
+    """The total line under the member's logs (after `with_metric_counts`), added up from
+    the counts the page lists, as her row on the region page counts them: logs handed in
+    or signed off (`actuals`). A draft or a log returned for correction is listed but not
+    counted, so the two pages agree."""
+    counts = [0] * len(metrics)
+    uncounted = 0
+    for log in logs:
+        if log.status not in COUNTED_STATUSES:
+            uncounted += 1
+            continue
+        for index, (_metric, count) in enumerate(log.metric_counts):
+            counts[index] += count or 0
+    return MemberTotal(counts=counts, uncounted=uncounted)
 
 
 def trend(*, user: User, branch: Branch, last_week: datetime.date, weeks: int = 12):

@@ -258,6 +258,7 @@ def member_detail(request, region_id: int, user_id: int):
             "region": region,
             "member": member,
             "logs": logs,
+            "total": selectors.member_total(logs, metrics),
             "metrics": metrics,
             "start": start,
             "end": end,
