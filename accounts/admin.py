@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from config.forms import DAY_FIELDS
+from config.lists import joined
 
 from . import selectors, services
 from .forms import AdminLoginForm
@@ -215,7 +216,7 @@ class UserAdmin(DjangoUserAdmin):
                 messages.info(
                     request,
                     _("%(name)s no longer manages %(posts)s: their role holds no such post.")
-                    % {"name": form.instance.name, "posts": "、".join(given_up)},
+                    % {"name": form.instance.name, "posts": joined(given_up)},
                 )
 
 

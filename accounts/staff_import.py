@@ -54,6 +54,8 @@ from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLo
 from import_export.results import RowResult
 from tablib import Dataset
 
+from config.lists import joined
+
 from . import services
 from .models import (
     Area,
@@ -899,7 +901,7 @@ def parse_role(value) -> str:
     role = ROLE_ALIASES.get(text) or ROLE_ALIASES.get(text.lower())
     if role is None:
         raise ValueError(
-            _("Unknown role; use one of %(roles)s.") % {"roles": "、".join(ROLE_LABELS.values())}
+            _("Unknown role; use one of %(roles)s.") % {"roles": joined(ROLE_LABELS.values())}
         )
     return role.value
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as org
 from accounts.models import Role
 from config.converters import parse_day, parse_month
+from config.lists import joined
 from planning import selectors as planning_selectors
 from planning.calendar import rules_for
 
@@ -503,7 +504,7 @@ def bulk_sign_off(request):
 def _named_logs(logs) -> str:
     """Logs as the queue lists them (name and day), so each is found there again."""
     org.tell_apart(log.author for log in logs)
-    return "、".join(f"{log.author.listed_name} {log.date:%m-%d}" for log in logs)
+    return joined(f"{log.author.listed_name} {log.date:%m-%d}" for log in logs)
 
 
 @require_GET

@@ -47,6 +47,7 @@ from accounts.models import Branch, Region, RegionMembership, User
 from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
 from activity.services import LATE_GRACE
+from config.lists import joined
 from planning import periods
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 from planning.models import PeriodKind
@@ -905,7 +906,7 @@ def _part_of_branch(branch: Branch, regions: list[Region], start, end) -> str:
         name = region.area.name if whole_area else region.name
         if name not in names:
             names.append(name)
-    return "、".join(names)
+    return joined(names)
 
 
 def _snapshot_cells(metrics, stored: dict, headcount) -> list[MetricCell]:
