@@ -162,7 +162,11 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 class TargetRevisionInline(ViewOnlyInline):
     model = TargetRevision
     list_select_related = ("changed_by",)
-    readonly_fields = ["old_value", "new_value", "reason", "changed_by", "changed_at"]
+    readonly_fields = ["old_value", "new_value", "reason_shown", "changed_by", "changed_at"]
+
+    @admin.display(description=_lazy("reason"))
+    def reason_shown(self, revision):
+        return revision.shown_reason()
 
 
 @admin.register(Target)

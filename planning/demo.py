@@ -7,13 +7,12 @@ from collections import defaultdict
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import RegionMembership
 from activity.demo import TYPICAL
 from activity.models import Metric, Notification, NotificationKind, Prospect, VisitRecord
-from activity.reminders import notification_for, stored_text
+from activity.reminders import notification_for, source_of, stored_text
 
 from . import periods
 from .calendar import rules_for
@@ -121,6 +120,10 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                     (sheet, metric, proposed, agreed if status == SheetStatus.AGREED else None)
                 )
                 if status == SheetStatus.AGREED:
+                    agreed_reason = stored_text(
+                        gettext_noop("Agreed monthly goal sheet %(month)s"),
+                        {"month": f"{month:%Y-%m}"},
+                    )
                     target = Target(
                         user=am,
                         metric=metric,
@@ -137,9 +140,9 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                             new_value=agreed,
                             changed_by=rm,
                             changed_at=sheet.agreed_at,
-                            # The wording the service writes, in the site language.
-                            reason=_("Agreed monthly goal sheet %(month)s")
-                            % {"month": f"{month:%Y-%m}"},
+                            # The wording the service writes, as it writes it.
+                            reason=agreed_reason,
+                            reason_source=source_of(agreed_reason),
                         )
                     )
         month = periods.add_months(month, 1)
@@ -156,6 +159,7 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
         6 * 250 * 8,
         lambda kind, start: rules.count(start, periods.period_end(kind, start)),
     )
+    breakdown_reason = stored_text(gettext_noop("Breakdown of the annual target"), {})
     for (kind, start), value in yearly.items():
         target = Target(
             region=region,
@@ -173,7 +177,8 @@ def build_plans(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) 
                 new_value=value,
                 changed_by=region.manager,
                 changed_at=target.updated_at,
-                reason=_("Breakdown of the annual target"),
+                reason=breakdown_reason,
+                reason_source=source_of(breakdown_reason),
             )
         )
     Target.objects.bulk_create(targets, batch_size=1000)

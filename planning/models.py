@@ -170,6 +170,9 @@ class TargetRevision(models.Model):
     old_value = models.PositiveIntegerField(_("old value"), null=True, blank=True)
     new_value = models.PositiveIntegerField(_("new value"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # A reason Footwork wrote (an agreed goal sheet, a breakdown), to show it in the
+    # reader's language: see activity.reminders.shown_text. Empty for a typed one.
+    reason_source = models.JSONField(default=dict, db_default={}, blank=True, editable=False)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("changed by"),
@@ -185,6 +188,11 @@ class TargetRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{'—' if self.old_value is None else self.old_value} → {self.new_value}"
+
+    def shown_reason(self) -> str:
+        from activity.reminders import shown_text
+
+        return shown_text(self.reason, self.reason_source)
 
 
 class SheetStatus(models.TextChoices):

@@ -23,6 +23,7 @@ from activity.models import Metric, Notification, NotificationKind
 from activity.reminders import (
     notify,
     notify_once,
+    source_of,
     stored_joined,
     stored_text,
     stored_truncated,
@@ -142,6 +143,7 @@ def target_set(
             old_value=None,
             new_value=value,
             reason=reason,
+            reason_source=source_of(reason),
             changed_by=actor,
             changed_at=now,
         )
@@ -155,6 +157,7 @@ def target_set(
         old_value=target.value,
         new_value=value,
         reason=reason,
+        reason_source=source_of(reason),
         changed_by=actor,
         changed_at=now,
     )
@@ -215,7 +218,8 @@ def breakdown_save(
             kind=kind,
             start=start,
             value=value,
-            reason=reason.strip() or _("Breakdown of the annual target"),
+            reason=reason.strip()
+            or stored_text(gettext_noop("Breakdown of the annual target"), {}),
             rollup=False,
             **subject,
         )
@@ -248,7 +252,7 @@ def month_targets_set(
             kind=PeriodKind.MONTH,
             start=month,
             value=value,
-            reason=reason.strip() or _("Monthly target set"),
+            reason=reason.strip() or stored_text(gettext_noop("Monthly target set"), {}),
             rollup=False,
         )
         if did_change:
