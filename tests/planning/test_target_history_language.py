@@ -79,3 +79,13 @@ def test_the_admins_target_page_shows_the_reason_in_the_readers_language(org, ad
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = admin_client.get(reverse("admin:planning_target_change", args=[target.pk])).content
     assert "Agreed monthly goal sheet 2026-11" in html.decode()
+
+
+def test_the_history_heads_its_values_old_and_new_value(org, client_for):
+    """Its Chinese read 原值 → 新增 ("added"), the word of the staff import's new rows."""
+    kwargs = dict(user=org.am, metric_id=metric("visits").pk, kind="month", start=NOVEMBER)
+    services.target_set(actor=org.rm, value=100, reason="", **kwargs)
+    url = reverse("planning:month_targets", kwargs={"user_id": org.am.pk, "month": NOVEMBER})
+    client = client_for(org.rm)
+    assert "原值 → 新值" in _history(client, "zh-hans", url)
+    assert "Old → New" in _history(client, "en", url)
