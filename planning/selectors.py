@@ -950,6 +950,9 @@ def trend_chart(
     plot_h = height - top - bottom
     slot = (width - left - right) / max(len(points), 1)
     max_value = max([p.actual for p in points] + [p.plan or 0 for p in points] + [1])
+    # Counts are whole: an odd top (促成 3 a week) is raised by one so that the middle
+    # gridline stands at a whole number, and a top of 1 (nothing yet) has no middle line.
+    max_value += max_value % 2 if max_value > 1 else 0
     bars = []
     for i, p in enumerate(points):
         x = left + i * slot
@@ -972,10 +975,8 @@ def trend_chart(
                 "short": p.plan is not None and p.actual < p.plan and not running,
             }
         )
-    gridlines = [
-        {"y": round(top + plot_h - plot_h * f, 1), "value": round(max_value * f)}
-        for f in (0, 0.5, 1)
-    ]
+    values = (0, max_value // 2, max_value) if max_value > 1 else (0, 1)
+    gridlines = [{"y": round(top + plot_h - plot_h * v / max_value, 1), "value": v} for v in values]
     return Chart(width, height, bars, max_value, gridlines)
 
 

@@ -54,3 +54,25 @@ def test_region_trend_sums_its_ams_targets(org):
     write_log(org.outsider_am, org.other_region, D(2026, 11, 17), visits=50)
     points = selectors.trend(metric=visits, last_week=week, region=org.region)
     assert (points[-1].plan, points[-1].actual) == (50, 12)
+
+
+def _gridline_values_at_their_height(chart) -> None:
+    """Each gridline's label is the value its height stands for, and no label repeats."""
+    plot_h = chart.height - 10 - 30
+    for line in chart.gridlines:
+        assert line["y"] == round(10 + plot_h - plot_h * line["value"] / chart.max_value, 1)
+    values = [line["value"] for line in chart.gridlines]
+    assert len(values) == len(set(values)), values
+
+
+def test_trend_gridlines_read_true_on_a_first_week_and_small_counts():
+    # An AM's first day has nothing yet: the axis read 0, 0, 1 (half of 1 rounded to 0).
+    weeks = [D(2026, 11, 30) - datetime.timedelta(weeks=i) for i in range(11, -1, -1)]
+    empty = selectors.trend_chart([selectors.TrendPoint(w, None, 0) for w in weeks])
+    _gridline_values_at_their_height(empty)
+    assert [line["value"] for line in empty.gridlines] == [0, 1]
+    # 促成 runs 0 to 3 a week: the middle line said 2 at the height of 1.5.
+    closings = [selectors.TrendPoint(w, None, i % 4) for i, w in enumerate(weeks)]
+    chart = selectors.trend_chart(closings)
+    _gridline_values_at_their_height(chart)
+    assert [line["value"] for line in chart.gridlines] == [0, 2, 4]
