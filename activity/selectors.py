@@ -248,6 +248,9 @@ class HistoryDay:
     log: DailyLog | None
     expected: bool
     no_log_status: str | None  # "due" or "missing" for a working day without a log
+    # In a region that day: a day without a log outside one has no log to open (its
+    # edit page refuses it), so the list shows it without a link.
+    member: bool = True
 
 
 def month_history(user: User, month: datetime.date, today: datetime.date) -> list[HistoryDay]:
@@ -271,9 +274,21 @@ def month_history(user: User, month: datetime.date, today: datetime.date) -> lis
         member = any(s.covers(day) for s in spans)
         log, expected = logs.get(day), member and rules.is_working_day(day)
         status = no_log_status(day, today) if expected and log is None else None
-        days.append(HistoryDay(day=day, log=log, expected=expected, no_log_status=status))
+        days.append(
+            HistoryDay(day=day, log=log, expected=expected, no_log_status=status, member=member)
+        )
         day -= datetime.timedelta(days=1)
     return days
+
+
+def has_history_before(user: User, day: datetime.date) -> bool:
+    """Whether the user was in a region, or wrote a log, before the day: a newcomer's
+    My logs offers no month before she joined, whose days all lead nowhere."""
+    return User.objects.filter(
+        Exists(RegionMembership.objects.filter(user=user, start_date__lt=day))
+        | Exists(DailyLog.objects.filter(author=user, date__lt=day)),
+        pk=user.pk,
+    ).exists()
 
 
 @dataclass

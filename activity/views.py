@@ -387,7 +387,9 @@ def my_logs(request):
         {
             "days": days,
             "month": month,
-            "previous_month": previous_month,
+            "previous_month": previous_month
+            if selectors.has_history_before(request.user, month)
+            else None,
             "next_month": next_month if next_month <= today_ else None,
             "metrics": metrics,
         },

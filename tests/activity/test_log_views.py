@@ -678,8 +678,9 @@ def test_history_queries_do_not_grow_with_logs(
     client = client_for(org.am)
     with time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC)):
         # session + user, membership (for the branch), calendar settings + overrides, logs of
-        # the month, their values, metrics, the bell's unread count
-        with django_assert_max_num_queries(9):
+        # the month, their values, metrics, the bell's unread count, anything before the
+        # month (for ← 上个月)
+        with django_assert_max_num_queries(10):
             response = client.get(reverse("activity:my_logs") + "?month=2026-11")
     assert sum(1 for d in response.context["days"] if d.log) == size % 31
 
@@ -1271,3 +1272,22 @@ def test_overview_of_a_day_not_begun_reads_as_today(client_for, org):
     html = response.content.decode()
     assert 'text-danger fw-bold" data-testid="not-submitted"' not in html
     assert "?day=2026-12-11" not in html  # no "next day" into the future
+
+
+def test_a_newcomers_logs_lead_to_no_page_that_refuses_her(client_for, org):
+    """First days: an AM imported on Wednesday 2 December saw 1 December, and through
+    ← 上个月 every day of November, each a link to 您在这一天不属于任何区域 (403)."""
+    import time_machine
+
+    joiner = f.UserFactory(name="安新")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=datetime.date(2026, 12, 2))
+    client = client_for(joiner)
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 4, tzinfo=datetime.UTC)):
+        response = client.get(reverse("activity:my_logs"))
+        html = response.content.decode()
+        assert reverse("activity:log_edit", kwargs={"day": datetime.date(2026, 12, 2)}) in html
+        assert reverse("activity:log_edit", kwargs={"day": datetime.date(2026, 12, 1)}) not in html
+        assert "12-01" in html  # still listed, as a day, not a link
+        assert response.context["previous_month"] is None and "上个月" not in html
+        # Someone in a region before the month still steps back to it.
+        assert "上个月" in client_for(org.am).get(reverse("activity:my_logs")).content.decode()
