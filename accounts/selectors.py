@@ -225,6 +225,17 @@ def membership_on(user: User, day: datetime.date) -> RegionMembership | None:
     )
 
 
+def membership_after(user: User, day: datetime.date) -> RegionMembership | None:
+    """The next membership starting after `day`: a joiner imported with next week's hire
+    date is placed already, and is told when she starts rather than to ask to be added."""
+    return (
+        RegionMembership.objects.filter(user=user, start_date__gt=day)
+        .select_related("region")
+        .order_by("start_date")
+        .first()
+    )
+
+
 def members_during(
     region_ids, start: datetime.date, end: datetime.date
 ) -> QuerySet[RegionMembership]:

@@ -36,7 +36,13 @@ from .services import LogTransitionError
 @require_GET
 @login_required
 def today(request):
-    return redirect("activity:log_edit", day=timezone.localdate())
+    day = timezone.localdate()
+    if org.membership_on(request.user, day) is None and not selectors.own_log(request.user, day):
+        joining = org.membership_after(request.user, day)
+        if joining is not None:
+            # A joiner's first login, before her hire date: where she lands, not a refusal.
+            return render(request, "activity/not_started.html", {"joining": joining})
+    return redirect("activity:log_edit", day=day)
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,6 +55,15 @@ def log_edit(request, day: datetime.date):
     log = selectors.own_log(request.user, day)
     membership = org.membership_on(request.user, day) if log is None else None
     if log is None and membership is None:
+        joining = org.membership_after(request.user, day)
+        if joining is not None:
+            raise PermissionDenied(
+                _(
+                    "You join region %(region)s on %(start)s: there is no daily log to fill "
+                    "in before that."
+                )
+                % {"region": joining.region.name, "start": joining.start_date.isoformat()}
+            )
         raise PermissionDenied(
             _(
                 "You are not a member of any region on this day, so there is no daily log to "

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as org
+from accounts.models import Role
 from config.converters import FIRST_DAY, is_supported_year
 
 from . import periods, selectors, services
@@ -67,6 +68,9 @@ def index(request):
             "waiting_sheets": selectors.monthly_sheets_waiting_for(request.user),
             "overdue_items": selectors.overdue_items(request.user, today),
             "not_handed_in": selectors.not_handed_in(request.user),
+            "joining": org.membership_after(request.user, today)
+            if request.user.role == Role.ACCOUNT_MANAGER
+            else None,
             "pacing_by_region": pacings,
             "openable_members": selectors.members_openable_by(
                 request.user, (row.member.pk for p in pacings for row in p.rows), today
