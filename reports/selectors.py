@@ -1216,6 +1216,10 @@ class LineChart:
     series: list[dict]
     gridlines: list[dict]
 
+    @property
+    def has_lines(self) -> bool:
+        return any(s["points"] for s in self.series)
+
 
 PALETTE = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"]
 
