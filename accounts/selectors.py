@@ -225,6 +225,10 @@ def membership_on(user: User, day: datetime.date) -> RegionMembership | None:
     )
 
 
+def any_region_exists() -> bool:
+    return Region.objects.exists()
+
+
 def membership_after(user: User, day: datetime.date) -> RegionMembership | None:
     """The next membership starting after `day`: a joiner imported with next week's hire
     date is placed already, and is told when she starts rather than to ask to be added."""

@@ -70,6 +70,10 @@ def home(request):
             "week_start": activity_selectors.week_start(day),
             "overdue_items": planning_selectors.overdue_items(request.user),
             "not_placed": None if rows else selectors.not_placed_reason(request.user),
+            # A new installation: the admin's first page says where the org tree comes from.
+            "set_up_first": not rows
+            and selectors.is_admin(request.user)
+            and not selectors.any_region_exists(),
             "holidays_to_enter": holiday_years_to_enter(today)
             if selectors.is_admin(request.user)
             else [],
