@@ -771,6 +771,13 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
     for (_author, metric_id), value in by_author.items():
         by_region[metric_id] += value
 
+    # Each member's pace runs over their days in the region: a joiner owes no Monday.
+    spans_by_member = defaultdict(list)
+    for m in memberships:
+        spans_by_member[m.user_id].append((m.start_date, m.end_date))
+    # The region's runs over the days anyone was in it: a region set up (imported) on a
+    # Wednesday read 有风险 on its first morning for the Monday and Tuesday before it,
+    # when its only AM with a target read 进度正常.
     total = _sheet(
         kind,
         start,
@@ -781,11 +788,8 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
         rules,
         settings.completion_cap,
         today,
+        paced=_paced([span for spans in spans_by_member.values() for span in spans], start, end),
     )
-    # Each member's pace runs over their days in the region: a joiner owes no Monday.
-    spans_by_member = defaultdict(list)
-    for m in memberships:
-        spans_by_member[m.user_id].append((m.start_date, m.end_date))
     reviews, monthly, plans = {}, {}, {}
     if kind == PeriodKind.WEEK:
         # This week's reviews and last week's, whose next-week plan is this week's: QA

@@ -1,0 +1,43 @@
+"""A region's plan in its first days: it was set up (imported) mid-period."""
+
+import datetime
+
+import pytest
+
+from planning import selectors
+from planning.models import PeriodKind, Target
+from planning.selectors import Pace
+from tests import factories as f
+from tests.planning.helpers import metric
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+IMPORTED = D(2026, 12, 2)  # a Wednesday: December's first working day, the 1st, is over
+
+
+@pytest.mark.parametrize(
+    "kind, start", [(PeriodKind.MONTH, D(2026, 12, 1)), (PeriodKind.WEEK, D(2026, 11, 30))]
+)
+def test_a_region_set_up_today_is_not_behind_for_days_nobody_was_in_it(org, kind, start):
+    """Day one, 10:00: the AM's own sheet read 进度正常 (0 working days over), the
+    region's, with her target as its only one, 有风险 over 1 of 23 (2 of 5) days that had
+    ended before anyone was in it."""
+    region = f.RegionFactory(branch=org.branch, name="西区", created_on=IMPORTED)
+    am = f.UserFactory(name="赵敏")
+    f.MembershipFactory(user=am, region=region, start_date=IMPORTED)
+    for code, value in [("visits", 60), ("leaflets", 800)]:
+        Target.objects.create(
+            user=am,
+            metric=metric(code),
+            period_kind=PeriodKind.MONTH,
+            period_start=D(2026, 12, 1),
+            value=value,
+            updated_by=org.rm,
+        )
+    plan = selectors.region_plan(region, kind, start, today=IMPORTED)
+    (row,) = plan.rows
+    assert row.sheet.elapsed_days == 0 and row.sheet.pace == Pace.ON_TRACK
+    assert plan.total.elapsed_days == 0
+    assert plan.total.pace == Pace.ON_TRACK
+    assert all(line.expected in (0, None) for line in plan.total.lines)
