@@ -36,13 +36,7 @@ from .services import LogTransitionError
 @require_GET
 @login_required
 def today(request):
-    day = timezone.localdate()
-    if org.membership_on(request.user, day) is None and not selectors.own_log(request.user, day):
-        joining = org.membership_after(request.user, day)
-        if joining is not None:
-            # A joiner's first login, before her hire date: where she lands, not a refusal.
-            return render(request, "activity/not_started.html", {"joining": joining})
-    return redirect("activity:log_edit", day=day)
+    return redirect("activity:log_edit", day=timezone.localdate())
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,6 +50,9 @@ def log_edit(request, day: datetime.date):
     membership = org.membership_on(request.user, day) if log is None else None
     if log is None and membership is None:
         joining = org.membership_after(request.user, day)
+        if joining is not None and day == timezone.localdate() and request.method == "GET":
+            # A joiner's first login, before her hire date: where she lands, not a refusal.
+            return render(request, "activity/not_started.html", {"joining": joining})
         if joining is not None:
             raise PermissionDenied(
                 _(

@@ -26,7 +26,7 @@ def test_a_joiner_before_her_start_lands_on_when_she_starts(client_for, org, joi
     """Her first login went on to 无权操作 … 请联系管理员把您加入所在区域: she was placed."""
     client = client_for(joiner)
     with time_machine.travel(IMPORT_DAY):
-        response = client.get(reverse("activity:today"))
+        response = client.get(reverse("activity:today"), follow=True)
         assert response.status_code == 200
         html = response.content.decode()
         assert "2026-12-07" in html and org.region.name in html
