@@ -1002,3 +1002,56 @@ def test_a_log_corrected_while_the_roll_up_runs_marks_the_week_stale(org, visits
     assert row(result, "东").cell(visits.pk).actual == 8
     assert row(result, "东").stale
     assert selectors.stale_snapshot_weeks(org.branch.pk) == [MONDAY]
+
+
+def _went(entry, actor, action, at, to_status):
+    from activity.models import LogEvent
+
+    LogEvent.objects.create(
+        log=entry, actor=actor, action=action, from_status="", to_status=to_status, created_at=at
+    )
+
+
+def _returned(entry, rm, *, returned, again=None, signed=None):
+    """`entry`, handed in on its day at 18:00, returned at `returned`; handed in again at
+    `again` and signed off at `signed`, as far as it went."""
+    _handed_in(entry, _at(entry.date, 18))
+    _went(entry, entry.author, "submitted", _at(entry.date, 18), LogStatus.SUBMITTED)
+    _went(entry, rm, "returned", returned, LogStatus.RETURNED)
+    entry.return_reason = "请补充拜访记录"
+    entry.status = LogStatus.RETURNED
+    if again:
+        _went(entry, entry.author, "resubmitted", again, LogStatus.SUBMITTED)
+        entry.status = LogStatus.SUBMITTED
+    if signed:
+        _went(entry, rm, "signed_off", signed, LogStatus.SIGNED_OFF)
+        entry.status, entry.signed_off_by, entry.signed_off_at = LogStatus.SIGNED_OFF, rm, signed
+    entry.save()
+
+
+def test_a_log_returned_in_time_is_the_rm_acting_in_time(org, visits):
+    """QA: an RM who returned Monday's log on Tuesday (退回修改), as she should, and signed
+    the corrected log the day after it came back, read as late: the sign-off was measured
+    from Monday. The return was her answer in time; the corrected log is due from the day
+    it was handed in again. A return that itself came late is still late."""
+    day = lambda n: MONDAY + datetime.timedelta(days=n)  # noqa: E731
+    rm = org.rm
+    # Returned Tuesday, handed in again Thursday, signed Friday: in time.
+    corrected = log(org.am, org.region, day(0), 3, status=LogStatus.SUBMITTED)
+    _returned(corrected, rm, returned=_at(day(1), 10), again=_at(day(3), 12), signed=_at(day(4), 9))
+    # Returned Wednesday, still with the AM for correction: the RM answered in time.
+    with_her = log(org.am, org.region, day(1), 3, status=LogStatus.SUBMITTED)
+    _returned(with_her, rm, returned=_at(day(2), 10))
+    # Returned Thursday (Monday's log: due by Tuesday), then signed at once: late.
+    late_return = log(org.peer_am, org.region, day(0), 3, status=LogStatus.SUBMITTED)
+    _returned(
+        late_return, rm, returned=_at(day(3), 10), again=_at(day(3), 12), signed=_at(day(3), 15)
+    )
+    # Returned in time, handed in again Friday, not signed off by the next working day.
+    waiting = log(org.am, org.region, day(2), 3, status=LogStatus.SUBMITTED)
+    _returned(waiting, rm, returned=_at(day(2), 20), again=_at(day(4), 12))
+    east = row(summary(org), "东")
+    assert (east.submitted_logs, east.signed_on_time_logs) == (4, 2)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    stored = RegionWeekSnapshot.objects.get(region=org.region, week_start=MONDAY)
+    assert (stored.submitted_logs, stored.signed_on_time_logs) == (4, 2)
