@@ -69,6 +69,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             "at the next login."
         ),
     )
+    # The interface language the person last picked with the switch ("" for the site's
+    # default): brought to each browser they log in on, and the language of their e-mails.
+    language = models.CharField(
+        _("interface language"), max_length=16, blank=True, default="", db_default=""
+    )
 
     objects = UserManager()
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -308,3 +309,10 @@ def user_password_set(
     if commit:
         user.save(update_fields=["password", "must_change_password"])
     return user
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the interface language someone picked (a code of settings.LANGUAGES)."""
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -410,7 +410,7 @@ def _email_text(notification: Notification) -> str:
     """What the notification says, and a link that opens it from a mail client (the
     notification's own URL is a path on the site: QA's e-mail read only
     /logs/2026-12-01/edit/)."""
-    parts = [notification.title, notification.body]
+    parts = [notification.shown_title(), notification.shown_body()]
     if notification.url:
         parts.append(f"{settings.SITE_URL}{notification.url}")
     return "\n\n".join(part for part in parts if part)
@@ -432,13 +432,12 @@ def deliver_notification_email(*, notification_id: int) -> bool:
     if not claimed:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    recipient = notification.recipient
     try:
-        send_mail(
-            subject=email_subject(notification.title),
-            message=_email_text(notification),
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
+        # In the language the recipient reads Footwork in, as the bell shows it to them.
+        with override(recipient.language or settings.LANGUAGE_CODE):
+            subject, text = email_subject(notification.shown_title()), _email_text(notification)
+        send_mail(subject=subject, message=text, from_email=None, recipient_list=[recipient.email])
     except Exception:
         # Give the claim back so a retry can send it.
         Notification.objects.filter(pk=notification_id, emailed_at=now).update(emailed_at=None)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import views as accounts_views
+
 from . import views
 
 handler500 = "config.views.server_error"
@@ -16,6 +18,7 @@ urlpatterns = [
     path("", include("activity.urls")),
     path("plan/", include("planning.urls")),
     path("reports/", include("reports.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switch, remembering the choice for whoever is logged in.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
