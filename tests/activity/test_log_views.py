@@ -465,6 +465,19 @@ def test_week_grid_heads_days_with_short_weekday_names(client_for, org, language
 
 
 @pytest.mark.parametrize(
+    ("language", "title"), [("zh-hans", "东 · 2026-11-16 周"), ("en", "东 · Week of 2026-11-16")]
+)
+def test_week_grid_is_titled_with_its_week(client_for, org, language, title):
+    """QA: the English title read "东 · 2026-11-16 week", the Chinese word order."""
+    client = client_for(org.rm)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(
+        reverse("activity:week_grid", kwargs={"region_id": org.region.pk}) + "?week=2026-11-18"
+    ).content.decode()
+    assert f'<h1 class="h4 mb-0">{title}</h1>' in html
+
+
+@pytest.mark.parametrize(
     ("language", "off", "worked"), [("zh-hans", "休", "班"), ("en", "off", "worked")]
 )
 def test_week_grid_marks_holidays_and_days_worked_in_lieu(client_for, org, language, off, worked):
