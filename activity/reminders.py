@@ -28,10 +28,11 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext, override
+from django.utils.translation import gettext_noop, ngettext, override, pgettext, pgettext_lazy
 
 from accounts.models import Branch, RegionMembership, User
 from config.collation import by_name_pinyin, by_pinyin
+from config.lists import joined
 from planning.calendar import rules_for
 
 from .models import (
@@ -145,7 +146,25 @@ def stored_text(message: str, params: dict) -> StoredText:
     return text
 
 
+class StoredList:
+    """Items listed in a stored text, joined the reader's way when it is shown: QA read
+    "北 1，东 1" in English. `context` names the separator (its msgid is ", ")."""
+
+    def __init__(self, items: Iterable[str], context: str = "list separator"):
+        self.items, self.context = [str(item) for item in items], context
+
+    def __str__(self) -> str:
+        return pgettext(self.context, ", ").join(self.items)
+
+
+# Counts per region in an escalation: "东 1，北 1" in Chinese. Marked here for the
+# catalogue; StoredList looks it up by its context.
+pgettext_lazy("list of counts", ", ")
+
+
 def _storable(value):
+    if isinstance(value, StoredList):
+        return {"items": value.items, "context": value.context}
     if isinstance(value, Promise):  # a label such as a status: its msgid, translated when shown
         with override(None):
             return {"msgid": str(value)}
@@ -202,14 +221,20 @@ def _translated(source: dict) -> str | None:
                 part["text"] if "text" in part else _translated(part) for part in source["parts"]
             ]
             return None if None in parts else source["sep"].join(parts)
-        params = {
-            k: _(v["msgid"]) if isinstance(v, dict) else v for k, v in source["params"].items()
-        }
+        params = {k: _shown_param(v) for k, v in source["params"].items()}
         if "plural" in source:
             return ngettext(source["msgid"], source["plural"], source["number"]) % params
         return _(source["msgid"]) % params
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _shown_param(value):
+    if not isinstance(value, dict):
+        return value
+    if "items" in value:
+        return str(StoredList(value["items"], value["context"]))
+    return _(value["msgid"])
 
 
 def notification_for(
@@ -308,7 +333,7 @@ def remind_missing_logs(*, branch_id: int, day: datetime.date) -> int:
         with override(settings.LANGUAGE_CODE):
             message = _("%(day)s daily logs not yet submitted: %(names)s") % {
                 "day": day,
-                "names": "、".join(names),
+                "names": joined(names),
             }
         post_to_region_once(
             kind=NotificationKind.LOG_MISSING, day=day, region_id=region_id, message=message
@@ -375,7 +400,7 @@ def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
             continue
         title = stored_text(
             gettext_noop("Logs of %(day)s still not signed off: %(regions)s"),
-            {"day": previous, "regions": "，".join(parts)},
+            {"day": previous, "regions": StoredList(parts, "list of counts")},
         )
         if notify_once(
             kind=NotificationKind.ESCALATION,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from activity import reminders, services, tasks
 from activity.models import (
@@ -202,6 +203,23 @@ def test_an_escalation_names_the_regions_in_pinyin_order(org):
     assert Notification.objects.get(kind="escalation").title == (
         f"2026-11-20 的日志仍未签批：{regions}"
     )
+
+
+def test_an_escalation_lists_the_regions_the_readers_way(org):
+    """QA: in English it read "Logs of 2026-11-20 still not signed off: 北 1，东 1", with
+    the Chinese full-width comma between the regions."""
+    org.other_region.name = "北"
+    org.other_region.save()
+    friday = MONDAY - datetime.timedelta(days=3)
+    f.DailyLogFactory(author=org.am, region=org.region, date=friday)
+    f.DailyLogFactory(author=org.outsider_am, region=org.other_region, date=friday)
+    reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=MONDAY)
+    note = Notification.objects.get(kind="escalation")
+    regions = "北 1, 东 1" if connection.vendor == "postgresql" else "东 1, 北 1"
+    with translation.override("en"):
+        assert note.shown_title() == f"Logs of 2026-11-20 still not signed off: {regions}"
+    with translation.override("zh-hans"):
+        assert note.shown_title() == f"2026-11-20 的日志仍未签批：{regions.replace(', ', '，')}"
 
 
 def test_reminders_are_emailed_once_to_people_with_an_address(
