@@ -538,7 +538,10 @@ def week_grid(request, region_id: int):
             "rows": selectors.week_grid(region, start, today_, rules=rules),
             "days": selectors.week_grid_days(rules, start),
             "start": start,
-            "previous_week": start - datetime.timedelta(days=7),
+            # A region set up this week (a branch's first) has no week before to show.
+            "previous_week": start - datetime.timedelta(days=7)
+            if region.existed_by(start - datetime.timedelta(days=1))
+            else None,
             "next_week": start + datetime.timedelta(days=7) if start < this_week else None,
             "today": today_,
         },

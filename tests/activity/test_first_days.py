@@ -50,3 +50,20 @@ def test_someone_placed_nowhere_is_still_told_to_ask(client_for, org):
         response = client_for(stray).get(reverse("activity:today"), follow=True)
     assert response.status_code == 403
     assert "请联系管理员" in response.content.decode()
+
+
+def test_a_new_regions_week_grid_offers_no_week_before_it(client_for, org):
+    """← 上一周 on a region imported on Wednesday led to 本周没有客户经理 (and on)."""
+    region = f.RegionFactory(branch=org.branch, name="西区", created_on=datetime.date(2026, 12, 2))
+    region.manager = org.rm
+    region.save(update_fields=["manager"])
+    url = reverse("activity:week_grid", kwargs={"region_id": region.pk})
+    with time_machine.travel(IMPORT_DAY):
+        response = client_for(org.rm).get(url)
+        assert response.context["previous_week"] is None
+        assert "上一周" not in response.content.decode()
+        # A region there before this week steps back as ever.
+        older = client_for(org.rm).get(
+            reverse("activity:week_grid", kwargs={"region_id": org.region.pk})
+        )
+        assert older.context["previous_week"] == datetime.date(2026, 11, 23)
