@@ -41,3 +41,20 @@ def test_a_region_set_up_today_is_not_behind_for_days_nobody_was_in_it(org, kind
     assert plan.total.elapsed_days == 0
     assert plan.total.pace == Pace.ON_TRACK
     assert all(line.expected in (0, None) for line in plan.total.lines)
+
+
+def test_a_goal_sheet_in_a_region_without_its_rm_says_who_agrees_it(org, client_for):
+    """东区 was imported with no RM: the sheet said 区域经理会直接确认 and 提交给区域经理,
+    while its logs said 由片区经理签批, and the area manager is who agrees it."""
+    import time_machine
+    from django.urls import reverse
+
+    region = f.RegionFactory(branch=org.branch, area=org.area, name="东区", created_on=IMPORTED)
+    am = f.UserFactory(name="孙丽")
+    f.MembershipFactory(user=am, region=region, start_date=IMPORTED)
+    url = reverse("planning:monthly_edit", kwargs={"month": D(2026, 12, 1)})
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 2, tzinfo=datetime.UTC)):
+        html = client_for(am).get(url).content.decode()
+        assert "提交给区域经理" not in html and org.area_manager.name in html
+        # With its RM, as ever.
+        assert "提交给区域经理" in client_for(org.am).get(url).content.decode()
