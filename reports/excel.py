@@ -136,6 +136,9 @@ def summary_workbook(
             ws.cell(row=r, column=col).number_format = "0%"
 
     notes = [region_row.note if region_row is not None else "", total.coverage_note]
+    if not rows:
+        # A new branch's first download: a lone 合计 of zeros, where the page says why.
+        notes.insert(0, labels.get("empty", ""))
     note_row = ws.max_row + 1
     for note in filter(None, notes):
         note_row += 1

@@ -159,6 +159,7 @@ def _excel_labels() -> dict:
         "on_time": _("Logs on time"),
         "signed_on_time": _("Signed off on time"),
         "coverage": _("%(label)s (%(coverage)s)"),
+        "empty": _("Nothing to show for this period."),
     }
 
 
