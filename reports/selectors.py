@@ -27,7 +27,6 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     DateField,
@@ -35,10 +34,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
-    OuterRef,
     Prefetch,
     Q,
-    Subquery,
     When,
 )
 from django.db.models.functions import TruncDate
@@ -47,7 +44,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as org
 from accounts.models import Branch, Region, RegionMembership, User
-from activity.models import DailyLog, LogEvent, LogStatus, Metric
+from activity.models import DailyLog, LogStatus, Metric
 from activity.selectors import active_metrics
 from activity.services import LATE_GRACE
 from config.lists import joined
@@ -319,10 +316,7 @@ def _log_facts(
     """Per subject and day: logs handed in, handed in on time, signed off on time, and
     due for sign-off (past their deadline by `today`, or signed off in time already).
 
-    The deadline runs from the day the log reached the RM (`_reached_rm`). A log she
-    returned (退回修改) is judged on her first answer, from that day, and on the sign-off
-    of what was handed in again, from the day it came back: measured from its own day, a
-    return in time and a sign-off the day after the correction read as late. Counted in
+    The deadline runs from the day the log reached the RM (`_reached_rm`). Counted in
     the database, one row per subject and day, since this read scans every log of the
     span: the on-time sign-off test is written
     per branch calendar as "the logs that reached the RM on a day with lag n, signed off
@@ -336,127 +330,42 @@ def _log_facts(
         key = tuple(sorted((lag, tuple(days)) for lag, days in lags.items()))
         groups[(key, _last_day_due(rules[branch_id], today))] += region_ids
     signed_in_time, past_deadline = Q(), Q()
-    returned_in_time, again_in_time, again_past = Q(), Q(), Q()
     for (lags, last_due), region_ids in groups.items():
-        in_time = _within_lag("signed_day", lags, reached_by)
-        # A returned log: the RM's first answer (the return, or a sign-off reopened since)
-        # within the lag of the day it reached her, and what the AM handed in again
-        # signed off within the lag of that day.
-        first_in_time = _within_lag("first_answer", lags, reached_by)
-        longest = datetime.timedelta(days=max(lag for lag, _ in lags))
-        signed_again = Q(again__gt=reached_by, signed_day__lte=F("again") + longest)
+        # Most logs are not late and reached the RM on their day: tested on their date
+        # column, not on the computed day, which costs a time-zone conversion each.
+        late = Q(is_late=True)
+        in_time = late & Q(
+            reached__gt=reached_by,
+            signed_day__lte=F("reached") + datetime.timedelta(days=max(lag for lag, _ in lags)),
+        )
         for lag, days in lags:
-            signed_again |= Q(
-                again__in=days, signed_day__lte=F("again") + datetime.timedelta(days=lag)
-            )
-        past = Q(is_late=False, date__lte=last_due) | (Q(is_late=True) & Q(reached__lte=last_due))
-        past_again = Q(again__lte=last_due)
+            lag = datetime.timedelta(days=lag)
+            in_time |= Q(is_late=False, date__in=days, signed_day__lte=F("date") + lag)
+            in_time |= late & Q(reached__in=days, signed_day__lte=F("reached") + lag)
+        past = Q(is_late=False, date__lte=last_due) | (late & Q(reached__lte=last_due))
         if len(groups) > 1:
-            in_region = Q(region_id__in=region_ids)
-            in_time, past, first_in_time = (
-                in_time & in_region,
-                past & in_region,
-                first_in_time & in_region,
-            )
-            signed_again, past_again = signed_again & in_region, past_again & in_region
+            in_time &= Q(region_id__in=region_ids)
+            past &= Q(region_id__in=region_ids)
         signed_in_time |= in_time
         past_deadline |= past
-        returned_in_time |= first_in_time
-        again_in_time |= signed_again
-        again_past |= past_again
     region_ids = [pk for ids in branch_regions.values() for pk in ids]
     logs = DailyLog.objects.filter(region_id__in=region_ids, date__range=(first, last))
     if author_ids is not None:
         logs = logs.filter(author_id__in=author_ids)
     handed_in = Q(submitted_at__isnull=False)
     signed_off_in_time = Q(status=LogStatus.SIGNED_OFF) & signed_in_time
-    # Returned (or reopened) once, as its reason stays on the log, and with the audit
-    # trail to judge it by. Counted due: the RM has answered it at least once.
-    returned = Q(went_back=True)
-    answered_in_time = returned & Q(answer_in_time=True, then_in_time=True)
     return (
         logs.alias(signed_day=_signed_day())
         .alias(reached=_reached_rm())
-        .alias(first_answer=_back_and_forth("first_answer"))
-        .alias(again=_back_and_forth("again"))
-        .alias(
-            went_back=Case(
-                When(~Q(return_reason="") & Q(first_answer__isnull=False), then=True),
-                default=False,
-                output_field=BooleanField(),
-            )
-        )
-        .alias(answer_in_time=_guarded(returned_in_time))
-        .alias(
-            then_in_time=_guarded(
-                Q(status=LogStatus.RETURNED)
-                | (Q(status=LogStatus.SIGNED_OFF) & again_in_time)
-                | (Q(status=LogStatus.SUBMITTED) & ~again_past)
-            )
-        )
         .values_list(subject, "date")
         .annotate(
             handed_in=Count("pk", filter=handed_in),
             on_time=Count("pk", filter=handed_in & Q(is_late=False)),
-            signed_on_time=Count(
-                "pk", filter=handed_in & ((~returned & signed_off_in_time) | answered_in_time)
-            ),
+            signed_on_time=Count("pk", filter=handed_in & signed_off_in_time),
             # A log whose sign-off may still come in time counts once signed.
-            due=Count(
-                "pk",
-                filter=handed_in & ((~returned & (past_deadline | signed_off_in_time)) | returned),
-            ),
+            due=Count("pk", filter=handed_in & (past_deadline | signed_off_in_time)),
         )
         .order_by()
-    )
-
-
-def _within_lag(acted: str, lags, reached_by) -> Q:
-    """`acted` (a day) no later than the sign-off lag after the day the log reached the
-    RM. Most logs are not late and reached the RM on their day: tested on their date
-    column, not on the computed day, which costs a time-zone conversion each. A late log
-    reached the RM later: one handed in after `reached_by` gets the span's longest lag."""
-    late = Q(is_late=True)
-    longest = datetime.timedelta(days=max(lag for lag, _ in lags))
-    in_time = late & Q(reached__gt=reached_by, **{f"{acted}__lte": F("reached") + longest})
-    for lag, days in lags:
-        lag = datetime.timedelta(days=lag)
-        in_time |= Q(is_late=False, date__in=days, **{f"{acted}__lte": F("date") + lag})
-        in_time |= late & Q(reached__in=days, **{f"{acted}__lte": F("reached") + lag})
-    return in_time
-
-
-def _guarded(condition: Q):
-    """`condition` on a log that went back to its author, None on the others: the audit
-    trail's subqueries in it are run for the few logs ever returned, not for every log
-    of a year's roll-up."""
-    return Case(
-        When(~Q(return_reason=""), then=Case(When(condition, then=True), default=False)),
-        default=None,
-        output_field=BooleanField(),
-    )
-
-
-def _back_and_forth(which: str):
-    """From the log's audit trail, for a log that went back to its author (its reason
-    stays on it): "first_answer", the day of the RM's first answer (a return, or a
-    sign-off reopened since), with the grace of a 签批 (`_signed_day`); "again", the day
-    the AM last handed it in again. None for the others, without reading the trail."""
-    events = LogEvent.objects.filter(log_id=OuterRef("pk"))
-    if which == "first_answer":
-        events = events.filter(
-            action__in=[LogEvent.Action.RETURNED, LogEvent.Action.SIGNED_OFF]
-        ).order_by("created_at", "pk")
-        day = TruncDate(
-            ExpressionWrapper(F("created_at") - LATE_GRACE, output_field=DateTimeField())
-        )
-    else:
-        events = events.filter(action=LogEvent.Action.RESUBMITTED).order_by("-created_at", "-pk")
-        day = TruncDate("created_at")
-    return Case(
-        When(~Q(return_reason=""), then=Subquery(events.annotate(day=day).values("day")[:1])),
-        default=None,
-        output_field=DateField(),
     )
 
 
