@@ -16,6 +16,7 @@ from activity.models import Metric
 from planning.calendar import BranchRules
 from planning.models import Target, WeeklyReview
 from tests.browser import PHONE, unreadable_chart_texts
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -273,6 +274,50 @@ def test_the_rm_reads_a_weekly_review_on_a_phone(org, live_server, login, new_pa
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(why).to_be_hidden()
     expect(table.locator('tr[data-metric="callbacks"]')).to_contain_text(cause)
+
+
+def test_an_english_weekly_review_fits_a_360_px_phone(org, live_server, login, new_page):
+    """QA: in English the review's six phone columns (Completion, Next week's target) made
+    the table 439 px wide on a 375 px phone, its completion column off screen; the
+    Chinese fitted. Headers stay whole words."""
+    from django.conf import settings
+
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday() + 7)
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=monday, status="submitted"
+    )
+    for metric in Metric.objects.filter(is_active=True):
+        Target.objects.create(
+            user=org.am,
+            metric=metric,
+            period_kind="week",
+            period_start=monday,
+            value=125,
+            updated_by=org.rm,
+        )
+    page = new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Employee number").fill(org.rm.employee_no)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
+    table = page.get_by_test_id("review-table")
+    expect(table).to_contain_text("Completion")
+    box = table.evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
+    assert box[0] <= box[1], box
+    # "Completion" on one line: its text's line boxes, not the cell (as tall as the row).
+    lines = (
+        table.locator("thead th")
+        .nth(4)
+        .evaluate(
+            """th => { const r = document.createRange(); r.selectNodeContents(th);
+          return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"""
+        )
+    )
+    assert lines == 1, lines
 
 
 def test_the_region_plan_s_headers_break_between_words_on_a_phone(
