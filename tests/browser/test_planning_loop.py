@@ -9,6 +9,7 @@ typed; with both it submits; the RM writes a coaching note; the AM sees it.
 import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -276,12 +277,24 @@ def test_the_rm_reads_a_weekly_review_on_a_phone(org, live_server, login, new_pa
     expect(table.locator('tr[data-metric="callbacks"]')).to_contain_text(cause)
 
 
+def _english_phone(new_page, live_server, user):
+    """A 360 px phone whose user picked English, logged in as `user`."""
+    page = new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Employee number").fill(user.employee_no)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    return page
+
+
 def test_an_english_weekly_review_fits_a_360_px_phone(org, live_server, login, new_page):
     """QA: in English the review's six phone columns (Completion, Next week's target) made
     the table 439 px wide on a 375 px phone, its completion column off screen; the
     Chinese fitted. Headers stay whole words."""
-    from django.conf import settings
-
     monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday() + 7)
     review = WeeklyReview.objects.create(
         author=org.am, region=org.region, week_start=monday, status="submitted"
@@ -295,14 +308,7 @@ def test_an_english_weekly_review_fits_a_360_px_phone(org, live_server, login, n
             value=125,
             updated_by=org.rm,
         )
-    page = new_page(viewport={"width": 360, "height": 640}, is_mobile=True)
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
-    )
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Employee number").fill(org.rm.employee_no)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = _english_phone(new_page, live_server, org.rm)
     page.goto(f"{live_server.url}/plan/weekly/reviews/{review.pk}/")
     table = page.get_by_test_id("review-table")
     expect(table).to_contain_text("Completion")
@@ -318,6 +324,25 @@ def test_an_english_weekly_review_fits_a_360_px_phone(org, live_server, login, n
         )
     )
     assert lines == 1, lines
+
+
+def test_an_english_target_history_fits_a_360_px_phone(org, live_server, login, new_page):
+    """Its four columns are there so a phone shows every change whole; in English
+    "Month 2026-11-01" kept on one line made it 365 px wide on a 360 px phone."""
+    from planning import services
+    from planning.models import PeriodKind
+
+    month = timezone.localdate().replace(day=1)
+    visits = Metric.objects.get(code="visits")
+    kwargs = dict(user=org.am, metric_id=visits.pk, kind=PeriodKind.MONTH, start=month)
+    services.target_set(actor=org.rm, value=100, reason="", **kwargs)
+    services.target_set(actor=org.rm, value=120, reason="客户搬走了", **kwargs)
+    page = _english_phone(new_page, live_server, org.rm)
+    page.goto(f"{live_server.url}/plan/people/{org.am.pk}/targets/{month.isoformat()}/")
+    table = page.get_by_test_id("target-history")
+    expect(table).to_contain_text("Month")
+    box = table.evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
+    assert box[0] <= box[1], box
 
 
 def test_the_region_plan_s_headers_break_between_words_on_a_phone(
