@@ -97,3 +97,28 @@ def test_branch_head_reads_the_trend_on_a_phone(demo_branch, live_server, login,
     page.goto(f"{live_server.url}/reports/")
     expect(page.get_by_test_id("summary-table")).to_be_visible()
     assert not unreadable_chart_texts(page)
+
+
+@pytest.mark.parametrize(("language", "hinted"), [("en", True), ("zh-hans", False)])
+def test_a_wide_screen_is_told_the_summary_scrolls_when_it_does(
+    org, live_server, login, new_page, language, hinted
+):
+    """At 1280 px the Chinese summary fits, and the note that it scrolls sideways was
+    hidden on every wide screen; the English one is 1,580 px wide, and its task
+    completion and on-time rates were off screen with nothing saying so."""
+    from django.conf import settings
+
+    page = login(new_page(viewport={"width": 1280, "height": 800}), org.branch_head)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/reports/")
+    hint = page.get_by_test_id("scroll-hint")
+    if hinted:
+        expect(hint).to_be_visible()
+    else:
+        expect(hint).to_be_hidden()
+    box = page.get_by_test_id("summary-table").evaluate(
+        "t => t.parentElement.scrollWidth > t.parentElement.clientWidth"
+    )
+    assert box == hinted
