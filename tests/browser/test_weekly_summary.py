@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from accounts import demo as org_demo
 from activity import demo as activity_demo
+from planning import demo as planning_demo
 from planning import periods
 from reports import demo as reports_demo
 from tests.browser import PHONE, unreadable_chart_texts
@@ -24,6 +25,9 @@ def demo_branch():
     today = timezone.localdate()
     org = org_demo.build_org(am_count=15, start=today - datetime.timedelta(weeks=5))
     activity_demo.build_logs(org=org, today=today, weeks=4)
+    # Targets, so that the rolled-up weeks have a task completion and the trend a line
+    # (without one the page says there is no trend yet, and draws no chart).
+    planning_demo.build_plans(org=org, today=today, weeks=4)
     reports_demo.build_rollups(org=org, today=today, weeks=2)
     org.branch.head.set_password(PASSWORD)
     org.branch.head.save()
