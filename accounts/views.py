@@ -100,9 +100,9 @@ def home(request):
     # AM as not submitted, in red, as if the day were over and missed.
     day = min(_day_param(request) or today, today)
     # A region closed before `day` is not an empty row of it.
-    rows = activity_selectors.region_day_status(
-        selectors.regions_visible_to(request.user).open_on(day), day
-    )
+    visible = selectors.regions_visible_to(request.user)
+    rows = activity_selectors.region_day_status(visible.open_on(day), day)
+    previous_day = day - datetime.timedelta(days=1)
     return render(
         request,
         "accounts/overview.html",
@@ -110,12 +110,16 @@ def home(request):
             "day": day,
             "rows": rows,
             "total": activity_selectors.day_status_total(rows) if len(rows) > 1 else None,
-            "previous_day": day - datetime.timedelta(days=1),
+            # A branch imported today has no day before to show: its head stepped back
+            # onto 您还不是任何分公司的负责人.
+            "previous_day": previous_day if visible.existing_by(previous_day).exists() else None,
             "next_day": day + datetime.timedelta(days=1),
             "is_today": day == today,
             "week_start": activity_selectors.week_start(day),
             "overdue_items": planning_selectors.overdue_items(request.user),
-            "not_placed": None if rows else selectors.not_placed_reason(request.user),
+            "not_placed": None
+            if rows or visible.exists()
+            else selectors.not_placed_reason(request.user),
             # A new installation: the admin's first page says where the org tree comes from.
             "set_up_first": not rows
             and selectors.is_admin(request.user)
