@@ -9,7 +9,7 @@ support questions) but act on nobody's logs and see no customer phone numbers.
 import datetime
 from collections import defaultdict
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -223,6 +223,15 @@ def membership_on(user: User, day: datetime.date) -> RegionMembership | None:
     return (
         RegionMembership.objects.on(day).filter(user=user).select_related("region__branch").first()
     )
+
+
+def first_day_of(regions: QuerySet[Region]) -> datetime.date | None:
+    """The day the first of these regions was set up; None when one has always been
+    there (no creation date) or there are none."""
+    found = regions.aggregate(
+        first=Min("created_on"), undated=Count("pk", filter=Q(created_on__isnull=True))
+    )
+    return None if found["undated"] else found["first"]
 
 
 def any_region_exists() -> bool:

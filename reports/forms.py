@@ -27,6 +27,10 @@ def latest_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 class PeriodForm(forms.Form):
     """Any date range; the latest days that have ended by default (see latest_period)."""
 
+    # The first day any region shown existed (set by the view; None: always there). A
+    # branch imported on a Wednesday has no week before it to step back to.
+    first_day: datetime.date | None = None
+
     start = DayField(
         label=_("From"),
         required=False,
@@ -98,7 +102,9 @@ class PeriodForm(forms.Form):
             following = (end + DAY, end + length)
         return {
             "unit": unit,
-            "previous": previous,
+            "previous": previous
+            if self.first_day is None or previous[1] >= self.first_day
+            else None,
             "next": following if following[0] <= today else None,
             "latest": (start, end) != latest,
         }

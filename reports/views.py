@@ -59,6 +59,7 @@ def _summary(request):
     branch, branches = _branch_for(request, form)
     start, end = form.period()
     summary = selectors.branch_summary(user=request.user, branch=branch, start=start, end=end)
+    form.first_day = org.first_day_of(org.regions_visible_to(request.user).filter(branch=branch))
     return form, branch, branches, summary
 
 
@@ -173,6 +174,7 @@ def _xlsx(workbook, filename: str) -> HttpResponse:
 def _region_period(request, region_id: int):
     region = org.get_region_for_user(request.user, region_id)
     form = PeriodForm(request.GET or None)
+    form.first_day = region.created_on
     start, end = form.period()
     return region, form, start, end
 

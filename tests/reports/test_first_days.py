@@ -33,3 +33,24 @@ def test_a_new_branchs_first_excel_says_the_period_is_empty(client_for, org):
     ws = load_workbook(io.BytesIO(response.content)).active
     texts = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert "该期间没有数据。" in texts
+
+
+def test_a_new_branchs_summary_steps_back_no_further_than_its_regions(client_for, org):
+    """← 上一周 on day one led to weeks before any region was set up, each 该期间没有数据."""
+    from accounts.models import Region
+
+    Region.objects.update(created_on=datetime.date(2026, 12, 2))
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 2, tzinfo=datetime.UTC)):
+        client = client_for(org.branch_head)
+        html = client.get(reverse("reports:summary")).content.decode()
+        assert 'data-testid="period-previous"' not in html
+        today = client.get(reverse("reports:summary") + "?start=2026-12-02&end=2026-12-02")
+        # Today's page: no day before the regions, and back to the latest week.
+        assert 'data-testid="period-previous"' not in today.content.decode()
+        assert 'data-testid="period-latest"' in today.content.decode()
+        region = client.get(reverse("reports:region", kwargs={"region_id": org.region.pk}))
+        assert 'data-testid="period-previous"' not in region.content.decode()
+        # A region there all along steps back as ever.
+        Region.objects.filter(pk=org.region.pk).update(created_on=None)
+        html = client.get(reverse("reports:summary")).content.decode()
+        assert 'data-testid="period-previous"' in html
