@@ -576,6 +576,8 @@ class Sheet:
     # handed in yet) or "agreement" (it waits for the RM), so the panel says why it is
     # all dashes.
     targets_pending: str = ""
+    # Who agrees the sheet when the region has no regional manager (the area manager).
+    agreed_by: User | None = None
 
     @property
     def pace(self) -> str | None:
@@ -855,6 +857,10 @@ def pacing_for(user: User, today=None, *, region=None, metrics=None) -> Sheet | 
             SheetStatus.DRAFT: "sheet",
             SheetStatus.SUBMITTED: "agreement",
         }.get(status, "")
+        if sheet.targets_pending:
+            signer = org.region_signer(region, author_id=user.pk)
+            if signer is not None and signer.pk != region.manager_id:
+                sheet.agreed_by = signer
     return sheet
 
 

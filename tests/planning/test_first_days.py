@@ -58,3 +58,29 @@ def test_a_goal_sheet_in_a_region_without_its_rm_says_who_agrees_it(org, client_
         assert "提交给区域经理" not in html and org.area_manager.name in html
         # With its RM, as ever.
         assert "提交给区域经理" in client_for(org.am).get(url).content.decode()
+
+
+def test_the_pacing_panel_names_who_agrees_when_the_region_has_no_rm(org):
+    """Her log page said her sheet waited for 区域经理, in a region imported without one."""
+    import time_machine
+    from django.template.loader import render_to_string
+
+    from planning.models import MonthlyGoalSheet, SheetStatus
+
+    region = f.RegionFactory(branch=org.branch, area=org.area, name="东区", created_on=IMPORTED)
+    am = f.UserFactory(name="孙丽")
+    f.MembershipFactory(user=am, region=region, start_date=IMPORTED)
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 2, tzinfo=datetime.UTC)):
+        for status in (None, SheetStatus.SUBMITTED):
+            if status:
+                MonthlyGoalSheet.objects.create(
+                    author=am, region=region, month=D(2026, 12, 1), status=status
+                )
+            pacing = selectors.pacing_for(am)
+            html = render_to_string("planning/_pacing_panel.html", {"pacing": pacing})
+            assert org.area_manager.name in html and "等待区域经理确认" not in html
+        # In a region with its RM, as ever.
+        html = render_to_string(
+            "planning/_pacing_panel.html", {"pacing": selectors.pacing_for(org.am)}
+        )
+        assert "等待区域经理确认" in html
