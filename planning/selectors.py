@@ -857,9 +857,11 @@ def pacing_for(user: User, today=None, *, region=None, metrics=None) -> Sheet | 
             SheetStatus.DRAFT: "sheet",
             SheetStatus.SUBMITTED: "agreement",
         }.get(status, "")
-        if sheet.targets_pending:
+        # Read only without an RM (a leaver gives her region up): reading the RM cost
+        # every AM's log page a query in the days before her sheet was agreed.
+        if sheet.targets_pending and region.manager_id is None:
             signer = org.region_signer(region, author_id=user.pk)
-            if signer is not None and signer.pk != region.manager_id:
+            if signer is not None:
                 sheet.agreed_by = signer
     return sheet
 
