@@ -84,3 +84,31 @@ def test_the_pacing_panel_names_who_agrees_when_the_region_has_no_rm(org):
             "planning/_pacing_panel.html", {"pacing": selectors.pacing_for(org.am)}
         )
         assert "等待区域经理确认" in html
+
+
+def test_the_pacing_panel_reads_no_one_more_in_a_region_with_its_rm(org):
+    """Naming who agrees a sheet read the region's RM on every AM's log page until her
+    sheet was agreed (17 queries instead of 16): her RM agrees it, nobody is to be read.
+    Pending, the panel reads the sheet's status and nothing else more."""
+    import time_machine
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        am = type(org.am).objects.get(pk=org.am.pk)  # nothing cached from a previous read
+        with CaptureQueriesContext(connection) as captured:
+            selectors.pacing_for(am)
+        return len(captured)
+
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 2, tzinfo=datetime.UTC)):
+        pending = queries()
+        Target.objects.create(
+            user=org.am,
+            metric=metric("visits"),
+            period_kind=PeriodKind.MONTH,
+            period_start=D(2026, 12, 1),
+            value=60,
+            updated_by=org.rm,
+        )
+        assert selectors.pacing_for(org.am).targets_pending == ""
+        assert pending == queries() + 1
