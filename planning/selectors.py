@@ -857,13 +857,19 @@ def pacing_for(user: User, today=None, *, region=None, metrics=None) -> Sheet | 
             SheetStatus.DRAFT: "sheet",
             SheetStatus.SUBMITTED: "agreement",
         }.get(status, "")
-        # Read only without an RM (a leaver gives her region up): reading the RM cost
-        # every AM's log page a query in the days before her sheet was agreed.
-        if sheet.targets_pending and region.manager_id is None:
-            signer = org.region_signer(region, author_id=user.pk)
-            if signer is not None:
-                sheet.agreed_by = signer
+        if sheet.targets_pending:
+            sheet.agreed_by = sheet_agreed_by(region, user)
     return sheet
+
+
+def sheet_agreed_by(region: Region, author: User) -> User | None:
+    """Who agrees `author`'s goal sheet when it is not her region's regional manager: in
+    a region without one, the next one up (as for her logs, `region_signer`). None when
+    the RM agrees it, without reading her (a leaver gives her region up): reading her
+    cost every AM's log page a query in the days before her sheet was agreed."""
+    if region.manager_id is not None and region.manager_id != author.pk:
+        return None
+    return org.region_signer(region, author_id=author.pk)
 
 
 def region_pacing(region: Region, today=None) -> RegionPlan:

@@ -427,15 +427,9 @@ def monthly_edit(request, month: datetime.date):
             "prefilled_from": prefilled_from,
             "last_month": last_month,
             # A region with no regional manager yet: the sheet goes to the next one up.
-            "agreed_by": _agreed_by(region, request.user),
+            "agreed_by": selectors.sheet_agreed_by(region, request.user),
         },
     )
-
-
-def _agreed_by(region, author):
-    """Who agrees the author's sheet when it is not the region's regional manager."""
-    signer = org.region_signer(region, author_id=author.pk)
-    return signer if signer is not None and signer.pk != region.manager_id else None
 
 
 def _show_back(form, error: SheetChangedError) -> None:
