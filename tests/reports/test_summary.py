@@ -1002,3 +1002,119 @@ def test_a_log_corrected_while_the_roll_up_runs_marks_the_week_stale(org, visits
     assert row(result, "东").cell(visits.pk).actual == 8
     assert row(result, "东").stale
     assert selectors.stale_snapshot_weeks(org.branch.pk) == [MONDAY]
+
+
+def _hand_in(author, day, at):
+    """`author` hands in her log of `day` at `at`, through the service the log page uses."""
+    from activity import services as activity
+
+    with time_machine.travel(at, tick=False):
+        return activity.daily_log_save(
+            author=author, log_date=day, fields={}, counts={}, visits=[], submit=True
+        )
+
+
+def _by_rm(action, entry, at, **kwargs):
+    with time_machine.travel(at, tick=False):
+        return action(log=entry, actor=entry.region.manager, **kwargs)
+
+
+def _sign_off_rate(org):
+    east = row(summary(org), "东")
+    return east.signed_on_time_logs, east.submitted_logs
+
+
+def test_a_log_returned_in_time_and_signed_off_the_day_it_came_back_is_signed_in_time(org):
+    """The RM sent Monday's log back on Tuesday, the AM corrected it a week later and the
+    RM signed it off that day: both answers in time. Judged by the first hand-in alone,
+    it counted as signed late (0 of 1)."""
+    from activity.services import daily_log_return, daily_log_sign_off
+
+    entry = _hand_in(org.am, MONDAY, _at(MONDAY, 18))
+    _by_rm(daily_log_return, entry, _at(MONDAY + datetime.timedelta(days=1), 10), reason="拜访缺")
+    next_monday = MONDAY + datetime.timedelta(days=7)
+    entry = _hand_in(org.am, MONDAY, _at(next_monday, 9))
+    _by_rm(daily_log_sign_off, entry, _at(next_monday, 17))
+    assert _sign_off_rate(org) == (1, 1)
+
+
+def test_a_log_back_with_its_author_is_not_overdue_for_sign_off(org):
+    """Returned in time and not corrected yet: nothing waits on the RM. It read as a log
+    past its sign-off deadline (0 of 1) for as long as the AM took."""
+    from activity.services import daily_log_return
+
+    entry = _hand_in(org.am, MONDAY, _at(MONDAY, 18))
+    _by_rm(daily_log_return, entry, _at(MONDAY + datetime.timedelta(days=1), 10), reason="拜访缺")
+    assert _sign_off_rate(org) == (0, 0)
+    assert row(summary(org), "东").on_time_logs == 1  # handed in on its day, all the same
+
+
+def test_a_log_returned_late_is_not_signed_in_time_however_fast_the_sign_off(org):
+    from activity.services import daily_log_return, daily_log_sign_off
+
+    thursday = MONDAY + datetime.timedelta(days=3)
+    entry = _hand_in(org.am, MONDAY, _at(MONDAY, 18))
+    _by_rm(daily_log_return, entry, _at(thursday, 10), reason="拜访缺")
+    entry = _hand_in(org.am, MONDAY, _at(thursday, 12))
+    _by_rm(daily_log_sign_off, entry, _at(thursday, 13))
+    assert _sign_off_rate(org) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("came_back", "overdue"), [(TODAY - datetime.timedelta(days=5), 1), (TODAY, 0)]
+)
+def test_a_corrected_log_waits_for_sign_off_from_the_day_it_came_back(org, came_back, overdue):
+    """Handed in again on a Wednesday and still waiting on the Monday after: overdue. Handed
+    in again today: the RM has until tomorrow evening."""
+    from activity.services import daily_log_return
+
+    entry = _hand_in(org.am, MONDAY, _at(MONDAY, 18))
+    _by_rm(daily_log_return, entry, _at(MONDAY + datetime.timedelta(days=1), 10), reason="拜访缺")
+    _hand_in(org.am, MONDAY, _at(came_back, 9))
+    assert _sign_off_rate(org) == (0, overdue)
+
+
+def test_a_log_reopened_and_signed_off_again_the_day_it_came_back_is_signed_in_time(org):
+    from activity.services import daily_log_reopen, daily_log_sign_off
+
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    entry = _hand_in(org.am, MONDAY, _at(MONDAY, 18))
+    entry = _by_rm(daily_log_sign_off, entry, _at(tuesday, 9))
+    entry = _by_rm(
+        daily_log_reopen, entry, _at(tuesday + datetime.timedelta(days=7), 9), reason="访客数写错"
+    )
+    entry = _hand_in(org.am, MONDAY, _at(tuesday + datetime.timedelta(days=8), 9))
+    _by_rm(daily_log_sign_off, entry, _at(tuesday + datetime.timedelta(days=8), 11))
+    assert _sign_off_rate(org) == (1, 1)
+
+
+def test_a_sent_back_log_counts_once_beside_the_others_and_in_the_closed_week(org):
+    """The correction replaces what the scan counted for the log, nothing more: the other
+    logs of the row keep theirs, and the week's snapshot reads the same."""
+    from activity.services import daily_log_return, daily_log_sign_off
+
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    entry = _hand_in(org.am, MONDAY, _at(MONDAY, 18))
+    _by_rm(daily_log_return, entry, _at(tuesday, 10), reason="拜访缺")
+    entry = _hand_in(org.am, MONDAY, _at(tuesday, 20))
+    _by_rm(daily_log_sign_off, entry, _at(tuesday + datetime.timedelta(days=1), 8))
+    other = _hand_in(org.peer_am, MONDAY, _at(MONDAY, 19))
+    _by_rm(daily_log_sign_off, other, _at(tuesday + datetime.timedelta(days=3), 8))  # late
+    assert _sign_off_rate(org) == (1, 2)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    closed = summary(org)
+    assert closed.from_snapshot
+    assert (row(closed, "东").signed_on_time_logs, row(closed, "东").submitted_logs) == (1, 2)
+
+
+def test_a_sent_back_log_without_its_history_is_judged_by_its_sign_off(org, visits):
+    """A log returned before the audit trail kept every step (or corrected in the admin)
+    has no events: its sign-off time is all there is, as for any other log."""
+    tuesday, friday = MONDAY + datetime.timedelta(days=1), MONDAY + datetime.timedelta(days=4)
+    for author, signed_on in [(org.am, tuesday), (org.peer_am, friday)]:
+        entry = _handed_in(
+            log(author, org.region, MONDAY, 3), _at(MONDAY, 18), signed_at=_at(signed_on, 9)
+        )
+        entry.return_reason = "拜访缺"
+        entry.save()
+    assert _sign_off_rate(org) == (1, 2)
