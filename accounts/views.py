@@ -1,12 +1,11 @@
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_GET
@@ -20,45 +19,11 @@ from . import selectors, services
 from .forms import LoginForm, OwnPasswordChangeForm
 
 
-def _chosen_language(request) -> str | None:
-    """The language picked with the switch on this browser, if any."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    try:
-        return translation.get_supported_language_variant(chosen) if chosen else None
-    except LookupError:
-        return None
-
-
-def _set_language_cookie(response, language: str) -> None:
-    # As Django's set_language view sets it.
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-
-
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        """The language follows the person to another browser; one picked on this
-        browser (on the login page, say) is what they chose last, and is kept."""
-        response = super().form_valid(form)
-        user = form.get_user()
-        chosen = _chosen_language(self.request)
-        if chosen:
-            services.user_language_set(user=user, language=chosen)
-        elif user.language:
-            _set_language_cookie(response, user.language)
-        return response
+    # The person's language comes along on logging in: accounts.signals.
 
 
 def set_language(request):

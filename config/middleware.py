@@ -49,6 +49,22 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
 
+    def process_response(self, request, response):
+        # Someone who just logged in on a browser without a choice gets theirs
+        # (accounts.signals), as Django's set_language view sets it.
+        if language := getattr(request, "language_after_login", None):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return super().process_response(request, response)
+
 
 class PasswordChangeRequiredMiddleware:
     """Someone whose password an admin chose (the import's initial password, shared by

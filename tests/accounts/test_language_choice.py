@@ -120,3 +120,17 @@ def test_a_notification_with_a_typed_body_is_emailed_with_both_parts(
     (sent,) = mail.outbox
     assert sent.subject == "区域经理东 returned your log of 2026-11-23"
     assert "拜访数不对" in sent.body
+
+
+def test_logging_in_on_the_admins_own_login_page_brings_the_choice_along(client, org):
+    """An admin who bookmarked /admin/ logs in on Django's admin login page, which skipped
+    what Footwork's login page does: she met Chinese again on every new browser."""
+    org.admin.set_password(PASSWORD)
+    org.admin.language = "en"
+    org.admin.save()
+    response = client.post(
+        reverse("admin:login"), {"username": org.admin.employee_no, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert "Site administration" in client.get(reverse("admin:index")).content.decode()
