@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from config.collation import by_name_pinyin
 from config.forms import CountInput, FreeTextField
 
+from . import selectors
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
 from .selectors import USUAL_MIN_LOGS, VISITS_METRIC_CODE, UsualCounts
 from .services import VisitInput
@@ -349,10 +350,20 @@ class VisitForm(forms.Form):
         )
 
 
+# A visit card's list of prospects holds at most this many (and the ones chosen on the
+# page): the ones she visited or added last. QA at real size: an AM with 800 prospects
+# and 15 visits got a log page of 800 KB, 16 lists of 800 names, on a phone. Any other
+# prospect is found by typing its name in the customer box (the page's datalist offers
+# every name) and linked by that name when the log is saved.
+PROSPECTS_LISTED = 50
+
+
 class BaseVisitFormSet(forms.BaseFormSet):
+    prospects_listed = PROSPECTS_LISTED
+
     @cached_property
-    def prospect_choices(self) -> list[tuple[int, str]]:
-        """The owner's prospects for every visit form's picker (and the page's cache key)."""
+    def all_prospects(self) -> list[tuple[int, str]]:
+        """Every prospect of the owner, (pk, name) in the list's order."""
         owner = self.form_kwargs.get("owner")
         if owner is None:
             return []
@@ -361,6 +372,55 @@ class BaseVisitFormSet(forms.BaseFormSet):
             .order_by(by_name_pinyin("name"))
             .values_list("pk", "name")
         )
+
+    @property
+    def prospects_bounded(self) -> bool:
+        """Whether the cards list only some of her prospects."""
+        return len(self.all_prospects) > PROSPECTS_LISTED
+
+    @cached_property
+    def prospect_choices(self) -> list[tuple[int, str]]:
+        """The prospects of every visit form's picker (and the page's cache key): all of
+        hers, or when she has many, the latest she worked on and those chosen here."""
+        if not self.prospects_bounded:
+            return self.all_prospects
+        listed = set(
+            selectors.prospects_worked_on_lately(self.form_kwargs["owner"], PROSPECTS_LISTED)
+        )
+        listed |= self._chosen_prospect_ids()
+        return [choice for choice in self.all_prospects if choice[0] in listed]
+
+    def _chosen_prospect_ids(self) -> set[int]:
+        chosen = [row.get("prospect") for row in self.initial or []]
+        if self.is_bound:
+            start = f"{self.prefix}-"
+            chosen += [
+                value
+                for key, value in self.data.items()
+                if key.startswith(start) and key.endswith("-prospect")
+            ]
+        return {int(value) for value in chosen if str(value or "").isdigit()}
+
+    def clean(self):
+        """A visit whose customer is the name of one of her prospects is that prospect's,
+        as picking it would make it (static/js/visits.js picks it while she types): a
+        prospect beyond the cards' list is found that way. A new prospect asked for is
+        left to the saving, which matches it by name and phone."""
+        super().clean()
+        by_name: dict[str, list[int]] = {}
+        for pk, name in self.all_prospects:
+            by_name.setdefault(selectors.customer_key(name), []).append(pk)
+        linked = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("prospect") or data.get("save_prospect"):
+                continue
+            matches = by_name.get(selectors.customer_key(data.get("customer", "")), [])
+            if len(matches) == 1:
+                linked[form] = matches[0]
+        prospects = Prospect.objects.in_bulk(set(linked.values())) if linked else {}
+        for form, pk in linked.items():
+            form.cleaned_data["prospect"] = prospects[pk]
 
     @cached_property
     def prospect_options(self) -> str:
@@ -372,7 +432,7 @@ class BaseVisitFormSet(forms.BaseFormSet):
     @cached_property
     def prospect_names(self) -> str:
         """Their names as the options of the page's datalist, each name once."""
-        names = dict.fromkeys(name for _pk, name in self.prospect_choices)
+        names = dict.fromkeys(name for _pk, name in self.all_prospects)
         return format_html_join("", '<option value="{}">', ((name,) for name in names))
 
     def get_form_kwargs(self, index):

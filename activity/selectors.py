@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.shortcuts import get_object_or_404
 
 from accounts import selectors as org
@@ -430,6 +431,19 @@ def region_day_status(regions: QuerySet[Region], day: datetime.date) -> list[Reg
 
 def prospects_of(user: User) -> QuerySet[Prospect]:
     return Prospect.objects.filter(owner=user).order_by(by_name_pinyin("name"))
+
+
+def prospects_worked_on_lately(user: User, limit: int) -> list[int]:
+    """Ids of the `limit` prospects of `user` she visited or added most recently: the
+    ones a day's visits are likely to be with."""
+    added = TruncDate("created_at")
+    lately = Greatest(Coalesce(Max("visits__log__date"), added), added)
+    return list(
+        Prospect.objects.filter(owner=user)
+        .annotate(lately=lately)
+        .order_by("-lately", "-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def prospects_matching(user: User, query: str) -> QuerySet[Prospect]:
