@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -578,11 +579,24 @@ def prospect_edit(request, pk: int | None = None):
     return render(request, "activity/prospect_form.html", {"form": form, "prospect": prospect})
 
 
+NOTIFICATIONS_PER_PAGE = 50
+
+
 @require_GET
 @login_required
 def notification_list(request):
-    notifications = selectors.notifications_of(request.user)[:100]
-    return render(request, "activity/notifications.html", {"notifications": notifications})
+    # Paged, newest first, with the unread ones a click away: after two years an RM has
+    # thousands, and the page showed the newest 100 only, 400 unread ones out of reach.
+    unread_only = request.GET.get("unread") == "1"
+    notifications = selectors.notifications_of(request.user)
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activity/notifications.html",
+        {"notifications": page, "page": page, "unread_only": unread_only},
+    )
 
 
 @require_POST
@@ -592,6 +606,12 @@ def notification_read(request, pk: int):
     reminders.notifications_mark_read(user=request.user, notification_id=notification.pk)
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
         return redirect(notification.url)
+    # Back to the page of the list it was marked on, not to the first of forty.
+    back = request.POST.get("next", "")
+    if back.startswith(reverse("activity:notifications")) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts=None
+    ):
+        return redirect(back)
     return redirect("activity:notifications")
 
 
