@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activity.models import Metric
@@ -194,3 +196,69 @@ def test_the_rm_reminds_who_has_not_handed_in_once_a_day(org, client_for):
     client_for(org.other_rm).post(url)
     assert Notification.objects.filter(recipient__in=[org.am, org.peer_am]).count() == 2
     assert Notification.objects.filter(recipient=org.outsider_am).count() == 2
+
+
+def _behind(org, weeks: int) -> list[WeeklyReview]:
+    """An RM months behind: a review a week from two AMs, `weeks` weeks back, oldest first."""
+    return [
+        _review(author, org.region, week=LAST_WEEK - datetime.timedelta(weeks=w))
+        for w in range(weeks, 0, -1)
+        for author in (org.am, org.peer_am)
+    ]
+
+
+def _waiting_links(html: str, url_name: str) -> list[str]:
+    waiting = html.split('data-testid="waiting"')[1].split('data-testid="not-handed-in"')[0]
+    prefix = reverse(url_name, kwargs={"pk": 0})[:-2]
+    return [part.split("/")[0] for part in waiting.split(f'href="{prefix}')[1:]]
+
+
+@pytest.mark.usefixtures("monday")
+def test_what_waits_is_paged_oldest_first_each_list_on_its_own(org, client_for):
+    reviews = _behind(org, 23)  # 46 reviews: three pages of 20
+    sheet = _sheet(org.am, org.region)
+    client = client_for(org.rm)
+    url = reverse("planning:index")
+
+    html = client.get(url).content.decode()
+    assert _waiting_links(html, "planning:weekly_detail") == [str(r.pk) for r in reviews[:20]]
+    assert _waiting_links(html, "planning:monthly_detail") == [str(sheet.pk)]
+    assert 'href="?reviews=2#waiting"' in html
+    assert "第 1 / 3 页（共 46 份周检讨）" in html
+    assert 'data-testid="waiting-pages-sheets"' not in html  # one sheet: no pages
+
+    html = client.get(url, {"reviews": "3"}).content.decode()
+    assert _waiting_links(html, "planning:weekly_detail") == [str(r.pk) for r in reviews[40:]]
+    assert _waiting_links(html, "planning:monthly_detail") == [str(sheet.pk)]
+    assert 'href="?reviews=2#waiting"' in html
+
+    # Past the last page: the last page, not an error.
+    html = client.get(url, {"reviews": "99", "sheets": "x"}).content.decode()
+    assert _waiting_links(html, "planning:weekly_detail") == [str(r.pk) for r in reviews[40:]]
+
+
+@pytest.mark.usefixtures("monday")
+def test_the_other_lists_page_is_kept_when_paging_one(org, client_for):
+    _behind(org, 15)
+    for author in [f.member(org.region) for _ in range(25)]:
+        _sheet(author, org.region)
+    html = client_for(org.rm).get(reverse("planning:index"), {"sheets": "2"}).content.decode()
+    assert 'href="?sheets=2&amp;reviews=2#waiting"' in html
+    assert 'href="?sheets=1#waiting"' in html
+
+
+@pytest.mark.usefixtures("monday")
+def test_the_plans_page_makes_as_many_queries_with_more_waiting(
+    org, client_for, django_assert_max_num_queries
+):
+    _behind(org, 12)
+    client = client_for(org.rm)
+    url = reverse("planning:index")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    newcomer = f.member(org.region)
+    for w in range(1, 40):
+        _review(newcomer, org.region, week=LAST_WEEK - datetime.timedelta(weeks=w))
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    assert len(_waiting_links(response.content.decode(), "planning:weekly_detail")) == 20
