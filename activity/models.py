@@ -191,13 +191,24 @@ class DailyLog(models.Model):
 class MetricValue(models.Model):
     """The count of one metric on one log."""
 
-    log = models.ForeignKey(DailyLog, on_delete=models.CASCADE, related_name="values")
+    # No index of its own on log: the two below begin with it and serve its lookups.
+    log = models.ForeignKey(
+        DailyLog, on_delete=models.CASCADE, related_name="values", db_index=False
+    )
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="values")
     value = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["log", "metric"], name="one_value_per_metric_per_log")
+        ]
+        indexes = [
+            # A region's counts of a metric over weeks (the region plan's trend, the
+            # summary) are read log by log from this index alone. Without it PostgreSQL
+            # read every value of the metric in the database (235,000 in a year of four
+            # branches, 5 million at 2,000 AMs) to keep one region's: 140 ms, and growing
+            # with every branch's data. With it: 18 ms.
+            models.Index(fields=["log", "metric", "value"], name="metricvalue_log_metric_value")
         ]
 
     def __str__(self) -> str:
