@@ -5,7 +5,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -1274,12 +1286,28 @@ def item_notified_to(user: User, pk: int) -> bool:
     return Notification.objects.filter(recipient=user, url=url).exists()
 
 
-def overdue_items(user: User, today=None) -> list[TrackedItem]:
+# A home page's card of overdue items shows the oldest this many, and how many more.
+OVERDUE_SHOWN = 10
+
+
+class OverdueItems(list):
+    """The oldest overdue items (at most OVERDUE_SHOWN), and `total`: how many there are."""
+
+    total = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self)
+
+
+def overdue_items(user: User, today=None) -> OverdueItems:
     """Open items past their due date that the user owns or tracks (home pages): not
-    those passed on from them to the assignee's manager now (`_passed_on_q`)."""
+    those passed on from them to the assignee's manager now (`_passed_on_q`). The
+    oldest OVERDUE_SHOWN: a branch head's card listed every late item of the branch
+    above her day's figures; the items page lists them all, the overdue first."""
     today = today or timezone.localdate()
     if not (user.is_authenticated and user.is_active):
-        return []
+        return OverdueItems()
     if user.role == Role.ACCOUNT_MANAGER and not org.regions_line_managed_by(user).exists():
         # Someone who manages no region stands in for nobody and tracks, of what she
         # handed down, only what went to a leaver (`_passed_on_q`). Saying so directly
@@ -1288,12 +1316,16 @@ def overdue_items(user: User, today=None) -> list[TrackedItem]:
         tracked = Q(assigner=user, assignee__is_active=False)
     else:
         tracked = _managed_q(user)
-    items = list(
+    items = OverdueItems(
         TrackedItem.objects.filter(Q(assignee=user) | tracked)
         .filter(due_date__lt=today)
         .exclude(status__in=TrackedItem.CLOSED)
         .select_related("assignee", "assigner")
+        # How many in all, counted in the same query (a window over the matching rows).
+        .annotate(overdue_total=Window(Count("pk")))
+        .order_by("due_date", "pk")[:OVERDUE_SHOWN]
     )
+    items.total = items[0].overdue_total if items else 0
     org.tell_apart([*(item.assignee for item in items), *(item.assigner for item in items)])
     return items
 

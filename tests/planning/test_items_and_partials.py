@@ -71,6 +71,50 @@ def test_overdue_items_show_for_assignee_and_assigner(org):
     assert not selectors.overdue_items(org.branch_head, D(2026, 11, 20))
 
 
+@time_machine.travel(NOON_20_NOV, tick=False)
+def test_a_home_page_shows_the_oldest_overdue_items_and_how_many_more(org, client_for):
+    """An RM of 60 AMs who hands down an item a week to each had a card of every late
+    one above her sign-off queue; it shows the oldest ten and links to the rest."""
+    late = [
+        TrackedItem.objects.create(
+            assignee=am,
+            assigner=org.rm,
+            title=f"逾期{i:02d}",
+            due_date=D(2026, 11, 19) - datetime.timedelta(days=i),
+        )
+        for i, am in enumerate([org.am, org.peer_am] * 12)
+    ]
+    TrackedItem.objects.create(
+        assignee=org.am, assigner=org.rm, title="已完成", due_date=D(2026, 11, 1), status="done"
+    )
+    items = selectors.overdue_items(org.rm, D(2026, 11, 20))
+    oldest_first = sorted(late, key=lambda item: item.due_date)
+    assert list(items) == oldest_first[: selectors.OVERDUE_SHOWN]
+    assert (items.total, items.more) == (24, 14)
+
+    html = client_for(org.rm).get(reverse("planning:index")).content.decode()
+    card = html.split('data-testid="overdue-items"')[1].split("</ul>")[0]
+    shown = sorted(
+        (item for item in late if f">{item.title}</a>" in card),
+        key=lambda item: card.index(f">{item.title}</a>"),
+    )
+    assert shown == oldest_first[: selectors.OVERDUE_SHOWN]
+    more = card.split('data-testid="overdue-more"')[1]
+    assert reverse("planning:items") in more and "还有 14 项逾期事项" in more
+
+
+@time_machine.travel(NOON_20_NOV, tick=False)
+def test_a_few_overdue_items_are_all_shown(org, client_for):
+    for i in range(selectors.OVERDUE_SHOWN):
+        TrackedItem.objects.create(
+            assignee=org.am, assigner=org.rm, title=f"逾期{i}", due_date=D(2026, 11, 1)
+        )
+    items = selectors.overdue_items(org.am, D(2026, 11, 20))
+    assert (len(items), items.more) == (selectors.OVERDUE_SHOWN, 0)
+    html = client_for(org.rm).get(reverse("planning:index")).content.decode()
+    assert 'data-testid="overdue-more"' not in html
+
+
 def test_pacing_partials_render_for_home_pages(org, client_for):
     Target.objects.create(
         user=org.am,
