@@ -196,3 +196,28 @@ def test_the_busiest_records_list_newest_first_from_an_index(label):
     first_ordering = ordering[0].lstrip("-")
     leading = {index.fields[0].lstrip("-") for index in model._meta.indexes}
     assert first_ordering in leading
+
+
+@pytest.mark.django_db
+def test_the_log_list_reads_its_years_from_the_first_and_last_log(client_for, org):
+    """The date drill-down listed the years of logs by DISTINCT over every log's year: a
+    read of the whole table on each opening of the list (175 ms at 230,000 logs). The
+    years come from the first and the last log now; a year picked still lists months."""
+    for day in (datetime.date(2024, 12, 31), datetime.date(2025, 6, 1), MONDAY):
+        f.DailyLogFactory(author=org.am, region=org.region, date=day)
+    client = client_for(org.admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/activity/dailylog/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for year in ("2024", "2025", "2026"):
+        assert f'href="?date__year={year}"' in html
+    assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+
+    html = client.get("/admin/activity/dailylog/", {"date__year": "2025"}).content.decode()
+    assert 'href="?date__month=6&amp;date__year=2025"' in html
+    # Filtered to a region, the years are that region's.
+    html = client.get(
+        "/admin/activity/dailylog/", {"region__id__exact": str(org.other_region.pk)}
+    ).content.decode()
+    assert "date__year=" not in html
