@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext, override, pgettext, pgettext_lazy
 
 from accounts.models import Branch, RegionMembership, User
+from accounts.selectors import region_signer_chains, signer_id_for
 from config.collation import by_name_pinyin, by_pinyin
 from config.lists import joined
 from planning.calendar import rules_for
@@ -367,28 +368,31 @@ def remind_pending_sign_offs(*, branch_id: int, day: datetime.date) -> int:
 
 
 def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
-    """Logs of the previous working day still unsigned → the area manager, else the branch
-    head. Nobody is told of their own log: an area manager who is also the region's RM
-    has hers escalated to the branch head, who signs it (`accounts.selectors.region_signer`)."""
+    """Logs of the previous working day still unsigned → the manager above whoever signs
+    them (`accounts.selectors.region_signer`): the area manager above a region's RM, else
+    the branch head. A region without an RM is signed by its area manager standing in, so
+    its unsigned logs go to the branch head: told of them as "escalated", she was only
+    told of her own backlog again, and the head never heard that a region without an RM
+    went unsigned for days. At the top of the chain (直属, signed by the head) the signer
+    is told. Nobody is told of their own log."""
     rules = rules_for(branch_id, day - datetime.timedelta(days=31), day)
     previous = day - datetime.timedelta(days=1)
     while not rules.is_working_day(previous) and previous > day - datetime.timedelta(days=31):
         previous -= datetime.timedelta(days=1)
-    unsigned = (
+    unsigned = list(
         DailyLog.objects.waiting_for_sign_off()
         .filter(region__branch_id=branch_id, date=previous)
-        .values("region__name", "region__area__manager", "region__branch__head", "author")
+        .values_list("region_id", "region__name", "author")
         .annotate(n=Count("pk"))
         # Regions by pinyin in the notice (东北 before 西南), not by code point.
         .order_by(by_pinyin("region__name"))
     )
+    chains = region_signer_chains({region_id for region_id, *_rest in unsigned})
     per_region = defaultdict(lambda: defaultdict(int))  # recipient → region → logs
-    for row in unsigned:
-        recipient = row["region__area__manager"]
-        if recipient is None or recipient == row["author"]:
-            recipient = row["region__branch__head"]
-        if recipient and recipient != row["author"]:
-            per_region[recipient][row["region__name"]] += row["n"]
+    for region_id, region_name, author_id, n in unsigned:
+        recipient = escalated_to(chains.get(region_id, []), author_id)
+        if recipient is not None:
+            per_region[recipient][region_name] += n
     per_recipient = {
         recipient: [f"{name} {n}" for name, n in regions.items()]
         for recipient, regions in per_region.items()
@@ -411,6 +415,16 @@ def escalate_unsigned_logs(*, branch_id: int, day: datetime.date) -> int:
         ):
             sent += 1
     return sent
+
+
+def escalated_to(chain: list[int], author_id: int | None) -> int | None:
+    """Who hears of `author_id`'s log left unsigned in a region with this signer chain
+    (`region_signer_chains`): the next one up from its signer, or the signer at the top."""
+    signer = signer_id_for(chain, author_id)
+    if signer is None:
+        return None
+    above = [user_id for user_id in chain[chain.index(signer) + 1 :] if user_id != author_id]
+    return above[0] if above else signer
 
 
 REMINDERS = {

@@ -190,6 +190,48 @@ def test_escalation_goes_to_the_area_manager_else_the_branch_head(org):
     }
 
 
+def test_an_rm_gap_escalates_the_stand_in_area_managers_backlog_to_the_branch_head(org):
+    """东's RM left on Wednesday: its area manager signs its logs until a new RM starts.
+    Those she left unsigned went to her again as an escalation (on top of her sign-off
+    reminder), and the branch head never heard that a region without an RM went unsigned;
+    now they reach the branch head, as the next one up from whoever signs."""
+    from accounts.services import user_deactivate
+
+    wednesday, thursday = MONDAY + datetime.timedelta(days=2), MONDAY + datetime.timedelta(3)
+    user_deactivate(user=org.rm, day=wednesday)
+    f.DailyLogFactory(author=org.am, region=org.region, date=wednesday)
+    f.DailyLogFactory(author=org.outsider_am, region=org.other_region, date=wednesday)
+    reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=thursday)
+    notes = {n.recipient: n.title for n in Notification.objects.filter(kind="escalation")}
+    # 西 still has its RM: the area manager above her hears of 西's as before.
+    assert notes == {
+        org.branch_head: "2026-11-25 的日志仍未签批：东 1",
+        org.area_manager: "2026-11-25 的日志仍未签批：西 1",
+    }
+
+
+def test_once_the_new_rm_starts_escalations_go_to_the_area_manager_again(org):
+    from accounts.services import user_deactivate
+
+    wednesday = MONDAY + datetime.timedelta(days=2)
+    user_deactivate(user=org.rm, day=wednesday)
+    org.region.manager = f.UserFactory(role="rm", name="新区域经理")
+    org.region.save(update_fields=["manager"])
+    f.DailyLogFactory(author=org.am, region=org.region, date=wednesday)
+    reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=wednesday + datetime.timedelta(1))
+    assert recipients("escalation") == {"片区经理"}
+
+
+def test_an_area_manager_who_left_passes_the_escalation_to_the_branch_head(org):
+    """Someone who left is told nothing, and the head above her is told instead."""
+    org.area_manager.is_active = False
+    org.area_manager.save(update_fields=["is_active"])
+    friday = MONDAY - datetime.timedelta(days=3)
+    f.DailyLogFactory(author=org.am, region=org.region, date=friday)
+    reminders.escalate_unsigned_logs(branch_id=org.branch.pk, day=MONDAY)
+    assert recipients("escalation") == {"分公司负责人"}
+
+
 def test_an_escalation_names_the_regions_in_pinyin_order(org):
     """北 (běi) before 东 (dōng), as a Chinese reader looks them up; by code point 东 came
     first. SQLite, the zero-setup default, keeps code-point order."""
