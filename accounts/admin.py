@@ -228,6 +228,12 @@ class BranchAdmin(admin.ModelAdmin):
     autocomplete_fields = ["head"]
     search_fields = ["name"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "head" in form.changed_data:
+            old_head = form.initial.get("head")
+            services.branch_head_changed(branch=obj, old_head_id=getattr(old_head, "pk", old_head))
+
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):

@@ -213,6 +213,22 @@ def region_close(*, region: Region, closed_on: datetime.date | None, today=None)
     return region
 
 
+# The region a branch manages itself: its regional manager is whoever heads the branch.
+DIRECT_REGION_NAME = "直属"
+
+
+@transaction.atomic
+def branch_head_changed(*, branch: Branch, old_head_id: int | None) -> None:
+    """`branch`'s head was changed in the admin: its 直属, which the old head ran as the
+    branch's own region, goes to the new head (nobody, when the post was left empty), as
+    the staff import does. Left with the old head, who kept signing its logs and reading
+    its customers' phone numbers while the new head could not sign a log of it. A 直属
+    given an RM of its own keeps her."""
+    Region.objects.filter(branch=branch, name=DIRECT_REGION_NAME, closed_on__isnull=True).filter(
+        Q(manager_id=old_head_id) if old_head_id else Q(manager__isnull=True)
+    ).update(manager=branch.head_id)
+
+
 @transaction.atomic
 def membership_end(*, user: User, end_date: datetime.date) -> None:
     RegionMembership.objects.filter(user=user, end_date__isnull=True).update(end_date=end_date)

@@ -78,7 +78,7 @@ MAX_ZIP_ENTRIES = 500
 MAX_COMPRESSION_RATIO = 200
 ASYNC_THRESHOLD_ROWS = getattr(settings, "STAFF_IMPORT_ASYNC_ROWS", 2000)
 STALE_AFTER = datetime.timedelta(days=1)
-DIRECT_REGION_NAME = "直属"
+DIRECT_REGION_NAME = services.DIRECT_REGION_NAME
 
 # Column key, the header we write, and every header we accept for it.
 COLUMNS: list[tuple[str, str, tuple[str, ...]]] = [
