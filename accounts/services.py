@@ -75,14 +75,26 @@ def _pending_work_follows(*, user: User, region: Region, start_date: datetime.da
     """The logs of the days from `start_date` on are filed under the region moved to, as
     the days themselves are (`_logs_follow`); goal sheets and weekly reviews of periods
     reaching the move that are not agreed or reviewed yet go there too, as new ones
-    would (re-test QA saw the new RM told a sheet waited, with no way to agree it)."""
+    would (re-test QA saw the new RM told a sheet waited, with no way to agree it).
+
+    So does an agreed goal sheet of a month not over yet: while its month runs it is
+    changed only through its RM (the AM asks, the RM reopens it or keeps it), and that is
+    the RM she works for now. Left in the old region, her request for a change went to
+    the RM she had left, who reopened it and agreed her new targets for days in another
+    region; next month's sheet, agreed on the 22nd before a move on the 25th, stayed with
+    him for a whole month she never worked for him. Whoever agreed it is kept, and its
+    old RM still reads it. A month that is over stays where it was agreed."""
     from planning import periods
     from planning.models import MonthlyGoalSheet, ReviewStatus, SheetStatus, WeeklyReview
 
     _logs_follow(user=user, region=region, start_date=start_date, end_date=None)
-    MonthlyGoalSheet.objects.filter(
+    sheets = MonthlyGoalSheet.objects.filter(
         author=user, month__gte=periods.month_start(start_date)
-    ).exclude(status=SheetStatus.AGREED).exclude(region=region).update(region=region)
+    ).exclude(region=region)
+    sheets.exclude(status=SheetStatus.AGREED).update(region=region)
+    sheets.filter(
+        status=SheetStatus.AGREED, month__gte=periods.month_start(timezone.localdate())
+    ).update(region=region)
     WeeklyReview.objects.filter(
         author=user, week_start__gte=periods.week_start(start_date)
     ).exclude(status=ReviewStatus.REVIEWED).exclude(region=region).update(region=region)

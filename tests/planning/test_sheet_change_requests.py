@@ -187,3 +187,69 @@ def test_a_second_click_on_keep_or_reopen_has_nothing_to_copy(org, agreed, clien
     assert answer(client, agreed, "先坚持", button="keep").status_code == 302
     answer(client, agreed, "重新报")
     assert answer(client, agreed, "重新报").status_code == 302
+
+
+# --- after a move ---------------------------------------------------------------------
+
+
+def test_after_a_mid_month_move_her_new_rm_answers_the_request(org, agreed, client_for):
+    """Agreed by 东's RM on the 20th; she moves to 西 on Monday 23 November. Her request
+    of the 25th went to 东's RM, who reopened the sheet and agreed her targets for weeks
+    she works in 西; 西's RM, whose region now counts her, could do neither."""
+    from accounts.services import membership_move
+
+    membership_move(user=org.am, region=org.other_region, start_date=datetime.date(2026, 11, 23))
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 2, 0, tzinfo=datetime.UTC)):
+        assert ask(client_for(org.am), agreed, "换了区域，客户要重新找").status_code == 302
+        (notice,) = Notification.objects.filter(kind=NotificationKind.MONTHLY_CHANGE_REQUESTED)
+        assert notice.recipient == org.other_rm
+        # The RM she left still reads it, agreed by her, but no longer answers it.
+        old = client_for(org.rm)
+        page = old.get(detail(agreed)).content.decode()
+        assert 'data-testid="reopen-form"' not in page
+        assert answer(old, agreed, "不行").status_code == 403
+        assert answer(client_for(org.other_rm), agreed, "按新区域重订").status_code == 302
+    agreed.refresh_from_db()
+    assert (agreed.status, agreed.agreed_by, agreed.region) == (
+        SheetStatus.DRAFT,
+        None,
+        org.other_region,
+    )
+
+
+def test_next_months_sheet_agreed_before_a_move_goes_with_her(org, client_for):
+    """December's sheet agreed on 22 November by 东's RM, a move to 西 on the 25th: all of
+    December is 西's, and its RM answers a change of it."""
+    from accounts.services import membership_move
+
+    visits = Metric.objects.get(code="visits")
+    with time_machine.travel(datetime.datetime(2026, 11, 22, 2, 0, tzinfo=datetime.UTC)):
+        sheet = services.monthly_sheet_save(
+            author=org.am,
+            month=datetime.date(2026, 12, 1),
+            proposed={visits.pk: 140},
+            focus_items="",
+            submit=True,
+        )
+        services.monthly_sheet_agree(sheet=sheet, actor=org.rm, agreed={visits.pk: 140}, comment="")
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 2, 0, tzinfo=datetime.UTC)):
+        membership_move(
+            user=org.am, region=org.other_region, start_date=datetime.date(2026, 11, 25)
+        )
+    sheet.refresh_from_db()
+    assert (sheet.region, sheet.agreed_by) == (org.other_region, org.rm)
+    assert client_for(org.other_rm).get(detail(sheet)).status_code == 200
+    # She never works a day of December for 东's RM: as for any sheet of a period she
+    # spent elsewhere, he no longer opens it.
+    assert client_for(org.rm).get(detail(sheet)).status_code == 404
+
+
+def test_a_sheet_of_a_month_over_stays_where_it_was_agreed(org, agreed):
+    from accounts.services import membership_move
+
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 2, 0, tzinfo=datetime.UTC)):
+        membership_move(
+            user=org.am, region=org.other_region, start_date=datetime.date(2026, 11, 30)
+        )
+    agreed.refresh_from_db()
+    assert agreed.region == org.region
