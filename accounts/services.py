@@ -207,13 +207,20 @@ def region_close(*, region: Region, closed_on: datetime.date | None, today=None)
     """Close `region` after `closed_on` (None: open it again).
 
     History stays: its logs, sheets and snapshots keep the region, and summaries of the
-    periods it worked in still list it. Its regional manager's post ends: a closed
+    periods it worked in still list it, its own targets counted for its open days. Its regional manager's post ends: a closed
     region has no manager, so what still waits in it (logs handed in, sheets to agree)
     goes to the next manager up (`accounts.selectors.regions_signed_off_by`). Opened
     again, it gets a manager the usual way."""
+    from reports.services import rollup_after_membership_change
+
     locked = Region.objects.select_for_update().get(pk=region.pk)
     if closed_on is not None:
         region_closing_check(region=locked, closed_on=closed_on, today=today)
+    # Its own targets count for its open days: the rolled-up week of its last day (the
+    # old one and the new) reads them again.
+    last_days = [day for day in (locked.closed_on, closed_on) if day is not None]
+    if last_days:
+        rollup_after_membership_change(spans=[(locked.pk, min(last_days), max(last_days))])
     fields = ["closed_on"]
     if closed_on is not None and locked.manager_id is not None:
         fields.append("manager")

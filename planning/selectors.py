@@ -322,9 +322,11 @@ class TargetBook:
 
     rules: BranchRules
     values: dict = field(default_factory=dict)  # (kind, "u"|"r", id, start, metric_id) → value
+    # region id → its last day, for regions that closed (`Region.closed_on`).
+    closed_on: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *, rules, user_ids=(), region_ids=(), start, end) -> "TargetBook":
+    def load(cls, *, rules, user_ids=(), region_ids=(), start, end, closed_on=None) -> "TargetBook":
         rows = Target.objects.filter(
             Q(user_id__in=list(user_ids)) | Q(region_id__in=list(region_ids)),
             period_start__range=(start, end),
@@ -333,7 +335,7 @@ class TargetBook:
         for kind, user_id, region_id, period_start, metric_id, value in rows:
             subject = ("u", user_id) if user_id else ("r", region_id)
             values[(kind, *subject, period_start, metric_id)] = value
-        return cls(rules=rules, values=values)
+        return cls(rules=rules, values=values, closed_on=closed_on or {})
 
     def _derived_week(self, subject, week: datetime.date, metric_id: int) -> int | None:
         """A week without a target of its own: its share of each month it runs into, by
@@ -423,7 +425,7 @@ class TargetBook:
         is not counted whole in both regions."""
         value = self.values.get((kind, "r", region_id, start, metric_id))
         if value is not None:
-            return value, Source.EXPLICIT
+            return self._while_open(region_id, kind, start, value, rounded), Source.EXPLICIT
         shared = [
             (self.user_value(m, kind, start, metric_id, derive=derive)[0], share)
             for m, share in member_shares.items()
@@ -436,8 +438,24 @@ class TargetBook:
         if kind == PeriodKind.WEEK and derive:
             derived = self._derived_week(("r", region_id), start, metric_id)
             if derived is not None:
-                return derived, Source.DERIVED
+                return self._while_open(region_id, kind, start, derived, rounded), Source.DERIVED
         return None, None
+
+    def _while_open(self, region_id: int, kind: str, start, value, rounded: bool):
+        """A region's own target for the working days of the period it was open: one
+        merged away on the 15th owes half of November's, as a leaver owes her days only.
+        Its whole month's target against half a month's work read 50 % (red) in the
+        month's summary for a region on pace, while its weeks, listed up to the merge
+        only, added up to the half."""
+        last_day = self.closed_on.get(region_id)
+        end = periods.period_end(kind, start)
+        if last_day is None or last_day >= end:
+            return value
+        days = self.rules.count(start, end)
+        if not days:
+            return value
+        open_days = self.rules.count(start, last_day) if last_day >= start else 0
+        return _member_part(value, Decimal(open_days) / days, rounded)
 
 
 def _months_of(start: datetime.date, end: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -778,6 +796,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
         region_ids=[region.pk],
         start=periods.month_start(start),
         end=end,
+        closed_on={region.pk: region.closed_on},
     )
     # People count in the region for the logs they wrote while in it.
     by_author = defaultdict(int, actuals(start=start, end=end, region_ids=[region.pk], by="author"))
@@ -928,6 +947,7 @@ def trend(
             region_ids=[region.pk],
             start=periods.month_start(first),
             end=end,
+            closed_on={region.pk: region.closed_on},
         )
         found = actuals(
             start=first, end=end, region_ids=[region.pk], by="day", metric_ids=[metric.pk]

@@ -549,10 +549,13 @@ def _rows_for_periods(
     metrics: list[Metric],
     cap: Decimal,
     reads: LogReads | None = None,
+    closed_on: dict | None = None,
 ) -> list[list[SummaryRow]]:
     """Rows for regions (by="region") or for the members of one region (by="author"),
     for each period. Every query spans all the periods at once (actuals grouped by
-    subject and day), so rebuilding a year of weeks costs about one pass over the logs."""
+    subject and day), so rebuilding a year of weeks costs about one pass over the logs.
+    `closed_on`: region id → last day, for the regions that closed (their own targets
+    count for their open days, `TargetBook.region_value`)."""
     first = min(start for start, _end in periods_)
     last = max(end for _start, end in periods_)
     if reads is None:
@@ -579,6 +582,7 @@ def _rows_for_periods(
         # the week of 30 November, whose target is filed under November.
         start=periods.month_start(periods.week_start(first)),
         end=last,
+        closed_on=closed_on,
     )
 
     # Most people stay in one region for the whole span: count them once, and walk only
@@ -866,6 +870,7 @@ def region_rows_for_weeks(
         metrics=metrics,
         cap=cap,
         reads=reads,
+        closed_on={r.pk: r.closed_on for r in regions if r.closed_on is not None},
     )
 
 

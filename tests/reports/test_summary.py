@@ -1118,3 +1118,109 @@ def test_a_sent_back_log_without_its_history_is_judged_by_its_sign_off(org, visi
         entry.return_reason = "拜访缺"
         entry.save()
     assert _sign_off_rate(org) == (1, 2)
+
+
+# --- a region merged away mid-month -------------------------------------------------
+
+
+@pytest.fixture
+def merged_away(org, visits):
+    """西 (its own target: 100 visits in November) is merged into 东: 王五 moves on Monday
+    16 November and 西 closes on the 15th. 王五 makes 5 visits a working day."""
+    from accounts.services import region_close
+
+    Target.objects.create(
+        region=org.other_region,
+        metric=visits,
+        period_kind="month",
+        period_start=datetime.date(2026, 11, 1),
+        value=100,
+        updated_by=org.admin,
+    )
+    day = datetime.date(2026, 11, 2)
+    while day <= datetime.date(2026, 11, 30):
+        if day.weekday() < 5:
+            moved = day >= datetime.date(2026, 11, 16)
+            log(org.outsider_am, org.region if moved else org.other_region, day, 5)
+        day += datetime.timedelta(days=1)
+    with time_machine.travel(datetime.datetime(2026, 11, 16, 1, tzinfo=datetime.UTC)):
+        membership_move(
+            user=org.outsider_am, region=org.region, start_date=datetime.date(2026, 11, 16)
+        )
+        region_close(region=org.other_region, closed_on=datetime.date(2026, 11, 15))
+    return visits
+
+
+def test_a_region_merged_away_owes_its_target_for_the_days_it_was_open(org, merged_away):
+    """November's summary set its whole month's 100 against the 50 visits of its 10
+    working days: 50 %, red, for a region on pace. Now 100 × 10/21 = 48, the sum of its
+    two weeks' targets (24 each), as a leaver owes her days only."""
+    visits = merged_away
+    month = selectors.branch_summary(
+        user=org.branch_head,
+        branch=org.branch,
+        start=datetime.date(2026, 11, 1),
+        end=datetime.date(2026, 11, 30),
+        today=datetime.date(2026, 12, 2),
+    )
+    west = row(month, "西").cell(visits.pk)
+    assert (west.target, west.actual) == (Decimal("48.00"), 50)
+    weeks = [
+        row(summary(org, start=monday, end=monday + datetime.timedelta(days=6)), "西")
+        for monday in (datetime.date(2026, 11, 2), MONDAY)
+    ]
+    assert [w.cell(visits.pk).target for w in weeks] == [24, 24]
+    # The region's plan page for November reads the same.
+    from planning.selectors import region_plan
+
+    west_region = type(org.other_region).objects.get(pk=org.other_region.pk)
+    plan = region_plan(
+        west_region, "month", datetime.date(2026, 11, 1), today=datetime.date(2026, 12, 2)
+    )
+    (line,) = [line for line in plan.total.lines if line.metric.pk == visits.pk]
+    assert line.target == 48
+
+
+def test_a_region_closing_mid_week_owes_that_weeks_days_only(org, visits):
+    """西 closes on Wednesday 11 November: its week's target (24, derived from November's
+    100) counts for three of five days: 14.4, a whole week's target rounded as a member's
+    share of one is."""
+    from accounts.services import membership_end, region_close
+
+    Target.objects.create(
+        region=org.other_region,
+        metric=visits,
+        period_kind="month",
+        period_start=datetime.date(2026, 11, 1),
+        value=100,
+        updated_by=org.admin,
+    )
+    membership_end(user=org.outsider_am, end_date=datetime.date(2026, 11, 11))
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 1, tzinfo=datetime.UTC)):
+        region_close(region=org.other_region, closed_on=datetime.date(2026, 11, 11))
+    west = row(summary(org), "西")
+    assert west.cell(visits.pk).target == 14
+
+
+def test_closing_a_region_in_a_rolled_up_week_rolls_it_up_again(
+    org, visits, django_capture_on_commit_callbacks
+):
+    from accounts.services import membership_end, region_close
+
+    Target.objects.create(
+        region=org.other_region,
+        metric=visits,
+        period_kind="week",
+        period_start=MONDAY,
+        value=20,
+        updated_by=org.admin,
+    )
+    membership_end(user=org.outsider_am, end_date=datetime.date(2026, 11, 11))
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    assert row(summary(org), "西").cell(visits.pk).target == 20
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 1, tzinfo=datetime.UTC)):
+        with django_capture_on_commit_callbacks(execute=True):
+            region_close(region=org.other_region, closed_on=datetime.date(2026, 11, 11))
+    result = summary(org)
+    assert result.from_snapshot
+    assert row(result, "西").cell(visits.pk).target == 12

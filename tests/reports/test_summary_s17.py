@@ -134,7 +134,8 @@ def test_the_trend_draws_a_closed_region_for_its_weeks_only(org, closed, visits)
     services.rollup_branch_weeks(branch_id=org.branch.pk, weeks=[MONDAY, NEXT_MONDAY])
     weeks, series = selectors.trend(user=org.branch_head, branch=org.branch, last_week=NEXT_MONDAY)
     scores = {region.name: points for region, points in series}
-    assert scores["西南"][-2:] == [Decimal(50), None]
+    # Closed on Wednesday, it owes three days of its week's 20: 10 of 12 visits.
+    assert scores["西南"][-2:] == [Decimal(10) / 12 * 100, None]
     # Twelve weeks on, it has left the chart.
     later = NEXT_MONDAY + datetime.timedelta(weeks=12)
     _weeks, series = selectors.trend(user=org.branch_head, branch=org.branch, last_week=later)
