@@ -103,18 +103,21 @@ def _pending_work_follows(*, user: User, region: Region, start_date: datetime.da
 def _logs_follow(*, user: User, region: Region, start_date: datetime.date, end_date) -> None:
     """`user`'s logs of the days from `start_date` (to `end_date`, if any) are filed
     under `region`, whatever their status. The weekly snapshots of the regions they
-    leave are out of date from now on, as the new region's are."""
+    leave are out of date from now on, as the new region's are, and whoever signs a
+    waiting one there hears of what it asks for (`help_requests_follow`)."""
     from activity.models import DailyLog
+    from activity.services import help_requests_follow
     from reports.services import snapshots_logs_left
 
     logs = DailyLog.objects.filter(author=user, date__gte=start_date)
     if end_date is not None:
         logs = logs.filter(date__lte=end_date)
     leaving = logs.exclude(region=region)
-    left = list(leaving.values_list("region_id", "date"))
+    left = list(leaving.values_list("pk", "region_id", "date"))
     if left:
         leaving.update(region=region, updated_at=timezone.now())
-        snapshots_logs_left(region_days=left)
+        snapshots_logs_left(region_days=[(region_id, day) for _pk, region_id, day in left])
+        help_requests_follow(log_ids=[pk for pk, _region_id, _day in left])
 
 
 @transaction.atomic

@@ -418,7 +418,8 @@ class ReminderSent(models.Model):
 
     `key` names the addressee: "user:<id>" for a person, "region:<id>" for a
     region's group-robot webhook; or, for what an AM asks of their manager on a log
-    (HELP_REQUESTED), "log:<id>:<part>": each part of the request is told once.
+    (HELP_REQUESTED), "log:<id>:<part>": each part of the request is told once, and
+    "log:<id>:moved:<region id>" to whoever signs it in the region a move filed it under.
     """
 
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)

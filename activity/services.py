@@ -313,8 +313,47 @@ def _tell_signer_of_request(log: DailyLog) -> Notification | None:
             continue
     if not new:
         return None
+    notification = _help_request_notice(log, signer)
+    ReminderSent.objects.filter(pk__in=[sent.pk for sent in new]).update(notification=notification)
+    return notification
+
+
+def help_requests_follow(*, log_ids) -> int:
+    """Logs handed in with a request for a joint visit or for something else, which a
+    move then filed under another region before they were signed off (a move entered at
+    noon from today): whoever signs them there is told, once per log and region. Only the
+    RM left behind had been told, whose bell then led to a log she may no longer open,
+    while the RM who signs it now met the request at the evening's sign-off."""
+    logs = (
+        DailyLog.objects.waiting_for_sign_off()
+        .filter(pk__in=list(log_ids))
+        .select_related(
+            "author", "region__manager", "region__area__manager", "region__branch__head"
+        )
+    )
+    told = 0
+    for log in logs:
+        signer = selectors.log_submitted_to(log)
+        if signer is None or not _request_parts(log):
+            continue
+        try:
+            with transaction.atomic():
+                sent = ReminderSent.objects.create(
+                    kind=NotificationKind.HELP_REQUESTED,
+                    day=log.date,
+                    key=f"log:{log.pk}:moved:{log.region_id}",
+                )
+        except IntegrityError:  # told already
+            continue
+        sent.notification = _help_request_notice(log, signer)
+        sent.save(update_fields=["notification"])
+        told += 1
+    return told
+
+
+def _help_request_notice(log: DailyLog, signer: User) -> Notification:
     params = {"name": log.author.name, "day": log.date}
-    notification = notify(
+    return notify(
         kind=NotificationKind.HELP_REQUESTED,
         recipient=signer,
         title=stored_text(
@@ -326,8 +365,6 @@ def _tell_signer_of_request(log: DailyLog) -> Notification | None:
         body=log.needs_from_manager.strip(),
         url=reverse("activity:log_detail", kwargs={"pk": log.pk}),
     )
-    ReminderSent.objects.filter(pk__in=[sent.pk for sent in new]).update(notification=notification)
-    return notification
 
 
 def _require_sign_off_right(actor: User, log: DailyLog) -> None:

@@ -5,6 +5,8 @@ QA: only the queue's "有需求" badge showed it, seen at the evening's sign-off
 the customer the AM wanted help with had been seen again.
 """
 
+import datetime
+
 from django.urls import reverse
 from django.utils import translation
 
@@ -97,3 +99,34 @@ def test_the_rm_reads_it_in_their_own_language(org, today):
     (notice,) = told(org.rm)
     with translation.override("en"):
         assert notice.shown_title() == f"张三 asks you for a joint visit (log of {today})"
+
+
+def test_a_move_after_the_request_tells_the_rm_who_signs_it_now(client_for, org, today):
+    """张三 asks for a joint visit in the morning; at noon the admin moves her to 西 from
+    today. Only 东's RM had been told, and her bell led to a log she may no longer open;
+    西's RM, who signs it now, met the request at the evening's sign-off."""
+    from accounts.services import membership_move
+
+    log = save(org.am, today, needs_joint_visit=True, needs_from_manager="恒通物流续保")
+    membership_move(user=org.am, region=org.other_region, start_date=today)
+    (notice,) = told(org.other_rm)
+    assert notice.title == f"张三请您陪同促成（{today} 的日志）"
+    assert notice.body == "恒通物流续保"
+    assert client_for(org.other_rm).get(notice.url).status_code == 200
+    assert len(told(org.rm)) == 1  # hers, from the morning
+    # Entered twice, or told again: once.
+    membership_move(user=org.am, region=org.other_region, start_date=today)
+    services.help_requests_follow(log_ids=[log.pk])
+    assert len(told(org.other_rm)) == 1
+
+
+def test_a_moved_log_that_asks_nothing_or_was_signed_tells_nobody(org, today):
+    from accounts.services import membership_move
+    from activity.models import LogStatus
+
+    yesterday = today - datetime.timedelta(days=1)
+    save(org.am, today)  # asks for nothing
+    signed = save(org.am, yesterday, needs_joint_visit=True)
+    DailyLog.objects.filter(pk=signed.pk).update(status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
+    membership_move(user=org.am, region=org.other_region, start_date=yesterday)
+    assert told(org.other_rm) == []
