@@ -1066,6 +1066,8 @@ class _Planner:
         self.full_sync = full_sync
         self.acting_user_id = acting_user_id
         self.plan = _Plan()
+        # AM rows whose 上级工号 names someone who has left (a warning, `_check_managers`).
+        self.manager_left_rows: set[int] = set()
         if codes is not None:
             for index, by_key in codes.errors.items():
                 for key, messages in by_key.items():
@@ -1170,6 +1172,8 @@ class _Planner:
                 and row.branch
                 and row.regions
             ) or "manager_employee_no" in self.plan.errors.get(row.index, {}):
+                continue
+            if row.index in self.manager_left_rows:  # said already
                 continue
             key = (row.branch, row.regions[0])
             if key in self.plan.region_manager:
@@ -1494,6 +1498,27 @@ class _Planner:
             elif (in_file is not None and in_file.active is False) or (
                 in_file is None and not in_db["is_active"]
             ):
+                if row.role == Role.ACCOUNT_MANAGER and row.active:
+                    # Not read for an AM (`_check_account_managers_managers`): an RM who
+                    # leaves in the same file as her AMs, still named as theirs, refused
+                    # the whole sheet, one error per AM, for a column that sets nothing.
+                    self.manager_left_rows.add(row.index)
+                    self.plan.warnings.append(
+                        (
+                            row.index,
+                            "manager_employee_no",
+                            str(
+                                _(
+                                    "The manager %(no)s has left: this person's logs are "
+                                    "signed by their region's regional manager, or while it "
+                                    "has none, by the next manager up. Name the new regional "
+                                    "manager here once there is one."
+                                )
+                                % {"no": no}
+                            ),
+                        )
+                    )
+                    continue
                 self.plan.error(
                     row, "manager_employee_no", _("The manager %(no)s has left.") % {"no": no}
                 )

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from accounts import staff_import as si
 from accounts.demo import build_org
 from accounts.models import Region, RegionMembership, Role, StaffImport, StaffImportStatus, User
+from accounts.selectors import region_signer
 from accounts.staff_export import staff_export_workbook
 from tests.accounts.staff_sheets import (
     HEADERS,
@@ -188,6 +189,50 @@ class TestManagerColumnOfAnAccountManager:
         row = here(org, org.am.employee_no, org.am.name, manager=org.other_rm.employee_no)
         [warning] = [n for n in check(xlsx([row])).notices if isinstance(n, dict)]
         assert "没有区域经理" in warning["text"]
+
+    def test_an_rm_leaving_in_the_same_file_as_her_ams_is_a_warning_on_their_rows(self, org):
+        """HR marks 东's RM 离职 while her AMs' rows still name her: one error per AM
+        refused the whole sheet, for a column that sets nothing. The region goes to the
+        next manager up until a new RM is named, and the import says so."""
+        rows = [
+            person(
+                org.rm.employee_no,
+                org.rm.name,
+                role="区域经理",
+                branch=org.branch.name,
+                area=org.area.name,
+                region="东",
+                status="离职",
+            ),
+            here(org, org.am.employee_no, org.am.name, manager=org.rm.employee_no),
+            here(org, org.peer_am.employee_no, org.peer_am.name, manager=org.rm.employee_no),
+        ]
+        outcome = apply(xlsx(rows))
+        assert outcome.errors == []
+        warnings = [n for n in outcome.notices if isinstance(n, dict) and n["level"] == "row"]
+        assert [(w["row"], w["column"]) for w in warnings] == [(3, "上级工号"), (4, "上级工号")]
+        assert all(f"上级 {org.rm.employee_no} 已离职" in w["text"] for w in warnings)
+        org.region.refresh_from_db()
+        assert org.region.manager is None
+        assert region_signer(org.region) == org.area_manager
+
+    def test_a_manager_who_left_long_ago_is_a_warning_for_an_am(self, org):
+        row = here(org, org.am.employee_no, org.am.name, manager=org.deactivated.employee_no)
+        outcome = check(xlsx([row]))
+        assert outcome.errors == []
+        [warning] = [n for n in outcome.notices if isinstance(n, dict)]
+        assert "已离职" in warning["text"]
+
+    def test_a_manager_who_left_is_still_an_error_for_a_regional_manager(self, org):
+        row = here(
+            org,
+            org.other_rm.employee_no,
+            org.other_rm.name,
+            role="区域经理",
+            region="西",
+            manager=org.deactivated.employee_no,
+        )
+        assert errors_at(check(xlsx([row]))) == {(2, "上级工号")}
 
 
 @pytest.mark.django_db
