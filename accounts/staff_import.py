@@ -1498,7 +1498,9 @@ class _Planner:
             elif (in_file is not None and in_file.active is False) or (
                 in_file is None and not in_db["is_active"]
             ):
-                if row.role == Role.ACCOUNT_MANAGER and row.active:
+                if row.active is False:
+                    continue  # leaving too: whom they reported to sets nothing
+                if row.role == Role.ACCOUNT_MANAGER:
                     # Not read for an AM (`_check_account_managers_managers`): an RM who
                     # leaves in the same file as her AMs, still named as theirs, refused
                     # the whole sheet, one error per AM, for a column that sets nothing.

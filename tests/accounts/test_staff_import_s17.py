@@ -216,6 +216,32 @@ class TestManagerColumnOfAnAccountManager:
         assert org.region.manager is None
         assert region_signer(org.region) == org.area_manager
 
+    def test_an_am_leaving_with_her_rm_is_neither(self, org):
+        """Both marked 离职 in one file: whom a leaver reported to sets nothing."""
+        rows = [
+            person(
+                org.rm.employee_no,
+                org.rm.name,
+                role="区域经理",
+                branch=org.branch.name,
+                area=org.area.name,
+                region="东",
+                status="离职",
+            ),
+            person(
+                org.am.employee_no,
+                org.am.name,
+                branch=org.branch.name,
+                area=org.area.name,
+                region="东",
+                manager=org.rm.employee_no,
+                status="离职",
+            ),
+        ]
+        outcome = check(xlsx(rows))
+        assert outcome.errors == []
+        assert not [n for n in outcome.notices if isinstance(n, dict)]
+
     def test_a_manager_who_left_long_ago_is_a_warning_for_an_am(self, org):
         row = here(org, org.am.employee_no, org.am.name, manager=org.deactivated.employee_no)
         outcome = check(xlsx([row]))
