@@ -249,6 +249,24 @@ def membership_after(user: User, day: datetime.date) -> RegionMembership | None:
     )
 
 
+def membership_while_away(user: User, day: datetime.date) -> RegionMembership | None:
+    """For someone between two memberships on `day` (a week of leave, entered as a gap:
+    her membership ended before it and the next starts after it), the one she was in
+    last: her plan, goal sheets and reviews stay hers and her RM's to open while she is
+    away. None for anyone else (in a region that day, a joiner not started yet, someone
+    who left or stopped being an AM)."""
+    if user.role != Role.ACCOUNT_MANAGER:  # no query on a manager's pages
+        return None
+    if not RegionMembership.objects.filter(user=user, start_date__gt=day).exists():
+        return None
+    return (
+        RegionMembership.objects.filter(user=user, end_date__lt=day)
+        .select_related("region__branch")
+        .order_by("-end_date")
+        .first()
+    )
+
+
 def members_during(
     region_ids, start: datetime.date, end: datetime.date
 ) -> QuerySet[RegionMembership]:

@@ -51,9 +51,20 @@ def log_edit(request, day: datetime.date):
     membership = org.membership_on(request.user, day) if log is None else None
     if log is None and membership is None:
         joining = org.membership_after(request.user, day)
+        # Back from a week of leave (entered as a gap between memberships), not joining:
+        # "none to fill in before" told her she had never been here.
+        away = joining is not None and org.membership_while_away(request.user, day) is not None
         if joining is not None and day == timezone.localdate() and request.method == "GET":
             # A joiner's first login, before her hire date: where she lands, not a refusal.
-            return render(request, "activity/not_started.html", {"joining": joining})
+            return render(request, "activity/not_started.html", {"joining": joining, "away": away})
+        if away:
+            raise PermissionDenied(
+                _(
+                    "You are back in region %(region)s on %(start)s: there is no daily log "
+                    "to fill in while you are away."
+                )
+                % {"region": joining.region.name, "start": joining.start_date.isoformat()}
+            )
         if joining is not None:
             raise PermissionDenied(
                 _(

@@ -145,7 +145,11 @@ def review_deadline(settings: BranchPlanningSettings, week: datetime.date) -> da
 
 
 def home_region(user: User, day: datetime.date) -> Region | None:
-    membership = org.membership_on(user, day)
+    """The region of `user`'s plan on `day`: the one she is in, or while she is away
+    between two memberships (a week of leave) the one she was in last. Her plan page was
+    a 404 for that week, and the plans page told her she would "join" her own region:
+    last week's review and a change of this month's goals had no way in."""
+    membership = org.membership_on(user, day) or org.membership_while_away(user, day)
     return membership.region if membership else None
 
 
@@ -273,9 +277,10 @@ def can_review(user: User, sheet) -> bool:
 
 
 def get_member_for_user(user: User, member_id: int, day: datetime.date) -> tuple[User, Region]:
-    """An AM and their region on `day`, if `user` is them or may see that region; else 404."""
+    """An AM and their region on `day` (while she is away, her last: `home_region`), if
+    `user` is them or may see that region; else 404."""
     member = get_object_or_404(User, pk=member_id, is_active=True)
-    membership = org.membership_on(member, day)
+    membership = org.membership_on(member, day) or org.membership_while_away(member, day)
     if membership is None or (
         member.pk != user.pk
         and not org.regions_visible_to(user).filter(pk=membership.region_id).exists()

@@ -67,3 +67,53 @@ def test_a_new_regions_week_grid_offers_no_week_before_it(client_for, org):
             reverse("activity:week_grid", kwargs={"region_id": org.region.pk})
         )
         assert older.context["previous_week"] == datetime.date(2026, 11, 23)
+
+
+@pytest.fixture
+def on_leave(org):
+    """张三 is away the week of 30 November: the admin ended her membership on Sunday 29
+    November and added one from Monday 7 December."""
+    from accounts.models import RegionMembership
+
+    RegionMembership.objects.filter(user=org.am).update(end_date=datetime.date(2026, 11, 29))
+    f.MembershipFactory(user=org.am, region=org.region, start_date=datetime.date(2026, 12, 7))
+    return org.am
+
+
+def test_an_am_on_leave_is_told_when_she_is_back_not_that_she_joins(client_for, org, on_leave):
+    """Her log page said she would join her own region, with no log to fill in before."""
+    client = client_for(on_leave)
+    with time_machine.travel(IMPORT_DAY):
+        html = client.get(reverse("activity:today"), follow=True).content.decode()
+        assert "2026-12-07" in html and "回到" in html and "此前无需填写" not in html
+        refused = client.get(
+            reverse("activity:log_edit", kwargs={"day": datetime.date(2026, 12, 1)})
+        )
+        assert refused.status_code == 403 and "回到" in refused.content.decode()
+
+
+def test_an_am_on_leave_and_her_rm_still_open_her_plan(client_for, org, on_leave):
+    """Her plan page was a 404 for the week, to her and her RM, and the plans page told
+    her she would join 东 on the 7th: last week's review, due that Monday, and a change of
+    her December goals had no way in."""
+    url = reverse("planning:member", kwargs={"user_id": on_leave.pk})
+    with time_machine.travel(IMPORT_DAY):
+        assert client_for(on_leave).get(reverse("planning:index")).url == url
+        page = client_for(on_leave).get(url)
+        assert page.status_code == 200
+        assert reverse("planning:weekly_edit", kwargs={"week": datetime.date(2026, 11, 23)}) in (
+            page.content.decode()
+        )
+        assert client_for(org.rm).get(url).status_code == 200
+        assert client_for(org.other_rm).get(url).status_code == 404
+
+
+def test_a_joiner_or_a_leaver_has_no_region_while_away(org, joiner):
+    from accounts.selectors import membership_while_away
+
+    day = datetime.date(2026, 12, 2)
+    assert membership_while_away(joiner, day) is None  # never in a region before
+    from accounts.models import RegionMembership
+
+    RegionMembership.objects.filter(user=org.peer_am).update(end_date=datetime.date(2026, 11, 29))
+    assert membership_while_away(org.peer_am, day) is None  # not coming back
