@@ -311,6 +311,8 @@ class RegionAdmin(admin.ModelAdmin):
             obj.refresh_from_db()
             return
         super().save_model(request, obj, form, change)
+        if change and "manager" in form.changed_data:
+            services.region_manager_changed(region=obj)
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

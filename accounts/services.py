@@ -232,6 +232,10 @@ def region_close(*, region: Region, closed_on: datetime.date | None, today=None)
         if "manager" in fields:
             instance.manager = None
     locked.save(update_fields=fields)
+    if "manager" in fields:
+        from activity.services import help_requests_of_regions_follow
+
+        help_requests_of_regions_follow(region_ids=[locked.pk])
     return region
 
 
@@ -246,9 +250,22 @@ def branch_head_changed(*, branch: Branch, old_head_id: int | None) -> None:
     the staff import does. Left with the old head, who kept signing its logs and reading
     its customers' phone numbers while the new head could not sign a log of it. A 直属
     given an RM of its own keeps her."""
-    Region.objects.filter(branch=branch, name=DIRECT_REGION_NAME, closed_on__isnull=True).filter(
-        Q(manager_id=old_head_id) if old_head_id else Q(manager__isnull=True)
-    ).update(manager=branch.head_id)
+    from activity.services import help_requests_of_regions_follow
+
+    direct = Region.objects.filter(
+        branch=branch, name=DIRECT_REGION_NAME, closed_on__isnull=True
+    ).filter(Q(manager_id=old_head_id) if old_head_id else Q(manager__isnull=True))
+    region_ids = list(direct.values_list("pk", flat=True))
+    Region.objects.filter(pk__in=region_ids).update(manager=branch.head_id)
+    help_requests_of_regions_follow(region_ids=region_ids)
+
+
+def region_manager_changed(*, region: Region) -> None:
+    """`region` was given another regional manager (or none) in the admin: what its logs
+    waiting for sign-off ask for (a joint visit) reaches whoever signs them now."""
+    from activity.services import help_requests_of_regions_follow
+
+    help_requests_of_regions_follow(region_ids=[region.pk])
 
 
 @transaction.atomic
@@ -303,7 +320,12 @@ def user_deactivate(*, user: User, day: datetime.date | None = None) -> None:
         user.is_active = False
         user.save(update_fields=["is_active"])
     _membership_end_on_leaving(user=user, day=day)
-    Region.objects.filter(manager=user).update(manager=None)
+    from activity.services import help_requests_of_regions_follow
+
+    managed = list(Region.objects.filter(manager=user).values_list("pk", flat=True))
+    Region.objects.filter(pk__in=managed).update(manager=None)
+    # What her logs waiting there ask for reaches whoever signs them now.
+    help_requests_of_regions_follow(region_ids=managed)
     Area.objects.filter(manager=user).update(manager=None)
     Branch.objects.filter(head=user).update(head=None)
 

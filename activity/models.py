@@ -419,7 +419,8 @@ class ReminderSent(models.Model):
     `key` names the addressee: "user:<id>" for a person, "region:<id>" for a
     region's group-robot webhook; or, for what an AM asks of their manager on a log
     (HELP_REQUESTED), "log:<id>:<part>": each part of the request is told once, and
-    "log:<id>:moved:<region id>" to whoever signs it in the region a move filed it under.
+    "log:<id>:to:<user id>" to whoever signs it once its signer changed (a move, an RM
+    who left or was replaced).
     """
 
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)

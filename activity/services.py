@@ -319,11 +319,12 @@ def _tell_signer_of_request(log: DailyLog) -> Notification | None:
 
 
 def help_requests_follow(*, log_ids) -> int:
-    """Logs handed in with a request for a joint visit or for something else, which a
-    move then filed under another region before they were signed off (a move entered at
-    noon from today): whoever signs them there is told, once per log and region. Only the
-    RM left behind had been told, whose bell then led to a log she may no longer open,
-    while the RM who signs it now met the request at the evening's sign-off."""
+    """Logs handed in with a request for a joint visit or for something else, whose
+    signer changed before they were signed off: a move filed them under another region
+    (entered at noon from today), or their region's RM left or was replaced. Whoever
+    signs them now is told, once per log, unless told already. Only the RM of the
+    morning had been told: one who left, or whose bell led to a log she may no longer
+    open, while whoever signs it now met the request at the evening's sign-off."""
     logs = (
         DailyLog.objects.waiting_for_sign_off()
         .filter(pk__in=list(log_ids))
@@ -336,12 +337,18 @@ def help_requests_follow(*, log_ids) -> int:
         signer = selectors.log_submitted_to(log)
         if signer is None or not _request_parts(log):
             continue
+        if ReminderSent.objects.filter(
+            kind=NotificationKind.HELP_REQUESTED,
+            key__startswith=f"log:{log.pk}:",
+            notification__recipient=signer,
+        ).exists():
+            continue
         try:
             with transaction.atomic():
                 sent = ReminderSent.objects.create(
                     kind=NotificationKind.HELP_REQUESTED,
                     day=log.date,
-                    key=f"log:{log.pk}:moved:{log.region_id}",
+                    key=f"log:{log.pk}:to:{signer.pk}",
                 )
         except IntegrityError:  # told already
             continue
@@ -349,6 +356,12 @@ def help_requests_follow(*, log_ids) -> int:
         sent.save(update_fields=["notification"])
         told += 1
     return told
+
+
+def help_requests_of_regions_follow(*, region_ids) -> int:
+    """`help_requests_follow` for the waiting logs of regions whose manager changed."""
+    waiting = DailyLog.objects.waiting_for_sign_off().filter(region_id__in=list(region_ids))
+    return help_requests_follow(log_ids=waiting.values_list("pk", flat=True))
 
 
 def _help_request_notice(log: DailyLog, signer: User) -> Notification:

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from activity import services
 from activity.models import DailyLog, Notification, NotificationKind
+from tests import factories as f
 from tests.activity.test_log_views import edit_url, form_data
 
 
@@ -130,3 +131,37 @@ def test_a_moved_log_that_asks_nothing_or_was_signed_tells_nobody(org, today):
     DailyLog.objects.filter(pk=signed.pk).update(status=LogStatus.SIGNED_OFF, signed_off_by=org.rm)
     membership_move(user=org.am, region=org.other_region, start_date=yesterday)
     assert told(org.other_rm) == []
+
+
+def test_an_rm_who_leaves_hands_the_waiting_request_to_whoever_signs_now(org, today):
+    """东's RM, told of 张三's joint visit in the morning, leaves that afternoon: the area
+    manager who signs 东's logs now hears of it then, not at the evening's sign-off."""
+    from accounts.services import user_deactivate
+
+    save(org.am, today, needs_joint_visit=True)
+    user_deactivate(user=org.rm)
+    (notice,) = told(org.area_manager)
+    assert notice.title == f"张三请您陪同促成（{today} 的日志）"
+
+
+def test_a_new_rm_chosen_in_the_admin_hears_of_the_waiting_request(admin_client, org, today):
+    from tests.accounts.test_user_admin import change_form_data
+
+    save(org.am, today, needs_joint_visit=True)
+    new_rm = f.UserFactory(role="rm", name="新区域经理")
+    url = reverse("admin:accounts_region_change", args=[org.region.pk])
+    data = change_form_data(admin_client.get(url))
+    data["manager"] = str(new_rm.pk)
+    assert admin_client.post(url, data).status_code == 302
+    assert len(told(new_rm)) == 1
+    assert len(told(org.rm)) == 1  # hers, from the morning, once
+
+
+def test_moving_away_and_back_tells_nobody_twice(org, today):
+    from accounts.services import membership_move
+
+    log = save(org.am, today, needs_joint_visit=True)
+    membership_move(user=org.am, region=org.other_region, start_date=today)
+    membership_move(user=org.am, region=org.region, start_date=today)
+    services.help_requests_follow(log_ids=[log.pk])
+    assert (len(told(org.rm)), len(told(org.other_rm))) == (1, 1)
