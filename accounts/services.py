@@ -263,9 +263,15 @@ def branch_head_changed(*, branch: Branch, old_head_id: int | None) -> None:
 def region_manager_changed(*, region: Region) -> None:
     """`region` was given another regional manager (or none) in the admin: what its logs
     waiting for sign-off ask for (a joint visit) reaches whoever signs them now."""
+    region_managers_changed(region_ids=[region.pk])
+
+
+def region_managers_changed(*, region_ids) -> None:
+    """`region_manager_changed` for several regions (the staff import's)."""
     from activity.services import help_requests_of_regions_follow
 
-    help_requests_of_regions_follow(region_ids=[region.pk])
+    if region_ids:
+        help_requests_of_regions_follow(region_ids=region_ids)
 
 
 @transaction.atomic

@@ -2089,6 +2089,8 @@ def _apply_plan(plan: _Plan, *, import_date: datetime.date) -> None:
         Area.objects.filter(manager_id__in=gone).update(manager=None)
         Branch.objects.filter(head_id__in=gone).update(head=None)
     User.objects.filter(employee_no__in=plan.reactivate).update(is_active=True)
+    # A new RM hears of the joint visits her region's waiting logs ask for.
+    services.region_managers_changed(region_ids=[region.pk for region in changed_regions])
 
 
 # --- running an import ----------------------------------------------------------

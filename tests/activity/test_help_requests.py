@@ -165,3 +165,23 @@ def test_moving_away_and_back_tells_nobody_twice(org, today):
     membership_move(user=org.am, region=org.region, start_date=today)
     services.help_requests_follow(log_ids=[log.pk])
     assert (len(told(org.rm)), len(told(org.other_rm))) == (1, 1)
+
+
+def test_a_new_rm_named_by_the_staff_import_hears_of_the_waiting_request(org, today):
+    from tests.accounts.staff_sheets import apply, person, xlsx
+
+    save(org.am, today, needs_joint_visit=True)
+    row = person(
+        "N001",
+        "新区经",
+        role="区域经理",
+        branch=org.branch.name,
+        area=org.area.name,
+        region="东",
+    )
+    outcome = apply(xlsx([row]), password_hash="!")
+    assert outcome.errors == []
+    (notice,) = Notification.objects.filter(
+        recipient__employee_no="N001", kind=NotificationKind.HELP_REQUESTED
+    )
+    assert "张三" in notice.title
