@@ -465,6 +465,9 @@ def queue(request):
                 timezone.localdate(),
             ),
             "overdue_items": planning_selectors.overdue_items(request.user),
+            # An AM made RM lands here, not on the log page: a log of her AM days returned
+            # to her is hers to correct, and nobody signs it until she does.
+            "returned_logs": selectors.returned_logs(request.user),
             # Her home page: the reviews and goal sheets waiting too, the first a click away
             # (they were only on the plans page, found by going there).
             "review_ids": list(

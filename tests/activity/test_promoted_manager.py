@@ -114,3 +114,17 @@ def test_her_sheet_and_review_of_her_am_days_go_up_too(org, promoted):
     assert list(planning_selectors.monthly_sheets_waiting_for(org.area_manager)) == [sheet]
     assert list(planning_selectors.reviews_waiting_for(org.area_manager)) == [review]
     assert list(planning_selectors.monthly_sheets_waiting_for(org.am)) == []
+
+
+def test_her_home_page_lists_the_log_returned_to_her(client_for, org, promoted):
+    """Made RM, she lands on the sign-off queue, not on the log page that listed it: the
+    returned log of her AM days, signed by nobody until she corrects it, was only in her
+    bell."""
+    client = client_for(org.am)
+    home = client.get(reverse("accounts:home"), follow=True)
+    html = home.content.decode()
+    assert 'data-testid="returned-logs"' in html and "补拜访记录" in html
+    assert reverse("activity:log_edit", kwargs={"day": YESTERDAY}) in html
+    # An RM who never had a log returned sees no such card.
+    page = client_for(org.other_rm).get(reverse("activity:queue")).content.decode()
+    assert 'data-testid="returned-logs"' not in page
