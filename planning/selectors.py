@@ -1163,9 +1163,16 @@ def not_handed_in(user: User, now: datetime.datetime | None = None) -> NotHanded
     if now < review_deadline(settings, week):
         week -= datetime.timedelta(weeks=1)
     region_ids = [region.pk for region in regions]
+    week_end = week + datetime.timedelta(days=6)
+    # A week's review is filed with the region she ended the week in (`region_during`),
+    # whose RM reviews it: one who moved away on its Wednesday was listed, and reminded,
+    # by the RM she had left too.
+    moved_on = RegionMembership.objects.overlapping(week, week_end).filter(
+        user_id=OuterRef("user_id"), start_date__gt=OuterRef("start_date")
+    )
     in_week = {
         m.user_id: m.user
-        for m in org.members_during(region_ids, week, week + datetime.timedelta(days=6))
+        for m in org.members_during(region_ids, week, week_end).exclude(Exists(moved_on))
         if m.user_id != user.pk and m.user.is_active  # someone who left owes nothing
     }
     this_month = {

@@ -262,3 +262,21 @@ def test_the_plans_page_makes_as_many_queries_with_more_waiting(
     with django_assert_max_num_queries(len(few)):
         response = client.get(url)
     assert len(_waiting_links(response.content.decode(), "planning:weekly_detail")) == 20
+
+
+@pytest.mark.usefixtures("monday")
+def test_someone_who_moved_midweek_owes_her_review_to_the_rm_she_moved_to(org, client_for):
+    """张三 moved from 东 to 西 on Wednesday 18 November: her review of that week is filed
+    under 西, whose RM reviews it. 东's RM listed her as not handed in too, and her
+    reminder went out from both."""
+    from accounts.services import membership_move
+    from activity.models import Notification
+    from planning import selectors
+
+    membership_move(user=org.am, region=org.other_region, start_date=D(2026, 11, 18))
+    east = selectors.not_handed_in(org.rm)
+    west = selectors.not_handed_in(org.other_rm)
+    assert "张三" not in [u.name for u in east.without_review]
+    assert "张三" in [u.name for u in west.without_review]
+    client_for(org.rm).post(reverse("planning:remind_not_handed_in"))
+    assert not Notification.objects.filter(recipient=org.am).exists()
