@@ -1,5 +1,4 @@
 import re
-import unicodedata
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -13,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from config.collation import by_name_pinyin
-from config.forms import CountInput, FreeTextField
+from config.forms import CountInput, FreeTextField, SingleLineField
+from config.text import phone_number
 
 from . import selectors
 from .models import DailyLog, Metric, Prospect, SalesChannel, SourceMarket
@@ -22,24 +22,29 @@ from .services import VisitInput
 
 
 class CustomerPhoneField(forms.CharField):
-    """A customer's phone: a mainland mobile, a landline with its area code, or a 400/800
-    service number. Spaces, hyphens, brackets, full-width digits and +86 are tidied away,
-    so 139 1234 5678 and (0571)8888-6666 are kept as 13912345678 and 057188886666."""
+    """A customer's phone: a mainland mobile, a landline with its area code (and maybe an
+    extension), or a 400/800 service number. Spaces, dashes, dots, brackets, full-width
+    digits, +86 and 0086 are tidied away (`config.text.phone_number`), so 139 1234 5678
+    and (0571)8888-6666 转 123 are kept as 13912345678 and 057188886666转123."""
 
-    PATTERN = re.compile(r"1[3-9]\d{9}|0\d{9,11}|[48]00\d{7}")
+    PATTERN = re.compile(r"1[3-9]\d{9}|(?:0\d{9,11}|[48]00\d{7})(?:转\d{1,6})?")
+    # The box takes the number as written (+86 (0)571 8888 6666 转 123 is 25 characters);
+    # what is kept is at most 19 (PATTERN), within the column's 20.
+    TYPED_MAX_LENGTH = 40
     default_error_messages = {
-        "invalid": _("Enter an 11-digit mobile number, or a landline with its area code.")
+        "invalid": _(
+            "Enter an 11-digit mobile number, or a landline with its area code "
+            "(an extension after 转)."
+        )
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
+        kwargs["max_length"] = self.TYPED_MAX_LENGTH
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("inputmode", "tel")
 
     def to_python(self, value):
-        text = unicodedata.normalize("NFKC", super().to_python(value))
-        text = re.sub(r"[\s\-()]", "", text)
-        return text.removeprefix("+86")
+        return phone_number(super().to_python(value))
 
     def validate(self, value):
         super().validate(value)
@@ -280,11 +285,11 @@ class VisitForm(forms.Form):
         empty_label="—",  # as the log's other lists, not Django's "---------"
         widget=ProspectSelect,
     )
-    customer = forms.CharField(label=_("Customer or organisation"), max_length=100, required=False)
+    customer = SingleLineField(label=_("Customer or organisation"), max_length=100, required=False)
     channel = forms.ChoiceField(
         label=_("Sales channel"), choices=[("", "—"), *SalesChannel.choices], required=False
     )
-    marketing_activity = forms.CharField(
+    marketing_activity = SingleLineField(
         label=_("Marketing activity"), max_length=100, required=False
     )
     stage = forms.ChoiceField(label=_("Intent and progress"), required=False)
@@ -294,7 +299,7 @@ class VisitForm(forms.Form):
     result = FreeTextField(
         label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    next_step = SingleLineField(label=_("Next step"), max_length=200, required=False)
     save_prospect = forms.BooleanField(label=_("Add to my prospects"), required=False)
     prospect_phone = CustomerPhoneField(label=_("Phone"), required=False)
     prospect_source = forms.ChoiceField(
@@ -542,7 +547,14 @@ class ProspectForm(forms.ModelForm):
             "attitude",
             "stage",
         ]
-        field_classes = {"phone": CustomerPhoneField}
+        field_classes = {
+            "name": SingleLineField,
+            "phone": CustomerPhoneField,
+            "address": SingleLineField,
+            "contact_name": SingleLineField,
+            "contact_position": SingleLineField,
+            "contact_hobbies": SingleLineField,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

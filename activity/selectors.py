@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, Role, User
 from config.collation import by_name_pinyin
+from config.text import visible
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 
 from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
@@ -23,8 +24,10 @@ from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Pros
 def customer_key(name: str) -> str:
     """A customer's name as typed, for matching: a Chinese keyboard in full-width mode
     types 嘉禾４Ｓ店 for 嘉禾4S店, and a space slips in (嘉禾 4S店); the plan named one,
-    the log the other, and the visit counted as not made."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    the log the other, and the visit counted as not made. Characters that show nothing
+    (a zero-width space from WeChat, kept in names saved before forms took them out) do
+    not count either."""
+    return "".join(visible(unicodedata.normalize("NFKC", name)).split()).casefold()
 
 
 def active_metrics() -> list[Metric]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_noop
 from accounts import selectors as org
 from accounts.models import User
 from accounts.services import user_lock
+from config.text import phone_number
 
 from . import selectors
 from .models import (
@@ -176,12 +177,14 @@ def _prospect_for_new(author: User, visit: VisitInput, by_name: dict[str, list])
     """The prospect a visit ticked "add to my prospects" is of. One she has by that name
     (or one an earlier visit of this log added) is it, unless both have phones and they
     differ (王先生 at two numbers is two people): two visits to 恒通物流 made two, and a
-    name typed 嘉禾４Ｓ店 beside her 嘉禾4S店 made a second. A phone she lacked is kept."""
+    name typed 嘉禾４Ｓ店 beside her 嘉禾4S店 made a second. A phone she lacked is kept.
+    Phones are compared by their digits: one saved as typed before the forms tidied them
+    (0571-86966953) is the number the form now keeps as 057186966953."""
     phone = visit.new_prospect.get("phone", "")
     same_name = by_name[selectors.customer_key(visit.customer)]
     for found in same_name:
         pk, known_phone = found
-        if not phone or not known_phone or phone == known_phone:
+        if not phone or not known_phone or phone_number(phone) == phone_number(known_phone):
             if phone and not known_phone:
                 Prospect.objects.filter(pk=pk).update(phone=phone)
                 found[1] = phone

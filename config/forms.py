@@ -7,6 +7,7 @@ from django.db import models
 
 from .converters import parse_day
 from .limits import FREE_TEXT_MAX_LENGTH
+from .text import visible
 
 # Vertical whitespace: line breaks of every platform, and Unicode's line and paragraph
 # separators (a paste from a chat or a word processor brings those too).
@@ -25,7 +26,10 @@ class FreeTextField(forms.CharField):
     A form posts each line break as \\r\\n, while the browser's maxlength counted it as
     one character: 2,000 characters typed with 9 line breaks arrived as 2,009 and were
     refused. Line breaks become \\n before the length is checked, so the server counts
-    as the browser did, and the database holds one kind of line break."""
+    as the browser did, and the database holds one kind of line break.
+
+    Characters that show nothing (`config.text.visible`) go: a reason pasted from WeChat
+    as a lone zero-width space was a reason given, and read as nothing."""
 
     widget = forms.Textarea
 
@@ -33,14 +37,19 @@ class FreeTextField(forms.CharField):
         super().__init__(max_length=max_length, **kwargs)
 
     def to_python(self, value):
+        value = visible(value) if isinstance(value, str) else value
         return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 class SingleLineField(forms.CharField):
-    """A one-line text (a title): line breaks posted anyway become spaces. A title is
-    copied into e-mail subjects and page headings, where a line break does not belong."""
+    """A one-line text (a title, a name): line breaks posted anyway become spaces. A title
+    is copied into e-mail subjects and page headings, where a line break does not belong.
+    Characters that show nothing go (`config.text.visible`): a customer's name pasted from
+    WeChat with a zero-width space was a second prospect beside the one without, and a
+    name of nothing else looked blank on every page."""
 
     def to_python(self, value):
+        value = visible(value) if isinstance(value, str) else value
         return single_line(super().to_python(value))
 
 

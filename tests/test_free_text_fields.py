@@ -54,3 +54,14 @@ def test_every_text_box_of_the_apps_forms_is_free_text():
     assert any(name.startswith("WeeklyReviewForm.cause_") for name in boxes)
     wrong = [name for name, field in boxes.items() if not isinstance(field, FreeTextField)]
     assert wrong == []
+
+
+def test_characters_that_show_nothing_are_not_text():
+    """Pasted from WeChat: a zero-width space, a byte-order mark, direction marks. A
+    return reason of nothing else was a reason given, and read as nothing."""
+    with pytest.raises(forms.ValidationError):
+        FreeTextField().clean("\u200b\ufeff")
+    assert FreeTextField().clean("\u200b请补充\u200b拜访记录") == "请补充拜访记录"
+    assert SingleLineField().clean("\u202a城西\u200b驾校\u202c") == "城西驾校"
+    # The joiners hold an emoji sequence together: kept.
+    assert SingleLineField().clean("王家👨\u200d👩\u200d👧") == "王家👨\u200d👩\u200d👧"

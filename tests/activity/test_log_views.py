@@ -794,7 +794,7 @@ def test_a_refused_prospect_phone_is_not_folded_away(client_for, org, today):
     html = client_for(org.am).post(edit_url(today), data).content.decode()
     card = html.split('id="id_visits-0-DELETE"')[1].split("</details>")[0]
     assert '<details class="mt-1" open>' in card
-    assert "请填写 11 位手机号，或带区号的固定电话。" in card
+    assert "请填写 11 位手机号，或带区号的固定电话（分机号写在“转”后）。" in card
     assert 'value="12345"' in card
     assert not DailyLog.objects.exists()
 
@@ -968,6 +968,31 @@ def test_a_double_tap_is_not_told_it_lost_what_it_saved(client_for, org, today, 
     log = DailyLog.objects.get()
     assert log.visits.count() == 2 and log.author.prospects.count() == 2
     assert log.events.filter(action="submitted").count() == (1 if action == "submit" else 0)
+
+
+def test_a_visit_pasted_with_a_zero_width_space_is_her_prospect(client_for, org, today):
+    """A name pasted from WeChat carries a zero-width space: ticking "add to my prospects"
+    made a second 恒通物流 beside hers, and a name of nothing else was a visit to no one."""
+    prospect = f.ProspectFactory(owner=org.am, name="恒通物流", phone="")
+    client = client_for(org.am)
+    visits = [{"customer": "恒通物流\u200b", "save_prospect": "on"}]
+    client.post(edit_url(today), form_data({"visits": 1}, visits))
+    visit = DailyLog.objects.get().visits.get()
+    assert (visit.customer, visit.prospect) == ("恒通物流", prospect)
+    assert org.am.prospects.count() == 1
+    # A card of nothing but that is an empty card, not a visit to someone unnamed.
+    client.post(edit_url(today), form_data({"visits": 1}, [{"customer": "\u200b"}]))
+    assert not DailyLog.objects.get().visits.exists()
+
+
+def test_a_prospect_phone_saved_with_dashes_is_the_same_number(client_for, org, today):
+    """Prospects saved before the forms tidied phones keep 0571-86966953; the visit form
+    keeps 057186966953, so the same firm at the same number was a second prospect."""
+    prospect = f.ProspectFactory(owner=org.am, name="恒通汽修厂", phone="0571-86966953")
+    visits = [{"customer": "恒通汽修厂", "save_prospect": "on", "prospect_phone": "0571-86966953"}]
+    client_for(org.am).post(edit_url(today), form_data({"visits": 1}, visits))
+    assert DailyLog.objects.get().visits.get().prospect == prospect
+    assert org.am.prospects.count() == 1
 
 
 def test_a_post_from_an_older_page_with_other_content_is_still_a_conflict(client_for, org, today):

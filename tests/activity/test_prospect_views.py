@@ -66,24 +66,51 @@ def test_unset_choices_read_a_dash(client_for, org):
 
 def test_phone_numbers_are_tidied_and_nonsense_is_refused(client_for, org):
     client = client_for(org.am)
-    for typed, kept in (
-        ("139 1234 5678", "13912345678"),
-        ("+86 139-1234-5678", "13912345678"),
-        ("（0571）8888-6666", "057188886666"),
-        ("400-820-8820", "4008208820"),
+    for number, (typed, kept) in enumerate(
+        (
+            ("139 1234 5678", "13912345678"),
+            ("+86 139-1234-5678", "13912345678"),
+            ("（0571）8888-6666", "057188886666"),
+            ("400-820-8820", "4008208820"),
+            # Real-world input: 0086, a dotted number, an iPhone contact's direction marks,
+            # a landline from a card written for abroad, a switchboard's extension.
+            ("0086 139 1234 5678", "13912345678"),
+            ("139.1234.5678", "13912345678"),
+            ("\u202a139 1234 5678\u202c", "13912345678"),
+            ("+86 571 8888 6666", "057188886666"),
+            ("0571-8888 6666 转 123", "057188886666转123"),
+            ("(0571)88886666 ext. 8", "057188886666转8"),
+        )
     ):
         client.post(
             reverse("activity:prospect_create"),
-            {"name": typed, "phone": typed, "stage": "interested"},
+            {"name": f"客户{number}", "phone": typed, "stage": "interested"},
         )
-        assert Prospect.objects.get(name=typed).phone == kept
-    for typed in ("abc电话", "12345", "23912345678"):
+        assert Prospect.objects.get(name=f"客户{number}").phone == kept, typed
+    for typed in ("abc电话", "12345", "23912345678", "13912345678转1"):
         response = client.post(
             reverse("activity:prospect_create"), {"name": "城西驾校", "phone": typed}
         )
         assert "phone" in response.context["form"].errors
         assert f'value="{typed}"' in response.content.decode()
     assert not Prospect.objects.filter(name="城西驾校").exists()
+
+
+def test_names_pasted_from_wechat_lose_what_does_not_show(client_for, org):
+    """A name pasted with a zero-width space looked like her other 城西驾校 and was not
+    found by it; one of nothing else was a prospect without a name."""
+    client = client_for(org.am)
+    client.post(
+        reverse("activity:prospect_create"),
+        {"name": "\u200b城西驾校\ufeff", "contact_name": "王\u200b先生", "stage": "interested"},
+    )
+    prospect = Prospect.objects.get()
+    assert (prospect.name, prospect.contact_name) == ("城西驾校", "王先生")
+    response = client.post(
+        reverse("activity:prospect_create"), {"name": "\u200b\u3000", "stage": "interested"}
+    )
+    assert "name" in response.context["form"].errors
+    assert Prospect.objects.count() == 1
 
 
 def test_a_contact_age_of_300_is_refused(client_for, org):
