@@ -55,6 +55,7 @@ from import_export.results import RowResult
 from tablib import Dataset
 
 from config.lists import joined
+from config.text import phone_number, visible
 
 from . import services
 from .models import (
@@ -157,12 +158,14 @@ class UploadRefused(Exception):
 
 
 def _text(value) -> str:
-    """A cell as trimmed text; the export's protective apostrophe is taken off again."""
+    """A cell as trimmed text; the export's protective apostrophe is taken off again.
+    Characters that show nothing go (`config.text.visible`): an employee number pasted
+    into the sheet from WeChat as 1001 and a zero-width space was a new person beside 1001."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = visible(str(value)).strip()
     if text.startswith("'") and text[1:2] in DANGEROUS_PREFIXES:
         text = text[1:]
     return text
@@ -706,6 +709,7 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         if _is_footer(values, row, keys):
             skipped.append(number)
             continue
+        errors += _excel_errors(number, row, keys, header_text)
         dataset.append(row)
         numbers.append(number)
     if skipped:
@@ -820,6 +824,31 @@ def restore_leading_zeros(parsed: ParsedFile) -> _CodeReading:
     return reading
 
 
+# What Excel shows in a cell whose formula failed: a 区域 looked up with VLOOKUP from
+# another sheet is #N/A where the lookup found nothing. Read as text, #N/A was a new
+# region and #REF! a new person's employee number.
+EXCEL_ERRORS = frozenset(
+    ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+)
+
+
+def _excel_errors(number: int, row: list, keys: list[str], header_text: dict) -> list[dict]:
+    return [
+        {
+            "row": number,
+            "column": header_text[key],
+            "value": str(value),
+            "message": _(
+                "“%(value)s” is an Excel error: the formula in this cell did not work. "
+                "Correct the formula, or copy the column and paste it as values."
+            )
+            % {"value": value},
+        }
+        for key, value in zip(keys, row, strict=True)
+        if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
+    ]
+
+
 def _file_error(message: str, column: str = "") -> dict:
     return {"row": None, "column": column, "value": "", "message": str(message)}
 
@@ -872,9 +901,8 @@ MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 
 class MobileWidget(CodeWidget):
     def clean(self, value, row=None, **kwargs):
-        text = re.sub(r"[\s\-]", "", super().clean(value))
-        if text.startswith("+86"):
-            text = text[3:]
+        # (+86)138-0013-8000, 0086 13800138000, 138.0013.8000: the digits.
+        text = phone_number(super().clean(value))
         if text and not MOBILE_RE.fullmatch(text):
             raise ValueError(_("Not an 11-digit mainland mobile number."))
         return text or None  # blank: keep what is stored (see StaffResource)
@@ -914,7 +942,10 @@ class RoleWidget(widgets.Widget):
         return ROLE_LABELS.get(value, value or "")
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y年%m月%d号", "%Y%m%d")
+# A date with a time of day: Excel on a Chinese Windows writes a date-and-time cell into
+# a CSV as 2026/11/1 0:00 (an HR system's export often has one), and was "not a date".
+_TIME_OF_DAY = re.compile(r"(\S+)\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
 
 
 def parse_date(value) -> datetime.date | None:
@@ -933,7 +964,8 @@ def parse_date(value) -> datetime.date | None:
     text = unicodedata.normalize("NFKC", _text(value))
     if not text:
         return None
-    text = text.split(" ", 1)[0] if re.match(r"\d{4}-\d{1,2}-\d{1,2} ", text) else text
+    if match := _TIME_OF_DAY.fullmatch(text):
+        text = match[1]
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, fmt).date()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import staff_import as si
 from accounts.models import StaffImport, StaffImportStatus, User
 from tests import factories as f
-from tests.accounts.staff_sheets import csv_bytes, person
+from tests.accounts.staff_sheets import csv_bytes, person, xlsx
 
 
 @pytest.fixture(autouse=True)
@@ -352,3 +352,50 @@ class TestTotalsAndNotesRows:
         rows = [here(org, "", "无工号的人"), ["合计王", "", "", "", "客户经理"]]
         outcome = check(csv_bytes(rows))
         assert (2, "工号") in errors_at(outcome)
+
+
+@pytest.mark.django_db
+class TestCellsAsHrSheetsHoldThem:
+    """What a real HR sheet holds beside the words (oddinput QA)."""
+
+    def test_an_employee_number_with_a_zero_width_space_is_the_person(self, org):
+        """Pasted from WeChat, "1001" carries a zero-width space: it was a new person
+        beside 1001, and their name too kept the invisible character."""
+        rows = [
+            here(org, f"{org.am.employee_no}\u200b", org.am.name),
+            here(org, "N700\ufeff", "\u200b新人\u200b"),
+        ]
+        outcome = check(csv_bytes(rows))
+        assert outcome.errors == []
+        assert outcome.counts["new"] == 1  # N700 only
+        apply(csv_bytes(rows))
+        assert User.objects.filter(employee_no__startswith=org.am.employee_no).count() == 1
+        assert User.objects.get(employee_no="N700").name == "新人"
+
+    @pytest.mark.parametrize(
+        "typed", ["(+86)138-0013-8000", "0086 13800138000", "\u202a138 0013 8000\u202c"]
+    )
+    def test_a_mobile_as_people_write_one(self, org, typed):
+        apply(csv_bytes([here(org, "N701", "新人", mobile=typed)]))
+        assert User.objects.get(employee_no="N701").mobile == "13800138000"
+
+    @pytest.mark.parametrize("typed", ["2024/3/1 0:00", "2024-03-01 08:30:00", "2024年3月1号"])
+    def test_a_hire_date_with_a_time_or_written_with_hao(self, org, typed):
+        """Chinese Excel writes a date-and-time cell into a CSV as 2024/3/1 0:00: it was
+        "not a date"."""
+        row = here(org, "N702", "新人")
+        row[9] = typed
+        outcome = apply(csv_bytes([row]))
+        assert outcome.errors == []
+        assert User.objects.get(employee_no="N702").hire_date == datetime.date(2024, 3, 1)
+
+    @pytest.mark.parametrize("name", ["staff.xlsx", "staff.csv"])
+    def test_an_excel_error_in_a_cell_is_an_error_not_a_name(self, org, name):
+        """A 区域 looked up with VLOOKUP is #N/A where the lookup found nothing: the
+        preview planned a new region named #N/A, and #REF! was a new employee number."""
+        rows = [here(org, "N703", "新人", region="#N/A"), here(org, "#REF!", "新人乙")]
+        data = xlsx(rows) if name.endswith(".xlsx") else csv_bytes(rows)
+        outcome = check(data, name=name)
+        assert errors_at(outcome) == {(2, "区域"), (3, "工号")}
+        assert "Excel 的错误值" in outcome.errors[0]["message"]
+        assert outcome.org_changes == {} and outcome.counts["new"] == 0
