@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,10 +13,12 @@ from django.utils.translation import pgettext_lazy
 
 from config.forms import DAY_FIELDS
 from config.lists import joined
+from config.text import phone_number, plain_code
 
 from . import selectors, services
 from .forms import AdminLoginForm
 from .models import Area, Branch, Region, RegionMembership, Role, StaffImport, User
+from .staff_import import MOBILE_RE, normalise_name
 
 admin.site.login_form = AdminLoginForm
 
@@ -86,7 +92,36 @@ class MembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user", "region")
 
 
-class StaffCreationForm(AdminUserCreationForm):
+class StaffFieldsMixin:
+    """A person's number, name and mobile as the staff import reads them. Typed or pasted
+    here they were kept as they came: 1999 with a zero-width space from WeChat was a login
+    nobody could type, ＋８６ １３８-0013-8000 or "abc" a mobile the next import of the
+    staff export refused."""
+
+    def clean_employee_no(self):
+        return plain_code(self.cleaned_data["employee_no"])
+
+    def clean_name(self):
+        name = normalise_name(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(self.fields["name"].error_messages["required"], "required")
+        return name
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data["mobile"]
+        if "mobile" not in self.changed_data:
+            return mobile  # as stored: an old entry does not block an unrelated change
+        mobile = phone_number(mobile)
+        if mobile and not MOBILE_RE.fullmatch(mobile):
+            raise ValidationError(_("Not an 11-digit mainland mobile number."), "invalid")
+        return mobile
+
+
+class StaffChangeForm(StaffFieldsMixin, UserChangeForm):
+    pass
+
+
+class StaffCreationForm(StaffFieldsMixin, AdminUserCreationForm):
     """A password the admin types for a new person is known to the admin: the person
     replaces it at the first login."""
 
@@ -117,6 +152,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["employee_no", "name", "mobile", "email"]
     inlines = [MembershipInline]
+    form = StaffChangeForm
     add_form = StaffCreationForm
     change_password_form = StaffPasswordSetForm
     fieldsets = [

@@ -1,18 +1,19 @@
-import unicodedata
-
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.text import plain_code
+
 from . import services
 
 
 def normalise_username(value: str) -> str:
     """An employee number as typed: full-width digits (０００２, from a Chinese input
-    method) are ASCII, stray spaces go; as the staff import reads the 工号 column."""
-    return unicodedata.normalize("NFKC", value).strip()
+    method) are ASCII, stray spaces and invisible characters go; as the staff import
+    reads the 工号 column."""
+    return plain_code(value)
 
 
 class LoginForm(AuthenticationForm):

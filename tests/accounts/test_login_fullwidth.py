@@ -11,6 +11,8 @@ from tests.factories import PASSWORD
 
 def test_full_width_digits_and_spaces_are_the_ascii_number():
     assert normalise_username("　０００２ ") == "0002"
+    # Pasted from WeChat or a phone's contacts: a zero-width space, direction marks.
+    assert normalise_username("\u202a0002\u200b\u202c") == "0002"
 
 
 @pytest.mark.django_db

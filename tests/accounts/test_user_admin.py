@@ -4,7 +4,7 @@ import datetime
 
 from django.urls import reverse
 
-from accounts.models import RegionMembership
+from accounts.models import RegionMembership, User
 
 
 def change_form_data(response) -> dict:
@@ -119,3 +119,42 @@ def test_an_rm_made_an_area_manager_keeps_her_posts(admin_client, org):
     assert admin_client.post(url, data).status_code == 302
     org.region.refresh_from_db()
     assert org.region.manager == org.rm
+
+
+def test_a_number_name_and_mobile_are_kept_as_the_import_reads_them(admin_client, org):
+    """Typed or pasted in the admin they were kept as they came: 1999 with a zero-width
+    space from WeChat was a login nobody could type, and a mobile ＋８６ １３８-0013-8000
+    or "abc" one the next import of the staff export refused."""
+    add = reverse("admin:accounts_user_add")
+    response = admin_client.post(
+        add,
+        {
+            **change_form_data(admin_client.get(add)),
+            "employee_no": "１９９９\u200b",
+            "name": "\u3000新人\u200b",
+            "role": "am",
+            "usable_password": "false",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert User.objects.filter(employee_no="1999", name="新人").exists()
+
+    url = reverse("admin:accounts_user_change", args=[org.am.pk])
+    data = change_form_data(admin_client.get(url))
+    response = admin_client.post(url, {**data, "mobile": "＋８６ １３８-0013-8000"})
+    assert response.status_code == 302
+    org.am.refresh_from_db()
+    assert org.am.mobile == "13800138000"
+    response = admin_client.post(url, {**data, "mobile": "abc"})
+    assert response.status_code == 200
+    assert "mobile" in response.context["adminform"].form.errors
+    assert 'value="abc"' in response.content.decode()
+
+
+def test_a_mobile_stored_long_ago_does_not_block_another_change(admin_client, org):
+    User.objects.filter(pk=org.am.pk).update(mobile="0571-8888666")
+    url = reverse("admin:accounts_user_change", args=[org.am.pk])
+    response = admin_client.post(url, {**change_form_data(admin_client.get(url)), "name": "新名"})
+    assert response.status_code == 302
+    org.am.refresh_from_db()
+    assert (org.am.name, org.am.mobile) == ("新名", "0571-8888666")
