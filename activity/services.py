@@ -199,6 +199,29 @@ def _prospect_for_new(author: User, visit: VisitInput, by_name: dict[str, list])
     return prospect.pk
 
 
+# A post repeated within this long is the same save: the back button and 保存 again, or
+# a second tap the page did not stop (JavaScript off, another tab).
+DOUBLE_SUBMIT_WINDOW = datetime.timedelta(minutes=1)
+
+
+@transaction.atomic
+def prospect_create(*, owner: User, prospect: Prospect) -> Prospect:
+    """`prospect` (unsaved, from the form) on `owner`'s list. The same name and phone she
+    saved in the last minute is that save repeated, and is returned: the back button
+    after 保存 and 保存 again put the customer on her list twice."""
+    user_lock(user=owner)
+    key, phone = selectors.customer_key(prospect.name), phone_number(prospect.phone)
+    recent = Prospect.objects.filter(
+        owner=owner, created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW
+    )
+    for found in recent:
+        if selectors.customer_key(found.name) == key and phone_number(found.phone) == phone:
+            return found
+    prospect.owner = owner
+    prospect.save()
+    return prospect
+
+
 def _follow_stages(log: DailyLog, records: list[VisitRecord]) -> None:
     """The latest visit's stage is the prospect's stage now: a log's visits set it unless
     a later day's visit did (correcting a returned log of Monday put back a stage the AM

@@ -586,8 +586,10 @@ def prospect_edit(request, pk: int | None = None):
     prospect = selectors.get_own_prospect(request.user, pk) if pk else None
     form = ProspectForm(request.POST or None, instance=prospect)
     if request.method == "POST" and form.is_valid():
-        form.instance.owner = request.user
-        form.save()
+        if prospect is None:
+            services.prospect_create(owner=request.user, prospect=form.instance)
+        else:
+            form.save()
         messages.success(request, _("Prospect saved."))
         return redirect("activity:prospect_list")
     return render(request, "activity/prospect_form.html", {"form": form, "prospect": prospect})

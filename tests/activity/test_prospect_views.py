@@ -113,6 +113,19 @@ def test_names_pasted_from_wechat_lose_what_does_not_show(client_for, org):
     assert Prospect.objects.count() == 1
 
 
+def test_saving_a_new_prospect_twice_keeps_one(client_for, org):
+    """The back button after 保存 and 保存 again (or a second tap with JavaScript off) put
+    the customer on her list twice. Another number under the same name is someone else."""
+    client = client_for(org.am)
+    data = {"name": "城西驾校", "phone": "13912345678", "stage": "interested"}
+    for _ in range(2):
+        response = client.post(reverse("activity:prospect_create"), data)
+        assert response.status_code == 302
+    assert Prospect.objects.filter(owner=org.am).count() == 1
+    client.post(reverse("activity:prospect_create"), {**data, "phone": "13912345679"})
+    assert Prospect.objects.filter(owner=org.am).count() == 2
+
+
 def test_a_contact_age_of_300_is_refused(client_for, org):
     response = client_for(org.am).post(
         reverse("activity:prospect_create"),
