@@ -294,6 +294,20 @@ class Sheet:
     sheet_name: str = ""  # set when the staff are not on the first sheet
     header_levels: int = 1  # 2: a merged group header above the column names, read as one
     header_found: bool = True  # False: no row had the required columns; the likeliest was read
+    merged: list[str] = field(default_factory=list)  # merged ranges of staff rows, filled
+    hidden: list[int] = field(default_factory=list)  # staff rows hidden in Excel, read
+    error_rows: set[int] = field(default_factory=set)  # rows with an Excel error value
+
+
+@dataclass
+class _SheetLayout:
+    """What an .xlsx sheet says beside its cells, known once its rows are read: merged
+    ranges as (top, left, bottom, right) 0-based columns with their A1 reference, and
+    the hidden rows, and the rows with an Excel error value."""
+
+    merges: list[tuple[int, int, int, int, str]] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)
+    errors: set[int] = field(default_factory=set)  # rows with a cell showing #N/A, #REF!…
 
 
 # HR exports often open with a title row or two (a merged "杭州分公司员工名单" banner,
@@ -354,23 +368,27 @@ def read_sheet(name: str, data: bytes) -> Sheet:
     """The header row and non-blank data rows of the first sheet that has a header row
     (else the first sheet), with their Excel row numbers."""
     kind = upload_check(name, data)
-    sheets = _read_xlsx(data) if kind == "xlsx" else [("", _read_csv(data))]
+    if kind == "xlsx":
+        sheets = _read_xlsx(data)
+    else:
+        layout = _SheetLayout()
+        sheets = [("", _read_csv(data, layout), layout)]
     found = None
-    for index, (sheet_name, raw) in enumerate(sheets):
+    for index, (sheet_name, raw, layout) in enumerate(sheets):
         filled = ((number, values) for number, values in raw if any(_text(v) != "" for v in values))
         top = list(itertools.islice(filled, HEADER_SEARCH_ROWS))
         header = _find_header(top)
         if header is not None:
             # A workbook may open with an instructions sheet (填写说明): the staff are on
             # the first sheet that has the headers.
-            found = (filled, top, header, sheet_name if index else "", True)
+            found = (filled, top, header, sheet_name if index else "", True, layout)
             break
         if index == 0:
             # No sheet has them: the first sheet's row with most of our headers, and its
             # errors (a title row would say every column is missing).
             likeliest = max(range(len(top)), key=lambda i: len(_keys(top[i][1])), default=0)
-            found = (filled, top, (likeliest, 1), "", False)
-    filled, top, (header_at, levels), sheet_name, header_found = found
+            found = (filled, top, (likeliest, 1), "", False, layout)
+    filled, top, (header_at, levels), sheet_name, header_found, layout = found
     if not top:
         raise UploadRefused(_("The file is empty."))
     header_number, headers = top[header_at + levels - 1]
@@ -382,6 +400,8 @@ def read_sheet(name: str, data: bytes) -> Sheet:
         raise UploadRefused(
             _("The file has more than %(max)s staff rows; split it.") % {"max": MAX_ROWS}
         )
+    # The rows are all read, so the sheet's merged ranges (written after its cells) are known.
+    merged = _fill_merged(rows, layout.merges, header_number)
     return Sheet(
         headers=headers,
         rows=rows,
@@ -390,10 +410,36 @@ def read_sheet(name: str, data: bytes) -> Sheet:
         sheet_name=sheet_name,
         header_levels=levels,
         header_found=header_found,
+        merged=merged,
+        hidden=[number for number, _values in rows if number in layout.hidden],
+        error_rows=layout.errors,
     )
 
 
-def _read_xlsx(data: bytes) -> list[tuple[str, Iterator]]:
+def _fill_merged(rows: list[tuple[int, list]], merges, header_number: int) -> list[str]:
+    """HR merges a 区域 or 分公司 cell down over the people in it, and Excel keeps the value
+    in the top cell only: the rows below were "区域 is required" where the sheet showed
+    西北. A range merged down over staff rows gives its value to each of them; the
+    references of those ranges are returned, for the page to say so."""
+    by_number = dict(rows)
+    filled = []
+    for top, left, bottom, right, ref in sorted(merges):
+        source = by_number.get(top)
+        if top <= header_number or bottom == top or source is None or left >= len(source):
+            continue
+        for number in range(top + 1, bottom + 1):
+            values = by_number.get(number)
+            if values is None:
+                continue
+            values.extend([None] * (right + 1 - len(values)))
+            for column in range(left, right + 1):
+                if _text(values[column]) == "":
+                    values[column] = source[left]
+        filled.append(ref)
+    return filled
+
+
+def _read_xlsx(data: bytes) -> list[tuple[str, Iterator, _SheetLayout]]:
     """(name, rows) of every sheet, in order; the rows stream straight from the XML
     (expat, DTDs refused), read only as far as they are asked for.
 
@@ -403,7 +449,11 @@ def _read_xlsx(data: bytes) -> list[tuple[str, Iterator]]:
     """
     with _damaged_is_refused():
         book = _XlsxBook(zipfile.ZipFile(io.BytesIO(data)))
-    return [(name, _refusing_damage(book.rows(path))) for name, path in book.sheets]
+    sheets = []
+    for name, path in book.sheets:
+        layout = _SheetLayout()
+        sheets.append((name, _refusing_damage(book.rows(path, layout)), layout))
+    return sheets
 
 
 @contextlib.contextmanager
@@ -479,10 +529,12 @@ class _XlsxBook:
                 else:
                     self.styles.append(None)
 
-    def rows(self, sheet_path: str):
+    def rows(self, sheet_path: str, layout: _SheetLayout):
+        """The sheet's rows as they are parsed; `layout` is filled on the way (merged
+        ranges come after the cells)."""
         from xml.parsers import expat
 
-        from openpyxl.utils.cell import column_index_from_string
+        from openpyxl.utils.cell import column_index_from_string, range_boundaries
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
         epoch = CALENDAR_MAC_1904 if self.epoch_1904 else CALENDAR_WINDOWS_1900
@@ -514,6 +566,15 @@ class _XlsxBook:
                 number = attrs.get("r")
                 state["row"] = int(number) if number else state["row"] + 1
                 state["values"] = []
+                if attrs.get("hidden") in ("1", "true"):
+                    layout.hidden.add(state["row"])
+            elif tag == "mergeCell" and attrs.get("ref"):
+                try:
+                    left, top, right, bottom = range_boundaries(attrs["ref"])
+                except (TypeError, ValueError):  # a damaged reference merges nothing
+                    return
+                if None not in (left, top, right, bottom):
+                    layout.merges.append((top, left - 1, bottom, right - 1, attrs["ref"]))
 
         def end(tag):
             tag = tag.rpartition(":")[2]
@@ -525,6 +586,8 @@ class _XlsxBook:
                 while len(values) < index:
                     values.append(None)
                 values.append(self._value("".join(state["text"]), kind, style, epoch, from_excel))
+                if kind == "e":
+                    layout.errors.add(state["row"])
                 state["cell"] = None
             elif tag == "row":
                 done.append((state["row"], state["values"]))
@@ -581,7 +644,7 @@ class NumberCell:
         return normalise_code(self.value, self.number_format)
 
 
-def _read_csv(data: bytes):
+def _read_csv(data: bytes, layout: _SheetLayout | None = None):
     # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK, not UTF-8: read that as
     # GB18030 (its superset). The preview shows the names before anything is saved.
     try:
@@ -596,6 +659,9 @@ def _read_csv(data: bytes):
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for values in reader:
+            # Excel writes a cell showing #N/A into a CSV as that text.
+            if layout is not None and any(value[:1] == "#" for value in values):
+                layout.errors.add(reader.line_num)
             yield reader.line_num, values
     except csv.Error as exc:
         raise UploadRefused(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
@@ -638,6 +704,25 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         notices.append(
             _("The headers are in row %(row)s; the rows above them were ignored.")
             % {"row": sheet.header_number}
+        )
+    if sheet.merged:
+        notices.append(
+            _("Merged cells %(ranges)s were read as their value on every row they cover.")
+            % {"ranges": _list(sheet.merged)}
+        )
+    if sheet.hidden:
+        notices.append(
+            {
+                "level": "warning",
+                "text": str(
+                    _(
+                        "Rows %(rows)s are hidden in Excel and were read like the others: "
+                        "check them below, or delete them from the file if they are not to "
+                        "be imported."
+                    )
+                    % {"rows": _list([str(n) for n in sheet.hidden])}
+                ),
+            }
         )
     for index, header in enumerate(sheet.headers):
         text = _text(header)
@@ -709,7 +794,8 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         if _is_footer(values, row, keys):
             skipped.append(number)
             continue
-        errors += _excel_errors(number, row, keys, header_text)
+        if number in sheet.error_rows:
+            errors += _excel_errors(number, row, keys, header_text)
         dataset.append(row)
         numbers.append(number)
     if skipped:

@@ -3,17 +3,19 @@ their leading zeros, a worker that died mid-import, header variants, a displaced
 long previews."""
 
 import datetime
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import Workbook
 
 from accounts import staff_import as si
 from accounts.models import StaffImport, StaffImportStatus, User
 from tests import factories as f
-from tests.accounts.staff_sheets import csv_bytes, person, xlsx
+from tests.accounts.staff_sheets import HEADERS, csv_bytes, person, xlsx
 
 
 @pytest.fixture(autouse=True)
@@ -399,3 +401,40 @@ class TestCellsAsHrSheetsHoldThem:
         assert errors_at(outcome) == {(2, "区域"), (3, "工号")}
         assert "Excel 的错误值" in outcome.errors[0]["message"]
         assert outcome.org_changes == {} and outcome.counts["new"] == 0
+
+    def test_a_region_merged_down_over_its_people_is_each_ones(self, org):
+        """HR merges 区域 (and 分公司) over the people in it; Excel keeps the value in the
+        top cell only, so every row below was "区域 is required" where the sheet showed
+        东."""
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(HEADERS)
+        for number in ("N710", "N711", "N712"):
+            sheet.append(here(org, number, f"新人{number}"))
+        sheet.merge_cells("F2:F4")  # 分公司
+        sheet.merge_cells("H2:H4")  # 区域
+        outcome = apply(_saved(workbook), name="staff.xlsx")
+        assert outcome.errors == []
+        assert "合并单元格 F2:F4、H2:H4 已按其值读入所覆盖的每一行。" in outcome.notices
+        for number in ("N710", "N711", "N712"):
+            assert User.objects.get(employee_no=number).memberships.get().region == org.region
+
+    def test_hidden_rows_are_read_and_said(self, org):
+        """HR hides the rows of people who left instead of deleting them: they were
+        imported without a word."""
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(HEADERS)
+        sheet.append(here(org, "N720", "新人甲"))
+        sheet.append(here(org, "N721", "已隐藏"))
+        sheet.row_dimensions[3].hidden = True
+        outcome = check(_saved(workbook), name="staff.xlsx")
+        assert outcome.counts["new"] == 2
+        warnings = [n["text"] for n in outcome.notices if isinstance(n, dict)]
+        assert any(text.startswith("第 3 行在 Excel 中被隐藏") for text in warnings), warnings
+
+
+def _saved(workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
