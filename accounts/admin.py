@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from config.forms import DAY_FIELDS
+from config.forms import DAY_FIELDS, NAME_FIELDS
 from config.lists import joined
 from config.text import phone_number, plain_code
 
@@ -258,6 +258,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
+    formfield_overrides = NAME_FIELDS
     list_display = ["name", "head"]
     # A branch without a head is allowed, so the admin's own join skips the head.
     list_select_related = ["head"]
@@ -273,6 +274,7 @@ class BranchAdmin(admin.ModelAdmin):
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
+    formfield_overrides = NAME_FIELDS
     list_display = ["name", "branch", "manager"]
     list_select_related = ["branch", "manager"]
     autocomplete_fields = ["manager"]
@@ -326,7 +328,7 @@ class RegionForm(forms.ModelForm):
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     form = RegionForm
-    formfield_overrides = DAY_FIELDS
+    formfield_overrides = {**DAY_FIELDS, **NAME_FIELDS}
     list_display = ["name", "branch", "area", "manager", "signer", "closed_on"]
     list_filter = ["branch", ClosedFilter]
     list_select_related = ["branch__head", "area__manager", "manager"]

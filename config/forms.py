@@ -79,3 +79,7 @@ class DayField(forms.DateField):
 # For a ModelAdmin's `formfield_overrides`: the admin's date boxes are plain text boxes
 # (with a calendar beside them) where an admin types a 调休 day or a hire date.
 DAY_FIELDS = {models.DateField: {"form_class": DayField}}
+# For the admin of named things (branches, areas, regions): the staff import reads a
+# region's name without invisible characters, so 西北 typed here with a zero-width space
+# (pasted from WeChat) was another region than the file's 西北, and the import made one.
+NAME_FIELDS = {models.CharField: {"form_class": SingleLineField}}

@@ -57,6 +57,17 @@ def test_a_robot_address_pasted_without_its_scheme_is_https(admin_client, org):
     assert org.region.webhook.url == "https://qyapi.weixin.qq.com/send?key=k"
 
 
+def test_a_region_named_with_a_pasted_zero_width_space_is_the_files_region(admin_client, org):
+    """西北 pasted from WeChat into the region's name kept a zero-width space: the staff
+    import, which reads names without one, then planned another region 西北."""
+    response = admin_client.post(
+        reverse("admin:accounts_region_add"),
+        {"branch": org.branch.pk, "area": org.area.pk, "name": "\u3000西北\u200b"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert org.branch.regions.filter(name="西北").exists()
+
+
 def test_the_admin_index_is_chinese_throughout(admin_client):
     """QA read AXES over django-axes' models, and hidden English column headers."""
     body = admin_client.get(reverse("admin:index")).content.decode().split("<body")[1]
