@@ -452,8 +452,11 @@ def prospects_worked_on_lately(user: User, limit: int) -> list[int]:
 def prospects_matching(user: User, query: str) -> QuerySet[Prospect]:
     """The user's prospects whose name holds `query` (the list's search box; "" is all).
     A NUL character (a paste, a mangled link) is in no name, as no form stores one, and
-    PostgreSQL refuses it in a query: the search was a server error."""
+    PostgreSQL refuses it in a query: the search was a server error. Characters that show
+    nothing are not searched for (a name copied from WeChat found nothing), as no form
+    stores them any more."""
     prospects = prospects_of(user)
+    query = visible(query).strip()
     if "\x00" in query:
         return prospects.none()
     return prospects.filter(name__icontains=query) if query else prospects

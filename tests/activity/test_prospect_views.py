@@ -58,6 +58,12 @@ def test_a_search_with_a_nul_character_finds_nothing_instead_of_failing(client_f
     assert list(response.context["prospects"]) == []
 
 
+def test_a_search_pasted_from_wechat_finds_the_name(client_for, org):
+    f.ProspectFactory(owner=org.am, name="城东汽修厂")
+    response = client_for(org.am).get(reverse("activity:prospect_list"), {"q": "城东\u200b汽修"})
+    assert _names(response) == ["城东汽修厂"]
+
+
 def test_unset_choices_read_a_dash(client_for, org):
     html = client_for(org.am).get(reverse("activity:prospect_create")).content.decode()
     assert "---------" not in html
