@@ -983,12 +983,26 @@ class NameWidget(widgets.Widget):
 
 
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+# How Excel shows a long number in a General cell, and writes it into a CSV: 1.23457E+11.
+# Its last digits are gone; read as text it was a new person numbered 1.23457E+11.
+CUT_NUMBER_RE = re.compile(r"\d(?:\.\d+)?E\+\d+", re.IGNORECASE)
+
+
+def cut_number_message(value: str) -> str:
+    return _(
+        "%(value)s is how Excel shows a long number it has cut: its last digits are lost. "
+        "In Excel, format the column as Text, type the numbers again (or copy them from "
+        "the HR system) and save the file again."
+    ) % {"value": value}
 
 
 class MobileWidget(CodeWidget):
     def clean(self, value, row=None, **kwargs):
         # (+86)138-0013-8000, 0086 13800138000, 138.0013.8000: the digits.
-        text = phone_number(super().clean(value))
+        text = super().clean(value)
+        if CUT_NUMBER_RE.fullmatch(text):
+            raise ValueError(cut_number_message(text))
+        text = phone_number(text)
         if text and not MOBILE_RE.fullmatch(text):
             raise ValueError(_("Not an 11-digit mainland mobile number."))
         return text or None  # blank: keep what is stored (see StaffResource)
@@ -1380,6 +1394,8 @@ class _Planner:
                 self.plan.error(row, "employee_no", _("An employee number is required."))
             elif len(row.employee_no) > 32:
                 self.plan.error(row, "employee_no", _("At most 32 characters."))
+            elif CUT_NUMBER_RE.fullmatch(row.employee_no):
+                self.plan.error(row, "employee_no", cut_number_message(row.employee_no))
             elif re.search(r"\s", row.employee_no):
                 # "10 01" is a typo for 1001 or someone else: guessing could merge two people.
                 self.plan.error(

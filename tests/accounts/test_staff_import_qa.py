@@ -438,3 +438,17 @@ def _saved(workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_number_excel_cut_to_e_notation_is_an_error_not_a_person(org):
+    """A CSV saved by Excel holds a long number of a General cell as Excel shows it,
+    1.23457E+11: its digits are lost, and the import made a person numbered so."""
+    outcome = check(
+        csv_bytes(
+            [here(org, "1.23457E+11", "新人"), here(org, "N730", "新人乙", mobile="1.38E+10")]
+        )
+    )
+    assert errors_at(outcome) == {(2, "工号"), (3, "手机")}
+    assert all("截断长数字" in e["message"] for e in outcome.errors), outcome.errors
+    assert not User.objects.filter(name__startswith="新人").exists()
