@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors as org
 from accounts.models import Role
 from config.converters import parse_day, parse_month
+from config.forms import FreeTextField
 from config.lists import joined
 from planning import selectors as planning_selectors
 from planning.calendar import rules_for
@@ -287,8 +288,11 @@ def _transition_view(request, pk: int, form_class, action):
         # the log holds already (the first of two clicks saved it) is not repeated.
         messages.error(request, str(error))
         log = selectors.get_log_for_user(request.user, pk)
+        # Compared as stored: a box posts its line breaks as \r\n, which the log holds
+        # as \n (FreeTextField), so a two-line 批示 sent twice read as one not saved.
         held = {log.manager_comment.strip(), log.return_reason.strip()}
-        typed = (request.POST.get(name, "").strip() for name in ("comment", "reason"))
+        as_stored = FreeTextField(required=False).clean
+        typed = (as_stored(request.POST.get(name, "")) for name in ("comment", "reason"))
         not_saved = [text for text in typed if text and text not in held]
         if not_saved:
             return _render_detail(request, log, **forms, not_saved=not_saved)
@@ -345,8 +349,8 @@ def _reason_typed_for_a_sign_off(request, pk: int):
     tapped the first button, 签批: the log was signed off and the reason dropped.
     None when there is no reason, or when the log cannot be returned now (handled
     meanwhile, or its author has left): the sign-off goes on as usual."""
-    if not request.POST.get("reason", "").strip():
-        return None
+    if not FreeTextField(required=False).clean(request.POST.get("reason", "")):
+        return None  # (a box holding only a pasted zero-width space is empty too)
     log = selectors.get_log_for_user(request.user, pk)
     if not org.can_sign_off(request.user, log):
         raise PermissionDenied(_("Only the regional manager of this log's region may do that."))

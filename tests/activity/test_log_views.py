@@ -256,6 +256,28 @@ def test_second_sign_off_click_says_it_was_already_done(client_for, org, today):
     assert log.manager_comment == "一" and log.events.count() == 1
 
 
+def test_a_two_line_comment_sent_twice_is_not_said_to_be_lost(client_for, org, today):
+    """A double tap on 签批 with a 批示 of two lines: the second post was shown the
+    comment as "not saved" (posted with \r\n, held with \n), though the first saved it."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    client = client_for(org.rm)
+    url = reverse("activity:log_sign_off", kwargs={"pk": log.pk})
+    client.post(url, {"comment": "拜访量不错\r\n继续跟进恒通物流"})
+    response = client.post(url, {"comment": "拜访量不错\r\n继续跟进恒通物流"})
+    assert response.status_code == 302
+    log.refresh_from_db()
+    assert log.manager_comment == "拜访量不错\n继续跟进恒通物流" and log.events.count() == 1
+
+
+def test_a_reason_box_holding_only_a_pasted_invisible_character_is_empty(client_for, org, today):
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
+    url = reverse("activity:log_sign_off", kwargs={"pk": log.pk})
+    response = client_for(org.rm).post(url, {"comment": "好", "reason": "\u200b"})
+    assert response.status_code == 302
+    log.refresh_from_db()
+    assert log.status == LogStatus.SIGNED_OFF
+
+
 def test_return_without_reason_changes_nothing(client_for, org, today):
     log = f.DailyLogFactory(author=org.am, region=org.region, date=today)
     client_for(org.rm).post(reverse("activity:log_return", kwargs={"pk": log.pk}), {"reason": ""})
