@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from config.collation import by_name_pinyin
 from config.forms import CountInput, FreeTextField, SingleLineField
+from config.lists import joined
 from config.text import phone_number
 
 from . import selectors
@@ -532,6 +533,11 @@ class BulkSignOffForm(forms.Form):
 
 
 class ProspectForm(forms.ModelForm):
+    # When the prospect was last saved, as the page was opened: a post from a page opened
+    # before another tab (or a log's visit, which moves the stage on) saved it is shown
+    # back instead of silently putting the older values back.
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Prospect
         fields = [
@@ -561,9 +567,45 @@ class ProspectForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.fields["revision"].initial = self.revision_of(self.instance)
+        # As saved, for telling a repeated post from one that would undo another save
+        # (is_valid writes the posted values onto the instance).
+        self.saved = {name: getattr(self.instance, name) for name in self.Meta.fields}
         age = self.fields["contact_age"]  # a contact person: 300 was saved
         age.validators += [MinValueValidator(16), MaxValueValidator(100)]
         age.widget.attrs.update(min=16, max=100)
         for field in self.fields.values():  # "not given" reads —, as on the log page
             if isinstance(field, forms.TypedChoiceField) and field.choices[0][0] == "":
                 field.choices = [("", "—"), *field.choices[1:]]
+
+    @staticmethod
+    def revision_of(prospect: Prospect) -> int:
+        return int(prospect.updated_at.timestamp() * 1000) if prospect.pk else 0
+
+    def changed_elsewhere(self) -> bool:
+        """After `is_valid`: whether the prospect was saved since this page was opened
+        with other values than posted here (the same values twice, a double tap, are no
+        conflict). The page then carries the newer revision, so saving again goes on."""
+        opened = self.cleaned_data.get("revision")
+        current = self.revision_of(self.instance)
+        if opened is None or opened == current:
+            return False
+        if not self.differences():
+            return False
+        self.data = self.data.copy()
+        self.data["revision"] = current
+        return True
+
+    def differences(self) -> str:
+        """The fields whose saved value is not what was posted, with the saved value:
+        "意向及进展：待促成、电话：13912345678"."""
+        shown = []
+        for name in self.Meta.fields:
+            value = self.saved[name]
+            if value == self.cleaned_data[name]:
+                continue
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            shown.append(_("%(field)s: %(value)s") % {"field": field.label, "value": value or "—"})
+        return joined(shown)

@@ -589,7 +589,17 @@ def prospect_list(request):
 def prospect_edit(request, pk: int | None = None):
     prospect = selectors.get_own_prospect(request.user, pk) if pk else None
     form = ProspectForm(request.POST or None, instance=prospect)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.changed_elsewhere():
+        form.add_error(
+            None,
+            _(
+                "This prospect was saved on another page (or by a log's visit) after you "
+                "opened this one, so what you typed here was not saved yet. It now holds "
+                "%(saved)s. Check below: saving again replaces that with what you typed."
+            )
+            % {"saved": form.differences()},
+        )
+    elif request.method == "POST" and form.is_valid():
         if prospect is None:
             services.prospect_create(owner=request.user, prospect=form.instance)
         else:

@@ -132,6 +132,41 @@ def test_saving_a_new_prospect_twice_keeps_one(client_for, org):
     assert Prospect.objects.filter(owner=org.am).count() == 2
 
 
+def test_a_prospect_saved_in_another_tab_is_not_silently_undone(client_for, org):
+    """Two tabs (or the prospect page left open while a log's visit moved her stage on):
+    the older page's save put its old values back over the other save without a word."""
+    prospect = f.ProspectFactory(owner=org.am, name="恒通物流", phone="", stage="first_contact")
+    client = client_for(org.am)
+    url = reverse("activity:prospect_edit", args=[prospect.pk])
+    page = client.get(url).context["form"]
+    older = {**{k: v or "" for k, v in page.initial.items()}, "revision": page["revision"].value()}
+    older.pop("id", None)
+    first = client.post(url, {**older, "phone": "13912345678"})
+    assert first.status_code == 302
+    second = client.post(url, {**older, "stage": "ready_to_close"})
+    assert second.status_code == 200
+    html = second.content.decode()
+    assert "已在另一个页面" in html and "电话：13912345678" in html
+    prospect.refresh_from_db()
+    assert (prospect.phone, prospect.stage) == ("13912345678", "first_contact")
+    # The page now carries the newer save's revision: saving it again is meant.
+    again = second.context["form"].data
+    assert client.post(url, again).status_code == 302
+    prospect.refresh_from_db()
+    assert (prospect.phone, prospect.stage) == ("", "ready_to_close")
+
+
+def test_the_same_edit_posted_twice_is_saved_once_without_a_word(client_for, org):
+    prospect = f.ProspectFactory(owner=org.am, name="恒通物流", phone="", stage="first_contact")
+    client = client_for(org.am)
+    url = reverse("activity:prospect_edit", args=[prospect.pk])
+    page = client.get(url).context["form"]
+    data = {**{k: v or "" for k, v in page.initial.items()}, "revision": page["revision"].value()}
+    data.pop("id", None)
+    for _ in range(2):
+        assert client.post(url, {**data, "phone": "13912345678"}).status_code == 302
+
+
 def test_a_contact_age_of_300_is_refused(client_for, org):
     response = client_for(org.am).post(
         reverse("activity:prospect_create"),
