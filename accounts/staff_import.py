@@ -1064,6 +1064,9 @@ def parse_date(value) -> datetime.date | None:
     text = unicodedata.normalize("NFKC", _text(value))
     if not text:
         return None
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text, re.ASCII):
+        # The same serial written into a CSV from a column formatted as a number: 46357.
+        return parse_date(float(text))
     if match := _TIME_OF_DAY.fullmatch(text):
         text = match[1]
     for fmt in DATE_FORMATS:

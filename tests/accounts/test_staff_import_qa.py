@@ -381,10 +381,12 @@ class TestCellsAsHrSheetsHoldThem:
         apply(csv_bytes([here(org, "N701", "新人", mobile=typed)]))
         assert User.objects.get(employee_no="N701").mobile == "13800138000"
 
-    @pytest.mark.parametrize("typed", ["2024/3/1 0:00", "2024-03-01 08:30:00", "2024年3月1号"])
+    @pytest.mark.parametrize(
+        "typed", ["2024/3/1 0:00", "2024-03-01 08:30:00", "2024年3月1号", "45352", "45352.0"]
+    )
     def test_a_hire_date_with_a_time_or_written_with_hao(self, org, typed):
-        """Chinese Excel writes a date-and-time cell into a CSV as 2024/3/1 0:00: it was
-        "not a date"."""
+        """Chinese Excel writes a date-and-time cell into a CSV as 2024/3/1 0:00, and a
+        date column formatted as a number as its serial, 45352: both were "not a date"."""
         row = here(org, "N702", "新人")
         row[9] = typed
         outcome = apply(csv_bytes([row]))
