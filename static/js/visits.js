@@ -35,6 +35,15 @@ document.addEventListener("change", function (event) {
   customer.dispatchEvent(new Event("input", { bubbles: true })); // the draft copy follows
 });
 
+// A customer's name as the server compares it (activity.selectors.customer_key): full-width
+// letters and digits as ASCII, without spaces or the invisible characters a paste from
+// WeChat brings (config.text.INVISIBLE), case aside. "恒通物流" pasted with a zero-width
+// space picked no prospect, and the visit went unlinked.
+const INVISIBLE = /[\u00ad\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+function customerKey(text) {
+  return text.normalize("NFKC").replace(INVISIBLE, "").replace(/\s+/g, "").toLowerCase();
+}
+
 // Typing a prospect's name in "customer" (the box offers her prospects' names) picks that
 // prospect, as choosing it in the list does: with hundreds of prospects, a phone's picker
 // wheel was no way to find one. A name that leads to no single prospect picks none, and
@@ -46,7 +55,10 @@ document.addEventListener("input", function (event) {
   const select = document.getElementsByName(box.name.replace(/-customer$/, "-prospect"))[0];
   if (!select) return;
   const name = box.value.trim();
-  const matches = name ? Array.from(select.options).filter((o) => o.value && o.text === name) : [];
+  const key = customerKey(name);
+  const matches = key
+    ? Array.from(select.options).filter((o) => o.value && customerKey(o.text) === key)
+    : [];
   const pickedByName = select.value && select.dataset.pickedByName === select.value;
   let value;
   if (matches.length === 1 && (!select.value || pickedByName)) value = matches[0].value;

@@ -50,3 +50,17 @@ def test_typing_a_prospects_name_picks_it(org, live_server, login, new_page):
     ]
     short.refresh_from_db()
     assert short.stage == IntentStage.INTERESTED
+
+
+def test_a_name_pasted_from_wechat_picks_the_prospect(org, live_server, login, new_page):
+    """Pasted from a WeChat message, 恒通物流 carries a zero-width space (or came typed in
+    full width, with a space): the box picked no prospect, and the visit went unlinked."""
+    prospect = f.ProspectFactory(owner=org.am, name="恒通物流4S店")
+    f.ProspectFactory(owner=org.am, name="城东汽修厂")
+    page = login(new_page(**PHONE), org.am)
+    customer, picker = page.locator("#id_visits-0-customer"), page.locator("#id_visits-0-prospect")
+    for typed in ("恒通物流4S店\u200b", "恒通 物流４Ｓ店", "\u202a恒通物流4s店\u202c"):
+        customer.fill("")
+        expect(picker).to_have_value("")
+        customer.fill(typed)
+        expect(picker).to_have_value(str(prospect.pk))
