@@ -333,6 +333,22 @@ class VisitForm(forms.Form):
             data["customer"] = prospect.name
         if not data.get("customer"):
             self.add_error("customer", _("Name the customer or organisation you visited."))
+        if data.get("prospect_phone") or data.get("prospect_source"):
+            # Typed under "Not on my prospect list yet? Add it" without ticking the box:
+            # the phone was dropped without a word. Typing it is asking to add her; for a
+            # prospect picked from the list, her page is where her phone changes.
+            if prospect is None:
+                data["save_prospect"] = True
+            elif data.get("prospect_phone") and data["prospect_phone"] != phone_number(
+                prospect.phone
+            ):
+                self.add_error(
+                    "prospect_phone",
+                    _(
+                        "This visit is of a prospect on your list: change her phone on her "
+                        "page. Clear the phone here, or pick “—” to add a new prospect."
+                    ),
+                )
         return data
 
     def to_input(self) -> VisitInput:

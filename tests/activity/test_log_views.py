@@ -1007,6 +1007,32 @@ def test_a_visit_pasted_with_a_zero_width_space_is_her_prospect(client_for, org,
     assert not DailyLog.objects.get().visits.exists()
 
 
+def test_a_phone_typed_to_add_a_prospect_without_the_tick_adds_her(client_for, org, today):
+    """A phone and a source typed under "Not on my prospect list yet? Add it" without
+    ticking the box were dropped without a word: the log saved, the phone gone."""
+    visits = [
+        {"customer": "东城物流", "prospect_phone": "139 1234 5678", "prospect_source": "target"}
+    ]
+    response = client_for(org.am).post(edit_url(today), form_data({"visits": 1}, visits))
+    assert response.status_code == 302
+    prospect = org.am.prospects.get()
+    assert (prospect.name, prospect.phone, prospect.source) == ("东城物流", "13912345678", "target")
+    assert DailyLog.objects.get().visits.get().prospect == prospect
+
+
+def test_a_phone_typed_beside_a_picked_prospect_is_not_dropped(client_for, org, today):
+    prospect = f.ProspectFactory(owner=org.am, name="恒通物流", phone="0571-86966953")
+    client = client_for(org.am)
+    visit = {"customer": "", "prospect": str(prospect.pk), "prospect_phone": "13912345678"}
+    response = client.post(edit_url(today), form_data({"visits": 1}, [visit]))
+    assert response.status_code == 200
+    assert "请到该准主顾的页面修改电话" in response.content.decode()
+    assert not DailyLog.objects.exists()
+    # Her own number typed again is no change: saved.
+    visit["prospect_phone"] = "0571 8696 6953"
+    assert client.post(edit_url(today), form_data({"visits": 1}, [visit])).status_code == 302
+
+
 def test_a_prospect_phone_saved_with_dashes_is_the_same_number(client_for, org, today):
     """Prospects saved before the forms tidied phones keep 0571-86966953; the visit form
     keeps 057186966953, so the same firm at the same number was a second prospect."""
