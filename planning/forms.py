@@ -52,7 +52,7 @@ def cell_name(kind: str, start: datetime.date) -> str:
 class BreakdownForm(forms.Form):
     """One metric's year → quarters → months → weeks; every cell adjustable."""
 
-    reason = forms.CharField(
+    reason = SingleLineField(
         label=_("Reason for the change"),
         max_length=200,
         required=False,
@@ -123,7 +123,9 @@ class SheetReasonForm(forms.Form):
 
 
 class MonthTargetsForm(MetricCountsForm):
-    reason = forms.CharField(
+    # A reason is asked for when set targets change: one of a pasted zero-width space
+    # alone was a reason given, and the history showed none.
+    reason = SingleLineField(
         label=_("Reason"),
         max_length=200,
         required=False,
@@ -446,7 +448,7 @@ class CalendarPeriodForm(forms.Form):
         initial="0",
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(
+    note = SingleLineField(
         label=_("Note"),
         max_length=CalendarOverride._meta.get_field("note").max_length,
         required=False,

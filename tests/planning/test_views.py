@@ -376,6 +376,11 @@ def test_month_targets_revision_needs_a_reason(org, client_for):
     assert client.post(url, counts).status_code == 302
     response = client.post(url, counts | {f"metric_{metric('visits').pk}": "12"})
     assert response.status_code == 200 and "reason" in response.context["form"].errors
+    # A pasted zero-width space alone is no reason.
+    response = client.post(
+        url, counts | {f"metric_{metric('visits').pk}": "12", "reason": "\u200b"}
+    )
+    assert response.status_code == 200 and "reason" in response.context["form"].errors
     assert (
         client.post(
             url, counts | {f"metric_{metric('visits').pk}": "12", "reason": "客户增多"}
