@@ -9,11 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.lists import joined
+
 from . import selectors
 from .models import StaffImport, StaffImportStatus
 from .staff_export import staff_export_workbook
 from .staff_forms import StaffConfirmForm, StaffUploadForm
 from .staff_import import (
+    ROLE_LABELS,
+    STATUS_ACTIVE,
+    STATUS_LEFT,
     UploadRefused,
     describe_org_changes,
     error_report,
@@ -73,7 +78,19 @@ def staff_import(request):
             return redirect("accounts:staff_import_detail", pk=job.pk)
     staff_import_recover()
     history = StaffImport.objects.select_related("created_by", "confirmed_by")[:20]
-    return render(request, "accounts/staff_import.html", {"form": form, "history": history})
+    return render(
+        request,
+        "accounts/staff_import.html",
+        {
+            "form": form,
+            "history": history,
+            # What the 角色 and 状态 cells take, said before the upload rather than as a
+            # row's error after it (the template's drop-downs offer the same).
+            "role_words": joined(ROLE_LABELS.values()),
+            "status_active": STATUS_ACTIVE,
+            "status_left": STATUS_LEFT,
+        },
+    )
 
 
 @require_GET

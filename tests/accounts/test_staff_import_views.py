@@ -27,6 +27,17 @@ def upload(client, data, name="staff.xlsx", **extra):
 
 
 @pytest.mark.django_db
+def test_the_page_says_what_the_role_and_status_cells_take(org, client_for):
+    """An admin filling in HR's sheet learnt the words for 角色 and 状态 only from a row's
+    error after uploading it."""
+    html = client_for(org.admin).get(reverse("accounts:staff_import")).content.decode()
+    said = html[html.index('data-testid="accepted-values"') :]
+    said = said[: said.index("</p>")]
+    for word in ("客户经理", "区域经理", "片区经理", "分公司负责人", "管理员", "在职", "离职"):
+        assert word in said
+
+
+@pytest.mark.django_db
 class TestUpload:
     def test_it_works(self, org, client_for):
         client = client_for(org.admin)
