@@ -125,6 +125,9 @@ class Target(models.Model):
     period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
     value = models.PositiveIntegerField(_("target"))
+    # The first day the target covers, when not the whole period: the goal sheet of an
+    # AM who joined on the 16th is agreed for her days, not pro rated again by them.
+    covers_from = models.DateField(_("covers from"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),

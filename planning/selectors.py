@@ -329,18 +329,31 @@ class TargetBook:
     values: dict = field(default_factory=dict)  # (kind, "u"|"r", id, start, metric_id) → value
     # region id → its last day, for regions that closed (`Region.closed_on`).
     closed_on: dict = field(default_factory=dict)
+    # The same keys → the first day a target covers, for those not covering their period
+    # (`Target.covers_from`: the goal sheet of an AM who joined mid-month).
+    covers: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, *, rules, user_ids=(), region_ids=(), start, end, closed_on=None) -> "TargetBook":
         rows = Target.objects.filter(
             Q(user_id__in=list(user_ids)) | Q(region_id__in=list(region_ids)),
             period_start__range=(start, end),
-        ).values_list("period_kind", "user_id", "region_id", "period_start", "metric_id", "value")
-        values = {}
-        for kind, user_id, region_id, period_start, metric_id, value in rows:
+        ).values_list(
+            "period_kind",
+            "user_id",
+            "region_id",
+            "period_start",
+            "metric_id",
+            "value",
+            "covers_from",
+        )
+        values, covers = {}, {}
+        for kind, user_id, region_id, period_start, metric_id, value, covers_from in rows:
             subject = ("u", user_id) if user_id else ("r", region_id)
             values[(kind, *subject, period_start, metric_id)] = value
-        return cls(rules=rules, values=values, closed_on=closed_on or {})
+            if covers_from is not None and covers_from > period_start:
+                covers[(kind, *subject, period_start, metric_id)] = covers_from
+        return cls(rules=rules, values=values, closed_on=closed_on or {}, covers=covers)
 
     def _derived_week(self, subject, week: datetime.date, metric_id: int) -> int | None:
         """A week without a target of its own: its share of each month it runs into, by
@@ -366,16 +379,21 @@ class TargetBook:
         total = 0
         for month in months:
             month_end = periods.period_end(PeriodKind.MONTH, month)
+            # A joiner's sheet covers her days: it is spread over the weeks from hers.
+            first = self.covers.get((PeriodKind.MONTH, *subject, month, metric_id), month)
             if month in known:
                 weeks = periods.weeks_overlapping(month, month_end)
                 weights = [
-                    self.rules.count(max(w, month), min(w + datetime.timedelta(days=6), month_end))
+                    self.rules.count(max(w, first), min(w + datetime.timedelta(days=6), month_end))
                     for w in weeks
                 ]
                 total += periods.split(known[month], weights)[weeks.index(week)]
             else:
                 lender, value = next(iter(known.items()))
-                lender_days = self.rules.count(lender, periods.period_end(PeriodKind.MONTH, lender))
+                lender_days = self.rules.count(
+                    self.covers.get((PeriodKind.MONTH, *subject, lender, metric_id), lender),
+                    periods.period_end(PeriodKind.MONTH, lender),
+                )
                 days_here = self.rules.count(max(week, month), min(week_end, month_end))
                 if lender_days:
                     total += whole(Decimal(value) * days_here / lender_days)
@@ -392,6 +410,38 @@ class TargetBook:
             if derived is not None:
                 return derived, Source.DERIVED
         return None, None
+
+    def covered_share(self, user_id: int, kind: str, start, metric_id: int, share: Decimal):
+        """`share` (of the period's working days, spent in a region) as a share of the
+        days the member's target covers: a joiner's sheet is for her days, so her days
+        from the 16th are all of it, not half (`Target.covers_from`). She was in no
+        region before that day, so her days in this one all fall in what it covers."""
+        first = self._covers_from(user_id, kind, start, metric_id)
+        if first is None or not share:
+            return share
+        end = periods.period_end(kind, start)
+        covered = self.rules.count(first, end)
+        if not covered:
+            return share
+        scaled = share * self.rules.count(start, end) / covered
+        # 10/21 × 21/10 is 0.999…: a whole target stays whole.
+        return min(scaled.quantize(Decimal("1e-12")), Decimal(1))
+
+    def _covers_from(self, user_id: int, kind: str, start, metric_id: int):
+        """The first day the user's target of the period covers, when after its start:
+        a week's from the month it is derived from, when that day falls in the week."""
+        if kind == PeriodKind.MONTH:
+            return self.covers.get((kind, "u", user_id, start, metric_id))
+        if (kind, "u", user_id, start, metric_id) in self.values:
+            return None
+        end = start + datetime.timedelta(days=6)
+        days = [
+            day
+            for month in {periods.month_start(start), periods.month_start(end)}
+            if (day := self.covers.get((PeriodKind.MONTH, "u", user_id, month, metric_id)))
+            and start < day <= end
+        ]
+        return max(days, default=None)
 
     def user_value_in_region(
         self,
@@ -411,6 +461,7 @@ class TargetBook:
         value, source = self.user_value(user_id, kind, start, metric_id, derive=derive)
         if value is None:
             return value, source
+        share = self.covered_share(user_id, kind, start, metric_id, share)
         return _member_part(value, share, rounded), source
 
     def region_value(
@@ -432,7 +483,10 @@ class TargetBook:
         if value is not None:
             return self._while_open(region_id, kind, start, value, rounded), Source.EXPLICIT
         shared = [
-            (self.user_value(m, kind, start, metric_id, derive=derive)[0], share)
+            (
+                self.user_value(m, kind, start, metric_id, derive=derive)[0],
+                self.covered_share(m, kind, start, metric_id, share),
+            )
             for m, share in member_shares.items()
             if share
         ]
@@ -712,7 +766,9 @@ def am_sheet(
             # A derived week spreads the months over all its days; someone who joined
             # on its Tuesday owes the days they were in a region (16 visits, not 20).
             # A target agreed for the period stands as agreed.
-            value = _member_part(value, share, rounded=True)
+            value = _member_part(
+                value, book.covered_share(user.pk, kind, start, metric_id, share), rounded=True
+            )
         return value, source
 
     return _sheet(

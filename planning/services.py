@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import selectors as org
-from accounts.models import Region, User
+from accounts.models import Region, RegionMembership, User
 from accounts.services import user_lock
 from activity.models import Metric, Notification, NotificationKind
 from activity.reminders import (
@@ -56,6 +56,9 @@ from .selectors import (
     region_during,
     review_deadline,
 )
+
+# target_set's default: a target keeps the days it covered.
+KEEP = object()
 
 
 class SheetTransitionError(Exception):
@@ -116,8 +119,12 @@ def target_set(
     user: User | None = None,
     region: Region | None = None,
     rollup: bool = True,
+    covers_from=KEEP,
 ) -> tuple[Target, bool]:
     """Set one target; a changed value leaves a revision. Returns (target, changed).
+
+    covers_from: the first day it covers when not the whole period (`Target.covers_from`);
+    by default a new target covers the period and a changed one what it covered.
 
     A change reaches the weekly roll-ups of the closed weeks it counts in
     (`targets_changed`); rollup=False for a caller that sets many and tells them once."""
@@ -134,6 +141,7 @@ def target_set(
             period_kind=kind,
             period_start=start,
             value=value,
+            covers_from=None if covers_from is KEEP else covers_from,
             updated_by=actor,
             updated_at=now,
             **subject,
@@ -150,6 +158,14 @@ def target_set(
         if rollup:
             targets_changed(targets=[target])
         return target, True
+    if covers_from is not KEEP and target.covers_from != covers_from:
+        # The same number for other days is another target: the roll-ups count it again.
+        target.covers_from = covers_from
+        target.save(update_fields=["covers_from"])
+        if target.value == value:
+            if rollup:
+                targets_changed(targets=[target])
+            return target, True
     if target.value == value:
         return target, False
     TargetRevision.objects.create(
@@ -349,6 +365,7 @@ def monthly_sheet_agree(
         {"month": sheet.month.strftime("%Y-%m")},
     )
     changed = []
+    covers_from = _joined_in(sheet.author, sheet.month)
     for metric_id, value in agreed.items():
         MonthlyGoalLine.objects.update_or_create(
             sheet=sheet,
@@ -365,6 +382,7 @@ def monthly_sheet_agree(
             value=value,
             reason=reason,
             rollup=False,
+            covers_from=covers_from,
         )
         if did_change:
             changed.append(target)
@@ -388,6 +406,21 @@ def monthly_sheet_agree(
     )
     sheet.refresh_from_db()
     return sheet
+
+
+def _joined_in(author: User, month: datetime.date) -> datetime.date | None:
+    """The day an AM who joined during the month started in a region, else None. Her
+    sheet is written for the days she has, so its targets cover them whole: pro rated
+    by her share of the month again, 20 visits from the 16th counted as 10. A mover
+    was in a region on the 1st: her sheet is the month's, split between her regions."""
+    first = (
+        RegionMembership.objects.overlapping(month, periods.period_end(PeriodKind.MONTH, month))
+        .filter(user=author)
+        .order_by("start_date")
+        .values_list("start_date", flat=True)
+        .first()
+    )
+    return first if first is not None and first > month else None
 
 
 def _month_not_over(sheet: MonthlyGoalSheet, message: str) -> None:

@@ -122,6 +122,38 @@ def test_agreed_monthly_sheet_becomes_the_monthly_target(org):
         services.monthly_sheet_agree(sheet=sheet, actor=org.rm, agreed={}, comment="")
 
 
+def test_a_joiners_agreed_sheet_covers_her_days_and_keeps_them_when_changed(org):
+    """She joined on the 18th: the agreed sheet covers 18–30 November, whole (see
+    `TargetBook.covered_share`). The admin changing the number later changes the number,
+    not the days it is for; someone in a region on the 1st agrees the whole month."""
+    from tests import factories as f
+
+    visits = metric("visits")
+    joiner = f.UserFactory(name="李明")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=D(2026, 11, 18))
+    for author in (joiner, org.am):
+        sheet = services.monthly_sheet_save(
+            author=author,
+            month=D(2026, 11, 1),
+            proposed={visits.pk: 18},
+            focus_items="",
+            submit=True,
+        )
+        services.monthly_sheet_agree(sheet=sheet, actor=org.rm, agreed={visits.pk: 18}, comment="")
+    assert Target.objects.get(user=joiner).covers_from == D(2026, 11, 18)
+    assert Target.objects.get(user=org.am).covers_from is None
+    services.target_set(
+        actor=org.admin,
+        user=joiner,
+        metric_id=visits.pk,
+        kind=PeriodKind.MONTH,
+        start=D(2026, 11, 1),
+        value=20,
+        reason="补录",
+    )
+    assert Target.objects.get(user=joiner).covers_from == D(2026, 11, 18)
+
+
 def _review(org, week, *, submit, lines, short=()):
     return services.weekly_review_save(
         author=org.am,

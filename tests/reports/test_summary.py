@@ -1224,3 +1224,71 @@ def test_closing_a_region_in_a_rolled_up_week_rolls_it_up_again(
     result = summary(org)
     assert result.from_snapshot
     assert row(result, "西").cell(visits.pk).target == 12
+
+
+def _agreed_sheet(org, author, month, visits, value):
+    from planning import services as planning
+
+    sheet = planning.monthly_sheet_save(
+        author=author, month=month, proposed={visits.pk: value}, focus_items="", submit=True
+    )
+    planning.monthly_sheet_agree(sheet=sheet, actor=org.rm, agreed={visits.pk: value}, comment="")
+
+
+def test_a_joiners_goal_sheet_counts_whole_for_her_days(org, visits):
+    """QA: 李明 joined 东 on Wednesday 18 November and agreed 18 visits for the rest of
+    November with her RM. November has 21 working days, she has 9 of them: her 18 read
+    as 8 in the month (and 2 in her first week), so she read 225 % and 东 above plan."""
+    from planning import selectors as plan
+    from planning.models import PeriodKind
+
+    wednesday = datetime.date(2026, 11, 18)
+    week = datetime.date(2026, 11, 16)
+    joiner = f.UserFactory(name="李明")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=wednesday)
+    with time_machine.travel(datetime.datetime(2026, 11, 18, 12, tzinfo=datetime.UTC)):
+        _agreed_sheet(org, joiner, NOVEMBER, visits, 18)
+    target(metric=visits, value=20, user=org.am, week=week, by=org.rm)
+    for day in range(3):  # Wednesday to Friday, 2 a day
+        log(joiner, org.region, wednesday + datetime.timedelta(days=day), 2)
+    log(org.am, org.region, week, 20)
+
+    # Her 18 over the weeks from hers by their working days: 3, 5 and 1 of her 9 days
+    # (6, 10 and 2); her first week is hers from Wednesday, not 3/5 of it again.
+    east = row(summary(org, start=week, end=week + datetime.timedelta(days=6)), "东")
+    cell = east.cell(visits.pk)
+    assert (cell.target, cell.actual) == (Decimal(20 + 6), 26)
+    assert cell.completion == Decimal(100)
+    # The month: her sheet whole, not 18 × 9/21 = 8.
+    month = row(summary(org, start=NOVEMBER, end=datetime.date(2026, 11, 30)), "东")
+    assert month.cell(visits.pk).target == Decimal(18)  # 张三 has no month target
+    rows, _total = selectors.member_rows(
+        region=org.region, start=NOVEMBER, end=datetime.date(2026, 11, 30), today=TODAY
+    )
+    assert next(r for r in rows if r.label == "李明").cell(visits.pk).target == 18
+
+    # The region's plan page and her own pace panel read the same.
+    region_plan = plan.region_plan(org.region, PeriodKind.MONTH, NOVEMBER, today=TODAY)
+    line = next(r for r in region_plan.rows if r.member == joiner).sheet.lines
+    assert next(x.target for x in line if x.metric == visits) == 18
+    assert next(x.target for x in region_plan.total.lines if x.metric == visits) == 18
+    weekly = plan.am_sheet(joiner, org.region, PeriodKind.WEEK, week, today=TODAY)
+    assert next(x.target for x in weekly.lines if x.metric == visits) == 6
+    monthly = plan.am_sheet(joiner, org.region, PeriodKind.MONTH, NOVEMBER, today=TODAY)
+    # By 23 November (Monday) her Wednesday to Friday are over: 3 of her 9 days.
+    assert next(x.expected for x in monthly.lines if x.metric == visits) == 6
+
+
+def test_a_movers_month_sheet_is_still_split_between_her_regions_by_days(org, visits):
+    """The sheet of someone in a region on the 1st is the month's, even when agreed after
+    she moved: 东 and 西 each count her days (10 and 11 of 21)."""
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
+        membership_move(
+            user=org.am, region=org.other_region, start_date=datetime.date(2026, 11, 16)
+        )
+        _agreed_sheet(org, org.am, NOVEMBER, visits, 42)
+    assert Target.objects.get(user=org.am).covers_from is None
+    end = datetime.date(2026, 11, 30)
+    result = summary(org, start=NOVEMBER, end=end)
+    east, west = row(result, "东").cell(visits.pk), row(result, "西").cell(visits.pk)
+    assert (east.target, west.target) == (Decimal(20), Decimal(22))
