@@ -98,6 +98,36 @@ def get_log_for_user(user: User, log_id: int) -> DailyLog:
     )
 
 
+@dataclass
+class LogOutOfReach:
+    """A log someone was told of (the bell, an e-mail) that is no longer theirs to open:
+    it moved with its author to another region. What they are told instead of a 404."""
+
+    log: DailyLog
+    signer: User | None
+
+
+def log_told_of_out_of_reach(user: User, log_id: int) -> LogOutOfReach | None:
+    """The log, when `user` may not open it (`get_log_for_user`) but a notification of
+    theirs links to it: the old RM's notice of a returned log or a request led to a bare
+    404 once the log moved with its author. Only who has it now, never the log itself;
+    anyone else still gets a 404 that tells nothing."""
+    from django.urls import reverse
+
+    url = reverse("activity:log_detail", kwargs={"pk": log_id})
+    if not Notification.objects.filter(recipient=user, url=url).exists():
+        return None
+    log = (
+        DailyLog.objects.select_related("author", "region__manager", "region__area__manager")
+        .select_related("region__branch__head")
+        .filter(pk=log_id)
+        .first()
+    )
+    if log is None:
+        return None
+    return LogOutOfReach(log, org.region_signer(log.region, author_id=log.author_id))
+
+
 def returned_logs(user: User) -> QuerySet[DailyLog]:
     """The author's logs waiting for their correction, oldest first (their home page)."""
     return DailyLog.objects.filter(author=user, status=LogStatus.RETURNED).order_by("date")

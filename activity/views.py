@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -225,7 +226,15 @@ def _after_save(request, log, *, submitted: bool):
 @require_GET
 @login_required
 def log_detail(request, pk: int):
-    return _render_detail(request, selectors.get_log_for_user(request.user, pk))
+    try:
+        log = selectors.get_log_for_user(request.user, pk)
+    except Http404:
+        moved = selectors.log_told_of_out_of_reach(request.user, pk)
+        if moved is None:
+            raise
+        # Still not found for her (404), but she learns where it went and who signs it.
+        return render(request, "activity/log_moved.html", {"moved": moved}, status=404)
+    return _render_detail(request, log)
 
 
 def _render_detail(request, log, *, comment_form=None, reason_form=None, not_saved=()):

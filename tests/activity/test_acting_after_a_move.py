@@ -87,3 +87,40 @@ def test_the_old_rm_can_no_longer_review_a_waiting_weekly_review(client_for, org
     )
     assert response.status_code in (403, 404)
     assert WeeklyReview.objects.filter(pk=review.pk).values().get() == before
+
+
+def test_the_old_rms_notice_of_a_moved_log_says_where_it_went(client_for, org):
+    """The old RM's bell said 张三 asked for a joint visit; after the move its link led to a
+    bare 404. It now says where the log is and who signs it, and still shows nothing of
+    it: no counts, no visits, no buttons."""
+    from activity.models import Notification, NotificationKind
+
+    log = f.DailyLogFactory(
+        author=org.am,
+        region=org.region,
+        date=TODAY,
+        status=LogStatus.SUBMITTED,
+        needs_from_manager="请陪同拜访东城物流",
+    )
+    url = reverse("activity:log_detail", args=[log.pk])
+    Notification.objects.create(
+        recipient=org.rm, kind=NotificationKind.HELP_REQUESTED, title="张三 需要陪同", url=url
+    )
+    org_services.membership_move(user=org.am, region=org.other_region, start_date=TODAY)
+    response = client_for(org.rm).get(url)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'data-testid="log-moved"' in html
+    assert "西" in html and "区域经理西" in html
+    assert "东城物流" not in html and "log_sign_off" not in html
+    # Through the bell's Open button too.
+    notification = Notification.objects.get(recipient=org.rm)
+    response = client_for(org.rm).post(
+        reverse("activity:notification_read", args=[notification.pk]), follow=True
+    )
+    assert response.status_code == 404 and 'data-testid="log-moved"' in response.content.decode()
+    # Someone never told of it learns nothing, not even that it exists.
+    response = client_for(org.outsider_am).get(url)
+    assert response.status_code == 404
+    assert "log-moved" not in response.content.decode()
+    assert "区域经理西" not in response.content.decode()
