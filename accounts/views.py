@@ -82,6 +82,10 @@ def home(request):
             "is_today": day == today,
             "week_start": activity_selectors.week_start(day),
             "overdue_items": planning_selectors.overdue_items(request.user),
+            # An AM made area manager or branch head: a log of her AM days returned to her
+            # is hers to correct, and nobody signs it until she does (it was in her bell
+            # only). Her old region's RM signs it once handed in again.
+            "returned_logs": activity_selectors.returned_logs(request.user),
             "not_placed": None
             if rows or visible.exists()
             else selectors.not_placed_reason(request.user),

@@ -128,3 +128,35 @@ def test_her_home_page_lists_the_log_returned_to_her(client_for, org, promoted):
     # An RM who never had a log returned sees no such card.
     page = client_for(org.other_rm).get(reverse("activity:queue")).content.decode()
     assert 'data-testid="returned-logs"' not in page
+
+
+@pytest.mark.parametrize("role", [Role.AREA_MANAGER, Role.BRANCH_HEAD])
+def test_made_area_manager_or_branch_head_her_overview_lists_it(client_for, org, role):
+    """An AM made area manager (of 东's area) or branch head straight away: her home is
+    the regions' overview, which did not list the log of her AM days returned to her, so
+    it waited in her bell only, signed by nobody. She corrects and hands it in from
+    there; 东's RM signs it."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=YESTERDAY)
+    services.daily_log_return(log=log, actor=org.rm, reason="补拜访记录")
+    org.am.role = role
+    org.am.save(update_fields=["role"])
+    if role == Role.AREA_MANAGER:
+        org.area.manager = org.am
+        org.area.save(update_fields=["manager"])
+    else:
+        org.branch.head = org.am
+        org.branch.save(update_fields=["head"])
+    client = client_for(org.am)
+    home = client.get(reverse("accounts:home"))
+    html = home.content.decode()
+    assert home.status_code == 200 and "accounts/overview.html" in [t.name for t in home.templates]
+    assert 'data-testid="returned-logs"' in html and "补拜访记录" in html
+    edit = reverse("activity:log_edit", kwargs={"day": YESTERDAY})
+    assert edit in html
+    assert client.get(edit).status_code == 200
+    log.refresh_from_db()
+    resubmit(log)
+    assert selectors.log_submitted_to(log) == org.rm
+    assert list(selectors.sign_off_queue(org.rm)) == [log]
+    html = client.get(reverse("accounts:home")).content.decode()
+    assert 'data-testid="returned-logs"' not in html
