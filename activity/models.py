@@ -111,11 +111,7 @@ class DailyLog(models.Model):
 
     submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     is_late = models.BooleanField(
-        _("late"),
-        default=False,
-        help_text=_(
-            "First submitted after the working day it is for: a rest day's log is never late."
-        ),
+        _("late"), default=False, help_text=_("First submitted after the day it is for.")
     )
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import selectors as org
-from accounts.models import Region, User
+from accounts.models import User
 from accounts.services import user_lock
 from config.text import phone_number
-from planning.calendar import is_working_day
 
 from . import selectors
 from .models import (
@@ -77,16 +76,10 @@ def local_today() -> datetime.date:
 LATE_GRACE = datetime.timedelta(minutes=5)
 
 
-def handed_in_late(day: datetime.date, at: datetime.datetime, *, region_id: int) -> bool:
+def handed_in_late(day: datetime.date, at: datetime.datetime) -> bool:
     """Whether the log of `day` handed in at `at` is late (补交), by the branch's clock
-    (Asia/Shanghai by default, whatever the server's own time zone). A log of a day
-    nobody owed one (a Saturday, a holiday, by the branch's calendar) is not late
-    whenever it comes: a Saturday's work handed in on Sunday read 补交. Its sign-off
-    deadline still runs from the day it came (`reports.selectors._reached_rm`)."""
-    if timezone.localdate(at - LATE_GRACE) <= day:
-        return False  # on its day: no calendar to read
-    branch_id = Region.objects.filter(pk=region_id).values_list("branch_id", flat=True).first()
-    return is_working_day(branch_id, day)
+    (Asia/Shanghai by default, whatever the server's own time zone)."""
+    return timezone.localdate(at - LATE_GRACE) > day
 
 
 @transaction.atomic
@@ -299,10 +292,7 @@ def _submit(log: DailyLog, author: User) -> DailyLog:
     resubmission = log.status == LogStatus.RETURNED
     updates = {}
     if log.submitted_at is None:
-        updates = {
-            "submitted_at": now,
-            "is_late": handed_in_late(log.date, now, region_id=log.region_id),
-        }
+        updates = {"submitted_at": now, "is_late": handed_in_late(log.date, now)}
     return _transition(
         log,
         actor=author,

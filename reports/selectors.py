@@ -281,19 +281,14 @@ def _signoff_lags(rules: BranchRules, first, last) -> dict[int, list[datetime.da
     return by_lag
 
 
-def _reached_rm(rest_days=()):
+def _reached_rm():
     """The day a log reached its RM: its own day, or the later day a 补交 log was handed
     in. The sign-off deadline runs from there: the RM cannot sign a log before it comes,
-    and a log for 1 January handed in on 11 January read as signed late on arrival.
-    A log of a rest day (`rest_days`) is never late (nobody owed it) but reached her
-    when it was handed in all the same: a Saturday's handed in on Tuesday."""
-    # Only a late log (补交) or a rest day's reached the RM after its day: the others skip
-    # the time zone conversion, which on every log of a year's rebuild cost a second.
-    after_its_day = Q(is_late=True)
-    if rest_days:
-        after_its_day |= Q(date__in=sorted(rest_days))
+    and a log for 1 January handed in on 11 January read as signed late on arrival."""
+    # Only a late log (补交) reached the RM after its day: the others skip the time zone
+    # conversion, which on every log of a year's rebuild cost a second.
     return Case(
-        When(after_its_day, submitted_at__isnull=False, then=TruncDate("submitted_at")),
+        When(is_late=True, submitted_at__isnull=False, then=TruncDate("submitted_at")),
         default=F("date"),
         output_field=DateField(),
     )
@@ -330,33 +325,24 @@ def _log_facts(
     listed a year of days), and a log handed in later still gets the span's longest."""
     reached_by = min(max(last, timezone.localdate()), last + LATE_LOG_DAYS)
     groups = defaultdict(list)  # one condition per distinct calendar, not per branch
-    span = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
-    all_rest_days = set()
     for branch_id, region_ids in branch_regions.items():
         lags = _signoff_lags(rules[branch_id], first, reached_by)
         key = tuple(sorted((lag, tuple(days)) for lag, days in lags.items()))
-        rest = tuple(d for d in span if not rules[branch_id].is_working_day(d))
-        all_rest_days.update(rest)
-        groups[(key, _last_day_due(rules[branch_id], today), rest)] += region_ids
+        groups[(key, _last_day_due(rules[branch_id], today))] += region_ids
     signed_in_time, past_deadline = Q(), Q()
-    for (lags, last_due, rest), region_ids in groups.items():
+    for (lags, last_due), region_ids in groups.items():
         # Most logs are not late and reached the RM on their day: tested on their date
-        # column, not on the computed day, which costs a time-zone conversion each. A
-        # rest day's log reached her when handed in, as a late one (`_reached_rm`).
+        # column, not on the computed day, which costs a time-zone conversion each.
         late = Q(is_late=True)
-        on_its_day = Q(is_late=False)
-        if rest:
-            late |= Q(date__in=rest)
-            on_its_day &= ~Q(date__in=rest)
         in_time = late & Q(
             reached__gt=reached_by,
             signed_day__lte=F("reached") + datetime.timedelta(days=max(lag for lag, _ in lags)),
         )
         for lag, days in lags:
             lag = datetime.timedelta(days=lag)
-            in_time |= on_its_day & Q(date__in=days, signed_day__lte=F("date") + lag)
+            in_time |= Q(is_late=False, date__in=days, signed_day__lte=F("date") + lag)
             in_time |= late & Q(reached__in=days, signed_day__lte=F("reached") + lag)
-        past = (on_its_day & Q(date__lte=last_due)) | (late & Q(reached__lte=last_due))
+        past = Q(is_late=False, date__lte=last_due) | (late & Q(reached__lte=last_due))
         if len(groups) > 1:
             in_time &= Q(region_id__in=region_ids)
             past &= Q(region_id__in=region_ids)
@@ -374,7 +360,7 @@ def _log_facts(
     signed_off_in_time = Q(status=LogStatus.SIGNED_OFF) & signed_in_time
     facts = list(
         logs.alias(signed_day=_signed_day())
-        .alias(reached=_reached_rm(all_rest_days))
+        .alias(reached=_reached_rm())
         .values_list(subject, "date")
         .annotate(
             handed_in=Count("pk", filter=handed_in),
@@ -421,9 +407,7 @@ def _sent_back_facts(logs, subject, region_branch, rules, today):
             continue
         branch_rules = rules[region_branch[log.region_id]]
         # The first hand-in reached the RM on the log's day, or the day of a 补交.
-        # A rest day's log (never late) reached her when handed in too.
-        came_later = log.is_late or not branch_rules.is_working_day(log.date)
-        waiting = timezone.localdate(log.submitted_at) if came_later else log.date
+        waiting = timezone.localdate(log.submitted_at) if log.is_late else log.date
         answered_late = False
         for event in log.events.all():
             if event.action == LogEvent.Action.RESUBMITTED:

@@ -816,42 +816,6 @@ def test_a_late_log_is_due_for_sign_off_from_the_day_it_was_handed_in(org, visit
     assert (stored.submitted_logs, stored.signed_on_time_logs) == (1, 1)
 
 
-def test_a_rest_days_log_handed_in_later_is_not_late_but_its_deadline_runs_from_then(org):
-    """Saturday 14 November's log (nobody owed one) handed in on Tuesday 17th: it is no
-    补交, and its RM has until the end of Wednesday, not of Monday: it reached her on
-    Tuesday. A Saturday log read as one she signed late on arrival."""
-    from activity import services as activity
-
-    saturday = MONDAY + datetime.timedelta(days=5)
-    tuesday = saturday + datetime.timedelta(days=3)
-    with time_machine.travel(_at(saturday, 18), tick=False):
-        activity.daily_log_save(author=org.am, log_date=saturday, fields={}, counts={}, visits=[])
-    with time_machine.travel(_at(tuesday, 9), tick=False):
-        entry = activity.daily_log_save(
-            author=org.am, log_date=saturday, fields={}, counts={}, visits=[], submit=True
-        )
-    assert not entry.is_late
-
-    def east(today):
-        return row(
-            selectors.branch_summary(
-                user=org.branch_head, branch=org.branch, start=MONDAY, end=SUNDAY, today=today
-            ),
-            "东",
-        )
-
-    wednesday, thursday = tuesday + datetime.timedelta(days=1), tuesday + datetime.timedelta(2)
-    assert east(wednesday).signed_on_time_rate is None  # not past its deadline yet
-    assert east(thursday).signed_on_time_rate == 0
-    entry.status, entry.signed_off_by = LogStatus.SIGNED_OFF, org.rm
-    entry.signed_off_at = _at(wednesday, 17)
-    entry.save()
-    assert east(thursday).signed_on_time_rate == 100
-    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
-    stored = RegionWeekSnapshot.objects.get(region=org.region)
-    assert (stored.submitted_logs, stored.signed_on_time_logs) == (1, 1)
-
-
 # --- a target that covers only some of a region (QA calendar walk-through, D1) -----------
 
 
