@@ -1,9 +1,11 @@
 """Form fields every app's forms share."""
 
+import datetime
 import re
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext as _
 
 from .converters import parse_day
 from .limits import FREE_TEXT_MAX_LENGTH
@@ -70,10 +72,23 @@ class DayField(forms.DateField):
     full-width digits): a report's period comes from links people edit, and a date box
     without a picker takes what is typed. ２０２６-１２-０１ was "not a valid date"."""
 
+    # A year typed short (0001, 26) is a typo, not a day: stored, a calendar day or a
+    # membership start in year 1 had pages count working days for 2,000 years.
+    FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+
     def to_python(self, value):
         if isinstance(value, str) and (day := parse_day(value)) is not None:
             return day
         return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.FIRST <= value <= self.LAST:
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {"first": self.FIRST.year, "last": self.LAST.year},
+                code="out_of_range",
+            )
 
 
 # For a ModelAdmin's `formfield_overrides`: the admin's date boxes are plain text boxes

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from activity.models import DailyLog, LogEvent, Metric
 from planning.models import (
+    CalendarOverride,
     MonthlyGoalLine,
     MonthlyGoalSheet,
     PlannedVisit,
@@ -194,3 +195,15 @@ def test_the_group_selector_speaks_chinese(admin_client):
     translated = json.loads(re.search(r"const newcatalog = (\{.*?\});", catalog, re.S)[1])
     missing = sorted(msgid for msgid in used if msgid not in translated)
     assert not missing, missing
+
+
+def test_a_calendar_day_in_year_one_is_refused_with_a_clear_error(admin_client, org):
+    """An admin's date box took 0001-01-01 (a year typed short): stored, a working-day
+    count from it ran over two thousand years."""
+    response = admin_client.post(
+        reverse("admin:planning_calendaroverride_add"),
+        {"branch": org.branch.pk, "date": "0001-01-01", "is_working_day": "on", "note": ""},
+    )
+    assert response.status_code == 200
+    assert "1900" in response.content.decode()
+    assert not CalendarOverride.objects.exists()
