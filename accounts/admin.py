@@ -350,7 +350,7 @@ class RegionAdmin(admin.ModelAdmin):
             return
         super().save_model(request, obj, form, change)
         if change and "manager" in form.changed_data:
-            services.region_manager_changed(region=obj)
+            services.region_managers_changed(region_ids=[obj.pk])
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -210,10 +210,11 @@ def region_close(*, region: Region, closed_on: datetime.date | None, today=None)
     """Close `region` after `closed_on` (None: open it again).
 
     History stays: its logs, sheets and snapshots keep the region, and summaries of the
-    periods it worked in still list it, its own targets counted for its open days. Its regional manager's post ends: a closed
-    region has no manager, so what still waits in it (logs handed in, sheets to agree)
-    goes to the next manager up (`accounts.selectors.regions_signed_off_by`). Opened
-    again, it gets a manager the usual way."""
+    periods it worked in still list it, its own targets counted for its open days. Its
+    regional manager's post ends: a closed region has no manager, so what still waits in
+    it (logs handed in, sheets to agree) goes to the next manager up
+    (`accounts.selectors.regions_signed_off_by`). Opened again, it gets a manager the
+    usual way."""
     from reports.services import rollup_after_membership_change
 
     locked = Region.objects.select_for_update().get(pk=region.pk)
@@ -233,9 +234,7 @@ def region_close(*, region: Region, closed_on: datetime.date | None, today=None)
             instance.manager = None
     locked.save(update_fields=fields)
     if "manager" in fields:
-        from activity.services import help_requests_of_regions_follow
-
-        help_requests_of_regions_follow(region_ids=[locked.pk])
+        region_managers_changed(region_ids=[locked.pk])
     return region
 
 
@@ -250,24 +249,18 @@ def branch_head_changed(*, branch: Branch, old_head_id: int | None) -> None:
     the staff import does. Left with the old head, who kept signing its logs and reading
     its customers' phone numbers while the new head could not sign a log of it. A 直属
     given an RM of its own keeps her."""
-    from activity.services import help_requests_of_regions_follow
-
     direct = Region.objects.filter(
         branch=branch, name=DIRECT_REGION_NAME, closed_on__isnull=True
     ).filter(Q(manager_id=old_head_id) if old_head_id else Q(manager__isnull=True))
     region_ids = list(direct.values_list("pk", flat=True))
     Region.objects.filter(pk__in=region_ids).update(manager=branch.head_id)
-    help_requests_of_regions_follow(region_ids=region_ids)
-
-
-def region_manager_changed(*, region: Region) -> None:
-    """`region` was given another regional manager (or none) in the admin: what its logs
-    waiting for sign-off ask for (a joint visit) reaches whoever signs them now."""
-    region_managers_changed(region_ids=[region.pk])
+    region_managers_changed(region_ids=region_ids)
 
 
 def region_managers_changed(*, region_ids) -> None:
-    """`region_manager_changed` for several regions (the staff import's)."""
+    """These regions were given another regional manager, or none (the admin, the staff
+    import, a closing, a leaver, a new branch head): what their logs waiting for sign-off
+    ask for (a joint visit) reaches whoever signs them now."""
     from activity.services import help_requests_of_regions_follow
 
     if region_ids:
@@ -326,12 +319,9 @@ def user_deactivate(*, user: User, day: datetime.date | None = None) -> None:
         user.is_active = False
         user.save(update_fields=["is_active"])
     _membership_end_on_leaving(user=user, day=day)
-    from activity.services import help_requests_of_regions_follow
-
     managed = list(Region.objects.filter(manager=user).values_list("pk", flat=True))
     Region.objects.filter(pk__in=managed).update(manager=None)
-    # What her logs waiting there ask for reaches whoever signs them now.
-    help_requests_of_regions_follow(region_ids=managed)
+    region_managers_changed(region_ids=managed)
     Area.objects.filter(manager=user).update(manager=None)
     Branch.objects.filter(head=user).update(head=None)
 

@@ -583,7 +583,7 @@ class ProspectForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.fields["revision"].initial = self.revision_of(self.instance)
+        self.fields["revision"].initial = self.instance.revision
         # As saved, for telling a repeated post from one that would undo another save
         # (is_valid writes the posted values onto the instance).
         self.saved = {name: getattr(self.instance, name) for name in self.Meta.fields}
@@ -594,16 +594,12 @@ class ProspectForm(forms.ModelForm):
             if isinstance(field, forms.TypedChoiceField) and field.choices[0][0] == "":
                 field.choices = [("", "—"), *field.choices[1:]]
 
-    @staticmethod
-    def revision_of(prospect: Prospect) -> int:
-        return int(prospect.updated_at.timestamp() * 1000) if prospect.pk else 0
-
     def changed_elsewhere(self) -> bool:
         """After `is_valid`: whether the prospect was saved since this page was opened
         with other values than posted here (the same values twice, a double tap, are no
         conflict). The page then carries the newer revision, so saving again goes on."""
         opened = self.cleaned_data.get("revision")
-        current = self.revision_of(self.instance)
+        current = self.instance.revision
         if opened is None or opened == current:
             return False
         if not self.differences():

@@ -290,6 +290,12 @@ class Prospect(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def revision(self) -> int:
+        """When it was last saved, in server milliseconds (0 before its first save), as
+        a log's `revision`: its page posts the one it was opened on."""
+        return int(self.updated_at.timestamp() * 1000) if self.pk else 0
+
 
 class VisitRecord(models.Model):
     """One customer contact on a daily log (拜访记录)."""

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, Role, User
@@ -98,6 +99,11 @@ def get_log_for_user(user: User, log_id: int) -> DailyLog:
     )
 
 
+def notified_of(user: User, url: str) -> bool:
+    """Whether a notification of `user`'s (the bell, an e-mail) links to `url`."""
+    return Notification.objects.filter(recipient=user, url=url).exists()
+
+
 @dataclass
 class LogOutOfReach:
     """A log someone was told of (the bell, an e-mail) that is no longer theirs to open:
@@ -112,10 +118,7 @@ def log_told_of_out_of_reach(user: User, log_id: int) -> LogOutOfReach | None:
     theirs links to it: the old RM's notice of a returned log or a request led to a bare
     404 once the log moved with its author. Only who has it now, never the log itself;
     anyone else still gets a 404 that tells nothing."""
-    from django.urls import reverse
-
-    url = reverse("activity:log_detail", kwargs={"pk": log_id})
-    if not Notification.objects.filter(recipient=user, url=url).exists():
+    if not notified_of(user, reverse("activity:log_detail", kwargs={"pk": log_id})):
         return None
     log = (
         DailyLog.objects.select_related("author", "region__manager", "region__area__manager")

@@ -27,11 +27,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import selectors as org
 from accounts.models import Region, RegionMembership, Role, User
-from activity.models import DailyLog, LogStatus, Metric, MetricValue, Notification, VisitRecord
+from activity.models import DailyLog, LogStatus, Metric, MetricValue, VisitRecord
 from activity.selectors import (  # noqa: F401  (planning's views read them from here)
     active_metrics,
     customer_key,
     logs_visible_to,
+    notified_of,
     prospects_of,
     unweighted,
 )
@@ -1370,8 +1371,7 @@ def get_item_for_user(user: User, pk: int) -> TrackedItem:
 def item_notified_to(user: User, pk: int) -> bool:
     """Whether `user`'s bell links to this item (for one no longer theirs to see: they
     stood in for its assigner, `_stand_in_q`, until its assignee moved on)."""
-    url = reverse("planning:item_detail", kwargs={"pk": pk})
-    return Notification.objects.filter(recipient=user, url=url).exists()
+    return notified_of(user, reverse("planning:item_detail", kwargs={"pk": pk}))
 
 
 # A home page's card of overdue items shows the oldest this many, and how many more.
