@@ -229,7 +229,10 @@ def main() -> None:
         started = time.perf_counter()
         generate(args.ams_per_region, first_day, last_day)
         print(f"generated in {time.perf_counter() - started:.0f} s")
-    values = MetricValue.objects.count()
+    generated = "activity_metricvalue" in connection.introspection.table_names()
+    values = MetricValue.objects.count() if generated else 0
+    if not values:
+        sys.exit(f"{url} holds no generated org: run once without --keep to build it (≈ 3 min).")
     ams = BRANCHES * REGIONS_PER_BRANCH * args.ams_per_region
     print(
         f"org: {BRANCHES} branches, {BRANCHES * REGIONS_PER_BRANCH} regions, {ams} AMs; "
