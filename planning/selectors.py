@@ -1378,10 +1378,15 @@ def item_notified_to(user: User, pk: int) -> bool:
 OVERDUE_SHOWN = 10
 
 
+DUE_SOON_DAYS = 3  # today, tomorrow and the day after
+
+
 class OverdueItems(list):
-    """The oldest overdue items (at most OVERDUE_SHOWN), and `total`: how many there are."""
+    """The oldest overdue items (at most OVERDUE_SHOWN), and `total`: how many there are;
+    `due_soon`: the user's own open items due in the next DUE_SOON_DAYS days."""
 
     total = 0
+    due_soon = ()
 
     @property
     def more(self) -> int:
@@ -1414,7 +1419,23 @@ def overdue_items(user: User, today=None) -> OverdueItems:
         .order_by("due_date", "pk")[:OVERDUE_SHOWN]
     )
     items.total = items[0].overdue_total if items else 0
-    org.tell_apart([*(item.assignee for item in items), *(item.assigner for item in items)])
+    # Her own only, nearest first: a manager's card listing every item of the branch
+    # due this week would bury the late ones. The items page lists the rest.
+    items.due_soon = list(
+        TrackedItem.objects.filter(
+            assignee=user,
+            due_date__range=(today, today + datetime.timedelta(days=DUE_SOON_DAYS - 1)),
+        )
+        .exclude(status__in=TrackedItem.CLOSED)
+        .select_related("assigner")
+        .order_by("due_date", "pk")[:OVERDUE_SHOWN]
+    )
+    org.tell_apart(
+        [
+            *(item.assignee for item in items),
+            *(item.assigner for item in [*items, *items.due_soon]),
+        ]
+    )
     return items
 
 

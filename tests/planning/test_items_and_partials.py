@@ -115,6 +115,36 @@ def test_a_few_overdue_items_are_all_shown(org, client_for):
     assert 'data-testid="overdue-more"' not in html
 
 
+@time_machine.travel(NOON_20_NOV, tick=False)
+def test_the_am_home_page_shows_her_items_due_in_the_next_three_days(org, client_for):
+    """An item due tomorrow was nowhere on her home page until it was a day late."""
+
+    def item(title, due, **kwargs):
+        fields = {"assignee": org.am, "assigner": org.rm} | kwargs
+        return TrackedItem.objects.create(title=title, due_date=due, **fields)
+
+    item("后天到期", D(2026, 11, 22))
+    item("今天到期", D(2026, 11, 20))
+    item("明天到期", D(2026, 11, 21), assigner=org.am, is_key=True)
+    item("已完成", D(2026, 11, 21), status="done")
+    item("下周到期", D(2026, 11, 23))
+    item("同事的", D(2026, 11, 21), assignee=org.peer_am)
+    item("逾期", D(2026, 11, 19))
+
+    soon = selectors.overdue_items(org.am, D(2026, 11, 20)).due_soon
+    assert [i.title for i in soon] == ["今天到期", "明天到期", "后天到期"]
+    html = client_for(org.am).get(reverse("activity:today"), follow=True).content.decode()
+    card = html.split('data-testid="due-soon-items"')[1].split("</ul>")[0]
+    assert "我近期到期的事项" in html
+    assert card.index("今天到期") < card.index("明天到期") < card.index("后天到期")
+    assert "今天" in card and "明天" in card and "11-22" in card
+    assert f"← {org.rm.name}" in card  # handed down by her RM; her own key item names nobody
+    assert "逾期" not in card and "下周到期" not in html and "同事的" not in html
+    # Her RM's card lists her late item, not what his AMs have due soon.
+    rm_html = client_for(org.rm).get(reverse("planning:index")).content.decode()
+    assert "逾期" in rm_html and 'data-testid="due-soon-items"' not in rm_html
+
+
 def test_pacing_partials_render_for_home_pages(org, client_for):
     Target.objects.create(
         user=org.am,
