@@ -539,7 +539,14 @@ class _XlsxBook:
 
         epoch = CALENDAR_MAC_1904 if self.epoch_1904 else CALENDAR_WINDOWS_1900
         done: list[tuple[int, list]] = []
-        state = {"row": 0, "values": None, "cell": None, "text": None, "in_value": False}
+        state = {
+            "row": 0,
+            "values": None,
+            "cell": None,
+            "text": None,
+            "in_value": False,
+            "formula": False,
+        }
         column_of: dict[str, int] = {}
 
         def refuse(*_args):
@@ -560,6 +567,9 @@ class _XlsxBook:
                     index = len(state["values"])
                 state["cell"] = (index, attrs.get("t", "n"), attrs.get("s"))
                 state["text"] = []
+                state["formula"] = False
+            elif tag == "f" and state["cell"] is not None:
+                state["formula"] = True
             elif tag in ("v", "t") and state["cell"] is not None:
                 state["in_value"] = True
             elif tag == "row":
@@ -585,7 +595,13 @@ class _XlsxBook:
                 values = state["values"]
                 while len(values) < index:
                     values.append(None)
-                values.append(self._value("".join(state["text"]), kind, style, epoch, from_excel))
+                raw = "".join(state["text"])
+                if state["formula"] and not raw and kind != "inlineStr":
+                    # Written by a program that does not compute: the result is not there.
+                    values.append(FORMULA_WITHOUT_RESULT)
+                    layout.errors.add(state["row"])
+                else:
+                    values.append(self._value(raw, kind, style, epoch, from_excel))
                 if kind == "e":
                     layout.errors.add(state["row"])
                 state["cell"] = None
@@ -918,21 +934,34 @@ EXCEL_ERRORS = frozenset(
 )
 
 
+class _FormulaWithoutResult(str):
+    """A formula cell of an .xlsx whose result the file does not hold: blank, and an
+    error of its own rather than "required" (see `_excel_errors`)."""
+
+
+FORMULA_WITHOUT_RESULT = _FormulaWithoutResult("")
+
+
 def _excel_errors(number: int, row: list, keys: list[str], header_text: dict) -> list[dict]:
-    return [
-        {
-            "row": number,
-            "column": header_text[key],
-            "value": str(value),
-            "message": _(
+    errors = []
+    for key, value in zip(keys, row, strict=True):
+        if value is FORMULA_WITHOUT_RESULT:
+            message = _(
+                "This cell holds a formula whose result is not saved in the file (a file "
+                "written by a program rather than by Excel). Open the file in Excel or WPS, "
+                "save it, and upload it again; or paste the column as values."
+            )
+        elif isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+            message = _(
                 "“%(value)s” is an Excel error: the formula in this cell did not work. "
                 "Correct the formula, or copy the column and paste it as values."
-            )
-            % {"value": value},
-        }
-        for key, value in zip(keys, row, strict=True)
-        if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
-    ]
+            ) % {"value": value}
+        else:
+            continue
+        errors.append(
+            {"row": number, "column": header_text[key], "value": str(value), "message": message}
+        )
+    return errors
 
 
 def _file_error(message: str, column: str = "") -> dict:

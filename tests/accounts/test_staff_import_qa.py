@@ -435,6 +435,22 @@ class TestCellsAsHrSheetsHoldThem:
         warnings = [n["text"] for n in outcome.notices if isinstance(n, dict)]
         assert any(text.startswith("第 3 行在 Excel 中被隐藏") for text in warnings), warnings
 
+    def test_a_formula_the_file_never_computed_is_an_error_on_its_cell(self, org):
+        """A sheet written by a program (an HR system's export, a script) holds formulas
+        with no saved result until Excel opens it: a 区域 looked up with VLOOKUP read as
+        blank, "区域 is required", with nothing saying why the cell showed 东 in Excel."""
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(HEADERS)
+        sheet.append(here(org, "N730", "新人甲"))
+        sheet.append(here(org, "N731", "新人乙"))
+        sheet["H3"] = "=VLOOKUP(B3,区域表!A:B,2,FALSE)"
+        outcome = check(_saved(workbook), name="staff.xlsx")
+        assert errors_at(outcome) == {(3, "区域")}
+        [message] = [error["message"] for error in outcome.errors]  # not "required" too
+        assert "公式" in message and "WPS" in message
+        assert outcome.counts["new"] == 0  # all or nothing: not even 新人甲
+
 
 def _saved(workbook) -> bytes:
     out = io.BytesIO()
