@@ -222,6 +222,8 @@ def upload_check(name: str, data: bytes) -> str:
         _check_zip(data)
         return "xlsx"
     if suffix == ".csv":
+        if data.startswith(UTF16_BOMS):
+            return "csv"
         if b"\x00" in data[:4096] or data.startswith(b"PK\x03\x04"):
             raise UploadRefused(_("This is not a text (.csv) file, whatever its name says."))
         return "csv"
@@ -660,19 +662,28 @@ class NumberCell:
         return normalise_code(self.value, self.number_format)
 
 
+# Some HR systems export "CSV" as UTF-16 with tabs (Excel's "Unicode 文本" layout).
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def _read_csv(data: bytes, layout: _SheetLayout | None = None):
     # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK, not UTF-8: read that as
     # GB18030 (its superset). The preview shows the names before anything is saved.
+    delimiter = ","
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-16" if data.startswith(UTF16_BOMS) else "utf-8-sig")
+        if data.startswith(UTF16_BOMS) and "\t" in text.partition("\n")[0]:
+            delimiter = "\t"
     except UnicodeDecodeError:
         try:
+            if data.startswith(UTF16_BOMS):  # damaged: GBK would read it as nonsense
+                raise UnicodeDecodeError("utf-16", data, 0, 2, "damaged")
             text = data.decode("gb18030")
         except UnicodeDecodeError as exc:
             raise UploadRefused(
                 _("The CSV file is neither UTF-8 nor GBK text; save it as “CSV UTF-8”.")
             ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for values in reader:
             # Excel writes a cell showing #N/A into a CSV as that text.

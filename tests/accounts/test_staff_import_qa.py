@@ -451,6 +451,19 @@ class TestCellsAsHrSheetsHoldThem:
         assert "公式" in message and "WPS" in message
         assert outcome.counts["new"] == 0  # all or nothing: not even 新人甲
 
+    def test_a_utf16_export_with_tabs_is_read(self, org):
+        """Some HR systems export "CSV" as UTF-16 with tabs: it was refused as "not a
+        text (.csv) file"."""
+        rows = [HEADERS, here(org, "N740", "新人甲"), here(org, "N741", "新人乙")]
+        text = "\r\n".join("\t".join(str(value) for value in row) for row in rows)
+        outcome = apply(text.encode("utf-16"), name="staff.csv")
+        assert outcome.errors == []
+        assert User.objects.get(employee_no="N741").memberships.get().region == org.region
+
+    def test_a_damaged_utf16_file_is_refused_with_what_to_do(self, org):
+        outcome = check("\ufeff工号".encode("utf-16-le") + b"\x00\xd8", name="staff.csv")
+        assert "UTF-8" in outcome.errors[0]["message"]
+
 
 def _saved(workbook) -> bytes:
     out = io.BytesIO()
