@@ -1201,6 +1201,23 @@ class NotHandedIn:
         return bool(self.without_review or self.without_sheet)
 
 
+# How far back the latest week owing a review is looked for past weeks the branch had off.
+OFF_WEEKS_SKIPPED = datetime.timedelta(weeks=3)
+
+
+def _worked_in(rules: BranchRules, start: datetime.date, end: datetime.date) -> Exists:
+    """The member was in a region (any) on a working day of [start, end]: someone who
+    joined on Saturday 31 October owes no review of that week and no goal sheet for
+    October, having no working day in either. Judged from the first and last working
+    days, so a membership that falls wholly between two of them (within a holiday) counts."""
+    days = rules.working_days(start, end)
+    if not days:
+        return Exists(RegionMembership.objects.none())
+    return Exists(
+        RegionMembership.objects.overlapping(days[0], days[-1]).filter(user_id=OuterRef("user_id"))
+    )
+
+
 def not_handed_in(user: User, now: datetime.datetime | None = None) -> NotHandedIn:
     """The AMs of the regions `user` reviews with no weekly review handed in for the
     latest week past its deadline (on a Monday, last week's, due Saturday), and with no
@@ -1213,11 +1230,19 @@ def not_handed_in(user: User, now: datetime.datetime | None = None) -> NotHanded
     month = periods.month_start(today)
     if not regions:
         return NotHandedIn(None, None, [], month, [])
-    # Regions of one branch share a deadline: the branch of most of them decides.
+    # Regions of one branch share a deadline and a calendar: the branch of most of them.
     branch_ids = [region.branch_id for region in regions]
-    settings = branch_settings(max(set(branch_ids), key=branch_ids.count))
+    branch_id = max(set(branch_ids), key=branch_ids.count)
+    settings = branch_settings(branch_id)
     week = periods.week_start(today)
     if now < review_deadline(settings, week):
+        week -= datetime.timedelta(weeks=1)
+    earliest = week - OFF_WEEKS_SKIPPED
+    month_end = periods.period_end(PeriodKind.MONTH, month)
+    rules = rules_for(branch_id, min(earliest, month), month_end, settings=settings)
+    # A week the branch had off (春节 2026: 16–22 February) owes no review: on the 24th
+    # every AM was listed, and reminded, for it. The latest week that owes one is before.
+    while week > earliest and not rules.count(week, week + datetime.timedelta(days=6)):
         week -= datetime.timedelta(weeks=1)
     region_ids = [region.pk for region in regions]
     week_end = week + datetime.timedelta(days=6)
@@ -1229,12 +1254,16 @@ def not_handed_in(user: User, now: datetime.datetime | None = None) -> NotHanded
     )
     in_week = {
         m.user_id: m.user
-        for m in org.members_during(region_ids, week, week_end).exclude(Exists(moved_on))
+        for m in org.members_during(region_ids, week, week_end)
+        .exclude(Exists(moved_on))
+        .filter(_worked_in(rules, week, week_end))
         if m.user_id != user.pk and m.user.is_active  # someone who left owes nothing
     }
     this_month = {
         m.user_id: m.user
-        for m in org.members_during(region_ids, today, today)
+        for m in org.members_during(region_ids, today, today).filter(
+            _worked_in(rules, month, month_end)
+        )
         if m.user_id != user.pk and m.user.is_active
     }
     reviewed = set(

@@ -152,9 +152,10 @@ def test_not_handed_in_makes_as_many_queries_for_a_region_of_thirty(
             _sheet(person, org.region)
     from planning import selectors
 
-    # 1 "only a regional manager?" + 1 regions + 1 branch settings + 2 memberships (the
-    # week's, today's) + 1 reviews + 1 sheets, whatever the number of AMs.
-    with django_assert_max_num_queries(7):
+    # 1 "only a regional manager?" + 1 regions + 1 branch settings + 1 its calendar (a
+    # week off owes no review) + 2 memberships (the week's, today's) + 1 reviews + 1
+    # sheets, whatever the number of AMs.
+    with django_assert_max_num_queries(8):
         missing = selectors.not_handed_in(org.rm)
     assert len(missing.without_review) == size - size // 2 + 2  # and 张三, 李四
 
@@ -280,3 +281,32 @@ def test_someone_who_moved_midweek_owes_her_review_to_the_rm_she_moved_to(org, c
     assert "张三" in [u.name for u in west.without_review]
     client_for(org.rm).post(reverse("planning:remind_not_handed_in"))
     assert not Notification.objects.filter(recipient=org.am).exists()
+
+
+def test_a_week_the_branch_had_off_owes_no_review_and_the_week_before_is_listed(org):
+    """春节 2026 (chinese-calendar): 16–22 February is all days off, its review due on a
+    holiday Saturday. On the 24th, back at work, every AM was listed (and reminded) for
+    it; the week of 9 February, due on Saturday the 14th (a 调休 working day), not."""
+    from planning import selectors
+
+    _review(org.am, org.region, week=D(2026, 2, 9))
+    with time_machine.travel(datetime.datetime(2026, 2, 24, 1, 0, tzinfo=datetime.UTC)):
+        missing = selectors.not_handed_in(org.rm)
+    assert missing.week == D(2026, 2, 9)
+    assert [u.name for u in missing.without_review] == ["李四"]
+
+
+def test_someone_who_joined_after_the_last_working_day_owes_nothing_for_it(org):
+    """Saturday 31 October 2026, 15:00: this week's reviews are past due and October is
+    the month. 新人 joined today, with no working day left in the week or the month; 周五
+    joined on Friday and worked it."""
+    from planning import selectors
+
+    for name, joined in (("新人", D(2026, 10, 31)), ("周五", D(2026, 10, 30))):
+        f.MembershipFactory(user=f.UserFactory(name=name), region=org.region, start_date=joined)
+    with time_machine.travel(datetime.datetime(2026, 10, 31, 7, 0, tzinfo=datetime.UTC)):
+        missing = selectors.not_handed_in(org.rm)
+    assert missing.week == D(2026, 10, 26)
+    assert "新人" not in [u.name for u in missing.without_review + missing.without_sheet]
+    assert "周五" in [u.name for u in missing.without_review]
+    assert "周五" in [u.name for u in missing.without_sheet]
