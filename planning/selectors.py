@@ -939,7 +939,9 @@ def pacing_for(user: User, today=None, *, region=None, metrics=None) -> Sheet | 
     sheet = am_sheet(
         user, region, PeriodKind.MONTH, periods.month_start(today), today, metrics=metrics
     )
-    if all(line.target is None for line in sheet.lines):
+    # Someone who joined after the month's last working day (Saturday 31 October) has
+    # no October to set goals for: the panel sent her to October's goal sheet.
+    if sheet.working_days and all(line.target is None for line in sheet.lines):
         status = (
             MonthlyGoalSheet.objects.filter(author=user, month=sheet.start)
             .values_list("status", flat=True)

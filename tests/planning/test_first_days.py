@@ -112,3 +112,14 @@ def test_the_pacing_panel_reads_no_one_more_in_a_region_with_its_rm(org):
         )
         assert selectors.pacing_for(org.am).targets_pending == ""
         assert pending == queries() + 1
+
+
+def test_someone_who_joins_after_the_months_last_working_day_is_not_sent_to_its_goal_sheet(org):
+    """Saturday 31 October 2026: 新人 joins with no working day of October left. The
+    pacing panel told her to fill in October's goal sheet; November's is the one."""
+    joiner = f.UserFactory(name="新人")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=D(2026, 10, 31))
+    sheet = selectors.pacing_for(joiner, today=D(2026, 10, 31))
+    assert (sheet.working_days, sheet.targets_pending) == (0, "")
+    # Her first working day's panel asks for November's.
+    assert selectors.pacing_for(joiner, today=D(2026, 11, 2)).targets_pending == "sheet"
