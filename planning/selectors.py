@@ -356,7 +356,9 @@ class TargetBook:
                 covers[(kind, *subject, period_start, metric_id)] = covers_from
         return cls(rules=rules, values=values, closed_on=closed_on or {}, covers=covers)
 
-    def _derived_week(self, subject, week: datetime.date, metric_id: int) -> int | None:
+    def _derived_week(
+        self, subject, week: datetime.date, metric_id: int, days=None
+    ) -> int | Decimal | None:
         """A week without a target of its own: its share of each month it runs into, by
         the working days it has in that month. The week of 30 November gets one day of
         November's target and four of December's. Weeks had the share of the month their
@@ -366,7 +368,13 @@ class TargetBook:
 
         A month without a target yet (December's are set at the end of November) lends
         its days in the week the daily rate of the month that has one: the week of 30
-        November is not a one-day week until December's targets come."""
+        November is not a one-day week until December's targets come.
+
+        `days` (first, last): the part of the week a caller takes a share of, by its
+        working days (the summary of 30 November to 1 December takes 2/5 of the week).
+        The value is then the week's that makes that share each day's own month's rate:
+        with 10 visits a day in November and 20 in December, 2/5 of the week's 90 read
+        36 for a day of each, not 30."""
         week_end = week + datetime.timedelta(days=6)
         months = sorted({periods.month_start(week), periods.month_start(week_end)})
         known = {
@@ -377,7 +385,7 @@ class TargetBook:
         }
         if not known:
             return None
-        total = 0
+        total, in_days = 0, Decimal(0)
         for month in months:
             month_end = periods.period_end(PeriodKind.MONTH, month)
             # A joiner's sheet covers her days: it is spread over the weeks from hers.
@@ -388,7 +396,7 @@ class TargetBook:
                     self.rules.count(max(w, first), min(w + datetime.timedelta(days=6), month_end))
                     for w in weeks
                 ]
-                total += periods.split(known[month], weights)[weeks.index(week)]
+                here = periods.split(known[month], weights)[weeks.index(week)]
             else:
                 lender, value = next(iter(known.items()))
                 lender_days = self.rules.count(
@@ -396,18 +404,33 @@ class TargetBook:
                     periods.period_end(PeriodKind.MONTH, lender),
                 )
                 days_here = self.rules.count(max(week, month), min(week_end, month_end))
-                if lender_days:
-                    total += whole(Decimal(value) * days_here / lender_days)
-        return total
+                if not lender_days:
+                    continue
+                here = whole(Decimal(value) * days_here / lender_days)
+            total += here
+            # Over all the week's days in the month: a joiner's own days are the caller's
+            # share of them (`covered_share`), not to be counted here twice.
+            in_month = self.rules.count(max(week, month), min(week_end, month_end))
+            if days is not None and in_month:
+                seen = self.rules.count(
+                    max(week, month, days[0]), min(week_end, month_end, days[1])
+                )
+                in_days += Decimal(here) * seen / in_month
+        if days is None or len(months) == 1:
+            return total
+        part_days = self.rules.count(max(week, days[0]), min(week_end, days[1]))
+        if not part_days or part_days == self.rules.count(week, week_end):
+            return total
+        return in_days * self.rules.count(week, week_end) / part_days
 
-    def user_value(self, user_id: int, kind: str, start, metric_id: int, *, derive=True):
+    def user_value(self, user_id: int, kind: str, start, metric_id: int, *, derive=True, days=None):
         """(value, source) or (None, None). derive=False: a week's own target only, not
-        one derived from the months."""
+        one derived from the months. `days`: see `_derived_week`."""
         value = self.values.get((kind, "u", user_id, start, metric_id))
         if value is not None:
             return value, Source.EXPLICIT
         if kind == PeriodKind.WEEK and derive:
-            derived = self._derived_week(("u", user_id), start, metric_id)
+            derived = self._derived_week(("u", user_id), start, metric_id, days)
             if derived is not None:
                 return derived, Source.DERIVED
         return None, None
@@ -454,12 +477,14 @@ class TargetBook:
         *,
         derive=True,
         rounded=True,
+        days=None,
     ):
         """A member's target for the part of the period they were in the region;
-        rounded=False for a share of part of a period (the summary pro rates it further)."""
+        rounded=False for a share of part of a period (the summary pro rates it further,
+        over `days`, see `_derived_week`)."""
         if not share:
             return None, None
-        value, source = self.user_value(user_id, kind, start, metric_id, derive=derive)
+        value, source = self.user_value(user_id, kind, start, metric_id, derive=derive, days=days)
         if value is None:
             return value, source
         share = self.covered_share(user_id, kind, start, metric_id, share)
@@ -475,6 +500,7 @@ class TargetBook:
         *,
         derive=True,
         rounded=True,
+        days=None,
     ):
         """member_shares: user id → the share of the period they were in the region
         (`membership_shares`); each member's target counts for that share, so someone
@@ -485,7 +511,7 @@ class TargetBook:
             return self._while_open(region_id, kind, start, value, rounded), Source.EXPLICIT
         shared = [
             (
-                self.user_value(m, kind, start, metric_id, derive=derive)[0],
+                self.user_value(m, kind, start, metric_id, derive=derive, days=days)[0],
                 self.covered_share(m, kind, start, metric_id, share),
             )
             for m, share in member_shares.items()
@@ -496,7 +522,7 @@ class TargetBook:
             # Rounded member by member, so the region's line is the sum of its AMs' lines.
             return sum(_member_part(v, share, rounded) for v, share in shared), Source.MEMBERS
         if kind == PeriodKind.WEEK and derive:
-            derived = self._derived_week(("r", region_id), start, metric_id)
+            derived = self._derived_week(("r", region_id), start, metric_id, days)
             if derived is not None:
                 return self._while_open(region_id, kind, start, derived, rounded), Source.DERIVED
         return None, None

@@ -697,18 +697,36 @@ def _rows_for_periods(
                 # A whole week rounds each member's share as the plan page does; part
                 # of one is pro rated again, so rounding there would count 12.5 as 13.
                 rounded = factor == ONE
+                first_day = max(part, span[0])
+                last_day = min(periods.period_end(kind, part), span[1])
+                # Part of a week across a month's end: each day at its own month's rate.
+                days = None if rounded else (first_day, last_day)
                 members = None  # whom the part's target covers: None for the whole row
                 if by == "region":
                     shares = shares_in.get((key, kind, part), {})
                     value, source = book.region_value(
-                        key, shares, kind, part, metric_id, derive=derive, rounded=rounded
+                        key,
+                        shares,
+                        kind,
+                        part,
+                        metric_id,
+                        derive=derive,
+                        rounded=rounded,
+                        days=days,
                     )
                     if source == Source.MEMBERS:
                         members = _members_with_target(book, shares, kind, part, metric_id, derive)
                 else:
                     share = shares_in.get((region_ids[0], kind, part), {}).get(key, ZERO)
                     value, _source = book.user_value_in_region(
-                        key, share, kind, part, metric_id, derive=derive, rounded=rounded
+                        key,
+                        share,
+                        kind,
+                        part,
+                        metric_id,
+                        derive=derive,
+                        rounded=rounded,
+                        days=days,
                     )
                 if value is None:
                     continue
@@ -716,8 +734,6 @@ def _rows_for_periods(
                 found_any = True
                 # Like with like: the target of these people for these days, against
                 # what they did on them.
-                first_day = max(part, span[0])
-                last_day = min(periods.period_end(kind, part), span[1])
                 if members is None:
                     everyone = True
                     covered_actual += done(key, None, first_day, last_day, metric_id)

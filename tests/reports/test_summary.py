@@ -533,6 +533,29 @@ def test_a_month_without_month_targets_still_adds_up_its_weeks(org, visits):
     assert row(result, "东").cell(visits.pk).target == 50
 
 
+def test_part_of_the_week_across_the_month_end_takes_each_days_own_months_rate(org, visits):
+    """The summary's default on Wednesday 2 December is Monday 30 November to Tuesday the
+    1st. 张三's November is 210 visits over 21 working days (10 a day), December 460 over
+    23 (20 a day): the week of 30 November is 10 + 80 = 90. Its first two days read 36,
+    2/5 of the week, where one day of each month is 10 + 20; 1–6 December read 72, not
+    December's 80. The whole week stays 90."""
+    month_target(metric=visits, value=210, month=NOVEMBER, user=org.am, by=org.rm)
+    month_target(metric=visits, value=460, month=DECEMBER, user=org.am, by=org.rm)
+    sunday = WEEK_OF_NOV_30 + datetime.timedelta(days=6)
+
+    def east(start, end):
+        return row(summary(org, start=start, end=end), "东").cell(visits.pk).target
+
+    assert east(WEEK_OF_NOV_30, sunday) == 90
+    assert east(WEEK_OF_NOV_30, DECEMBER) == 10 + 20
+    assert east(DECEMBER, sunday) == 80
+    assert east(WEEK_OF_NOV_30, WEEK_OF_NOV_30) == 10
+    rows, _total = selectors.member_rows(
+        region=org.region, start=WEEK_OF_NOV_30, end=DECEMBER, today=TODAY
+    )
+    assert next(r for r in rows if r.label == "张三").cell(visits.pk).target == 30
+
+
 def test_drill_down_shows_the_regions_own_target_when_it_is_not_its_members_sum(org, visits):
     """QA: the summary said 西北 was ahead (its own target), the drill-down's total said
     behind (its AMs' targets), with nothing to say why."""
