@@ -185,6 +185,14 @@ class BranchRules:
             return False
         return day.weekday() in self.working_weekdays
 
+    def is_holiday(self, day: datetime.date) -> bool:
+        """A day off for more than its weekday: a public holiday (with the weekend days
+        the State Council runs into it, 国庆's Saturday 3 October) or a day the admin
+        gave off. An ordinary Saturday is not one."""
+        if day in self.overrides:
+            return not self.overrides[day]
+        return day in chinese_calendar.holidays or is_statutory_day_off(day)
+
     def working_days(self, start: datetime.date, end: datetime.date) -> list[datetime.date]:
         days, day = [], start
         while day <= end:

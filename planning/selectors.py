@@ -136,9 +136,25 @@ def branch_settings(branch_id: int | None) -> BranchPlanningSettings:
     return found or BranchPlanningSettings(branch_id=branch_id)
 
 
-def review_deadline(settings: BranchPlanningSettings, week: datetime.date) -> datetime.datetime:
-    """When the review of `week` (and the plan for the week after) is due."""
+# The longest run of public holidays (春节 with its weekends) a deadline moves past.
+DEADLINE_MOVES_AT_MOST = datetime.timedelta(days=14)
+
+
+def review_deadline(
+    settings: BranchPlanningSettings, week: datetime.date, rules: BranchRules | None = None
+) -> datetime.datetime:
+    """When the review of `week` (and the plan for the week after) is due. A deadline on
+    a public holiday moves to its time on the first day after that is not one: the
+    review of 28 September 2026 was due on 国庆's Saturday, and every one handed in when
+    work began again on 8 October read 逾期, with the RM told all week that nobody had.
+    `rules`: the branch's calendar over the days after the deadline day, when the
+    caller has it (else one query)."""
     day = week + datetime.timedelta(days=settings.review_deadline_weekday)
+    last = day + DEADLINE_MOVES_AT_MOST
+    if rules is None:
+        rules = rules_for(settings.branch_id, day, last, settings=settings)
+    while rules.is_holiday(day) and day < last:
+        day += datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(day, settings.review_deadline_time))
 
 
@@ -1263,14 +1279,23 @@ def not_handed_in(user: User, now: datetime.datetime | None = None) -> NotHanded
     branch_id = max(set(branch_ids), key=branch_ids.count)
     settings = branch_settings(branch_id)
     week = periods.week_start(today)
-    if now < review_deadline(settings, week):
-        week -= datetime.timedelta(weeks=1)
-    earliest = week - OFF_WEEKS_SKIPPED
+    earliest = week - datetime.timedelta(weeks=1) - OFF_WEEKS_SKIPPED
     month_end = periods.period_end(PeriodKind.MONTH, month)
-    rules = rules_for(branch_id, min(earliest, month), month_end, settings=settings)
-    # A week the branch had off (春节 2026: 16–22 February) owes no review: on the 24th
-    # every AM was listed, and reminded, for it. The latest week that owes one is before.
-    while week > earliest and not rules.count(week, week + datetime.timedelta(days=6)):
+    # One calendar for the weeks looked back over, the month and the deadlines' days.
+    rules = rules_for(
+        branch_id,
+        min(earliest, month),
+        max(month_end, week + datetime.timedelta(days=6) + DEADLINE_MOVES_AT_MOST),
+        settings=settings,
+    )
+    # The latest week past its deadline, which a holiday moves later (the review of 28
+    # September 2026 is due on 8 October), and with a working day: a week the branch had
+    # off (春节 2026: 16–22 February) owes no review. On the 24th every AM was listed,
+    # and reminded, for it, and the week before, due on its 调休 Saturday, was not.
+    while week > earliest and (
+        now < review_deadline(settings, week, rules)
+        or not rules.count(week, week + datetime.timedelta(days=6))
+    ):
         week -= datetime.timedelta(weeks=1)
     region_ids = [region.pk for region in regions]
     week_end = week + datetime.timedelta(days=6)
@@ -1307,7 +1332,9 @@ def not_handed_in(user: User, now: datetime.datetime | None = None) -> NotHanded
     without_review = [u for uid, u in in_week.items() if uid not in reviewed]
     without_sheet = [u for uid, u in this_month.items() if uid not in sheets]
     org.tell_apart([*without_review, *without_sheet])
-    return NotHandedIn(week, review_deadline(settings, week), without_review, month, without_sheet)
+    return NotHandedIn(
+        week, review_deadline(settings, week, rules), without_review, month, without_sheet
+    )
 
 
 # --- tracked items -----------------------------------------------------------------

@@ -310,3 +310,17 @@ def test_someone_who_joined_after_the_last_working_day_owes_nothing_for_it(org):
     assert "新人" not in [u.name for u in missing.without_review + missing.without_sheet]
     assert "周五" in [u.name for u in missing.without_review]
     assert "周五" in [u.name for u in missing.without_sheet]
+
+
+def test_a_review_due_after_a_holiday_is_not_missing_during_it(org):
+    """Monday 5 October 2026, in 国庆: the review of 28 September is due on the 8th (its
+    Saturday is a holiday), so the one missing is the week before's, due on Monday 28
+    September (its Saturday was 中秋)."""
+    from planning import selectors
+
+    _review(org.am, org.region, week=D(2026, 9, 21))
+    with time_machine.travel(datetime.datetime(2026, 10, 5, 2, 0, tzinfo=datetime.UTC)):
+        missing = selectors.not_handed_in(org.rm)
+    assert missing.week == D(2026, 9, 21)
+    assert missing.deadline.date() == D(2026, 9, 28)
+    assert [u.name for u in missing.without_review] == ["李四"]

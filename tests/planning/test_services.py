@@ -194,6 +194,21 @@ def test_review_after_the_saturday_noon_deadline_is_late(org, moment, late):
     assert review.is_late is late
 
 
+@pytest.mark.parametrize(
+    ("moment", "late"),
+    [
+        (datetime.datetime(2026, 10, 8, 3, 59, tzinfo=datetime.UTC), False),  # Thu 8 Oct 11:59
+        (datetime.datetime(2026, 10, 8, 4, 1, tzinfo=datetime.UTC), True),  # 12:01
+    ],
+)
+def test_a_deadline_on_a_public_holiday_moves_to_the_first_day_after_it(org, moment, late):
+    """The review of 28 September 2026 falls due on Saturday 3 October, in 国庆 (1–7
+    October, chinese-calendar): handed in the morning work began again, it read 逾期."""
+    with time_machine.travel(moment):
+        review = _review(org, D(2026, 9, 28), submit=True, lines=[])
+    assert review.is_late is late
+
+
 @time_machine.travel(datetime.datetime(2026, 11, 21, 2, 0, tzinfo=datetime.UTC), tick=False)
 def test_reviewing_sets_next_weeks_targets(org):
     visits = metric("visits")
