@@ -349,6 +349,30 @@ def test_weeks_of_february_2027_split_it_over_the_working_days_the_admin_entered
     assert [week_target(monday) for monday in weeks] == [50, 0, 60, 50]
 
 
+def test_february_29_2028_is_a_working_day_of_february_and_of_its_week(db, org):
+    """A leap year Footwork's calendar data does not reach: Tuesday 29 February 2028 is
+    February's 21st working day, and the week of 28 February takes two days of
+    February (10 visits a day) and three of March (10 a day)."""
+    from activity.models import Metric
+    from planning import selectors
+    from planning.models import Target
+
+    visits = Metric.objects.get(code="visits")
+    for month, value in ((D(2028, 2, 1), 210), (D(2028, 3, 1), 230)):
+        Target.objects.create(
+            user=org.am,
+            metric=visits,
+            period_kind="month",
+            period_start=month,
+            value=value,
+            updated_by=org.rm,
+        )
+    month = selectors.am_sheet(org.am, org.region, "month", D(2028, 2, 1), today=D(2028, 2, 29))
+    assert (month.elapsed_days, month.working_days, month.lines[0].expected) == (20, 21, 200)
+    week = selectors.am_sheet(org.am, org.region, "week", D(2028, 2, 28), today=D(2028, 2, 29))
+    assert (week.working_days, week.lines[0].target) == (5, 20 + 30)
+
+
 def test_the_admin_is_asked_on_their_home_page_to_enter_next_years_holidays(client_for, org):
     """From November the State Council's schedule for next year is out. Only the overrides
     list said 2027 was unknown; an admin who never opened it left 春节 a working week."""
