@@ -1102,7 +1102,9 @@ def trend_chart(
 
     The SVG scales to the screen, its text with it: a phone gets its own narrow drawing,
     whose week labels (every `label_every`-th, counted back from the latest) still fit."""
-    top, bottom, left, right = 10, 30, 40, 8  # right: room for the last week's label
+    # right: room for the last week's label, half of which stands past its bar on a phone
+    # (11月30日 is wider than 11/30 was).
+    top, bottom, left, right = 10, 30, 40, 16
     plot_h = height - top - bottom
     slot = (width - left - right) / max(len(points), 1)
     max_value = max([p.actual for p in points] + [p.plan or 0 for p in points] + [1])

@@ -1339,7 +1339,7 @@ def completion_chart(
         )
     gridlines = [{"y": y(v), "value": v} for v in (0, 50, 100, 150) if v <= ceiling]
     labels = [
-        {"x": round(left + j * step, 1), "text": week.strftime("%m-%d")}
+        {"x": round(left + j * step, 1), "week": week}
         for j, week in enumerate(weeks)
         if (len(weeks) - 1 - j) % label_every == 0
     ]
