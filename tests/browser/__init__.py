@@ -41,3 +41,28 @@ def unreadable_chart_texts(page, min_px: float = 9) -> list:
         line.sort(key=lambda t: t[2])
         problems += [b for a, b in zip(line, line[1:], strict=False) if a[3] > b[2]]
     return problems
+
+
+# What runs past a phone's right edge: the page itself (it would scroll sideways), and a
+# table laid out to fit a phone (the plan and review tables, the sign-off queue, regions
+# today) that scrolls in its own box instead, hiding its last columns. Wide grids (the
+# summary, the week grid) scroll in their box by design and are not listed. Folded
+# sections (this month's pace) are opened first: they are measured as a tap shows them.
+_SIDEWAYS = """width => {
+  document.querySelectorAll("details").forEach(d => { d.open = true; });
+  const found = [];
+  const page = document.documentElement.scrollWidth;
+  if (page > width || window.innerWidth > width) found.push(`page ${page} px`);
+  for (const table of document.querySelectorAll(".plan-table, .review-table, .compact-head")) {
+    const box = table.parentElement;
+    if (box.getBoundingClientRect().width && box.scrollWidth > box.clientWidth + 1) {
+      found.push(`${table.dataset.testid} ${box.scrollWidth} px in ${box.clientWidth}`);
+    }
+  }
+  return found;
+}"""
+
+
+def sideways(page) -> list[str]:
+    """What runs past the right edge of the page's viewport; [] when nothing does."""
+    return page.evaluate(_SIDEWAYS, page.viewport_size["width"])
