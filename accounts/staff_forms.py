@@ -6,14 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from .staff_import import MAX_UPLOAD_BYTES, UploadRefused, upload_check
 
 
-class StaffUploadForm(forms.Form):
+class SheetUploadForm(forms.Form):
+    """A spreadsheet refused before anything parses it (`upload_check`); its bytes are in
+    cleaned_data["data"]. The target import's form too."""
+
     file = forms.FileField(
         label=_("Staff sheet (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
-    full_sync = forms.BooleanField(
-        label=_("Full sync: deactivate staff of these branches who are missing from the file"),
-        required=False,
     )
 
     def __init__(self, *args, **kwargs):
@@ -32,6 +31,13 @@ class StaffUploadForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
         self.cleaned_data["data"] = data
         return upload
+
+
+class StaffUploadForm(SheetUploadForm):
+    full_sync = forms.BooleanField(
+        label=_("Full sync: deactivate staff of these branches who are missing from the file"),
+        required=False,
+    )
 
 
 class StaffConfirmForm(forms.Form):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import functools
 import io
 import itertools
 import logging
@@ -199,11 +200,59 @@ def _header_key(header) -> str:
     return re.sub(r"[\s_\-]+", " ", text)
 
 
-_ALIAS_TO_KEY = {_header_key(alias): key for key, _h, aliases in COLUMNS for alias in aliases}
-# 0 for the template's own header: it wins over a variant of it in the same file.
-_ALIAS_RANK = {
-    _header_key(alias): rank for _k, _h, aliases in COLUMNS for rank, alias in enumerate(aliases)
-}
+@dataclass(frozen=True)
+class SheetColumns:
+    """What a sheet of one kind holds: its columns (key, the header we write, every header
+    we accept), those it cannot do without, and the words of its own headers. The staff
+    import's are `STAFF_COLUMNS`; the target import reads its sheets with the same code
+    (`read_sheet`, `build_dataset`) and columns of its own."""
+
+    columns: list[tuple[str, str, tuple[str, ...]]]
+    required: tuple[str, ...]
+    lookalike_words: tuple[str, ...]
+    # A second header row under a group header has nothing under this column.
+    anchor: str
+    # A row with this column filled is never a 合计/备注 footer.
+    footer_unless: str
+    # What the rows are, for the notices (gettext_noop'd msgids).
+    too_many_rows: str = gettext_noop("The file has more than %(max)s staff rows; split it.")
+    no_rows: str = gettext_noop("The file has a header row but no staff rows.")
+    other_sheet: str = gettext_noop(
+        "The staff were read from the sheet “%(sheet)s”; the sheets before it were ignored."
+    )
+    footer_rows: str = gettext_noop(
+        "Rows %(rows)s are totals or notes (合计, 备注…), not staff: skipped."
+    )
+    max_rows: int | None = None  # None: MAX_ROWS
+
+    @property
+    def header_of(self) -> dict[str, str]:
+        return {key: header for key, header, _aliases in self.columns}
+
+    @functools.cached_property
+    def alias_to_key(self) -> dict[str, str]:
+        return {_header_key(a): key for key, _h, aliases in self.columns for a in aliases}
+
+    @functools.cached_property
+    def alias_rank(self) -> dict[str, int]:
+        # 0 for the template's own header: it wins over a variant of it in the same file.
+        return {
+            _header_key(alias): rank
+            for _k, _h, aliases in self.columns
+            for rank, alias in enumerate(aliases)
+        }
+
+    def key(self, value) -> str | None:
+        return self.alias_to_key.get(_header_key(_text(value)))
+
+
+STAFF_COLUMNS = SheetColumns(
+    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    lookalike_words=LOOKALIKE_WORDS,
+    anchor="employee_no",
+    footer_unless="role",
+)
 
 
 # --- upload safety and reading ------------------------------------------------
@@ -318,55 +367,51 @@ class _SheetLayout:
 HEADER_SEARCH_ROWS = 10
 
 
-def _column_key(value) -> str | None:
-    return _ALIAS_TO_KEY.get(_header_key(_text(value)))
+def _keys(values, spec: SheetColumns) -> set[str]:
+    return {key for value in values if (key := spec.key(value))}
 
 
-def _keys(values) -> set[str]:
-    return {key for value in values if (key := _column_key(value))}
+def _is_header_row(values, spec: SheetColumns) -> bool:
+    return all(key in _keys(values, spec) for key in spec.required)
 
 
-def _is_header_row(values) -> bool:
-    return all(key in _keys(values) for key in REQUIRED_COLUMNS)
-
-
-def _two_level(upper, lower) -> list:
+def _two_level(upper, lower, spec: SheetColumns) -> list:
     """Two header rows read as one: "组织" merged across 分公司 片区 区域 on the upper row,
     工号 merged down over both (Excel keeps a merged cell's value in its top cell)."""
     width = max(len(upper), len(lower))
     upper = [*upper, *[None] * (width - len(upper))]
     lower = [*lower, *[None] * (width - len(lower))]
     return [
-        low if _column_key(low) or (not _column_key(high) and _text(low)) else high
+        low if spec.key(low) or (not spec.key(high) and _text(low)) else high
         for high, low in zip(upper, lower, strict=True)
     ]
 
 
-def _is_two_level(upper, lower) -> bool:
+def _is_two_level(upper, lower, spec: SheetColumns) -> bool:
     """Each row has some of our headers the other lacks, together every required one, and
     the lower row is no staff row (nothing but a header under 工号)."""
-    merged = _two_level(upper, lower)
-    if not _is_header_row(merged) or not (_keys(upper) - _keys(lower)):
+    merged = _two_level(upper, lower, spec)
+    if not _is_header_row(merged, spec) or not (_keys(upper, spec) - _keys(lower, spec)):
         return False
-    if not (_keys(lower) - _keys(upper)):
+    if not (_keys(lower, spec) - _keys(upper, spec)):
         return False
-    at = next(i for i, value in enumerate(merged) if _column_key(value) == "employee_no")
+    at = next(i for i, value in enumerate(merged) if spec.key(value) == spec.anchor)
     under = lower[at] if at < len(lower) else None
-    return not _text(under) or _column_key(under) == "employee_no"
+    return not _text(under) or spec.key(under) == spec.anchor
 
 
-def _find_header(top) -> tuple[int, int] | None:
+def _find_header(top, spec: SheetColumns) -> tuple[int, int] | None:
     """(index in `top`, 1 or 2 rows) of the header among the first non-blank rows."""
     for index, (number, values) in enumerate(top):
         below = top[index + 1] if index + 1 < len(top) else None
-        if below is not None and below[0] == number + 1 and _is_two_level(values, below[1]):
+        if below is not None and below[0] == number + 1 and _is_two_level(values, below[1], spec):
             return index, 2
-        if _is_header_row(values):
+        if _is_header_row(values, spec):
             return index, 1
     return None
 
 
-def read_sheet(name: str, data: bytes) -> Sheet:
+def read_sheet(name: str, data: bytes, spec: SheetColumns = STAFF_COLUMNS) -> Sheet:
     """The header row and non-blank data rows of the first sheet that has a header row
     (else the first sheet), with their Excel row numbers."""
     kind = upload_check(name, data)
@@ -379,7 +424,7 @@ def read_sheet(name: str, data: bytes) -> Sheet:
     for index, (sheet_name, raw, layout) in enumerate(sheets):
         filled = ((number, values) for number, values in raw if any(_text(v) != "" for v in values))
         top = list(itertools.islice(filled, HEADER_SEARCH_ROWS))
-        header = _find_header(top)
+        header = _find_header(top, spec)
         if header is not None:
             # A workbook may open with an instructions sheet (填写说明): the staff are on
             # the first sheet that has the headers.
@@ -388,20 +433,19 @@ def read_sheet(name: str, data: bytes) -> Sheet:
         if index == 0:
             # No sheet has them: the first sheet's row with most of our headers, and its
             # errors (a title row would say every column is missing).
-            likeliest = max(range(len(top)), key=lambda i: len(_keys(top[i][1])), default=0)
+            likeliest = max(range(len(top)), key=lambda i: len(_keys(top[i][1], spec)), default=0)
             found = (filled, top, (likeliest, 1), "", False, layout)
     filled, top, (header_at, levels), sheet_name, header_found, layout = found
     if not top:
         raise UploadRefused(_("The file is empty."))
     header_number, headers = top[header_at + levels - 1]
     if levels == 2:
-        headers = _two_level(top[header_at][1], headers)
+        headers = _two_level(top[header_at][1], headers, spec)
     # One row past the limit is enough to refuse: a huge file is not read to its end.
-    rows = list(itertools.islice(itertools.chain(top[header_at + levels :], filled), MAX_ROWS + 1))
-    if len(rows) > MAX_ROWS:
-        raise UploadRefused(
-            _("The file has more than %(max)s staff rows; split it.") % {"max": MAX_ROWS}
-        )
+    max_rows = spec.max_rows or MAX_ROWS
+    rows = list(itertools.islice(itertools.chain(top[header_at + levels :], filled), max_rows + 1))
+    if len(rows) > max_rows:
+        raise UploadRefused(_(spec.too_many_rows) % {"max": max_rows})
     # The rows are all read, so the sheet's merged ranges (written after its cells) are known.
     merged = _fill_merged(rows, layout.merges, header_number)
     return Sheet(
@@ -703,15 +747,12 @@ class ParsedFile:
     errors: list[dict]  # file-level errors
 
 
-def build_dataset(sheet: Sheet) -> ParsedFile:
+def build_dataset(sheet: Sheet, spec: SheetColumns = STAFF_COLUMNS) -> ParsedFile:
     columns: dict[str, int] = {}
     header_text: dict[str, str] = {}
     notices, errors = [], []
     if sheet.sheet_name:
-        notices.append(
-            _("The staff were read from the sheet “%(sheet)s”; the sheets before it were ignored.")
-            % {"sheet": sheet.sheet_name}
-        )
+        notices.append(_(spec.other_sheet) % {"sheet": sheet.sheet_name})
     if sheet.header_levels == 2:
         rows = {"first": sheet.header_number - 1, "last": sheet.header_number}
         notices.append(
@@ -755,8 +796,8 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         text = _text(header)
         if not text:
             continue
-        key = _ALIAS_TO_KEY.get(_header_key(text))
-        if key is None and any(word in text for word in LOOKALIKE_WORDS):
+        key = spec.alias_to_key.get(_header_key(text))
+        if key is None and any(word in text for word in spec.lookalike_words):
             notices.append(
                 {
                     "level": "warning",
@@ -773,15 +814,15 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         elif key is None:
             notices.append(_("Column “%(header)s” is not ours and was ignored.") % {"header": text})
         elif key in columns:
-            rank, used = _ALIAS_RANK[_header_key(text)], header_text[key]
-            if rank == _ALIAS_RANK[_header_key(used)]:
+            rank, used = spec.alias_rank[_header_key(text)], header_text[key]
+            if rank == spec.alias_rank[_header_key(used)]:
                 errors.append(
                     _file_error(
                         _("Column “%(header)s” appears twice.") % {"header": text}, column=text
                     )
                 )
                 continue
-            if rank < _ALIAS_RANK[_header_key(used)]:
+            if rank < spec.alias_rank[_header_key(used)]:
                 columns[key], header_text[key], text, used = index, text, used, text
             notices.append(
                 _("Column “%(header)s” was ignored: “%(used)s” was read instead.")
@@ -790,11 +831,12 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         else:
             columns[key] = index
             header_text[key] = text
-    for key in REQUIRED_COLUMNS:
+    for key in spec.required:
         if key not in columns:
             errors.append(
                 _file_error(
-                    _("The required column “%(header)s” is missing.") % {"header": HEADER_OF[key]}
+                    _("The required column “%(header)s” is missing.")
+                    % {"header": spec.header_of[key]}
                 )
             )
     if errors and not sheet.header_found:
@@ -807,7 +849,7 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
                 )
                 % {
                     "max": HEADER_SEARCH_ROWS,
-                    "required": _list(f"“{HEADER_OF[key]}”" for key in REQUIRED_COLUMNS),
+                    "required": _list(f"“{spec.header_of[key]}”" for key in spec.required),
                     "row": sheet.header_number,
                 }
             )
@@ -818,7 +860,7 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
     skipped = []
     for number, values in sheet.rows:
         row = [values[columns[k]] if columns[k] < len(values) else None for k in keys]
-        if _is_footer(values, row, keys):
+        if _is_footer(values, row, keys, spec):
             skipped.append(number)
             continue
         if number in sheet.error_rows:
@@ -826,12 +868,9 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
         dataset.append(row)
         numbers.append(number)
     if skipped:
-        notices.append(
-            _("Rows %(rows)s are totals or notes (合计, 备注…), not staff: skipped.")
-            % {"rows": _list([str(n) for n in skipped])}
-        )
+        notices.append(_(spec.footer_rows) % {"rows": _list([str(n) for n in skipped])})
     if not numbers and not errors:
-        errors.append(_file_error(_("The file has a header row but no staff rows.")))
+        errors.append(_file_error(_(spec.no_rows)))
     return ParsedFile(dataset, numbers, header_text, notices, errors)
 
 
@@ -840,8 +879,8 @@ def build_dataset(sheet: Sheet) -> ParsedFile:
 FOOTER_RE = re.compile(r"^(合计|总计|小计|共计|备注|说明|注[:：]|注意|填表说明|共\s*\d+\s*人)")
 
 
-def _is_footer(values, row, keys) -> bool:
-    if _text(dict(zip(keys, row, strict=True)).get("role")):
+def _is_footer(values, row, keys, spec: SheetColumns) -> bool:
+    if _text(dict(zip(keys, row, strict=True)).get(spec.footer_unless)):
         return False
     # The word is the row's first text, often in the 工号 column: never a real number.
     first = next((_text(v) for v in values if _text(v)), "")
