@@ -327,6 +327,24 @@ def can_set_targets(user: User, region_id: int) -> bool:
 # --- targets -----------------------------------------------------------------------
 
 
+def breakdown_span(year: int) -> tuple[datetime.date, datetime.date]:
+    """The days whose calendar the year's cascade reads: the last week of December runs
+    into January."""
+    return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 6)
+
+
+def breakdown_rules(branch_id: int, year: int) -> BranchRules:
+    return rules_for(branch_id, *breakdown_span(year))
+
+
+def breakdown_proposal(year: int, annual: int, rules: BranchRules) -> dict[periods.Key, int]:
+    """What the annual breakdown's "propose" fills in: quarters, months and weeks in
+    proportion to the branch's working days. The target import saves the same."""
+    return periods.propose(
+        year, annual, lambda kind, start: rules.count(start, periods.period_end(kind, start))
+    )
+
+
 class Source:
     EXPLICIT = "explicit"
     MEMBERS = "members"

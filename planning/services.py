@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -224,25 +224,87 @@ def breakdown_save(
     )
     if revising and not reason.strip():
         raise ValidationError(_("Give a reason for changing targets that were already set."))
-    changed = []
-    for (kind, start), value in values.items():
-        if value is None:
-            continue
-        target, did_change = target_set(
-            actor=actor,
-            metric_id=metric.pk,
-            kind=kind,
-            start=start,
-            value=value,
-            reason=reason.strip()
-            or stored_text(gettext_noop("Breakdown of the annual target"), {}),
-            rollup=False,
-            **subject,
+    subject_key = ("user", user.pk) if user is not None else ("region", region.pk)
+    return targets_set_many(
+        actor=actor,
+        values={
+            (*subject_key, metric.pk, kind, start): value
+            for (kind, start), value in values.items()
+            if value is not None
+        },
+        reason=reason.strip() or stored_text(gettext_noop("Breakdown of the annual target"), {}),
+    )
+
+
+# (“user” or “region”, its id, metric id, period kind, period start)
+CellKey = tuple[str, int, int, str, datetime.date]
+
+
+@transaction.atomic
+def targets_set_many(*, actor: User, values: Mapping[CellKey, int], reason: str) -> int:
+    """`target_set` of many cells in a fixed number of queries, whatever their number (a
+    year's cascade, or a whole branch's from the target import): each changed value
+    leaves a revision with `reason`, the roll-ups are told once. Returns the number of
+    cells changed."""
+    if not values:
+        return 0
+    user_ids = {subject_id for field, subject_id, *_rest in values if field == "user"}
+    region_ids = {subject_id for field, subject_id, *_rest in values if field == "region"}
+    starts = [key[4] for key in values]
+    existing = {
+        (
+            "user" if t.user_id else "region",
+            t.user_id or t.region_id,
+            t.metric_id,
+            t.period_kind,
+            t.period_start,
+        ): t
+        for t in Target.objects.select_for_update().filter(
+            Q(user_id__in=user_ids) | Q(region_id__in=region_ids),
+            metric_id__in={key[2] for key in values},
+            period_start__range=(min(starts), max(starts)),
         )
-        if did_change:
-            changed.append(target)
-    targets_changed(targets=changed)
-    return len(changed)
+    }
+    now = timezone.now()
+    source = source_of(reason)
+    created, updated, revisions = [], [], []
+    for key, value in values.items():
+        target = existing.get(key)
+        if target is None:
+            field, subject_id, metric_id, kind, start = key
+            target = Target(
+                metric_id=metric_id,
+                period_kind=kind,
+                period_start=start,
+                value=value,
+                updated_by=actor,
+                updated_at=now,
+                **{f"{field}_id": subject_id},
+            )
+            created.append(target)
+            old_value = None
+        elif target.value == value:
+            continue
+        else:
+            old_value = target.value
+            target.value, target.updated_by, target.updated_at = value, actor, now
+            updated.append(target)
+        revisions.append(
+            TargetRevision(
+                target=target,
+                old_value=old_value,
+                new_value=value,
+                reason=reason,
+                reason_source=source,
+                changed_by=actor,
+                changed_at=now,
+            )
+        )
+    Target.objects.bulk_create(created, batch_size=2000)
+    Target.objects.bulk_update(updated, ["value", "updated_by", "updated_at"], batch_size=2000)
+    TargetRevision.objects.bulk_create(revisions, batch_size=2000)
+    targets_changed(targets=[*created, *updated])
+    return len(revisions)
 
 
 @transaction.atomic

@@ -224,11 +224,8 @@ def _breakdown(request, *, year: int, branch_id: int, can_edit: bool, subject: d
         action = request.POST.get("action", "check")
         if form.is_valid() and action == "propose":
             annual = form.values()[(PeriodKind.YEAR.value, datetime.date(year, 1, 1))] or 0
-            rules = selectors.rules_for(
-                branch_id, datetime.date(year, 1, 1), datetime.date(year + 1, 1, 6)
-            )
-            proposal = periods.propose(
-                year, annual, lambda k, s: rules.count(s, periods.period_end(k, s))
+            proposal = selectors.breakdown_proposal(
+                year, annual, selectors.breakdown_rules(branch_id, year)
             )
             data = request.POST.copy()
             for key, value in proposal.items():

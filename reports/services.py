@@ -240,23 +240,24 @@ def rollup_after_target_change(*, targets) -> int:
     from planning.models import PeriodKind
 
     spans = defaultdict(set)  # branch id → {(first, last)}
-    region_branch, user_branches = {}, {}
+    targets = [t for t in targets if t.period_kind in (PeriodKind.WEEK, PeriodKind.MONTH)]
+    # Two queries however many targets: the target import changes thousands at once.
+    region_branch = dict(
+        Region.objects.filter(
+            pk__in={t.region_id for t in targets if t.region_id is not None}
+        ).values_list("pk", "branch_id")
+    )
+    user_branches = defaultdict(list)
+    for user_id, *membership in RegionMembership.objects.filter(
+        user_id__in={t.user_id for t in targets if t.user_id is not None}
+    ).values_list("user_id", "region__branch_id", "start_date", "end_date"):
+        user_branches[user_id].append(membership)
     for target in targets:
-        if target.period_kind not in (PeriodKind.WEEK, PeriodKind.MONTH):
-            continue
         first = target.period_start
         last = periods.period_end(target.period_kind, first)
         if target.region_id is not None:
-            if target.region_id not in region_branch:
-                region_branch[target.region_id] = Region.objects.get(pk=target.region_id).branch_id
             branch_ids = [region_branch[target.region_id]]
         else:  # the branches of the regions the AM was in at the time
-            if target.user_id not in user_branches:
-                user_branches[target.user_id] = list(
-                    RegionMembership.objects.filter(user_id=target.user_id).values_list(
-                        "region__branch_id", "start_date", "end_date"
-                    )
-                )
             branch_ids = {
                 branch_id
                 for branch_id, joined, left in user_branches[target.user_id]
