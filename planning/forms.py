@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import Branch, Role, User
+from accounts.staff_forms import SheetUploadForm
 from activity.selectors import customer_key
 from config.converters import SUPPORTED_DAYS
 from config.forms import CountInput, DayField, FreeTextField, SingleLineField
@@ -488,3 +489,10 @@ class BranchPlanningSettingsForm(forms.ModelForm):
 
     def clean_working_weekdays(self) -> str:
         return "".join(str(day) for day in sorted(set(self.cleaned_data["working_weekdays"])))
+
+
+class TargetUploadForm(SheetUploadForm):
+    file = forms.FileField(
+        label=_("Targets sheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )

@@ -3,7 +3,7 @@ from django.urls.converters import get_converters
 
 from config.converters import IsoDateConverter
 
-from . import views
+from . import import_views, views
 
 if "date" not in get_converters():  # activity.urls usually registers it first
     register_converter(IsoDateConverter, "date")
@@ -37,6 +37,17 @@ urlpatterns = [
     path("weekly/<date:week>/", views.weekly_edit, name="weekly_edit"),
     path("weekly/reviews/<int:pk>/", views.weekly_detail, name="weekly_detail"),
     path("weekly/reviews/<int:pk>/review/", views.weekly_review, name="weekly_review"),
+    path("targets/import/", import_views.target_import, name="target_import"),
+    path(
+        "targets/import/confirm/",
+        import_views.target_import_confirm,
+        name="target_import_confirm",
+    ),
+    path(
+        "targets/import/template.xlsx",
+        import_views.target_import_template,
+        name="target_import_template",
+    ),
     path("items/", views.items, name="items"),
     path("items/new/", views.item_create, name="item_create"),
     path("items/<int:pk>/", views.item_detail, name="item_detail"),

@@ -56,6 +56,7 @@ def current_links(response) -> list[str]:
             "reports:summary",
         ),
         ("admin", lambda o, t: reverse("accounts:staff_import"), "accounts:staff_import"),
+        ("admin", lambda o, t: reverse("planning:target_import"), "planning:target_import"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )

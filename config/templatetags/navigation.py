@@ -19,6 +19,7 @@ ENTRY_OF_VIEW = [
     ("activity:bulk_sign_off", "activity:queue"),
     ("activity:prospect_", "activity:prospect_list"),
     ("planning:item", "planning:items"),
+    ("planning:target_import", "planning:target_import"),
     ("planning:", "planning:index"),
     ("reports:", "reports:summary"),
     ("accounts:staff_", "accounts:staff_import"),

@@ -1,0 +1,317 @@
+"""The annual target import: what it saves, what it refuses, who may use it."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from accounts.staff_import import UploadRefused
+from planning import target_import as ti
+from planning.models import PeriodKind, Target, TargetRevision
+from planning.selectors import breakdown_proposal, breakdown_rules
+from tests import factories as f
+from tests.planning.helpers import metric
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2027
+HEADERS = ["年度", "区域", "工号", "姓名", "拜访", "折页"]
+
+
+def xlsx(rows, headers=HEADERS) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def check(data: bytes, name: str = "targets.xlsx"):
+    return ti.target_import_check(name=name, data=data)
+
+
+def save(org, data: bytes, name: str = "targets.xlsx"):
+    plan = check(data, name)
+    return ti.target_import_save(
+        actor=org.admin, name=name, data=data, fingerprint=plan.fingerprint
+    )
+
+
+def good_rows(org):
+    return [
+        [YEAR, "东", "", "", 2400, 1200],
+        [YEAR, "东", org.am.employee_no, "张三", 600, 300],
+    ]
+
+
+def cascade(subject: dict, code: str) -> dict:
+    return {
+        (kind, start): value
+        for kind, start, value in Target.objects.filter(metric=metric(code), **subject).values_list(
+            "period_kind", "period_start", "value"
+        )
+    }
+
+
+class TestSaves:
+    def test_it_saves_what_the_breakdown_page_proposes(self, org):
+        plan = save(org, xlsx(good_rows(org)))
+
+        assert not plan.errors
+        rules = breakdown_rules(org.branch.pk, YEAR)
+        for subject, code, annual in (
+            ({"region": org.region}, "visits", 2400),
+            ({"region": org.region}, "leaflets", 1200),
+            ({"user": org.am}, "visits", 600),
+            ({"user": org.am}, "leaflets", 300),
+        ):
+            saved = cascade(subject, code)
+            assert saved == breakdown_proposal(YEAR, annual, rules)
+            assert saved[(PeriodKind.YEAR, datetime.date(YEAR, 1, 1))] == annual
+            kinds = {kind for kind, _start in saved}
+            assert kinds == {PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH, PeriodKind.WEEK}
+        assert plan.counts["saved"] == Target.objects.count()
+        assert not Target.objects.filter(user=org.peer_am).exists()
+
+    def test_the_history_gives_the_file_as_reason(self, org):
+        save(org, xlsx(good_rows(org)), name="2027目标.xlsx")
+
+        revision = TargetRevision.objects.filter(
+            target__region=org.region,
+            target__period_kind=PeriodKind.YEAR,
+            target__metric=metric("visits"),
+        ).get()
+        assert revision.reason_source == {
+            "msgid": "Import: %(file)s",
+            "params": {"file": "2027目标.xlsx"},
+        }
+        assert revision.changed_by == org.admin
+        assert "2027目标.xlsx" in revision.shown_reason()
+
+    def test_a_second_import_revises_with_the_old_value(self, org):
+        save(org, xlsx(good_rows(org)))
+        plan = check(xlsx([[YEAR, "东", "", "", 3600, 1200]]))
+
+        assert plan.counts == {"rows": 1, "new": 0, "changed": 1, "unchanged": 1}
+        assert plan.changes == [
+            {
+                "row": 2,
+                "year": YEAR,
+                "region": "东",
+                "person": "",
+                "metric": metric("visits").label,
+                "old": 2400,
+                "new": 3600,
+            }
+        ]
+        save(org, xlsx([[YEAR, "东", "", "", 3600, 1200]]))
+        year = Target.objects.get(
+            region=org.region, metric=metric("visits"), period_kind=PeriodKind.YEAR
+        )
+        assert year.value == 3600
+        assert list(year.revisions.values_list("old_value", "new_value")) == [
+            (2400, 3600),
+            (None, 2400),
+        ]
+
+    def test_a_blank_cell_leaves_that_metric_alone(self, org):
+        save(org, xlsx([[YEAR, "东", "", "", 2400, None]]))
+
+        assert Target.objects.filter(metric=metric("visits")).exists()
+        assert not Target.objects.filter(metric=metric("leaflets")).exists()
+
+    def test_csv_with_codes_and_a_year_written_in_chinese(self, org):
+        text = f'年度,区域,工号,visits\n{YEAR}年,东,{org.am.employee_no},"1,200"\n'
+        plan = save(org, text.encode("utf-8-sig"), name="t.csv")
+
+        assert not plan.errors
+        assert (
+            cascade({"user": org.am}, "visits")[(PeriodKind.YEAR, datetime.date(YEAR, 1, 1))]
+            == 1200
+        )
+
+    def test_targets_changed_since_the_preview_are_not_overwritten(self, org):
+        data = xlsx(good_rows(org))
+        preview = check(data)
+        save(org, xlsx([[YEAR, "东", "", "", 100, 100]]))
+
+        with pytest.raises(ti.TargetsChanged):
+            ti.target_import_save(
+                actor=org.admin, name="t.xlsx", data=data, fingerprint=preview.fingerprint
+            )
+        assert (
+            cascade({"region": org.region}, "visits")[(PeriodKind.YEAR, datetime.date(YEAR, 1, 1))]
+            == 100
+        )
+
+
+class TestRefuses:
+    @pytest.mark.parametrize(
+        "row, headers, column, words",
+        [
+            ([YEAR, "北极", "", "", 1, 1], HEADERS, "区域", "北极"),
+            ([YEAR, "西", "9999", "", 1, 1], HEADERS, "工号", "工号"),
+            ([YEAR, "西", "", "", -5, 1], HEADERS, "拜访", "negative"),
+            ([YEAR, "西", "", "", 1.5, 1], HEADERS, "拜访", "whole"),
+            ([YEAR, "西", "", "", "十", 1], HEADERS, "拜访", "whole"),
+            ([1999, "西", "", "", 1, 1], HEADERS, "年度", "2000"),
+            (["明年", "西", "", "", 1, 1], HEADERS, "年度", "2000"),
+            ([YEAR, "西", "", "", 1, 1], [*HEADERS[:5], "签单"], "签单", "签单"),
+        ],
+    )
+    def test_each_error_names_row_and_column_and_nothing_is_saved(
+        self, org, row, headers, column, words
+    ):
+        rows = [*good_rows(org), row]
+        plan = save(org, xlsx(rows, headers))
+
+        wanted = 1 if column == "签单" else 4
+        assert [(e["row"], e["column"]) for e in plan.errors] == [(wanted, column)]
+        assert words in plan.errors[0]["message"] or words in plan.errors[0]["value"]
+        assert not Target.objects.exists()
+        assert not TargetRevision.objects.exists()
+
+    def test_a_person_not_in_that_region(self, org):
+        rows = [[YEAR, "东", org.outsider_am.employee_no, "王五", 1, 1]]
+        plan = save(org, xlsx(rows))
+
+        assert [(e["row"], e["column"]) for e in plan.errors] == [(2, "区域")]
+        assert "西" in plan.errors[0]["message"]
+        assert not Target.objects.exists()
+
+    def test_a_shifted_row_shows_in_the_name(self, org):
+        rows = [[YEAR, "东", org.am.employee_no, "李四", 1, 1]]
+        plan = check(xlsx(rows))
+
+        assert [(e["row"], e["column"]) for e in plan.errors] == [(2, "姓名")]
+        assert "张三" in plan.errors[0]["message"]
+
+    def test_the_same_subject_twice(self, org):
+        rows = [*good_rows(org), [YEAR, "东", org.am.employee_no, "", 5, 5]]
+        plan = check(xlsx(rows))
+
+        assert [(e["row"], e["column"]) for e in plan.errors] == [(4, "工号")]
+        assert "3" in plan.errors[0]["message"]
+
+    def test_a_switched_off_metric_column(self, org):
+        closings = metric("closings")
+        closings.is_active = False
+        closings.save()
+        plan = check(xlsx([[YEAR, "东", "", "", 1]], ["年度", "区域", "工号", "姓名", "促成"]))
+
+        assert [(e["row"], e["column"]) for e in plan.errors] == [(1, "促成")]
+
+    def test_a_region_name_two_branches_have_needs_the_branch(self, org):
+        f.RegionFactory(branch=org.other_branch, name="东")
+        plan = check(xlsx([[YEAR, "东", "", "", 1, 1]]))
+        assert [(e["row"], e["column"]) for e in plan.errors] == [(2, "区域")]
+
+        headers = ["年度", "分公司", "区域", "拜访"]
+        plan = check(xlsx([[YEAR, org.branch.name, "东", 1]], headers))
+        assert not plan.errors
+
+    def test_a_file_that_is_not_a_spreadsheet(self, org):
+        with pytest.raises(UploadRefused):
+            check(b"not a workbook", name="t.xlsx")
+
+
+def test_queries_do_not_grow_with_the_rows(org):
+    def queries(people: int) -> int:
+        region = f.RegionFactory(branch=org.branch, name=f"区{people}")
+        rows = [[YEAR, region.name, "", "", 100, 50]]
+        for _ in range(people):
+            am = f.member(region)
+            rows.append([YEAR, region.name, am.employee_no, am.name, 10, 5])
+        data = xlsx(rows)
+        with CaptureQueriesContext(connection) as context:
+            plan = ti.target_import_save(
+                actor=org.admin, name="t.xlsx", data=data, fingerprint=check(data).fingerprint
+            )
+        assert not plan.errors
+        return len(context)
+
+    assert queries(2) == queries(12)
+
+
+class TestPages:
+    def test_it_checks_previews_and_confirms(self, org, client_for, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        client = client_for(org.admin)
+        upload = io.BytesIO(xlsx(good_rows(org)))
+        upload.name = "targets.xlsx"
+
+        page = client.post(reverse("planning:target_import"), {"file": upload})
+
+        assert page.status_code == 200
+        assert not Target.objects.exists()
+        assert page.context["plan"].counts["new"] == 4
+        assert page.context["token"]
+        done = client.post(
+            reverse("planning:target_import_confirm"), {"token": page.context["token"]}
+        )
+        assert done.status_code == 302
+        assert Target.objects.filter(user=org.am, period_kind=PeriodKind.YEAR).count() == 2
+        # The kept file is gone: the same confirmation cannot run twice.
+        again = client.post(
+            reverse("planning:target_import_confirm"), {"token": page.context["token"]}
+        )
+        assert again.status_code == 302
+
+    def test_errors_are_listed_and_nothing_kept(self, org, client_for, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        upload = io.BytesIO(xlsx([[YEAR, "北极", "", "", 1, 1]]))
+        upload.name = "targets.xlsx"
+
+        page = client_for(org.admin).post(reverse("planning:target_import"), {"file": upload})
+
+        assert page.context["plan"].errors
+        assert page.context["token"] == ""
+        assert "北极" in page.content.decode()
+
+    @pytest.mark.parametrize("persona", ["rm", "area_manager", "branch_head", "am"])
+    def test_it_is_for_admins_only(self, org, client_for, persona):
+        client = client_for(getattr(org, persona))
+        assert client.get(reverse("planning:target_import")).status_code == 403
+        assert client.get(reverse("planning:target_import_template")).status_code == 403
+        assert client.post(reverse("planning:target_import_confirm")).status_code == 403
+
+    def test_the_template_has_the_headers_and_todays_people(self, org, client_for):
+        response = client_for(org.admin).get(reverse("planning:target_import_template"))
+
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        assert rows[0] == [
+            "年度",
+            "分公司",
+            "区域",
+            "工号",
+            "姓名",
+            "拜访",
+            "折页",
+            "留电话",
+            "电话回访",
+            "促成",
+        ]
+        assert [org.region.branch.name, "东", org.am.employee_no, "张三"] in [r[1:5] for r in rows]
+        assert [org.region.branch.name, "东", None, None] in [r[1:5] for r in rows]
+        assert not any(r[3] == org.deactivated.employee_no for r in rows)
+
+    def test_the_template_filled_in_imports(self, org, client_for):
+        response = client_for(org.admin).get(reverse("planning:target_import_template"))
+        book = load_workbook(io.BytesIO(response.content))
+        for row in book.active.iter_rows(min_row=2):
+            row[5].value = 120
+        out = io.BytesIO()
+        book.save(out)
+
+        plan = check(out.getvalue())
+
+        assert not plan.errors, plan.errors
+        assert plan.counts["rows"] == book.active.max_row - 1
