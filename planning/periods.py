@@ -7,6 +7,7 @@ week has exactly one parent and the weeks of a year are the Mondays in that year
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 
 from .models import PeriodKind
@@ -101,8 +102,10 @@ def split(total: int, weights: list[int]) -> list[int]:
 Key = tuple[str, datetime.date]
 
 
-def tree(year: int) -> list[tuple[Key, list[Key]]]:
-    """Every parent of the year's cascade with its children, top down."""
+@functools.lru_cache(maxsize=8)
+def tree(year: int) -> tuple[tuple[Key, tuple[Key, ...]], ...]:
+    """Every parent of the year's cascade with its children, top down. Kept: the target
+    import splits thousands of annual targets of the same year."""
     pairs = []
     pending = [(PeriodKind.YEAR.value, datetime.date(year, 1, 1))]
     while pending:
@@ -111,10 +114,10 @@ def tree(year: int) -> list[tuple[Key, list[Key]]]:
         if below is None:
             continue
         child_kind, starts = below
-        keys = [(child_kind, s) for s in starts]
+        keys = tuple((child_kind, s) for s in starts)
         pairs.append(((kind, start), keys))
         pending.extend(keys)
-    return pairs
+    return tuple(pairs)
 
 
 def propose(year: int, annual: int, working_days_in) -> dict[Key, int]:

@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
@@ -63,6 +64,12 @@ from .models import PeriodKind, Target
 from .selectors import breakdown_proposal, breakdown_span
 
 PREVIEW_LIMIT = 500
+# Targets one import writes, quarters, months and weeks included (69 per annual number).
+# The import runs in the request, and PostgreSQL on two busy cores writes ~5,000 targets
+# (with their revisions) a second: 50,000 stays well inside gunicorn's 30 s. A whole
+# branch of 2,000 AMs is ~700,000 and takes minutes: it is to be split, until the
+# import runs on the worker as the staff import does.
+MAX_CELLS = getattr(settings, "TARGET_IMPORT_MAX_CELLS", 50_000)
 _STAFF = {key: (header, aliases) for key, header, aliases in STAFF_COLUMNS}
 BASE_COLUMNS = [
     ("year", "年度", ("年度", "年份", "year")),
@@ -193,7 +200,25 @@ def target_import_check(*, name: str, data: bytes) -> TargetPlan:
     if plan.errors:
         plan.errors.sort(key=lambda e: e["row"] or 0)
         return plan
-    _plan_cascade(plan, rows, {m.pk: m for m in active})
+    _plan_cascade(plan, rows, {m.pk: m for m in active}, hashlib.sha256(data).hexdigest())
+    if len(plan.values) > MAX_CELLS:
+        plan.errors.append(
+            _error(
+                None,
+                "",
+                "",
+                _(
+                    "This file sets %(cells)s targets (quarters, months and weeks included); "
+                    "one import sets at most %(max)s, about %(rows)s rows like these. Split "
+                    "it, by region for example, and import the parts one after the other."
+                )
+                % {
+                    "cells": len(plan.values),
+                    "max": MAX_CELLS,
+                    "rows": MAX_CELLS * len(rows) // len(plan.values),
+                },
+            )
+        )
     return plan
 
 
@@ -400,7 +425,7 @@ def _subject_q(rows) -> Q:
     )
 
 
-def _plan_cascade(plan: TargetPlan, rows: list[_Row], metrics: dict[int, Metric]) -> None:
+def _plan_cascade(plan: TargetPlan, rows: list[_Row], metrics: dict[int, Metric], digest) -> None:
     years = sorted({r.year for r in rows})
     rules = {
         year: rules_for_branches({r.region.branch_id for r in rows}, *breakdown_span(year))
@@ -421,13 +446,14 @@ def _plan_cascade(plan: TargetPlan, rows: list[_Row], metrics: dict[int, Metric]
     proposals = {}  # many people share an annual number: split it once
     counts = {"rows": len(rows), "new": 0, "changed": 0, "unchanged": 0}
     for row in rows:
+        subject = row.subject
         for metric_id, annual in row.annual.items():
             key = (row.year, row.region.branch_id, annual)
             if key not in proposals:
                 proposals[key] = breakdown_proposal(row.year, annual, rules[row.year][key[1]])
             for (kind, start), value in proposals[key].items():
-                plan.values[(*row.subject, metric_id, kind, start)] = value
-            before = old.get((row.subject, row.year, metric_id))
+                plan.values[(*subject, metric_id, kind, start)] = value
+            before = old.get((subject, row.year, metric_id))
             kind = "new" if before is None else "changed" if before != annual else "unchanged"
             counts[kind] += 1
             if kind != "unchanged":
@@ -449,8 +475,9 @@ def _plan_cascade(plan: TargetPlan, rows: list[_Row], metrics: dict[int, Metric]
         _subject_q(rows),
         period_start__range=(datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 31)),
     ).aggregate(n=Count("pk"), last=Max("updated_at"))
+    # What the targets are now, and what the file and the calendar make of them.
     plan.fingerprint = hashlib.sha256(
-        f"{state['n']}|{state['last']}|{sorted(plan.values.items())!r}".encode()
+        f"{state['n']}|{state['last']}|{sorted(proposals.items())!r}|{digest}".encode()
     ).hexdigest()
 
 

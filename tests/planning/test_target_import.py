@@ -223,6 +223,10 @@ class TestRefuses:
             check(b"not a workbook", name="t.xlsx")
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite takes the ORM's bulk_create, in batches of its ~100 variables a query",
+)
 def test_queries_do_not_grow_with_the_rows(org):
     def queries(people: int) -> int:
         region = f.RegionFactory(branch=org.branch, name=f"区{people}")
@@ -316,3 +320,13 @@ class TestPages:
 
         assert not plan.errors, plan.errors
         assert plan.counts["rows"] == book.active.max_row - 1
+
+
+def test_a_file_too_large_for_one_request_is_to_be_split(org, monkeypatch):
+    # Two rows of two metrics: 2 × 2 × 69 cells (year, 4 quarters, 12 months, 52 weeks).
+    monkeypatch.setattr(ti, "MAX_CELLS", 200)
+    plan = save(org, xlsx(good_rows(org)))
+
+    assert [(e["row"], e["column"]) for e in plan.errors] == [(None, "")]
+    assert "200" in plan.errors[0]["message"]
+    assert not Target.objects.exists()
