@@ -21,6 +21,7 @@ from activity.selectors import active_metrics
 
 from .forms import TargetUploadForm
 from .target_import import (
+    MAX_CELLS,
     TargetsChanged,
     target_import_check,
     target_import_save,
@@ -39,6 +40,7 @@ def _admin_only(request) -> None:
 
 
 def _page(request, form, plan=None, *, token: str = "", name: str = ""):
+    metrics = active_metrics()
     return render(
         request,
         "planning/target_import.html",
@@ -47,7 +49,10 @@ def _page(request, form, plan=None, *, token: str = "", name: str = ""):
             "plan": plan,
             "token": token,
             "file_name": name,
-            "metric_names": [m.name for m in active_metrics()],
+            "metric_names": [m.name for m in metrics],
+            # A row of every metric sets 69 targets (the year, 4 quarters, 12 months, 52
+            # weeks): about this many rows fit in one import.
+            "max_rows": MAX_CELLS // (69 * max(len(metrics), 1)),
         },
     )
 
