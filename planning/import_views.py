@@ -1,5 +1,6 @@
 """The annual target import: admins only (everyone else gets 403), as the staff import."""
 
+import datetime
 import uuid
 from pathlib import PurePath
 
@@ -11,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,6 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SALT = "planning.target_import"
 # A checked file waits this long for its confirmation.
 TOKEN_MAX_AGE = 24 * 3600
+KEPT_DIR = "imports/targets"
 
 
 def _admin_only(request) -> None:
@@ -57,12 +60,26 @@ def _page(request, form, plan=None, *, token: str = "", name: str = ""):
     )
 
 
+def _purge_kept_files() -> None:
+    """Files checked but never confirmed: their tokens have expired."""
+    try:
+        _dirs, files = default_storage.listdir(KEPT_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - datetime.timedelta(seconds=TOKEN_MAX_AGE)
+    for name in files:
+        path = f"{KEPT_DIR}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+
+
 def _checked(request, form, plan, name: str, data: bytes):
     """The preview of a file without errors, its bytes kept for the confirmation."""
     if plan.errors:
         return _page(request, form, plan, name=name)
+    _purge_kept_files()
     path = default_storage.save(
-        f"imports/targets/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}", ContentFile(data)
+        f"{KEPT_DIR}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}", ContentFile(data)
     )
     token = signing.dumps({"path": path, "name": name, "fp": plan.fingerprint}, salt=SALT)
     return _page(request, form, plan, token=token, name=name)

@@ -2,6 +2,8 @@
 
 import datetime
 import io
+import os
+import time
 
 import pytest
 from django.db import connection
@@ -268,6 +270,24 @@ class TestPages:
             reverse("planning:target_import_confirm"), {"token": page.context["token"]}
         )
         assert again.status_code == 302
+
+    def test_files_never_confirmed_are_deleted_a_day_later(
+        self, org, client_for, settings, tmp_path
+    ):
+        settings.MEDIA_ROOT = tmp_path
+        kept = tmp_path / "imports" / "targets"
+        kept.mkdir(parents=True)
+        (kept / "old.xlsx").write_bytes(b"x")
+        (kept / "recent.xlsx").write_bytes(b"x")
+        day_ago = time.time() - 24 * 3600 - 60
+        os.utime(kept / "old.xlsx", (day_ago, day_ago))
+        upload = io.BytesIO(xlsx(good_rows(org)))
+        upload.name = "targets.xlsx"
+
+        client_for(org.admin).post(reverse("planning:target_import"), {"file": upload})
+
+        names = {path.name for path in kept.iterdir()}
+        assert "old.xlsx" not in names and "recent.xlsx" in names and len(names) == 2
 
     def test_errors_are_listed_and_nothing_kept(self, org, client_for, settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path
