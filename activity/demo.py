@@ -38,7 +38,7 @@ from .reminders import (
     reminders_due,
     stored_text,
 )
-from .services import _request_parts
+from .services import _request_parts, reached_rm_on
 
 # Contacts not on the AM's list: a street canvass, an event (no prospect linked).
 CUSTOMERS = [
@@ -262,6 +262,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
         # Today's evening may not have come yet: nothing is handed in after "now".
         submitted = min(submitted, now - datetime.timedelta(minutes=rng.randint(1, 30)))
         log.submitted_at, log.is_late = submitted, late
+        log.handed_in_on = reached_rm_on(log.date, submitted)  # as a hand-in stores it
         # Opened a little before it was handed in (the audit trail starts there).
         log.created_at = max(
             submitted - datetime.timedelta(minutes=rng.randint(10, 50)),
@@ -273,7 +274,7 @@ def build_logs(*, org, today: datetime.date, weeks: int = 8, seed: int = 2026) -
         if age == 0:
             log.status = LogStatus.SUBMITTED if rng.random() < 0.7 else LogStatus.DRAFT
             if log.status == LogStatus.DRAFT:
-                log.submitted_at, log.is_late = None, False
+                log.submitted_at, log.is_late, log.handed_in_on = None, False, None
         elif id(log) in waiting or (log.date == last_working_day and rng.random() < 0.5):
             log.status = LogStatus.SUBMITTED
         elif id(log) in returned or (age <= 7 and rng.random() < 0.03):

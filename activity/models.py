@@ -111,7 +111,20 @@ class DailyLog(models.Model):
 
     submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     is_late = models.BooleanField(
-        _("late"), default=False, help_text=_("First submitted after the day it is for.")
+        _("late"),
+        default=False,
+        help_text=_(
+            "First submitted after the working day it is due: a rest day's log is due "
+            "with the next working day's."
+        ),
+    )
+    # Stored at the first hand-in so that a year's report needs no calendar nor time zone
+    # per log (`activity.services.reached_rm_on`).
+    handed_in_on = models.DateField(
+        _("handed in on"),
+        null=True,
+        blank=True,
+        help_text=_("The day it was first submitted, when after the day it is for."),
     )
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -22,6 +22,7 @@ from accounts import selectors as org
 from accounts.models import User
 from accounts.services import user_lock
 from config.text import phone_number
+from planning.calendar import BranchRules, rules_for
 
 from . import selectors
 from .models import (
@@ -76,10 +77,36 @@ def local_today() -> datetime.date:
 LATE_GRACE = datetime.timedelta(minutes=5)
 
 
-def handed_in_late(day: datetime.date, at: datetime.datetime) -> bool:
-    """Whether the log of `day` handed in at `at` is late (补交), by the branch's clock
-    (Asia/Shanghai by default, whatever the server's own time zone)."""
-    return timezone.localdate(at - LATE_GRACE) > day
+# Longer than any run of rest days (Spring Festival's, with a weekend either side).
+LONGEST_REST = datetime.timedelta(days=31)
+
+
+def log_due_day(day: datetime.date, rules: BranchRules) -> datetime.date:
+    """The working day by whose end a log of `day` is due: its own, or for a rest day's
+    (a Saturday, a holiday, by the branch's calendar) the next working day's. Nobody
+    owes a log that day: an AM who worked it hands hers in with Monday's."""
+    due = day
+    while not rules.is_working_day(due) and due < day + LONGEST_REST:
+        due += datetime.timedelta(days=1)
+    return due
+
+
+def handed_in_late(day: datetime.date, at: datetime.datetime, *, branch_id: int | None) -> bool:
+    """Whether the log of `day` handed in at `at` is late (补交): after the end of its due
+    day (`log_due_day`), by the branch's clock (Asia/Shanghai by default, whatever the
+    server's own time zone). Decided once, when it is first handed in, and stored
+    (`DailyLog.is_late`): every badge and report reads that."""
+    handed_in = timezone.localdate(at - LATE_GRACE)
+    if handed_in <= day:
+        return False  # on its own day: no calendar to read
+    return handed_in > log_due_day(day, rules_for(branch_id, day, handed_in))
+
+
+def reached_rm_on(day: datetime.date, at: datetime.datetime) -> datetime.date | None:
+    """The day a log of `day` first handed in at `at` reached its RM, when after its own
+    day (None: on it). Her sign-off deadline runs from there (reports), late or not: a
+    Saturday's log handed in on Monday came on Monday."""
+    return timezone.localdate(at) if timezone.localdate(at - LATE_GRACE) > day else None
 
 
 @transaction.atomic
@@ -292,7 +319,12 @@ def _submit(log: DailyLog, author: User) -> DailyLog:
     resubmission = log.status == LogStatus.RETURNED
     updates = {}
     if log.submitted_at is None:
-        updates = {"submitted_at": now, "is_late": handed_in_late(log.date, now)}
+        # A returned or reopened log handed in again keeps what its first hand-in set.
+        updates = {
+            "submitted_at": now,
+            "is_late": handed_in_late(log.date, now, branch_id=log.region.branch_id),
+            "handed_in_on": reached_rm_on(log.date, now),
+        }
     return _transition(
         log,
         actor=author,

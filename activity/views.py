@@ -156,9 +156,11 @@ def log_edit(request, day: datetime.date):
         "is_today": is_today,
         "locked": locked,
         "conflict": conflict,
-        # Handed in after its day, a log is marked late (补交): say so before, not after.
-        "will_be_late": services.handed_in_late(day, timezone.now())
-        and (log is None or log.submitted_at is None),
+        # Handed in after its due day, a log is marked late (补交): say so before, not after.
+        "will_be_late": (log is None or log.submitted_at is None)
+        and services.handed_in_late(
+            day, timezone.now(), branch_id=(log.region if log else membership.region).branch_id
+        ),
     }
     if is_today:
         # Today's log is the AM's home page: their month's pace and overdue items.

@@ -134,16 +134,20 @@ def generate(ams_per_region: int, first_day: datetime.date, last_day: datetime.d
             """
             INSERT INTO activity_dailylog (author_id, region_id, date, status, needs_joint_visit,
                 needs_from_manager, support_training, support_material, support_notes, remarks,
-                submitted_at, is_late, signed_off_by_id, signed_off_at, manager_comment, return_reason,
-                created_at, updated_at)
+                submitted_at, is_late, handed_in_on, signed_off_by_id, signed_off_at,
+                manager_comment, return_reason, created_at, updated_at)
             SELECT author_id, region_id, day, status, false, '', false, false, '', '',
-                   day + interval '18 hours', random() < 0.05,
+                   day + interval '18 hours', late,
+                   -- as a hand-in stores it (activity.services.reached_rm_on)
+                   CASE WHEN late THEN ((day + interval '18 hours')::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+                   END,
                    CASE WHEN status = 'signed_off' THEN manager_id END,
                    CASE WHEN status = 'signed_off' THEN day + interval '1 day 10 hours' END,
                    '', '', day, day
             FROM (
                 SELECT m.user_id AS author_id, m.region_id, r.manager_id, d::date AS day,
-                       CASE WHEN random() < 0.9 THEN 'signed_off' ELSE 'submitted' END AS status
+                       CASE WHEN random() < 0.9 THEN 'signed_off' ELSE 'submitted' END AS status,
+                       random() < 0.05 AS late
                 FROM accounts_regionmembership m
                 JOIN accounts_region r ON r.id = m.region_id,
                 generate_series(%s::date, %s::date, interval '1 day') d

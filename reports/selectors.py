@@ -27,16 +27,13 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import (
-    Case,
     Count,
-    DateField,
     DateTimeField,
     ExpressionWrapper,
     F,
     Max,
     Prefetch,
     Q,
-    When,
 )
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -281,19 +278,6 @@ def _signoff_lags(rules: BranchRules, first, last) -> dict[int, list[datetime.da
     return by_lag
 
 
-def _reached_rm():
-    """The day a log reached its RM: its own day, or the later day a 补交 log was handed
-    in. The sign-off deadline runs from there: the RM cannot sign a log before it comes,
-    and a log for 1 January handed in on 11 January read as signed late on arrival."""
-    # Only a late log (补交) reached the RM after its day: the others skip the time zone
-    # conversion, which on every log of a year's rebuild cost a second.
-    return Case(
-        When(is_late=True, submitted_at__isnull=False, then=TruncDate("submitted_at")),
-        default=F("date"),
-        output_field=DateField(),
-    )
-
-
 def _signed_day():
     """The day a log was signed off, with the grace a log handed in gets (`LATE_GRACE`): a
     tap on 签批 at 23:59 on the deadline's day that reaches the server after midnight is
@@ -316,12 +300,15 @@ def _log_facts(
     """Per subject and day: logs handed in, handed in on time, signed off on time, and
     due for sign-off (past their deadline by `today`, or signed off in time already).
 
-    The deadline runs from the day the log reached the RM (`_reached_rm`). Counted in
+    The deadline runs from the day the log reached the RM: its own day, or the later
+    day it was first handed in (`DailyLog.handed_in_on`: the RM cannot sign a log before
+    it comes, and a log for 1 January handed in on 11 January read as signed late on
+    arrival; a Saturday's handed in on Monday is no 补交 but came on Monday). Counted in
     the database, one row per subject and day, since this read scans every log of the
     span: the on-time sign-off test is written
     per branch calendar as "the logs that reached the RM on a day with lag n, signed off
-    by that day + n" instead of grouping by the sign-off day. A late log reaches the RM
-    later: the lags are listed up to a month after the span (a year-old week's rebuild
+    by that day + n" instead of grouping by the sign-off day. A log handed in after its
+    day reaches the RM later: the lags are listed up to a month after the span (a year-old week's rebuild
     listed a year of days), and a log handed in later still gets the span's longest."""
     reached_by = min(max(last, timezone.localdate()), last + LATE_LOG_DAYS)
     groups = defaultdict(list)  # one condition per distinct calendar, not per branch
@@ -331,18 +318,19 @@ def _log_facts(
         groups[(key, _last_day_due(rules[branch_id], today))] += region_ids
     signed_in_time, past_deadline = Q(), Q()
     for (lags, last_due), region_ids in groups.items():
-        # Most logs are not late and reached the RM on their day: tested on their date
-        # column, not on the computed day, which costs a time-zone conversion each.
-        late = Q(is_late=True)
-        in_time = late & Q(
-            reached__gt=reached_by,
-            signed_day__lte=F("reached") + datetime.timedelta(days=max(lag for lag, _ in lags)),
+        # Most logs reached the RM on their day: tested on their date column; the few
+        # handed in later, on the day stored at their hand-in (no time zone per log).
+        on_its_day = Q(handed_in_on__isnull=True)
+        in_time = Q(
+            handed_in_on__gt=reached_by,
+            signed_day__lte=F("handed_in_on")
+            + datetime.timedelta(days=max(lag for lag, _ in lags)),
         )
         for lag, days in lags:
             lag = datetime.timedelta(days=lag)
-            in_time |= Q(is_late=False, date__in=days, signed_day__lte=F("date") + lag)
-            in_time |= late & Q(reached__in=days, signed_day__lte=F("reached") + lag)
-        past = Q(is_late=False, date__lte=last_due) | (late & Q(reached__lte=last_due))
+            in_time |= on_its_day & Q(date__in=days, signed_day__lte=F("date") + lag)
+            in_time |= Q(handed_in_on__in=days, signed_day__lte=F("handed_in_on") + lag)
+        past = (on_its_day & Q(date__lte=last_due)) | Q(handed_in_on__lte=last_due)
         if len(groups) > 1:
             in_time &= Q(region_id__in=region_ids)
             past &= Q(region_id__in=region_ids)
@@ -360,7 +348,6 @@ def _log_facts(
     signed_off_in_time = Q(status=LogStatus.SIGNED_OFF) & signed_in_time
     facts = list(
         logs.alias(signed_day=_signed_day())
-        .alias(reached=_reached_rm())
         .values_list(subject, "date")
         .annotate(
             handed_in=Count("pk", filter=handed_in),
@@ -401,13 +388,20 @@ def _sent_back_facts(logs, subject, region_branch, rules, today):
     )
     facts = []
     for log in logs.only(
-        "pk", subject, "region_id", "date", "status", "is_late", "submitted_at", "signed_off_at"
+        "pk",
+        subject,
+        "region_id",
+        "date",
+        "status",
+        "handed_in_on",
+        "submitted_at",
+        "signed_off_at",
     ):
         if log.submitted_at is None:
             continue
         branch_rules = rules[region_branch[log.region_id]]
-        # The first hand-in reached the RM on the log's day, or the day of a 补交.
-        waiting = timezone.localdate(log.submitted_at) if log.is_late else log.date
+        # The first hand-in reached the RM on the log's day, or the later day stored.
+        waiting = log.handed_in_on or log.date
         answered_late = False
         for event in log.events.all():
             if event.action == LogEvent.Action.RESUBMITTED:

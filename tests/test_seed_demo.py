@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from accounts.demo import demo_logins
 from accounts.models import Branch, Region, Role, User
+from activity import services as activity_services
 from activity.models import (
     DailyLog,
     IntentStage,
@@ -85,6 +86,10 @@ def _seed_twice_and_check(capsys):
     for log in DailyLog.objects.all():
         assert timezone.localtime(log.created_at).date() >= log.date, (log.date, log.created_at)
     assert not DailyLog.objects.filter(date=today, is_late=True).exists()
+    # A late log came to its RM the day it was handed in, as a hand-in stores it: the
+    # sign-off rates read that day.
+    for log in DailyLog.objects.filter(submitted_at__isnull=False):
+        assert log.handed_in_on == activity_services.reached_rm_on(log.date, log.submitted_at)
     if timezone.localtime().hour < 8:
         assert not DailyLog.objects.filter(date=today).exists()
     # Every visit counted has its record (the log page flags those without).

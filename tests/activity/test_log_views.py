@@ -822,8 +822,9 @@ def test_a_refused_prospect_phone_is_not_folded_away(client_for, org, today):
     assert not DailyLog.objects.exists()
 
 
-def test_an_earlier_days_log_says_it_will_be_late_before_it_is(client_for, org, today):
-    earlier = today - datetime.timedelta(days=3)
+@time_machine.travel(datetime.datetime(2026, 11, 23, 4, tzinfo=datetime.UTC))  # Monday noon
+def test_an_earlier_days_log_says_it_will_be_late_before_it_is(client_for, org):
+    today, earlier = datetime.date(2026, 11, 23), datetime.date(2026, 11, 20)  # Friday's
     client = client_for(org.am)
     html = client.get(edit_url(earlier)).content.decode()
     assert 'data-testid="will-be-late"' in html and "补交" in html
@@ -832,6 +833,12 @@ def test_an_earlier_days_log_says_it_will_be_late_before_it_is(client_for, org, 
     assert 'data-testid="will-be-late"' not in html and "今日活动量" in html
     client.post(edit_url(earlier), form_data({"visits": 2}, action="submit"))
     assert DailyLog.objects.get(date=earlier).is_late
+    # Saturday's is due with Monday's: handed in today it is on time, and said so.
+    saturday = earlier + datetime.timedelta(days=1)
+    html = client.get(edit_url(saturday)).content.decode()
+    assert 'data-testid="will-be-late"' not in html and "当日活动量" in html
+    client.post(edit_url(saturday), form_data({"visits": 2}, action="submit"))
+    assert not DailyLog.objects.get(date=saturday).is_late
 
 
 def test_the_manager_sees_visits_counted_without_records(client_for, org, today):

@@ -6,6 +6,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from activity import services
 from activity.models import DailyLog, LogEvent, LogStatus, Metric, Prospect
@@ -83,9 +84,80 @@ def test_submit_records_the_event_and_is_not_late_on_the_day(org, today):
     )
 
 
-def test_a_log_for_an_earlier_day_is_allowed_and_marked_late(org, today):
-    log = save(org.am, today - datetime.timedelta(days=3), submit=True)
+def test_a_log_for_an_earlier_day_is_allowed_and_marked_late(org):
+    # Pinned: three days before a day after a holiday can be a day of it, due later.
+    with time_machine.travel(_at(datetime.date(2026, 11, 20), 21), tick=False):  # Friday
+        log = save(org.am, datetime.date(2026, 11, 17), submit=True)  # Tuesday's
     assert log.is_late
+
+
+def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    """`hour`:`minute` in Shanghai on `day`, as the server (in UTC) sees it."""
+    local = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
+    return local - datetime.timedelta(hours=8)
+
+
+# 2026 by chinese-calendar: National Day is Thursday 1 – Wednesday 7 October off, and
+# Saturday 10 October is worked in lieu (调休).
+@pytest.mark.parametrize(
+    ("day", "handed_in", "late"),
+    [
+        (datetime.date(2026, 11, 21), _at(datetime.date(2026, 11, 23), 21), False),  # Sat, Mon
+        (datetime.date(2026, 11, 22), _at(datetime.date(2026, 11, 23), 21), False),  # Sun, Mon
+        (datetime.date(2026, 11, 21), _at(datetime.date(2026, 11, 24), 0, 3), False),  # grace
+        (datetime.date(2026, 11, 21), _at(datetime.date(2026, 11, 24), 9), True),  # Sat, Tue
+        (datetime.date(2026, 11, 20), _at(datetime.date(2026, 11, 23), 21), True),  # Fri, Mon
+        (datetime.date(2026, 11, 20), _at(datetime.date(2026, 11, 21), 10), True),  # Fri, Sat
+        (datetime.date(2026, 10, 2), _at(datetime.date(2026, 10, 8), 21), False),  # 国庆, 8th
+        (datetime.date(2026, 10, 2), _at(datetime.date(2026, 10, 9), 21), True),
+        (datetime.date(2026, 9, 30), _at(datetime.date(2026, 10, 8), 21), True),  # worked
+        (datetime.date(2026, 10, 10), _at(datetime.date(2026, 10, 12), 21), True),  # 调休 Sat
+    ],
+)
+def test_a_rest_days_log_is_due_with_the_next_working_days(org, day, handed_in, late):
+    """An AM who worked on Saturday handed her log in on Monday and read 补交, though
+    nobody owed a log that day: a rest day's log is due by the end of the next working
+    day. A working day's is due by the end of its own, as before."""
+    with time_machine.travel(handed_in, tick=False):
+        log = save(org.am, day, submit=True)
+    assert log.is_late is late
+    # The day it reached the RM, her sign-off deadline's start (reports).
+    reached = timezone.localdate(handed_in)
+    assert log.handed_in_on == (reached if reached > day else None)
+
+
+def test_a_day_off_the_admin_entered_is_a_rest_day_too(org):
+    from planning.models import CalendarOverride
+
+    wednesday = datetime.date(2026, 11, 18)
+    CalendarOverride.objects.create(branch=org.branch, date=wednesday, is_working_day=False)
+    with time_machine.travel(_at(wednesday + datetime.timedelta(days=1), 21), tick=False):
+        assert not save(org.am, wednesday, submit=True).is_late
+        # Another branch's calendar does not count for hers.
+        assert save(org.foreign_am, wednesday, submit=True).is_late
+
+
+def test_a_returned_or_reopened_log_handed_in_again_keeps_its_first_hand_in(org):
+    """Lateness is the first hand-in's: a Saturday log handed in on Monday and returned
+    on Tuesday is no 补交 when corrected on Thursday, and a 补交 stays one."""
+    saturday, friday = datetime.date(2026, 11, 21), datetime.date(2026, 11, 20)
+    monday = saturday + datetime.timedelta(days=2)
+    with time_machine.travel(_at(monday, 21), tick=False):
+        rest_days = save(org.am, saturday, submit=True)
+        late = save(org.am, friday, submit=True)
+    with time_machine.travel(_at(monday + datetime.timedelta(days=1), 10), tick=False):
+        services.daily_log_return(log=rest_days, actor=org.rm, reason="数字有误")
+        late = services.daily_log_sign_off(log=late, actor=org.rm)
+        services.daily_log_reopen(log=late, actor=org.rm, reason="拜访数有误")
+    with time_machine.travel(_at(monday + datetime.timedelta(days=3), 21), tick=False):
+        rest_days = save(org.am, saturday, submit=True)
+        late = save(org.am, friday, submit=True)
+    assert (rest_days.status, rest_days.is_late, rest_days.handed_in_on) == (
+        LogStatus.SUBMITTED,
+        False,
+        monday,
+    )
+    assert (late.status, late.is_late, late.handed_in_on) == (LogStatus.SUBMITTED, True, monday)
 
 
 def test_future_days_are_refused(org, today):

@@ -6,9 +6,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import membership_end, membership_move
+from activity import services as activity_services
 from activity.models import LogStatus, Metric, MetricValue
 from planning.models import Target
 from reports import selectors, services
@@ -284,7 +286,6 @@ def test_rollup_equals_an_independent_sql_group_by_and_is_idempotent(org):
 
 
 def test_closed_week_is_served_from_the_snapshot_and_a_later_edit_marks_it_stale(org, visits):
-    from activity import services as activity_services
 
     entry = log(org.am, org.region, MONDAY, 8)
     services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
@@ -307,7 +308,6 @@ def test_closed_week_is_served_from_the_snapshot_and_a_later_edit_marks_it_stale
 
 def test_a_draft_of_a_closed_weeks_day_does_not_mark_it_stale(org, visits):
     """A draft counts nowhere in the summary; once handed in, it does."""
-    from activity import services as activity_services
 
     with time_machine.travel(datetime.datetime(2026, 11, 16, 1, tzinfo=datetime.UTC)):
         log(org.am, org.region, MONDAY, 8)
@@ -772,6 +772,7 @@ def test_a_whole_month_without_a_month_target_lends_no_target_from_the_month_bef
 
 def _handed_in(entry, at: datetime.datetime, *, late=False, signed_at=None):
     entry.submitted_at, entry.is_late, entry.signed_off_at = at, late, signed_at
+    entry.handed_in_on = activity_services.reached_rm_on(entry.date, at)  # as the hand-in does
     entry.save()
     return entry
 
@@ -837,6 +838,43 @@ def test_a_late_log_is_due_for_sign_off_from_the_day_it_was_handed_in(org, visit
     services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
     stored = RegionWeekSnapshot.objects.get(region=org.region)
     assert (stored.submitted_logs, stored.signed_on_time_logs) == (1, 1)
+
+
+def test_a_rest_days_log_handed_in_on_the_next_working_day_is_no_late_log(org, client_for):
+    """Saturday's log of an AM who worked that day, handed in on Monday with Friday's:
+    Friday's is 补交 and counts against her 按时提交率, Saturday's is neither (due with
+    Monday's). Both reached the RM on Monday: she has until the end of Tuesday for them."""
+    saturday = MONDAY + datetime.timedelta(days=5)
+    next_monday, next_tuesday = saturday + datetime.timedelta(2), saturday + datetime.timedelta(3)
+    logs = {}
+    for day, handed_in in [(MONDAY + datetime.timedelta(i), None) for i in range(4)] + [
+        (MONDAY + datetime.timedelta(days=4), next_monday),
+        (saturday, next_monday),
+    ]:
+        with time_machine.travel(_at(handed_in or day, 19), tick=False):
+            logs[day] = activity_services.daily_log_save(
+                author=org.am, log_date=day, fields={}, counts={}, visits=[], submit=True
+            )
+    with time_machine.travel(_at(next_tuesday, 17), tick=False):
+        for entry in logs.values():
+            activity_services.daily_log_sign_off(log=entry, actor=org.rm)
+    friday = MONDAY + datetime.timedelta(days=4)
+    assert [day for day, entry in logs.items() if entry.is_late] == [friday]
+
+    rows, total = selectors.member_rows(region=org.region, start=MONDAY, end=SUNDAY, today=TODAY)
+    zhang = next(r for r in rows if r.label == "张三")
+    assert (zhang.expected_logs, zhang.on_time_logs, zhang.on_time_rate) == (5, 4, 80)
+    # Mon–Thu signed too late (Tuesday); Friday's and Saturday's in time.
+    assert (zhang.submitted_logs, zhang.signed_on_time_logs) == (6, 2)
+    services.rollup_branch_week(branch_id=org.branch.pk, week=MONDAY)
+    stored = RegionWeekSnapshot.objects.get(region=org.region)
+    assert (stored.on_time_logs, stored.submitted_logs, stored.signed_on_time_logs) == (4, 6, 2)
+
+    # Her page in the report marks Friday's 补交, not Saturday's.
+    url = reverse("reports:member", args=[org.region.pk, org.am.pk])
+    html = client_for(org.rm).get(url, {"start": MONDAY, "end": SUNDAY}).content.decode()
+    cells = {day: html.split(day.strftime("%m-%d"))[1].split("</td>")[0] for day in logs}
+    assert [day for day, cell in cells.items() if "补交" in cell] == [friday]
 
 
 # --- a target that covers only some of a region (QA calendar walk-through, D1) -----------
