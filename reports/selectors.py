@@ -305,11 +305,11 @@ def _log_facts(
     it comes, and a log for 1 January handed in on 11 January read as signed late on
     arrival; a Saturday's handed in on Monday is no 补交 but came on Monday). Counted in
     the database, one row per subject and day, since this read scans every log of the
-    span: the on-time sign-off test is written
-    per branch calendar as "the logs that reached the RM on a day with lag n, signed off
-    by that day + n" instead of grouping by the sign-off day. A log handed in after its
-    day reaches the RM later: the lags are listed up to a month after the span (a year-old week's rebuild
-    listed a year of days), and a log handed in later still gets the span's longest."""
+    span: the on-time sign-off test is written per branch calendar as "the logs that
+    reached the RM on a day with lag n, signed off by that day + n" instead of grouping
+    by the sign-off day. A log handed in after its day reaches the RM later: the lags are
+    listed up to a month after the span (a year-old week's rebuild listed a year of
+    days), and a log handed in later still gets the span's longest."""
     reached_by = min(max(last, timezone.localdate()), last + LATE_LOG_DAYS)
     groups = defaultdict(list)  # one condition per distinct calendar, not per branch
     for branch_id, region_ids in branch_regions.items():
