@@ -10,7 +10,7 @@ from activity.models import DailyLog
 from planning.models import BranchPlanningSettings, CalendarOverride
 from tests import factories as f
 
-MIGRATION = "activity.migrations.0022_dailylog_late_backfill_restday"
+MIGRATION = "activity.migrations.0022_dailylog_late_backfill"
 
 
 def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:

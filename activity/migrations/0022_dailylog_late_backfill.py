@@ -75,7 +75,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activity", "0021_handed_in_on_restday"),
+        ("activity", "0021_dailylog_handed_in_on"),
         ("accounts", "0001_initial"),
         ("planning", "0010_target_covers_from"),
     ]
