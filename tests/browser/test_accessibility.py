@@ -1,0 +1,60 @@
+"""What axe-core does not see (test_security_csp.py runs it over every role's pages): a
+screen reader or a keyboard on the pages as people meet them, after a refused post, and
+on the way in from the top bar."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from activity.models import Metric
+from planning.models import PeriodKind, Target
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Each field marked invalid, with what its aria-describedby names: [(id, [texts])], a
+# missing element as None. A marked field (.is-invalid) that a screen reader is not told
+# about (no aria-invalid) shows as "NOT TOLD".
+_MARKED_FIELDS = """() => [...document.querySelectorAll("main .is-invalid, main [aria-invalid=true]")]
+  .map(field => [
+    field.id,
+    field.getAttribute("aria-invalid") === "true"
+      ? (field.getAttribute("aria-describedby") || "").split(/\\s+/).filter(Boolean)
+          .map(id => document.getElementById(id)?.textContent.trim() ?? null)
+      : "NOT TOLD",
+  ])"""
+
+
+def test_a_refused_weekly_review_ties_each_error_to_its_field(org, live_server, login, new_page):
+    """QA: the weekly review's hand-written fields (a metric's cause, next week's target)
+    were red with an error under them that a screen reader never read: no aria-invalid,
+    no aria-describedby; Django's own widgets named an error id no element had."""
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday() + 7)  # last week: over
+    for metric in Metric.objects.filter(is_active=True):
+        Target.objects.create(
+            user=org.am,
+            metric=metric,
+            period_kind=PeriodKind.MONTH,
+            period_start=monday.replace(day=1),
+            value=400,
+            updated_by=org.rm,
+        )
+    visits = Metric.objects.get(code="visits")
+    page = login(new_page(), org.am)
+    page.goto(f"{live_server.url}/plan/weekly/{monday.isoformat()}/")
+    page.locator(f"#id_next_{visits.pk}").fill("abc")
+    page.locator("#id_planned_visit_count").fill("-1")
+    page.get_by_test_id("submit-review").click()
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+
+    marked = dict(page.evaluate(_MARKED_FIELDS))
+    # Every metric fell short of its target: a cause is asked for each (none typed).
+    assert marked[f"id_cause_{visits.pk}"] == [page.get_by_test_id("error-visits").inner_text()]
+    assert marked[f"id_next_{visits.pk}"] == ["输入整数。"]
+    assert marked["id_planned_visit_count"] == ["确保该值大于或等于0。"]
+    assert all(texts != "NOT TOLD" and None not in texts for texts in marked.values()), marked
+    # The first of them has the focus: a screen reader reads its label and its error.
+    first = page.evaluate(_MARKED_FIELDS)[0][0]
+    expect(page.locator(f"#{first}")).to_be_focused()
