@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts import staff_import
 from accounts.models import StaffImport, StaffImportStatus
-from activity.models import LogStatus
+from activity.models import LogStatus, Notification, NotificationKind
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,6 +72,10 @@ def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, 
     assert worker.hold()
     request.addfinalizer(worker.close)
     week = today - datetime.timedelta(days=today.weekday())
+    # Unread, with a link: its "Open" button sits on the unread notice's yellow.
+    Notification.objects.create(
+        recipient=org.am, kind=NotificationKind.LOG_RETURNED, title="退回", url=f"/logs/{log.pk}/"
+    )
     pages = {
         org.am: [
             reverse("accounts:home"),
@@ -87,6 +91,7 @@ def test_pages_of_each_role_run_without_csp_violations(org, live_server, login, 
         ],
         org.rm: [
             reverse("activity:queue"),
+            reverse("planning:index"),
             reverse("activity:week_grid", args=[org.region.pk]),
             reverse("planning:region", args=[org.region.pk]),
             reverse("planning:items"),
