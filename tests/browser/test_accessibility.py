@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from activity.models import Metric
+from activity.models import LogStatus, Metric
 from planning.models import PeriodKind, Target
+from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,3 +59,38 @@ def test_a_refused_weekly_review_ties_each_error_to_its_field(org, live_server, 
     # The first of them has the focus: a screen reader reads its label and its error.
     first = page.evaluate(_MARKED_FIELDS)[0][0]
     expect(page.locator(f"#{first}")).to_be_focused()
+
+
+def _tab_to(page, selector: str, most: int = 30) -> int:
+    """Press Tab until `selector` has the focus; returns how many presses it took."""
+    for presses in range(1, most + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"{selector} not reached with {most} presses of Tab")
+
+
+def test_an_rm_signs_off_a_log_with_the_keyboard_alone(org, live_server, login, new_page):
+    """QA: the first Tab went through the top bar, eight links for a manager, on every
+    page: there was no way past it to the page. Now the first Tab offers one."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=timezone.localdate())
+    page = login(new_page(), org.rm)
+    page.goto(f"{live_server.url}/logs/{log.pk}/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_test_id("skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()  # shown while it has the focus
+    page.keyboard.press("Enter")
+    # From the page itself: the next Tab is in <main>, not the top bar.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+    _tab_to(page, "textarea[name=comment]")
+    page.keyboard.type("客户跟进及时")
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("sign-off")).to_be_focused()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    log.refresh_from_db()
+    assert log.status == LogStatus.SIGNED_OFF
+    assert log.manager_comment == "客户跟进及时"
