@@ -4,6 +4,7 @@ from django import template
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -15,8 +16,18 @@ def sort_link(label, key, current, query):
     descending = current == key
     params["sort"] = f"-{key}" if descending else key
     arrow = "▲" if current == key else "▼" if current == f"-{key}" else ""
+    if not arrow:
+        return format_html('<a href="?{}" class="text-reset">{} </a>', params.urlencode(), label)
+    # The arrow is a picture to a screen reader ("black up-pointing triangle", or
+    # nothing): it hears the order in words instead.
+    order = _("sorted ascending") if arrow == "▲" else _("sorted descending")
     return format_html(
-        '<a href="?{}" class="text-reset">{} {}</a>', params.urlencode(), label, arrow
+        '<a href="?{}" class="text-reset">{} <span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">({})</span></a>',
+        params.urlencode(),
+        label,
+        arrow,
+        order,
     )
 
 

@@ -245,7 +245,7 @@ class TestPreviewOfTheOrg:
         job = StaffImport.objects.get()
         html = admin.get(reverse("accounts:staff_import_detail", args=[job.pk])).content.decode()
         head = html[html.index('data-testid="preview"') :].split("</thead>", 1)[0]
-        assert "<th>状态</th>" in head and "visually-hidden" not in head
+        assert '<th scope="col">状态</th>' in head and "visually-hidden" not in head
 
     def test_a_too_short_initial_password_is_refused_in_chinese(self, org, client_for):
         admin = client_for(org.admin)

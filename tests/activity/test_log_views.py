@@ -1240,7 +1240,7 @@ def test_the_queue_shows_a_metric_switched_off_since_that_a_waiting_log_counted(
     MetricValue.objects.create(log=log, metric=Metric.objects.get(code="leaflets"), value=30)
     Metric.objects.filter(code="leaflets").update(is_active=False)
     html = client_for(org.rm).get(reverse("activity:queue")).content.decode()
-    assert '<th class="text-end">折页</th>' in html
+    assert '<th scope="col" class="text-end">折页</th>' in html
     assert '<td class="text-end">30</td>' in html
     mine = client_for(org.am).get(reverse("activity:my_logs") + f"?month={day:%Y-%m}")
     assert "折页 30" in mine.content.decode()

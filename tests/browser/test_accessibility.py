@@ -5,6 +5,7 @@ on the way in from the top bar."""
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -94,3 +95,44 @@ def test_an_rm_signs_off_a_log_with_the_keyboard_alone(org, live_server, login, 
     log.refresh_from_db()
     assert log.status == LogStatus.SIGNED_OFF
     assert log.manager_comment == "客户跟进及时"
+
+
+# Each table's rows of figures with no header of their own, and its headers that say
+# nothing or do not say which way they apply: [testid, problem, the row or cell's text].
+_UNHEADED = """() => [...document.querySelectorAll("main table")].flatMap(table => {
+  const id = table.dataset.testid;
+  const problems = [];
+  for (const th of table.querySelectorAll("th")) {
+    if (!th.textContent.trim() && !th.querySelector("[aria-label]")) problems.push([id, "empty", th.outerHTML]);
+    else if (!th.hasAttribute("scope")) problems.push([id, "no scope", th.textContent.trim()]);
+  }
+  for (const row of table.querySelectorAll("tbody > tr, tfoot > tr")) {
+    if (row.cells.length > 1 && !row.querySelector("th[scope=row]")) problems.push([id, "no row header", row.textContent.trim().slice(0, 40)]);
+  }
+  return problems;
+})"""
+
+
+def test_the_managers_tables_say_whose_figures_each_cell_holds(org, live_server, login, new_page):
+    """QA: a screen reader moving along a row of the sign-off queue, the week grid or the
+    summary said "3", "已签批", "87.5%" but not whose: every cell was a td, the headers
+    had no scope, and a sorted column's ▲ was read as a picture or not at all."""
+    today = timezone.localdate()
+    for author in (org.am, org.peer_am):
+        f.DailyLogFactory(author=author, region=org.region, date=today)
+    page = login(new_page(), org.rm)
+    problems = []
+    for path in (
+        reverse("activity:queue"),
+        reverse("activity:week_grid", args=[org.region.pk]),
+        reverse("planning:region", args=[org.region.pk]),
+        reverse("reports:summary") + "?sort=-score",
+    ):
+        page.goto(live_server.url + path)
+        problems += page.evaluate(_UNHEADED)
+    assert problems == []
+    # What a screen reader says of the sorted column's header.
+    header = page.get_by_role("columnheader", name="任务完成率 (降序排列)")
+    expect(header).to_be_visible()
+    page.goto(live_server.url + reverse("activity:queue"))
+    expect(page.get_by_role("rowheader", name=org.am.name)).to_be_visible()

@@ -61,8 +61,9 @@ def test_branch_head_reads_drills_and_downloads(demo_branch, live_server, login,
     for region in demo_branch.regions:
         region_row = page.get_by_test_id(f"row-{region.name}")
         expect(region_row).to_be_visible()
-        # Actual visits (the 4th cell: region, headcount, target, actual) match the logs.
-        expect(region_row.locator("td").nth(3)).to_have_text(str(raw_visits(region.pk, week, end)))
+        # Actual visits (the 3rd figure after the region: headcount, target, actual) match
+        # the logs.
+        expect(region_row.locator("td").nth(2)).to_have_text(str(raw_visits(region.pk, week, end)))
     expect(table.get_by_test_id("total-row")).to_contain_text("合计")
     # All 23 columns fit an office screen (1280 px): nothing to scroll sideways to.
     assert page.viewport_size["width"] == 1280
@@ -90,7 +91,7 @@ def test_branch_head_reads_drills_and_downloads(demo_branch, live_server, login,
     page.get_by_test_id(f"row-{region.name}").get_by_role("link", name=region.name).click()
     expect(page.get_by_role("heading", name=f"{region.name} · 按客户经理")).to_be_visible()
     first_person = page.get_by_test_id("summary-table").locator("tbody tr").first
-    name = first_person.locator("td").first.inner_text().strip()
+    name = first_person.locator("th").first.inner_text().strip()
     first_person.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name=f"{name} · {region.name}")).to_be_visible()
     expect(page.get_by_test_id("member-logs").locator("tbody tr").first).to_be_visible()

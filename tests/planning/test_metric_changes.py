@@ -85,5 +85,5 @@ def test_an_agreed_sheet_still_shows_the_line_of_a_metric_switched_off_since(
             .get(reverse("planning:monthly_detail", kwargs={"pk": agreed.pk}))
             .content.decode()
         )
-    assert "<td>折页</td>" in html
-    assert html.split("<td>折页</td>")[1].split("</tr>")[0].count("300") == 2
+    assert '<th scope="row">折页</th>' in html
+    assert html.split('<th scope="row">折页</th>')[1].split("</tr>")[0].count("300") == 2

@@ -52,7 +52,7 @@ def page_cells(html: str, testid: str) -> list[str]:
     row = re.search(rf'data-testid="{testid}">(.*?)</tr>', html, re.S).group(1)
     return [
         re.sub(r"<[^>]+>", "", cell).strip()
-        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
     ]
 
 
