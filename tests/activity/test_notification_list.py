@@ -94,3 +94,12 @@ def test_the_page_makes_as_many_queries_with_more_notices(
     with django_assert_max_num_queries(len(few)):
         response = client.get(URL)
     assert len(response.content) < 60_000
+
+
+def test_an_unread_notice_says_so_in_words(client_for, org):
+    """Unread was told by a yellow tint and bold type: a screen reader read both kinds
+    alike. It now hears "未读：" before an unread notice's title."""
+    _notices(org.am, 2, unread=1)
+    html = client_for(org.am).get(URL).content.decode()
+    assert '<span class="visually-hidden">未读： </span>提醒0000' in html
+    assert "未读： </span>提醒0001" not in html

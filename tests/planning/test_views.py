@@ -938,3 +938,25 @@ def test_the_region_plan_and_pace_cards_link_only_people_the_reader_may_open(cli
             else:
                 assert org.am.pk in links, page
                 assert org.peer_am.pk not in links and org.peer_am.name in html, page
+
+
+def test_an_am_s_metric_behind_pace_is_marked_by_more_than_a_tint(org, client_for):
+    """In the region's table of AMs a metric behind pace was told by a pale yellow cell
+    alone: nothing for a screen reader, nor for an eye that does not tell it from white."""
+    for code, value in (("visits", 100), ("leaflets", 10)):
+        Target.objects.create(
+            user=org.am,
+            metric=metric(code),
+            period_kind="month",
+            period_start=D(2026, 11, 1),
+            value=value,
+            updated_by=org.rm,
+        )
+    write_log(org.am, org.region, D(2026, 11, 2), visits=1, leaflets=10)
+    url = reverse("planning:region", kwargs={"region_id": org.region.pk}) + "?start=2026-11-01"
+    with time_machine.travel(FRIDAY, tick=False):
+        html = client_for(org.rm).get(url).content.decode()
+    behind = re.search(r'data-testid="behind-visits">(.*?)</td>', html, re.S).group(1)
+    assert '<span class="text-danger-emphasis" aria-hidden="true">▼</span>' in behind
+    assert re.search(r'<span class="visually-hidden">(进度落后|有风险)</span>', behind)
+    assert 'data-testid="behind-leaflets"' not in html  # 10 of 10: on track
