@@ -103,3 +103,14 @@ def test_an_unread_notice_says_so_in_words(client_for, org):
     html = client_for(org.am).get(URL).content.decode()
     assert '<span class="visually-hidden">未读： </span>提醒0000' in html
     assert "未读： </span>提醒0001" not in html
+
+
+def test_the_bell_s_name_has_the_unread_count(client_for, org):
+    """The bell's aria-label ("通知") stood for the whole link, its red count included: a
+    screen reader never heard that anything was waiting."""
+    _notices(org.am, 3, unread=2)
+    html = client_for(org.am).get(URL).content.decode()
+    assert html.count('aria-label="通知：2 条未读"') == 2  # the phone's bell and the desktop's
+    Notification.objects.update(read_at=timezone.now())
+    html = client_for(org.am).get(URL).content.decode()
+    assert html.count('aria-label="通知"') == 2
