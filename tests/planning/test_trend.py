@@ -1,4 +1,8 @@
 import datetime
+import re
+
+import time_machine
+from django.urls import reverse
 
 from planning import selectors
 from planning.models import PeriodKind, Target
@@ -76,3 +80,34 @@ def test_trend_gridlines_read_true_on_a_first_week_and_small_counts():
     chart = selectors.trend_chart(closings)
     _gridline_values_at_their_height(chart)
     assert [line["value"] for line in chart.gridlines] == [0, 2, 4]
+
+
+def test_the_trend_chart_s_figures_are_read_out_as_a_table(org, client_for):
+    """The chart is one picture to a screen reader (role=img: its bars' titles are not
+    read), and which bars fell below plan was told by their orange alone."""
+    Target.objects.create(
+        user=org.am,
+        metric=metric("visits"),
+        period_kind=PeriodKind.WEEK,
+        period_start=D(2026, 11, 16),
+        value=30,
+        updated_by=org.rm,
+    )
+    write_log(org.am, org.region, D(2026, 11, 17), visits=12)
+    write_log(org.am, org.region, D(2026, 11, 24), visits=5)
+    wednesday = datetime.datetime(2026, 11, 25, 7, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(wednesday, tick=False):
+        html = (
+            client_for(org.am)
+            .get(reverse("planning:member", args=[org.am.pk]) + "?metric=visits")
+            .content.decode()
+        )
+    table = html.split('data-testid="trend-data">')[1].split("</table>")[0]
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td></tr>', table
+    )
+    assert len(rows) == 12
+    assert rows[-2:] == [
+        ("2026-11-16", "30", "12 (低于计划)"),
+        ("2026-11-23", "—", "5 (本周进行中)"),
+    ]
