@@ -265,7 +265,7 @@ def test_the_rm_reads_a_weekly_review_on_a_phone(org, live_server, login, new_pa
     table = page.get_by_test_id("review-table")
     box = table.evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
     assert box[0] <= box[1], box
-    name = table.locator('tr[data-metric="callbacks"] td').first
+    name = table.locator('tr[data-metric="callbacks"] th')
     expect(name).to_have_text("电话回访")
     assert name.bounding_box()["height"] < 2 * 24  # one line, not four
     why = page.get_by_test_id("review-why-callbacks")
