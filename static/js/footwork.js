@@ -1,9 +1,22 @@
 // Small behaviours every page may use, wired by data- attributes instead of inline
 // handlers and style= attributes, which the Content-Security-Policy forbids.
 (function () {
-  // <select data-autosubmit>: submit its form on change (the language switcher).
+  // <select data-autosubmit>: submit its form on change (the language switcher). Not
+  // when the change came from the keyboard: an arrow key on a closed select changes it
+  // at once, so Tab through the footer and a stray arrow switched the whole page's
+  // language. From the keyboard, Enter submits the choice.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+    const chosen = select.value;
+    let keyed = false;
+    select.addEventListener("pointerdown", function () { keyed = false; });
+    select.addEventListener("keydown", function (event) {
+      keyed = true;
+      if (event.key === "Enter") {
+        // After the keydown, once an open list has set the value it chose.
+        window.setTimeout(function () { if (select.value !== chosen) select.form.submit(); }, 0);
+      }
+    });
+    select.addEventListener("change", function () { if (!keyed) select.form.submit(); });
   });
   // <p data-scroll-hint>: says the table after it scrolls sideways. Hidden on a wide
   // screen (d-lg-none), where the Chinese summary fits; shown there too while the table

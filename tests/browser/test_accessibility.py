@@ -136,3 +136,23 @@ def test_the_managers_tables_say_whose_figures_each_cell_holds(org, live_server,
     expect(header).to_be_visible()
     page.goto(live_server.url + reverse("activity:queue"))
     expect(page.get_by_role("rowheader", name=org.am.name)).to_be_visible()
+
+
+def test_an_arrow_key_on_the_language_switch_does_not_switch_the_page(live_server, new_page):
+    """QA: Tab through the footer and press an arrow on the language box: Chromium
+    changes a closed select at once, and the page reloaded in English before the choice
+    was made (WCAG 3.2.2). From the keyboard, Enter switches; a tap or click still does."""
+    page = new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.locator("#language").focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(500)  # a submit would have started by now
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.locator("#language")).to_have_value("en")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    # A pointer's choice (a select_option, as a tap in the list) still switches at once.
+    with page.expect_navigation():
+        page.locator("#language").select_option("zh-hans")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
