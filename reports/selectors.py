@@ -1295,13 +1295,22 @@ def sort_rows(rows: list[SummaryRow], sort: str, metrics: list[Metric]) -> list[
 class LineChart:
     width: int
     height: int
-    weeks: list
+    weeks: list  # the labelled ones, with their x
     series: list[dict]
     gridlines: list[dict]
+    every_week: list = field(default_factory=list)
 
     @property
     def has_lines(self) -> bool:
         return any(s["points"] for s in self.series)
+
+    @property
+    def rows(self) -> list[tuple]:
+        """(week, [each region's completion or None]): the figures the lines draw, for a
+        table a screen reader reads (the drawing is one picture to it)."""
+        return [
+            (week, [s["values"][j] for s in self.series]) for j, week in enumerate(self.every_week)
+        ]
 
 
 PALETTE = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"]
@@ -1329,7 +1338,12 @@ def completion_chart(
             f"{round(left + j * step, 1)},{y(v)}" for j, v in enumerate(points) if v is not None
         ]
         lines.append(
-            {"region": region, "color": PALETTE[i % len(PALETTE)], "points": " ".join(coords)}
+            {
+                "region": region,
+                "color": PALETTE[i % len(PALETTE)],
+                "points": " ".join(coords),
+                "values": list(points),
+            }
         )
     gridlines = [{"y": y(v), "value": v} for v in (0, 50, 100, 150) if v <= ceiling]
     labels = [
@@ -1337,4 +1351,4 @@ def completion_chart(
         for j, week in enumerate(weeks)
         if (len(weeks) - 1 - j) % label_every == 0
     ]
-    return LineChart(width, height, labels, lines, gridlines)
+    return LineChart(width, height, labels, lines, gridlines, list(weeks))

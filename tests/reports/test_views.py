@@ -709,3 +709,31 @@ def test_the_drill_down_and_both_exports_mark_rows_under_the_branchs_threshold(c
     assert [fill for label, fill in regions.items() if label.startswith("东")] == [yellow]
     assert regions["西"] != yellow
     assert all(fill != yellow for label, fill in regions.items() if label.startswith("合计"))
+
+
+def test_the_completion_chart_figures_are_a_table_a_screen_reader_reads():
+    """The chart is one picture (role=img) to a screen reader: a branch head who cannot
+    see it heard only its title, none of the twelve weeks' rates."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    from reports.selectors import completion_chart
+
+    weeks = [datetime.date(2026, 11, 16), datetime.date(2026, 11, 23)]
+    east, west = SimpleNamespace(name="东北"), SimpleNamespace(name="西北")
+    chart = completion_chart(
+        weeks, [(east, [None, Decimal("84.6")]), (west, [Decimal("101"), Decimal("93.25")])]
+    )
+    assert chart.rows == [
+        (weeks[0], [None, Decimal("101")]),
+        (weeks[1], [Decimal("84.6"), Decimal("93.25")]),
+    ]
+    html = render_to_string("reports/_completion_data.html", {"chart": chart})
+    rows = re.findall(r"<tr>(.*?)</tr>", html)
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
+    assert cells == [
+        ["周起始日", "东北", "西北"],
+        ["2026-11-16", "—", "101.0%"],
+        ["2026-11-23", "84.6%", "93.3%"],
+    ]
