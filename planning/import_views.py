@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,10 +22,14 @@ from accounts.staff_import import UploadRefused
 from activity.selectors import active_metrics
 
 from .forms import TargetUploadForm
+from .models import TargetImport, TargetImportStatus
 from .target_import import (
     MAX_CELLS,
     TargetsChanged,
+    async_threshold_cells,
     target_import_check,
+    target_import_queue,
+    target_import_recover,
     target_import_save,
     template_workbook,
 )
@@ -42,8 +46,12 @@ def _admin_only(request) -> None:
         raise PermissionDenied
 
 
+RUNNING = (TargetImportStatus.QUEUED, TargetImportStatus.RUNNING)
+
+
 def _page(request, form, plan=None, *, token: str = "", name: str = ""):
     metrics = active_metrics()
+    target_import_recover()  # a dead worker's import shows as failed in the history
     return render(
         request,
         "planning/target_import.html",
@@ -56,6 +64,9 @@ def _page(request, form, plan=None, *, token: str = "", name: str = ""):
             # A row of every metric sets 69 targets (the year, 4 quarters, 12 months, 52
             # weeks): about this many rows fit in one import.
             "max_rows": MAX_CELLS // (69 * max(len(metrics), 1)),
+            "async_rows": async_threshold_cells() // (69 * max(len(metrics), 1)),
+            "in_background": plan is not None and plan.cells > async_threshold_cells(),
+            "history": TargetImport.objects.select_related("created_by")[:20],
         },
     )
 
@@ -67,9 +78,13 @@ def _purge_kept_files() -> None:
     except FileNotFoundError:
         return
     cutoff = timezone.now() - datetime.timedelta(seconds=TOKEN_MAX_AGE)
+    # A confirmed file waiting for the worker is the worker's to delete.
+    waiting = set(
+        TargetImport.objects.filter(status__in=RUNNING).values_list("file_path", flat=True)
+    )
     for name in files:
         path = f"{KEPT_DIR}/{name}"
-        if default_storage.get_modified_time(path) < cutoff:
+        if path not in waiting and default_storage.get_modified_time(path) < cutoff:
             default_storage.delete(path)
 
 
@@ -81,7 +96,9 @@ def _checked(request, form, plan, name: str, data: bytes):
     path = default_storage.save(
         f"{KEPT_DIR}/{uuid.uuid4().hex}{PurePath(name).suffix.lower()}", ContentFile(data)
     )
-    token = signing.dumps({"path": path, "name": name, "fp": plan.fingerprint}, salt=SALT)
+    token = signing.dumps(
+        {"path": path, "name": name, "fp": plan.fingerprint, "cells": plan.cells}, salt=SALT
+    )
     return _page(request, form, plan, token=token, name=name)
 
 
@@ -114,6 +131,16 @@ def target_import_confirm(request):
             request, _("This check is too old or was already imported: upload the file again.")
         )
         return redirect("planning:target_import")
+    if kept.get("cells", 0) > async_threshold_cells():
+        # Too long for a request: the worker checks it again and saves it.
+        job = target_import_queue(
+            actor=request.user,
+            name=kept["name"],
+            path=kept["path"],
+            fingerprint=kept["fp"],
+            cells=kept["cells"],
+        )
+        return redirect("planning:target_import_status", pk=job.pk)
     form = TargetUploadForm()
     try:
         plan = target_import_save(
@@ -141,6 +168,21 @@ def target_import_confirm(request):
         % {"n": plan.counts["saved"]},
     )
     return redirect("planning:target_import")
+
+
+@require_GET
+@login_required
+def target_import_status(request, pk: int):
+    _admin_only(request)
+    job = get_object_or_404(TargetImport.objects.select_related("created_by"), pk=pk)
+    # An import whose worker died is failed when someone looks at it.
+    if job.status in RUNNING and target_import_recover(pks=[pk]):
+        job.refresh_from_db()
+    return render(
+        request,
+        "planning/target_import_status.html",
+        {"job": job, "running": job.status in RUNNING},
+    )
 
 
 @require_GET

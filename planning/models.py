@@ -198,6 +198,56 @@ class TargetRevision(models.Model):
         return shown_text(self.reason, self.reason_source)
 
 
+class TargetImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be imported")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class TargetImport(models.Model):
+    """A confirmed target import too large for a request, saved by the worker
+    (`planning.target_import.target_import_process`). The checked file is kept in
+    default_storage at `file_path` until the worker has read it."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    # One import per checked file: a second confirmation of it finds this row.
+    file_path = models.CharField(max_length=255, unique=True)
+    # The preview the admin confirmed (see `target_import_check`).
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=TargetImportStatus.choices,
+        default=TargetImportStatus.QUEUED,
+    )
+    total_cells = models.PositiveIntegerField(_("targets in the file"), default=0)
+    saved_count = models.PositiveIntegerField(_("targets saved"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The admin's UI language: the worker writes errors in it.
+    language = models.CharField(max_length=16, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("target import")
+        verbose_name_plural = _("target imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 class SheetStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -30,9 +31,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -41,6 +43,7 @@ from accounts.staff_import import (
     COLUMNS as STAFF_COLUMNS,
 )
 from accounts.staff_import import (
+    RECOVER_GRACE,
     ParsedFile,
     SheetColumns,
     build_dataset,
@@ -48,6 +51,7 @@ from accounts.staff_import import (
     normalise_name,
     read_sheet,
     restore_leading_zeros,
+    unclaimed_after,
 )
 from accounts.staff_import import (
     _text as cell_text,
@@ -60,17 +64,21 @@ from config.lists import joined
 from . import periods, services
 from .calendar import rules_for_branches
 from .forms import MAX_TARGET
-from .models import PeriodKind, Target
+from .models import PeriodKind, Target, TargetImport, TargetImportStatus
 from .selectors import breakdown_proposal, breakdown_span
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_LIMIT = 500
 # Targets one import writes, quarters, months and weeks included (69 per annual number).
-# The import runs in the request, and PostgreSQL on two busy cores writes ~4,000 targets
-# with their revisions a second (102 rows of 5 metrics, 35,190 targets: 8-9.5 s), so
-# 40,000 stays near 10 s, well inside gunicorn's 30. A whole branch of 2,000 AMs is
-# ~700,000 targets and takes minutes: it is to be split until the import runs on the
-# worker, as a large staff import does.
-MAX_CELLS = getattr(settings, "TARGET_IMPORT_MAX_CELLS", 40_000)
+# PostgreSQL on two busy cores writes ~3,500 targets with their revisions a second (102
+# rows of 5 metrics, 35,190 targets: 8-9.5 s), so a confirmed file above
+# settings.TARGET_IMPORT_ASYNC_CELLS is saved by the worker, as a large staff import is,
+# and the request stays well inside gunicorn's 30 s. A whole branch (40 regions and 2,000
+# AMs of 5 metrics) is ~700,000 targets: its check takes 1.5-10 s in the request, its save
+# 0.5-3.5 min on the worker. MAX_CELLS leaves it a margin inside Celery's 9-minute soft
+# time limit.
+MAX_CELLS = getattr(settings, "TARGET_IMPORT_MAX_CELLS", 800_000)
 _STAFF = {key: (header, aliases) for key, header, aliases in STAFF_COLUMNS}
 BASE_COLUMNS = [
     ("year", "年度", ("年度", "年份", "year")),
@@ -123,6 +131,7 @@ class TargetPlan:
     counts: dict[str, int] = field(default_factory=dict)
     values: dict[services.CellKey, int] = field(default_factory=dict)  # the whole cascade
     fingerprint: str = ""
+    cells: int = 0  # targets the file sets, quarters, months and weeks included
 
     @property
     def shown_changes(self) -> list[dict]:
@@ -202,7 +211,7 @@ def target_import_check(*, name: str, data: bytes) -> TargetPlan:
         plan.errors.sort(key=lambda e: e["row"] or 0)
         return plan
     # Refused before the cascade is worked out: for a whole branch that takes seconds.
-    cells = sum(len(row.annual) * _cells_per_year(row.year) for row in rows)
+    cells = plan.cells = sum(len(row.annual) * _cells_per_year(row.year) for row in rows)
     if cells > MAX_CELLS:
         plan.errors.append(
             _error(
@@ -501,6 +510,170 @@ def target_import_save(*, actor: User, name: str, data: bytes, fingerprint: str)
             actor=actor, values=plan.values, reason=reason
         )
     return plan
+
+
+# --- large imports, saved by the worker ------------------------------------------------
+
+# Advisory-lock namespace held by the worker saving an import, as the staff import's
+# WORKER_LOCK: a running import whose lock nobody holds has died with its worker.
+WORKER_LOCK = 0x5F1B
+
+
+def async_threshold_cells() -> int:
+    """A confirmed import setting more targets than this is saved by the worker."""
+    return settings.TARGET_IMPORT_ASYNC_CELLS
+
+
+def target_import_queue(
+    *, actor: User, name: str, path: str, fingerprint: str, cells: int
+) -> TargetImport:
+    """Record a confirmed import and hand it to the worker; the same checked file
+    confirmed twice gives the import already recorded."""
+    job, created = TargetImport.objects.get_or_create(
+        file_path=path,
+        defaults={
+            "created_by": actor,
+            "file_name": name[:255],
+            "fingerprint": fingerprint,
+            "total_cells": cells,
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
+        },
+    )
+    if created:
+        from .tasks import target_import_run
+
+        transaction.on_commit(lambda: target_import_run.delay(job.pk))
+    return job
+
+
+def target_import_process(*, target_import_id: int) -> None:
+    """Save a queued import. Idempotent: a conditional status update decides which caller
+    saves; a duplicate or late delivery finds nothing to claim and returns."""
+    lock = _WorkerLock(target_import_id)
+    try:
+        # Taken before the claim and let go after the outcome is recorded.
+        if lock.hold():
+            _process(target_import_id)
+    finally:
+        lock.close()
+
+
+def _process(target_import_id: int) -> None:
+    claimed = TargetImport.objects.filter(
+        pk=target_import_id, status=TargetImportStatus.QUEUED
+    ).update(status=TargetImportStatus.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return
+    job = TargetImport.objects.select_related("created_by").get(pk=target_import_id)
+    failure, plan = "", None
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            with default_storage.open(job.file_path, "rb") as handle:
+                data = handle.read()
+            with transaction.atomic():
+                plan = target_import_save(
+                    actor=job.created_by, name=job.file_name, data=data, fingerprint=job.fingerprint
+                )
+                if not plan.errors:
+                    # In the saving transaction: saved and marked done, or neither.
+                    _record(job, plan, "")
+        except TargetsChanged:
+            failure = _(
+                "Targets of these regions or people changed since the check, so nothing "
+                "was saved: upload the file again to see what it changes now."
+            )
+        except OSError:
+            failure = _("The checked file is gone, so nothing was saved: upload it again.")
+        except Exception as exc:  # recorded on the import; the transaction saved nothing
+            logger.exception("target import %s crashed", target_import_id)
+            failure = repr(exc)
+        if failure or plan is None or plan.errors:
+            _record(job, plan, failure)
+    default_storage.delete(job.file_path)
+
+
+def _record(job: TargetImport, plan: TargetPlan | None, failure: str) -> None:
+    failed = bool(failure or plan is None or plan.errors)
+    job.status = TargetImportStatus.FAILED if failed else TargetImportStatus.DONE
+    job.message = failure
+    job.errors = plan.errors if plan is not None else []
+    job.counts = plan.counts if plan is not None else {}
+    job.saved_count = 0 if failed else plan.counts.get("saved", 0)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "errors", "counts", "saved_count", "finished_at"])
+
+
+class _WorkerLock:
+    """The import's advisory lock, on a connection of its own so that it outlives the
+    saving transaction and dies with the worker (see the staff import's `_Progress`)."""
+
+    def __init__(self, target_import_id: int):
+        self.id = target_import_id
+        self.side = None
+        if connection.vendor == "postgresql":
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def hold(self) -> bool:
+        if self.side is None:
+            return True
+        with self.side.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [WORKER_LOCK, self.id])
+            return bool(cursor.fetchone()[0])
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+
+def target_import_recover(*, pks=None) -> int:
+    """Fail imports whose worker died, or whose message never reached one; returns how
+    many. The save is one transaction, so a dead one saved nothing: the admin uploads the
+    file again. A late message finds the import no longer queued and saves nothing."""
+    now = timezone.now()
+    stuck = Q(status=TargetImportStatus.QUEUED, created_at__lt=now - unclaimed_after())
+    if connection.vendor == "postgresql":
+        stuck |= Q(status=TargetImportStatus.RUNNING, started_at__lt=now - RECOVER_GRACE)
+    jobs = TargetImport.objects.filter(stuck)
+    if pks is not None:
+        jobs = jobs.filter(pk__in=list(pks))
+    recovered = 0
+    for job in jobs.only("pk", "status", "language", "file_path"):
+        if _worker_holds(job.pk):
+            continue  # alive, however slow: Celery's time limit ends a stuck one
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            if job.status == TargetImportStatus.RUNNING:
+                message = _(
+                    "The import stopped before it finished: the process running it ended "
+                    "(restarted, or out of memory). Nothing was saved, as an import is all "
+                    "or nothing. Upload the file again."
+                )
+            else:
+                message = _(
+                    "No worker started this import within %(minutes)s minutes of its "
+                    "confirmation: the message to the background worker was lost (it or "
+                    "its queue was restarted). Nothing was saved. Upload the file again."
+                ) % {"minutes": int(unclaimed_after().total_seconds() // 60)}
+        if TargetImport.objects.filter(pk=job.pk, status=job.status).update(
+            status=TargetImportStatus.FAILED, finished_at=now, message=message
+        ):
+            recovered += 1
+            default_storage.delete(job.file_path)
+            logger.warning(
+                "target import %s: no live worker has it (%s); failed", job.pk, job.status
+            )
+    return recovered
+
+
+def _worker_holds(pk: int) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+            "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2)",
+            [WORKER_LOCK, pk],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def template_workbook(*, year: int | None = None) -> bytes:

@@ -39,6 +39,11 @@ urlpatterns = [
     path("weekly/reviews/<int:pk>/review/", views.weekly_review, name="weekly_review"),
     path("targets/import/", import_views.target_import, name="target_import"),
     path(
+        "targets/import/<int:pk>/",
+        import_views.target_import_status,
+        name="target_import_status",
+    ),
+    path(
         "targets/import/confirm/",
         import_views.target_import_confirm,
         name="target_import_confirm",

@@ -184,6 +184,9 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 
 # Staff imports with more rows than this are checked and written by a Celery task.
 STAFF_IMPORT_ASYNC_ROWS = env.int("STAFF_IMPORT_ASYNC_ROWS", default=2000)
+# Confirmed target imports setting more targets than this (quarters, months and weeks
+# included) are saved by a Celery task: ~10 s of saving, well inside gunicorn's timeout.
+TARGET_IMPORT_ASYNC_CELLS = env.int("TARGET_IMPORT_ASYNC_CELLS", default=40_000)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -234,6 +237,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A whole branch's target import (~700,000 targets) saves in 0.5-4 minutes.
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

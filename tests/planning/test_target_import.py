@@ -6,15 +6,18 @@ import os
 import time
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from accounts.staff_import import UploadRefused
 from planning import target_import as ti
-from planning.models import PeriodKind, Target, TargetRevision
+from planning.models import PeriodKind, Target, TargetImport, TargetImportStatus, TargetRevision
 from planning.selectors import breakdown_proposal, breakdown_rules
+from planning.tasks import target_import_run
 from tests import factories as f
 from tests.planning.helpers import metric
 
@@ -350,3 +353,211 @@ def test_a_file_too_large_for_one_request_is_to_be_split(org, monkeypatch):
     assert [(e["row"], e["column"]) for e in plan.errors] == [(None, "")]
     assert "200" in plan.errors[0]["message"]
     assert not Target.objects.exists()
+
+
+def _saved() -> dict:
+    """Every target's value and how many revisions it has, by subject and period."""
+    return {
+        (t.region_id, t.user_id, t.metric_id, t.period_kind, t.period_start): (
+            t.value,
+            t.revisions.count(),
+        )
+        for t in Target.objects.all()
+    }
+
+
+class TestLargeImports:
+    """A confirmed file above TARGET_IMPORT_ASYNC_CELLS is saved by the worker."""
+
+    @pytest.fixture(autouse=True)
+    def _large(self, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        # Two rows of two metrics are 276 targets: "large" here.
+        settings.TARGET_IMPORT_ASYNC_CELLS = 200
+
+    def _confirm(self, client, org, rows, django_capture_on_commit_callbacks, *, run=True):
+        upload = io.BytesIO(xlsx(rows))
+        upload.name = "branch.xlsx"
+        page = client.post(reverse("planning:target_import"), {"file": upload})
+        assert page.context["in_background"] == (
+            page.context["plan"].cells > ti.async_threshold_cells()
+        )
+        with django_capture_on_commit_callbacks(execute=run):
+            done = client.post(
+                reverse("planning:target_import_confirm"), {"token": page.context["token"]}
+            )
+        return page.context["token"], done
+
+    def test_it_goes_to_the_worker_and_saves_what_a_small_one_does(
+        self, org, client_for, settings, django_capture_on_commit_callbacks
+    ):
+        client = client_for(org.admin)
+        settings.TARGET_IMPORT_ASYNC_CELLS = 40_000
+        self._confirm(client, org, good_rows(org), django_capture_on_commit_callbacks)
+        assert not TargetImport.objects.exists()  # small: saved in the request, as before
+        in_request = _saved()
+        Target.objects.all().delete()
+        settings.TARGET_IMPORT_ASYNC_CELLS = 200
+
+        _token, done = self._confirm(
+            client, org, good_rows(org), django_capture_on_commit_callbacks, run=False
+        )
+
+        job = TargetImport.objects.get()
+        assert done.url == reverse("planning:target_import_status", args=[job.pk])
+        assert job.status == TargetImportStatus.QUEUED and not Target.objects.exists()
+        target_import_run.delay(job.pk)  # eager in tests, as the worker would
+        job.refresh_from_db()
+        assert job.status == TargetImportStatus.DONE and job.finished_at
+        assert job.saved_count == len(in_request) == 276
+        assert _saved() == in_request
+        assert not default_storage.exists(job.file_path)  # the kept file is gone
+        page = client.get(done.url)
+        assert "import-done" in page.content.decode()
+        assert 'http-equiv="refresh"' not in page.content.decode()
+        history = client.get(reverse("planning:target_import")).context["history"]
+        assert list(history) == [job]
+
+    def test_the_page_refreshes_while_it_waits(
+        self, org, client_for, django_capture_on_commit_callbacks
+    ):
+        client = client_for(org.admin)
+        token, done = self._confirm(
+            client, org, good_rows(org), django_capture_on_commit_callbacks, run=False
+        )
+        page = client.get(done.url).content.decode()
+        assert 'http-equiv="refresh"' in page and "import-running" in page
+        # Confirmed twice before the worker got to it: the same import, queued once.
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            again = client.post(reverse("planning:target_import_confirm"), {"token": token})
+        assert again.url == done.url and not callbacks
+        assert TargetImport.objects.count() == 1
+
+    def test_running_the_task_twice_saves_once(
+        self, org, client_for, django_capture_on_commit_callbacks
+    ):
+        client = client_for(org.admin)
+        token, _done = self._confirm(
+            client, org, good_rows(org), django_capture_on_commit_callbacks
+        )
+        once = _saved()
+        job = TargetImport.objects.get()
+
+        target_import_run(job.pk)  # a duplicate delivery
+        target_import_run(job.pk)
+        # The same checked file confirmed again: its kept file is gone, nothing is queued.
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            again = client.post(reverse("planning:target_import_confirm"), {"token": token})
+
+        assert not callbacks
+        assert again.url == reverse("planning:target_import")
+        job.refresh_from_db()
+        assert job.status == TargetImportStatus.DONE and job.saved_count == 276
+        assert TargetImport.objects.count() == 1
+        assert _saved() == once
+        assert TargetRevision.objects.count() == len(once) == 276
+
+    def test_a_crash_while_saving_fails_the_import_and_saves_nothing(
+        self, org, client_for, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        real = ti.services.targets_set_many
+
+        def boom(**kwargs):
+            real(**kwargs)  # written, then the transaction must take it back
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(ti.services, "targets_set_many", boom)
+        _token, done = self._confirm(
+            client_for(org.admin), org, good_rows(org), django_capture_on_commit_callbacks
+        )
+
+        job = TargetImport.objects.get()
+        assert job.status == TargetImportStatus.FAILED and "disk full" in job.message
+        assert job.saved_count == 0 and job.finished_at
+        assert not Target.objects.exists() and not TargetRevision.objects.exists()
+
+    def test_errors_found_by_the_worker_are_listed_and_nothing_saved(
+        self, org, client_for, django_capture_on_commit_callbacks
+    ):
+        client = client_for(org.admin)
+        _token, done = self._confirm(
+            client, org, good_rows(org), django_capture_on_commit_callbacks, run=False
+        )
+        org.region.name = "北"  # renamed between the check and the worker's save
+        org.region.save()
+        job = TargetImport.objects.get()
+
+        target_import_run(job.pk)
+
+        job.refresh_from_db()
+        assert job.status == TargetImportStatus.FAILED
+        assert {(e["row"], e["column"]) for e in job.errors} == {(2, "区域"), (3, "区域")}
+        assert not Target.objects.exists()
+        page = client.get(done.url).content.decode()
+        assert "import-failed" in page and "error-table" in page
+
+    def test_targets_changed_since_the_check_are_not_overwritten(
+        self, org, client_for, django_capture_on_commit_callbacks
+    ):
+        client = client_for(org.admin)
+        self._confirm(client, org, good_rows(org), django_capture_on_commit_callbacks, run=False)
+        save(org, xlsx([[YEAR, "东", "", "", 1, 1]]))  # someone else's import meanwhile
+        before = _saved()
+        job = TargetImport.objects.get()
+
+        target_import_run(job.pk)
+
+        job.refresh_from_db()
+        assert job.status == TargetImportStatus.FAILED and job.message
+        assert _saved() == before
+
+    def test_an_import_whose_worker_died_is_failed(self, org, client_for):
+        job = TargetImport.objects.create(
+            created_by=org.admin,
+            file_name="branch.xlsx",
+            file_path="imports/targets/gone.xlsx",
+            status=TargetImportStatus.RUNNING,
+            started_at=timezone.now() - datetime.timedelta(minutes=2),
+        )
+
+        page = client_for(org.admin).get(reverse("planning:target_import_status", args=[job.pk]))
+
+        job.refresh_from_db()
+        assert job.status == TargetImportStatus.FAILED and job.message
+        assert "import-failed" in page.content.decode()
+
+    def test_a_slow_worker_is_left_alone_a_lost_message_is_failed(self, org):
+        running = TargetImport.objects.create(
+            created_by=org.admin,
+            file_name="branch.xlsx",
+            file_path="imports/targets/slow.xlsx",
+            status=TargetImportStatus.RUNNING,
+            started_at=timezone.now() - datetime.timedelta(minutes=5),
+        )
+        lost = TargetImport.objects.create(
+            created_by=org.admin,
+            file_name="branch.xlsx",
+            file_path="imports/targets/lost.xlsx",
+            created_at=timezone.now() - datetime.timedelta(minutes=20),
+        )
+        worker = ti._WorkerLock(running.pk)  # a live worker holds its import's lock
+        try:
+            assert worker.hold()
+            assert ti.target_import_recover() == 1
+        finally:
+            worker.close()
+
+        running.refresh_from_db()
+        lost.refresh_from_db()
+        assert running.status == TargetImportStatus.RUNNING
+        assert lost.status == TargetImportStatus.FAILED and lost.message
+        assert ti.target_import_recover() == 1  # its worker gone, it is failed too
+
+    @pytest.mark.parametrize("persona", ["rm", "area_manager", "branch_head", "am"])
+    def test_the_status_page_is_for_admins_only(self, org, client_for, persona):
+        job = TargetImport.objects.create(
+            created_by=org.admin, file_name="branch.xlsx", file_path="imports/targets/x.xlsx"
+        )
+        url = reverse("planning:target_import_status", args=[job.pk])
+        assert client_for(getattr(org, persona)).get(url).status_code == 403
+        assert client_for(org.admin).get(url).status_code == 200
