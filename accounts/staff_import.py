@@ -44,7 +44,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import CharField, F, Func, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -57,6 +57,8 @@ from tablib import Dataset
 
 from config.lists import joined
 from config.text import phone_number, visible
+from config.worker_locks import WorkerLock
+from config.worker_locks import held as worker_lock_held
 
 from . import services
 from .models import (
@@ -2596,32 +2598,21 @@ WORKER_LOCK = 0x5F1A
 RECOVER_GRACE = datetime.timedelta(minutes=1)
 
 
-class _Progress:
+class _Progress(WorkerLock):
     """Writes rows-done to the StaffImport row while the import's transaction is open,
-    and holds the import's advisory lock while its step runs.
+    and holds the import's advisory lock while its step runs (`WorkerLock`: how
+    `staff_import_recover` tells a dead step from a slow one).
 
-    On PostgreSQL a second connection in autocommit makes progress visible to the progress
-    page at once; SQLite allows one writer, so there the bar moves between phases only.
-    The lock lives on that connection too: when the worker dies (killed, out of memory,
-    past Celery's hard time limit), PostgreSQL drops the connection and the lock with it,
-    which is how `staff_import_recover` tells a dead step from a slow one.
+    On PostgreSQL the lock's connection, in autocommit, makes progress visible to the
+    progress page at once; SQLite allows one writer, so there the bar moves between
+    phases only.
     """
 
     EVERY = 250
 
     def __init__(self, staff_import_id: int, total: int = 0):
+        super().__init__(WORKER_LOCK, staff_import_id)
         self.id, self.total, self.last = staff_import_id, total, 0
-        self.side = None
-        if connection.vendor == "postgresql":
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def hold(self) -> bool:
-        """Take the import's lock; False when another process runs this import now."""
-        if self.side is None:
-            return True
-        with self.side.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [WORKER_LOCK, self.id])
-            return bool(cursor.fetchone()[0])
 
     def __call__(self, done: int) -> None:
         if done - self.last < self.EVERY and done != self.total:
@@ -2635,10 +2626,6 @@ class _Progress:
                 )
         elif not connection.in_atomic_block:
             StaffImport.objects.filter(pk=self.id).update(processed_rows=min(done, self.total))
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
 
 
 def staff_import_purge_stale() -> int:
@@ -2858,7 +2845,7 @@ def staff_import_recover(*, pks=None) -> int:
     for job in jobs.only("pk", "status", "language"):
         # A running step's worker holds the lock while alive, however slow (Celery's time
         # limit ends a stuck one); a queued one's holds it the instant before claiming.
-        if _worker_holds(job.pk):
+        if worker_lock_held(WORKER_LOCK, job.pk):
             continue
         with translation.override(job.language or settings.LANGUAGE_CODE):
             update = _release(job.status)
@@ -2915,18 +2902,6 @@ def _release(status: str) -> dict:
         )
         % minutes,
     }
-
-
-def _worker_holds(pk: int) -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-            "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2)",
-            [WORKER_LOCK, pk],
-        )
-        return bool(cursor.fetchone()[0])
 
 
 def unclaimed_after() -> datetime.timedelta:

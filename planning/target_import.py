@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -60,6 +60,8 @@ from activity.models import Metric
 from activity.reminders import stored_text
 from config.converters import FIRST_DAY, LAST_DAY, is_supported_year
 from config.lists import joined
+from config.worker_locks import WorkerLock
+from config.worker_locks import held as worker_lock_held
 
 from . import periods, services
 from .calendar import rules_for_branches
@@ -549,7 +551,7 @@ def target_import_queue(
 def target_import_process(*, target_import_id: int) -> None:
     """Save a queued import. Idempotent: a conditional status update decides which caller
     saves; a duplicate or late delivery finds nothing to claim and returns."""
-    lock = _WorkerLock(target_import_id)
+    lock = WorkerLock(WORKER_LOCK, target_import_id)
     try:
         # Taken before the claim and let go after the outcome is recorded.
         if lock.hold():
@@ -603,28 +605,6 @@ def _record(job: TargetImport, plan: TargetPlan | None, failure: str) -> None:
     job.save(update_fields=["status", "message", "errors", "counts", "saved_count", "finished_at"])
 
 
-class _WorkerLock:
-    """The import's advisory lock, on a connection of its own so that it outlives the
-    saving transaction and dies with the worker (see the staff import's `_Progress`)."""
-
-    def __init__(self, target_import_id: int):
-        self.id = target_import_id
-        self.side = None
-        if connection.vendor == "postgresql":
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def hold(self) -> bool:
-        if self.side is None:
-            return True
-        with self.side.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [WORKER_LOCK, self.id])
-            return bool(cursor.fetchone()[0])
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-
-
 def target_import_recover(*, pks=None) -> int:
     """Fail imports whose worker died, or whose message never reached one; returns how
     many. The save is one transaction, so a dead one saved nothing: the admin uploads the
@@ -638,7 +618,7 @@ def target_import_recover(*, pks=None) -> int:
         jobs = jobs.filter(pk__in=list(pks))
     recovered = 0
     for job in jobs.only("pk", "status", "language", "file_path"):
-        if _worker_holds(job.pk):
+        if worker_lock_held(WORKER_LOCK, job.pk):
             continue  # alive, however slow: Celery's time limit ends a stuck one
         with translation.override(job.language or settings.LANGUAGE_CODE):
             if job.status == TargetImportStatus.RUNNING:
@@ -662,18 +642,6 @@ def target_import_recover(*, pks=None) -> int:
                 "target import %s: no live worker has it (%s); failed", job.pk, job.status
             )
     return recovered
-
-
-def _worker_holds(pk: int) -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-            "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 2)",
-            [WORKER_LOCK, pk],
-        )
-        return bool(cursor.fetchone()[0])
 
 
 def template_workbook(*, year: int | None = None) -> bytes:

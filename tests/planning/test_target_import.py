@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from accounts.staff_import import UploadRefused
+from config.worker_locks import WorkerLock
 from planning import target_import as ti
 from planning.models import PeriodKind, Target, TargetImport, TargetImportStatus, TargetRevision
 from planning.selectors import breakdown_proposal, breakdown_rules
@@ -548,7 +549,7 @@ class TestLargeImports:
             file_path="imports/targets/lost.xlsx",
             created_at=timezone.now() - datetime.timedelta(minutes=20),
         )
-        worker = ti._WorkerLock(running.pk)  # a live worker holds its import's lock
+        worker = WorkerLock(ti.WORKER_LOCK, running.pk)  # a live worker holds its lock
         try:
             assert worker.hold()
             assert ti.target_import_recover() == 1
