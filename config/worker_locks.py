@@ -10,7 +10,9 @@ Each kind of job has its own namespace number (the staff import's, the target
 import's), and the job's primary key is the lock's second key.
 """
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+import contextlib
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
 
 class WorkerLock:
@@ -29,7 +31,19 @@ class WorkerLock:
             return bool(cursor.fetchone()[0])
 
     def close(self) -> None:
-        if self.side is not None:
+        """Let go of the lock, then of its connection.
+
+        The unlock is explicit because closing a connection only asks the server to end
+        its session: for a moment afterwards the lock still shows as held, and a
+        recovery check run then would take a finished worker for a live one.
+        """
+        if self.side is None:
+            return
+        try:
+            # A broken connection has let go of its lock already.
+            with contextlib.suppress(DatabaseError), self.side.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [self.namespace, self.key])
+        finally:
             self.side.close()
 
 
