@@ -9,8 +9,9 @@ support questions) but act on nobody's logs and see no customer phone numbers.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.collation import by_name_pinyin, by_pinyin
@@ -211,12 +212,19 @@ def can_sign_off_all(user: User, logs) -> bool:
 
 
 def can_see_contact_details(user: User, *, owner_id: int, region_id: int | None) -> bool:
-    """Customer phone numbers are personal data: the owner and their line managers only."""
+    """Customer phone numbers are personal data: the owner and the line managers of the
+    region she works in today. `region_id` (the log's) counts only while she works in
+    none: someone must follow up a leaver's customers, but an AM who moved took hers
+    along, and the RM she left reads her old logs without them."""
     if user.pk == owner_id:
         return True
-    if region_id is None:
-        return False
-    return regions_line_managed_by(user).filter(pk=region_id).exists()
+    works_in = RegionMembership.objects.on(timezone.localdate()).filter(user_id=owner_id)
+    left = Q(pk=region_id) & ~Exists(works_in) if region_id is not None else Q(pk__in=[])
+    return (
+        regions_line_managed_by(user)
+        .filter(Q(pk__in=works_in.values("region_id")) | left)
+        .exists()
+    )
 
 
 def membership_on(user: User, day: datetime.date) -> RegionMembership | None:

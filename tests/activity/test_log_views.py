@@ -220,6 +220,28 @@ def test_phone_numbers_only_for_owner_and_line_managers(client_for, org, today):
         assert ("13912345678" in html) is visible, user
 
 
+def test_a_moved_ams_phones_leave_the_rm_she_left(client_for, org, today):
+    """Her prospects went with her: the RM she left still reads her old logs, without
+    their customers' phone numbers. While she works nowhere (a leaver), they stay."""
+    prospect = f.ProspectFactory(owner=org.am, phone="13912345678")
+    old_day = today - datetime.timedelta(days=20)
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=old_day)
+    f.VisitRecordFactory(log=log, prospect=prospect, customer=prospect.name)
+    url = reverse("activity:log_detail", kwargs={"pk": log.pk})
+    org.am.memberships.update(end_date=today - datetime.timedelta(days=3))
+    f.MembershipFactory(
+        user=org.am, region=org.other_region, start_date=today - datetime.timedelta(days=2)
+    )
+    page = client_for(org.rm).get(url)
+    assert page.status_code == 200
+    assert "13912345678" not in page.content.decode()
+    # The area manager manages both regions.
+    assert "13912345678" in client_for(org.area_manager).get(url).content.decode()
+
+    org.am.memberships.filter(region=org.other_region).delete()
+    assert "13912345678" in client_for(org.rm).get(url).content.decode()
+
+
 def test_sign_off_and_return_go_on_to_the_next_waiting_log_then_the_queue(client_for, org, today):
     yesterday = today - datetime.timedelta(days=1)
     first = f.DailyLogFactory(author=org.peer_am, region=org.region, date=yesterday)
