@@ -2370,7 +2370,7 @@ def run_import(
         ]
         for failure in failures:
             logger.error("staff import failed", exc_info=failure)
-        return Outcome([], notices, [], _zero_counts(), failure=str(failures[0]))
+        return Outcome([], notices, [], _zero_counts(), failure=crash_message())
     preview, counts = _summarise(result, resource, parsed)
     return Outcome([], notices, preview, counts, org_changes=_org_changes(resource.plan))
 
@@ -2800,10 +2800,22 @@ def _process(staff_import_id: int, progress: _Progress) -> None:
                 acting_user_id=staff_import.confirmed_by_id or staff_import.created_by_id,
                 progress=progress,
             )
-    except Exception as exc:  # recorded on the import, never a half-written org
+    except Exception:  # recorded on the import, never a half-written org
         logger.exception("staff import %s crashed", staff_import_id)
-        outcome = Outcome([], [], [], _zero_counts(), failure=repr(exc))
+        with translation.override(staff_import.language or settings.LANGUAGE_CODE):
+            outcome = Outcome([], [], [], _zero_counts(), failure=crash_message())
     _record(staff_import, outcome, dry_run=dry_run)
+
+
+def crash_message() -> str:
+    """What the admin reads when our code failed rather than the file: the exception
+    means nothing to them and may show data, so it goes to the log with its traceback
+    (under the import's id, which is in the page's address)."""
+    return _(
+        "The import did not complete because of an unexpected error, so nothing was "
+        "changed. Upload the file again to retry; if it fails again, tell your IT "
+        "support and give them the address of this page."
+    )
 
 
 def staff_import_recover(*, pks=None) -> int:

@@ -586,9 +586,15 @@ def _process(target_import_id: int) -> None:
             )
         except OSError:
             failure = _("The checked file is gone, so nothing was saved: upload it again.")
-        except Exception as exc:  # recorded on the import; the transaction saved nothing
+        except Exception:  # recorded on the import; the transaction saved nothing
+            # The exception means nothing to the admin and may show data: it goes to
+            # the log with its traceback, under the import's id (in the page's address).
             logger.exception("target import %s crashed", target_import_id)
-            failure = repr(exc)
+            failure = _(
+                "The import did not complete because of an unexpected error, so nothing "
+                "was saved. Upload the file again to retry; if it fails again, tell your "
+                "IT support and give them the address of this page."
+            )
         if failure or plan is None or plan.errors:
             _record(job, plan, failure)
     default_storage.delete(job.file_path)

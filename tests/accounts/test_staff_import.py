@@ -382,15 +382,20 @@ class TestCells:
 
 
 @pytest.mark.django_db
-def test_a_crash_while_writing_rolls_everything_back(monkeypatch):
+def test_a_crash_while_writing_rolls_everything_back(monkeypatch, caplog):
     def boom(**kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(si.services, "user_deactivate", boom)
     rows = [*new_org_rows(), person("L001", "走人", status="离职")]
-    outcome = apply(xlsx(rows))
-    assert "disk on fire" in outcome.failure
+    with translation.override("en"):
+        outcome = apply(xlsx(rows))
     assert User.objects.count() == 0 and Branch.objects.count() == 0
+    # The admin reads what happened and what to do; the exception goes to the log.
+    assert "disk on fire" not in outcome.failure and "RuntimeError" not in outcome.failure
+    assert "did not complete" in outcome.failure and "nothing was changed" in outcome.failure
+    crash = next(r for r in caplog.records if r.getMessage() == "staff import failed")
+    assert crash.exc_info and "disk on fire" in str(crash.exc_info[1])
 
 
 class TestUploadSafety:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts import staff_import as si
 from accounts.models import StaffImport, StaffImportStatus, User
 from tests.accounts.staff_sheets import new_org_rows, xlsx, zip_bomb
 
@@ -125,6 +126,31 @@ class TestDetailAndConfirm:
         job.refresh_from_db()
         assert job.status == StaffImportStatus.READY
         assert not User.objects.filter(employee_no="M001").exists()
+
+    def test_a_crash_reads_as_what_to_do_in_the_admins_language(
+        self, org, client_for, monkeypatch, caplog
+    ):
+        def boom(**kwargs):
+            raise RuntimeError("no space left on /var/media")
+
+        admin = client_for(org.admin)
+        admin.post(reverse("set_language"), {"language": "en", "next": "/"})
+        monkeypatch.setattr(si, "run_import", boom)
+        response = upload(admin, xlsx(new_org_rows()))
+
+        job = StaffImport.objects.get()
+        assert job.status == StaffImportStatus.FAILED
+        page = admin.get(response.url).content.decode()
+        failed = page[page.index('data-testid="import-failed"') :]
+        failed = failed[: failed.index("</div>")]
+        assert "did not complete" in failed and "nothing was changed" in failed
+        assert "Upload the file again" in failed and "IT support" in failed
+        assert "RuntimeError" not in page and "/var/media" not in page
+        # The exception and its traceback are in the log, under the import's id.
+        crash = next(
+            r for r in caplog.records if r.getMessage() == f"staff import {job.pk} crashed"
+        )
+        assert crash.exc_info and "/var/media" in str(crash.exc_info[1])
 
     def test_detail_rejects_non_admins_and_404s_unknown(self, org, client_for):
         job = StaffImport.objects.create(

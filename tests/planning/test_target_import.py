@@ -459,7 +459,7 @@ class TestLargeImports:
         assert TargetRevision.objects.count() == len(once) == 276
 
     def test_a_crash_while_saving_fails_the_import_and_saves_nothing(
-        self, org, client_for, monkeypatch, django_capture_on_commit_callbacks
+        self, org, client_for, monkeypatch, django_capture_on_commit_callbacks, caplog
     ):
         real = ti.services.targets_set_many
 
@@ -468,14 +468,30 @@ class TestLargeImports:
             raise RuntimeError("disk full")
 
         monkeypatch.setattr(ti.services, "targets_set_many", boom)
+        client = client_for(org.admin)
         _token, done = self._confirm(
-            client_for(org.admin), org, good_rows(org), django_capture_on_commit_callbacks
+            client, org, good_rows(org), django_capture_on_commit_callbacks, run=False
         )
-
         job = TargetImport.objects.get()
-        assert job.status == TargetImportStatus.FAILED and "disk full" in job.message
+        TargetImport.objects.filter(pk=job.pk).update(language="en")  # the admin's language
+
+        target_import_run(job.pk)
+
+        job.refresh_from_db()
+        assert job.status == TargetImportStatus.FAILED
         assert job.saved_count == 0 and job.finished_at
         assert not Target.objects.exists() and not TargetRevision.objects.exists()
+        # The admin reads what happened and what to do, not the exception: that is logged
+        # with its traceback, under the import's id.
+        assert "disk full" not in job.message and "RuntimeError" not in job.message
+        assert "did not complete" in job.message and "nothing was saved" in job.message
+        assert "Upload the file again" in job.message and "IT support" in job.message
+        crash = next(
+            r for r in caplog.records if r.getMessage() == f"target import {job.pk} crashed"
+        )
+        assert crash.exc_info and "disk full" in str(crash.exc_info[1])
+        page = client.get(done.url).content.decode()
+        assert "disk full" not in page and "did not complete" in page
 
     def test_errors_found_by_the_worker_are_listed_and_nothing_saved(
         self, org, client_for, django_capture_on_commit_callbacks
