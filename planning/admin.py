@@ -25,6 +25,7 @@ from .models import (
     MonthlyGoalSheet,
     PlannedVisit,
     Target,
+    TargetImport,
     TargetRevision,
     TrackedItem,
     TrackedItemNote,
@@ -185,6 +186,18 @@ class TargetAdmin(ViewOnlyAdmin):
     list_filter = ["period_kind", "metric"]
     list_select_related = ["user", "region", "metric", "updated_by"]
     inlines = [TargetRevisionInline]
+
+
+@admin.register(TargetImport)
+class TargetImportAdmin(ViewOnlyAdmin):
+    """The history of the imports saved in the background (a small file is saved in the
+    request and leaves no row): imports happen on the target import page."""
+
+    list_display = ["created_at", "file_name", "created_by", "status", "total_cells", "saved_count"]
+    list_select_related = ["created_by"]
+    list_filter = ["status"]
+    # Where the worker finds the file and what the preview was: the worker's, not the reader's.
+    exclude = ["file_path", "fingerprint", "language"]
 
 
 # Goal sheets, weekly reviews and tracked items are the AMs' and RMs' own work: an agreed

@@ -22,6 +22,7 @@ from planning.models import (
     MonthlyGoalSheet,
     PlannedVisit,
     Target,
+    TargetImport,
     TargetRevision,
     TrackedItem,
     TrackedItemNote,
@@ -67,6 +68,9 @@ class Records:
             person = f.UserFactory(name=f"人{n}")
             f.AreaFactory(branch=f.BranchFactory(head=person), manager=person)
             StaffImport.objects.create(created_by=person, file_name=f"{n}.xlsx", import_date=MONDAY)
+            TargetImport.objects.create(
+                created_by=person, file_name=f"{n}.xlsx", file_path=f"target-imports/{n}.xlsx"
+            )
             RollupRun.objects.create(
                 branch=org.branch, week_start=MONDAY, trigger="manual", requested_by=person
             )
@@ -106,6 +110,7 @@ class Records:
             "/admin/accounts/branch/",
             "/admin/accounts/area/",
             "/admin/accounts/staffimport/",
+            "/admin/planning/targetimport/",
             "/admin/reports/rolluprun/",
             "/admin/accounts/user/",
             "/admin/accounts/region/",

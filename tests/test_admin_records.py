@@ -17,6 +17,8 @@ from planning.models import (
     MonthlyGoalSheet,
     PlannedVisit,
     Target,
+    TargetImport,
+    TargetImportStatus,
     TargetRevision,
     TrackedItem,
     TrackedItemNote,
@@ -106,6 +108,16 @@ def staff_import(org):
     )
 
 
+def target_import(org):
+    return TargetImport.objects.create(
+        created_by=org.admin,
+        file_name="targets.xlsx",
+        file_path="target-imports/checked.xlsx",
+        status=TargetImportStatus.FAILED,
+        message="Nothing was saved.",
+    )
+
+
 RECORDS = [
     signed_off_log,
     agreed_sheet,
@@ -114,6 +126,7 @@ RECORDS = [
     target,
     rollup_run,
     staff_import,
+    target_import,
 ]
 
 
@@ -202,6 +215,16 @@ def test_a_review_cannot_be_marked_reviewed_in_the_admin(admin_user_client, org)
     review.refresh_from_db()
     assert review.status == "submitted" and review.reviewed_by is None
     assert review.coaching_note == ""
+
+
+def test_past_target_imports_are_listed_with_what_happened(admin_user_client, org):
+    job = target_import(org)
+    listed = admin_user_client.get(reverse("admin:planning_targetimport_changelist"))
+    assert "targets.xlsx" in listed.content.decode()
+    page = admin_user_client.get(url(job, "change")).content.decode()
+    assert "Nothing was saved." in page
+    # The worker's own fields (where the checked file was kept) are not the reader's.
+    assert "target-imports/checked.xlsx" not in page
 
 
 # Records written by the app itself that have no admin page at all: nobody edits them
