@@ -92,6 +92,37 @@ def test_submit_without_cause_keeps_what_was_typed(org, client_for):
     assert review.lines.get(metric=visits).countermeasure == "周末补访"
 
 
+@pytest.mark.usefixtures("friday")
+def test_the_mark_on_a_cause_says_what_it_means(org, client_for):
+    """QA: a " *" after 原因分析 and 对策 of a metric below target, explained nowhere."""
+    _week_target(org, "visits", 30)
+    _week_target(org, "leaflets", 10)
+    write_log(org.am, org.region, D(2026, 11, 16), visits=8, leaflets=12)
+    visits, leaflets = metric("visits"), metric("leaflets")
+    client = client_for(org.am)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    url = reverse("planning:weekly_edit", kwargs={"week": WEEK})
+    html = client.get(url).content.decode()
+
+    legend = re.search(r'data-testid="required-legend">(.*?)</p>', html).group(1)
+    assert '<span aria-hidden="true">* </span>Required to submit the review' in legend
+
+    def label(name):
+        return re.search(rf'<label[^>]*for="id_{name}">(.*?)</label>', html).group(1)
+
+    # Below target: marked for the eye, said in words to a screen reader.
+    for name in (f"cause_{visits.pk}", f"countermeasure_{visits.pk}"):
+        assert label(name).endswith(
+            '<span aria-hidden="true"> *</span>'
+            '<span class="visually-hidden"> (required to submit)</span>'
+        ), label(name)
+    assert label(f"cause_{leaflets.pk}") == "Cause"  # on target: nothing asked
+    # No metric behind: no mark, and no legend for one.
+    write_log(org.am, org.region, D(2026, 11, 17), visits=30)
+    html = client.get(url).content.decode()
+    assert 'data-testid="required-legend"' not in html and " *" not in html
+
+
 def test_a_running_week_asks_a_cause_only_where_the_am_is_behind_pace(org, client_for):
     """Newcomer QA: on Tuesday every metric was 'short' of the whole week's target and
     asked for a cause, while 我的计划 read the same week as on track."""
