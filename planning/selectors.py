@@ -228,6 +228,14 @@ def last_month_figures(
     return LastMonthFigures(values, days_then, days_now)
 
 
+def review_owed(branch_id: int | None, week: datetime.date) -> bool:
+    """Whether `week` owes a weekly review: a week the branch had off from Monday to
+    Sunday (春节 2026: 16–22 February) has nothing to review. One may still be written;
+    it is not offered, asked for (`not_handed_in`) or late."""
+    end = week + datetime.timedelta(days=6)
+    return rules_for(branch_id, week, end).count(week, end) > 0
+
+
 def latest_review_week(today: datetime.date) -> datetime.date:
     """The latest week an AM may review: this one (next week's plan is part of it)."""
     return periods.week_start(today)

@@ -56,6 +56,7 @@ from .selectors import (
     may_manage_item,
     region_during,
     review_deadline,
+    review_owed,
 )
 
 # target_set's default: a target keeps the days it covered.
@@ -786,9 +787,11 @@ def weekly_review_save(
     snapshot = {}
     if submit:
         now = timezone.now()
-        deadline = review_deadline(branch_settings(review.region.branch_id), week)
+        branch_id = review.region.branch_id
+        deadline = review_deadline(branch_settings(branch_id), week)
         review.status, review.submitted_at = ReviewStatus.SUBMITTED, now
-        review.is_late = now > deadline
+        # A week off owed no review, so one written for it is never late.
+        review.is_late = now > deadline and review_owed(branch_id, week)
         sheet = am_sheet(author, review.region, PeriodKind.WEEK, week)
         snapshot = {line.metric.pk: (line.target, line.actual) for line in sheet.lines}
     review.save()

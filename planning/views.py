@@ -133,13 +133,18 @@ def member(request, user_id: int):
     # On a Monday the review due is last week's; at a month's end, next month's sheet.
     last_week = periods.week_start(today) - datetime.timedelta(weeks=1)
     next_month = selectors.latest_sheet_month(today)
-    last_week_open = (
-        is_self
-        and not any(r.week_start == last_week and not r.is_editable_by_author for r in reviews)
-        # Someone who joined this week has no last week to review.
-        and selectors.region_during(person, last_week, last_week + datetime.timedelta(days=6))
-        is not None
+    last_week_open = is_self and not any(
+        r.week_start == last_week and not r.is_editable_by_author for r in reviews
     )
+    if last_week_open:
+        # Someone who joined this week has no last week to review; nor does anyone a
+        # week off (春节), whose review still opens from the weekly page's address.
+        last_region = selectors.region_during(
+            person, last_week, last_week + datetime.timedelta(days=6)
+        )
+        last_week_open = last_region is not None and selectors.review_owed(
+            last_region.branch_id, last_week
+        )
     return render(
         request,
         "planning/member.html",
@@ -741,6 +746,7 @@ def weekly_edit(request, week: datetime.date):
             "deadline": selectors.review_deadline(
                 selectors.branch_settings(region.branch_id), week
             ),
+            "owed": selectors.review_owed(region.branch_id, week),
         },
     )
 

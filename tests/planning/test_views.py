@@ -791,6 +791,37 @@ def test_someone_who_joined_this_week_is_not_offered_last_weeks_review(org, clie
     assert 'data-testid="weekly-link"' in html
 
 
+# 春节 2026: Sunday 15 to Monday 23 February off, the whole week of the 16th with it.
+FESTIVAL_WEEK = D(2026, 2, 16)
+
+
+def test_a_week_off_owes_no_review_but_one_may_be_written(org, client_for):
+    """QA: after 春节 the plan page offered 上周检讨 of a week with no working day."""
+    plan = reverse("planning:member", kwargs={"user_id": org.am.pk})
+    review_url = reverse("planning:weekly_edit", kwargs={"week": FESTIVAL_WEEK})
+    client = client_for(org.am)
+    # Tuesday 24 February, the first working day after it.
+    with time_machine.travel(datetime.datetime(2026, 2, 24, 2, tzinfo=datetime.UTC), tick=False):
+        html = client.get(plan).content.decode()
+        assert 'data-testid="last-week-link"' not in html and review_url not in html
+        assert 'data-testid="weekly-link"' in html
+        # Opened by its address, it says nothing is due rather than a deadline.
+        page = client.get(review_url)
+        assert page.status_code == 200 and 'data-testid="not-owed"' in page.content.decode()
+    # Written a week later, it is not late: nothing was owed.
+    with time_machine.travel(datetime.datetime(2026, 3, 3, 2, tzinfo=datetime.UTC), tick=False):
+        response = client.post(review_url, _review_data(submit="1"))
+        review = WeeklyReview.objects.get(week_start=FESTIVAL_WEEK)
+        assert response.url == reverse("planning:weekly_detail", kwargs={"pk": review.pk})
+        assert review.status == "submitted" and not review.is_late
+    # The week before it had working days: offered, with its deadline, as any week.
+    with time_machine.travel(datetime.datetime(2026, 2, 17, 2, tzinfo=datetime.UTC), tick=False):
+        html = client.get(plan).content.decode()
+        assert 'data-testid="last-week-link"' in html
+        page = client.get(reverse("planning:weekly_edit", kwargs={"week": D(2026, 2, 9)}))
+        assert 'data-testid="not-owed"' not in page.content.decode()
+
+
 def test_the_expected_to_date_is_a_whole_number_like_the_other_cells(org, client_for):
     Target.objects.create(
         user=org.am,
