@@ -475,6 +475,17 @@ def _signed_off_notice(log: DailyLog, actor: User, comment: str) -> Notification
 @transaction.atomic
 def daily_log_sign_off(*, log: DailyLog, actor: User, comment: str = "") -> DailyLog:
     _require_sign_off_right(actor, log)
+    if log.status == LogStatus.SUBMITTED and log.asks_for_help and not comment.strip():
+        # QA (phone): a log asking for a joint visit was signed off with no 批示; its
+        # author was told nothing (no comment, no notice) and never heard an answer.
+        raise ValidationError(
+            {
+                "comment": _(
+                    "This log asks you for a joint visit or support: answer it in the "
+                    "comment before signing it off."
+                )
+            }
+        )
     log = _transition(
         log,
         actor=actor,

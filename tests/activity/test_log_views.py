@@ -1408,3 +1408,23 @@ def test_a_newcomers_logs_lead_to_no_page_that_refuses_her(client_for, org):
         assert response.context["previous_month"] is None and "上个月" not in html
         # Someone in a region before the month still steps back to it.
         assert "上个月" in client_for(org.am).get(reverse("activity:my_logs")).content.decode()
+
+
+def test_signing_off_a_request_unanswered_keeps_the_page_and_what_was_typed(client_for, org, today):
+    """QA (phone): 签批 with an empty 批示 on a log asking for a joint visit signed it
+    off, and its author never heard whether the RM would come."""
+    log = f.DailyLogFactory(author=org.am, region=org.region, date=today, needs_joint_visit=True)
+    url = reverse("activity:log_sign_off", kwargs={"pk": log.pk})
+    client = client_for(org.rm)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(url, {"comment": " ", "reason": ""})
+    assert response.status_code == 200
+    assert response.context["comment_form"].errors["comment"] == [
+        "This log asks you for a joint visit or support: answer it in the comment before "
+        "signing it off."
+    ]
+    assert DailyLog.objects.get(pk=log.pk).status == LogStatus.SUBMITTED
+    response = client.post(url, {"comment": "周四下午我陪你去", "reason": ""})
+    assert response.status_code == 302
+    log.refresh_from_db()
+    assert (log.status, log.manager_comment) == (LogStatus.SIGNED_OFF, "周四下午我陪你去")

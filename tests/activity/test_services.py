@@ -297,6 +297,28 @@ def test_bulk_sign_off_never_signs_a_log_that_asks_for_help(org, today):
     assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SUBMITTED
 
 
+@pytest.mark.parametrize(
+    "request_for",
+    [{"needs_joint_visit": True}, {"needs_from_manager": "请陪同"}, {"support_material": True}],
+)
+def test_a_log_asking_for_help_is_signed_off_only_with_an_answer(org, today, request_for):
+    """QA (phone): a log asking for a joint visit was signed off with an empty 批示: its
+    author heard nothing, as a sign-off without a comment tells nobody."""
+    asking = save(org.am, today, submit=True, **request_for)
+    for comment in ("", "  \n "):
+        with pytest.raises(ValidationError) as refused:
+            services.daily_log_sign_off(log=asking, actor=org.rm, comment=comment)
+        assert list(refused.value.message_dict) == ["comment"]
+    assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SUBMITTED
+    services.daily_log_sign_off(log=asking, actor=org.rm, comment="周四下午我陪你去")
+    assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SIGNED_OFF
+    assert org.am.notifications.get().body == "周四下午我陪你去"
+    # A log asking for nothing is still signed off without a word.
+    plain = save(org.peer_am, today, submit=True)
+    services.daily_log_sign_off(log=plain, actor=org.rm)
+    assert DailyLog.objects.get(pk=plain.pk).status == LogStatus.SIGNED_OFF
+
+
 def test_visit_can_create_a_prospect_inline_and_updates_its_stage(org, today):
     save(
         org.am,

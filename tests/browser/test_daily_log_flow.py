@@ -135,6 +135,10 @@ def test_select_all_passes_over_logs_that_ask_for_help(org, login, new_page):
     expect(page.get_by_test_id("queue")).to_contain_text("张三")
     assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SUBMITTED
     page.get_by_test_id("queue-author").filter(has_text="张三").click()
+    # Signed off only with an answer to the request.
+    page.get_by_test_id("sign-off").click()
+    expect(page.get_by_test_id("sign-off-form").locator(".invalid-feedback")).to_be_visible()
+    page.get_by_label("批示（辅导意见）").fill("周四下午我陪你去")
     page.get_by_test_id("sign-off").click()
     expect(page.get_by_test_id("queue-empty")).to_be_visible()
     assert DailyLog.objects.get(pk=asking.pk).status == LogStatus.SIGNED_OFF
