@@ -17,6 +17,7 @@ from accounts import selectors as org
 from accounts.models import Role
 from config.converters import parse_day, parse_month
 from config.forms import FreeTextField
+from config.limits import FREE_TEXT_MAX_LENGTH
 from config.lists import joined
 from planning import selectors as planning_selectors
 from planning.calendar import rules_for
@@ -493,8 +494,23 @@ def queue(request):
                     "pk", flat=True
                 )
             ),
+            # After a refused bulk sign-off: the 统一批示 and the ticks as posted.
+            **request.session.pop(BULK_TYPED, {"comment": "", "ticked": []}),
         },
     )
+
+
+BULK_TYPED = "bulk_sign_off_typed"
+
+
+def _back_to_queue_as_typed(request):
+    """The queue again after a refused bulk sign-off, with what was posted. QA (phone):
+    签批所选 with no log ticked came back with the 统一批示 typed for the region gone."""
+    request.session[BULK_TYPED] = {
+        "comment": request.POST.get("comment", "")[: FREE_TEXT_MAX_LENGTH * 2],
+        "ticked": [int(pk) for pk in request.POST.getlist("logs") if pk.isdigit()][:1000],
+    }
+    return redirect("activity:queue")
 
 
 @require_POST
@@ -511,14 +527,14 @@ def bulk_sign_off(request):
                 request,
                 _("%(field)s: %(error)s") % {"field": form.fields["comment"].label, "error": error},
             )
-        return redirect("activity:queue")
+        return _back_to_queue_as_typed(request)
     try:
         done = services.daily_logs_sign_off(
             logs=form.cleaned_data["logs"], actor=request.user, comment=form.cleaned_data["comment"]
         )
     except LogTransitionError as error:  # nothing was signed: the queue again, told why
         messages.error(request, str(error))
-        return redirect("activity:queue")
+        return _back_to_queue_as_typed(request)
     if done.signed:
         n = len(done.signed)
         messages.success(

@@ -1428,3 +1428,28 @@ def test_signing_off_a_request_unanswered_keeps_the_page_and_what_was_typed(clie
     assert response.status_code == 302
     log.refresh_from_db()
     assert (log.status, log.manager_comment) == (LogStatus.SIGNED_OFF, "周四下午我陪你去")
+
+
+def test_a_refused_bulk_sign_off_keeps_the_comment_and_the_ticks(client_for, org, today):
+    """QA (phone): 签批所选 with no log ticked came back with the 统一批示 typed for the
+    whole region gone; so did one refused for a comment too long."""
+    logs = [
+        f.DailyLogFactory(author=u, region=org.region, date=today) for u in (org.am, org.peer_am)
+    ]
+    client = client_for(org.rm)
+    url = reverse("activity:bulk_sign_off")
+    response = client.post(url, {"comment": "本周拜访量不错，继续"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("activity:queue")
+    html = response.content.decode()
+    assert 'value="本周拜访量不错，继续"' in html
+    assert [str(m) for m in response.context["messages"]] == ["请勾选要签批的日志。"]
+    too_long = "好" * (FREE_TEXT_MAX_LENGTH + 1)
+    html = client.post(url, {"logs": [logs[1].pk], "comment": too_long}, follow=True)
+    html = html.content.decode()
+    assert f'value="{too_long}"' in html
+    assert f'id="tick-{logs[1].pk}" checked' in html
+    assert f'id="tick-{logs[0].pk}" checked' not in html
+    # Shown once: the queue opened again is as usual.
+    html = client.get(reverse("activity:queue")).content.decode()
+    assert "checked" not in html and too_long not in html
+    assert DailyLog.objects.filter(status=LogStatus.SUBMITTED).count() == 2
