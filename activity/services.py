@@ -495,9 +495,22 @@ def daily_log_sign_off(*, log: DailyLog, actor: User, comment: str = "") -> Dail
         comment=comment,
         **_sign_off_updates(actor, comment),
     )
+    _help_requests_answered(log)
     if comment:
         notify_all([_signed_off_notice(log, actor, comment)])
     return log
+
+
+def _help_requests_answered(log: DailyLog) -> None:
+    """Mark read the bell notices of the log's request for help, once it is answered
+    (signed off with a 批示, or returned). QA: the RM answered from the queue, never
+    opened the notice, and her bell counted the request for days."""
+    Notification.objects.filter(
+        read_at__isnull=True,
+        pk__in=ReminderSent.objects.filter(
+            kind=NotificationKind.HELP_REQUESTED, day=log.date, key__startswith=f"log:{log.pk}:"
+        ).values("notification_id"),
+    ).update(read_at=timezone.now())
 
 
 def _require_author_still_here(log: DailyLog, message: str) -> None:
@@ -533,6 +546,7 @@ def daily_log_return(*, log: DailyLog, actor: User, reason: str, comment: str = 
         return_reason=reason,
         manager_comment=comment,
     )
+    _help_requests_answered(log)
     _tell_author(
         log,
         NotificationKind.LOG_RETURNED,

@@ -185,3 +185,20 @@ def test_a_new_rm_named_by_the_staff_import_hears_of_the_waiting_request(org, to
         recipient__employee_no="N001", kind=NotificationKind.HELP_REQUESTED
     )
     assert "张三" in notice.title
+
+
+def test_an_answered_request_leaves_the_bell(org, today):
+    """QA: the RM answered from the queue without opening the notice, and her bell
+    counted the request for days. Signing off (with its 批示) or returning answers it;
+    another log's request stays unread."""
+    yesterday = today - datetime.timedelta(days=1)
+    signed = save(org.am, today, needs_joint_visit=True)
+    returned = save(org.peer_am, today, needs_from_manager="需要培训资料")
+    waiting = save(org.am, yesterday, needs_joint_visit=True)
+    assert all(notice.read_at is None for notice in told(org.rm))
+
+    services.daily_log_sign_off(log=signed, actor=org.rm, comment="周四陪你去")
+    services.daily_log_return(log=returned, actor=org.rm, reason="拜访记录不全")
+
+    unread = {n.url for n in told(org.rm) if n.read_at is None}
+    assert unread == {reverse("activity:log_detail", kwargs={"pk": waiting.pk})}
