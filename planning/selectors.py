@@ -441,11 +441,15 @@ class TargetBook:
                 here = periods.split(known[month], weights)[weeks.index(week)]
             else:
                 lender, value = next(iter(known.items()))
+                lender_from = self.covers.get((PeriodKind.MONTH, *subject, lender, metric_id))
                 lender_days = self.rules.count(
-                    self.covers.get((PeriodKind.MONTH, *subject, lender, metric_id), lender),
-                    periods.period_end(PeriodKind.MONTH, lender),
+                    lender_from or lender, periods.period_end(PeriodKind.MONTH, lender)
                 )
-                days_here = self.rules.count(max(week, month), min(week_end, month_end))
+                # A joiner's sheet lends nothing to her days before she joined: the week
+                # of 30 November read a Monday of December's rate for one who came on the 2nd.
+                days_here = self.rules.count(
+                    max(week, month, lender_from or month), min(week_end, month_end)
+                )
                 if not lender_days:
                     continue
                 here = whole(Decimal(value) * days_here / lender_days)

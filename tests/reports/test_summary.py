@@ -1353,3 +1353,29 @@ def test_a_movers_month_sheet_is_still_split_between_her_regions_by_days(org, vi
     result = summary(org, start=NOVEMBER, end=end)
     east, west = row(result, "东").cell(visits.pk), row(result, "西").cell(visits.pk)
     assert (east.target, west.target) == (Decimal(20), Decimal(22))
+
+
+def test_a_joiners_first_week_borrows_no_target_for_the_days_before_she_joined(org, visits):
+    """QA (a new branch): 李明 joined 东 on Wednesday 2 December and agreed 45 visits for
+    the rest of December (22 working days from hers). The week of 30 November took her
+    3 days of it (6) and, for Monday 30 November, a day of December's rate lent to
+    November, which has no target (2 more): she read 75 % in her first week for doing
+    exactly her plan, and the new branch's first summary was yellow."""
+    from planning import selectors as plan
+    from planning.models import PeriodKind
+
+    december, wednesday = datetime.date(2026, 12, 1), datetime.date(2026, 12, 2)
+    week = datetime.date(2026, 11, 30)
+    joiner = f.UserFactory(name="李明")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=wednesday)
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 12, tzinfo=datetime.UTC)):
+        _agreed_sheet(org, joiner, december, visits, 45)
+    for day in range(3):  # Wednesday to Friday, 2 a day
+        log(joiner, org.region, wednesday + datetime.timedelta(days=day), 2)
+
+    # 45 over her 22 days by week: 3 of them in the week of 30 November.
+    cell = row(summary(org, start=week, end=week + datetime.timedelta(days=6)), "东")
+    assert (cell.cell(visits.pk).target, cell.cell(visits.pk).actual) == (Decimal(6), 6)
+    assert cell.cell(visits.pk).completion == Decimal(100)
+    weekly = plan.am_sheet(joiner, org.region, PeriodKind.WEEK, week, today=TODAY)
+    assert next(x.target for x in weekly.lines if x.metric == visits) == 6
