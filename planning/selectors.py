@@ -372,12 +372,16 @@ class TargetBook:
     values: dict = field(default_factory=dict)  # (kind, "u"|"r", id, start, metric_id) → value
     # region id → its last day, for regions that closed (`Region.closed_on`).
     closed_on: dict = field(default_factory=dict)
+    # region id → its first day, for regions created on record (`Region.created_on`).
+    opened_on: dict = field(default_factory=dict)
     # The same keys → the first day a target covers, for those not covering their period
     # (`Target.covers_from`: the goal sheet of an AM who joined mid-month).
     covers: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, *, rules, user_ids=(), region_ids=(), start, end, closed_on=None) -> "TargetBook":
+    def load(
+        cls, *, rules, user_ids=(), region_ids=(), start, end, closed_on=None, opened_on=None
+    ) -> "TargetBook":
         rows = Target.objects.filter(
             Q(user_id__in=list(user_ids)) | Q(region_id__in=list(region_ids)),
             period_start__range=(start, end),
@@ -396,7 +400,13 @@ class TargetBook:
             values[(kind, *subject, period_start, metric_id)] = value
             if covers_from is not None and covers_from > period_start:
                 covers[(kind, *subject, period_start, metric_id)] = covers_from
-        return cls(rules=rules, values=values, closed_on=closed_on or {}, covers=covers)
+        return cls(
+            rules=rules,
+            values=values,
+            closed_on=closed_on or {},
+            opened_on=opened_on or {},
+            covers=covers,
+        )
 
     def _derived_week(
         self, subject, week: datetime.date, metric_id: int, days=None
@@ -578,15 +588,17 @@ class TargetBook:
         merged away on the 15th owes half of November's, as a leaver owes her days only.
         Its whole month's target against half a month's work read 50 % (red) in the
         month's summary for a region on pace, while its weeks, listed up to the merge
-        only, added up to the half."""
-        last_day = self.closed_on.get(region_id)
+        only, added up to the half. One opened on a Wednesday owes the rest of its week,
+        as a joiner does: a new branch's first week read 60 % for regions on pace."""
         end = periods.period_end(kind, start)
-        if last_day is None or last_day >= end:
+        first_day = max(start, self.opened_on.get(region_id) or start)
+        last_day = min(end, self.closed_on.get(region_id) or end)
+        if first_day == start and last_day == end:
             return value
         days = self.rules.count(start, end)
         if not days:
             return value
-        open_days = self.rules.count(start, last_day) if last_day >= start else 0
+        open_days = self.rules.count(first_day, last_day) if first_day <= last_day else 0
         return _member_part(value, Decimal(open_days) / days, rounded)
 
 
@@ -931,6 +943,7 @@ def region_plan(region: Region, kind: str, start: datetime.date, today=None) -> 
         start=periods.month_start(start),
         end=end,
         closed_on={region.pk: region.closed_on},
+        opened_on={region.pk: region.created_on},
     )
     # People count in the region for the logs they wrote while in it.
     by_author = defaultdict(int, actuals(start=start, end=end, region_ids=[region.pk], by="author"))
@@ -1084,6 +1097,7 @@ def trend(
             start=periods.month_start(first),
             end=end,
             closed_on={region.pk: region.closed_on},
+            opened_on={region.pk: region.created_on},
         )
         found = actuals(
             start=first, end=end, region_ids=[region.pk], by="day", metric_ids=[metric.pk]

@@ -544,12 +544,14 @@ def _rows_for_periods(
     cap: Decimal,
     reads: LogReads | None = None,
     closed_on: dict | None = None,
+    opened_on: dict | None = None,
 ) -> list[list[SummaryRow]]:
     """Rows for regions (by="region") or for the members of one region (by="author"),
     for each period. Every query spans all the periods at once (actuals grouped by
     subject and day), so rebuilding a year of weeks costs about one pass over the logs.
     `closed_on`: region id → last day, for the regions that closed (their own targets
-    count for their open days, `TargetBook.region_value`)."""
+    count for their open days, `TargetBook.region_value`); `opened_on`: region id → first
+    day, the same for the regions created during the periods."""
     first = min(start for start, _end in periods_)
     last = max(end for _start, end in periods_)
     if reads is None:
@@ -577,6 +579,7 @@ def _rows_for_periods(
         start=periods.month_start(periods.week_start(first)),
         end=last,
         closed_on=closed_on,
+        opened_on=opened_on,
     )
 
     # Most people stay in one region for the whole span: count them once, and walk only
@@ -881,6 +884,7 @@ def region_rows_for_weeks(
         cap=cap,
         reads=reads,
         closed_on={r.pk: r.closed_on for r in regions if r.closed_on is not None},
+        opened_on={r.pk: r.created_on for r in regions if r.created_on is not None},
     )
 
 

@@ -1379,3 +1379,23 @@ def test_a_joiners_first_week_borrows_no_target_for_the_days_before_she_joined(o
     assert cell.cell(visits.pk).completion == Decimal(100)
     weekly = plan.am_sheet(joiner, org.region, PeriodKind.WEEK, week, today=TODAY)
     assert next(x.target for x in weekly.lines if x.metric == visits) == 6
+
+
+def test_a_region_opened_mid_week_owes_that_weeks_days_only(org, visits):
+    """QA (a new branch): the staff import created 西 on Wednesday 2 December and the
+    admin's target import gave it 200 leaflets for the week of 30 November. Its people
+    counted for 3/5 of that week but its own target whole: a region that opened on
+    Wednesday read 60 % of plan for a week on pace. The mirror of a region closing."""
+    from planning.selectors import region_plan
+
+    week, wednesday = datetime.date(2026, 11, 30), datetime.date(2026, 12, 2)
+    type(org.other_region).objects.filter(pk=org.other_region.pk).update(created_on=wednesday)
+    target(metric=visits, value=200, region=org.other_region, week=week, by=org.admin)
+    sunday = week + datetime.timedelta(days=6)
+    west = row(summary(org, start=week, end=sunday), "西")
+    assert west.cell(visits.pk).target == 120
+    # Its plan page for the week reads the same.
+    west_region = type(org.other_region).objects.get(pk=org.other_region.pk)
+    plan = region_plan(west_region, "week", week, today=datetime.date(2026, 12, 7))
+    (line,) = [line for line in plan.total.lines if line.metric.pk == visits.pk]
+    assert line.target == 120
