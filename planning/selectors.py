@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -1109,6 +1110,10 @@ def trend(
         found = actuals(
             start=first, end=end, author_ids=[user.pk], by="day", metric_ids=[metric.pk]
         )
+        # Her plan starts with her: the annual target import spreads a joiner's year over
+        # all its weeks, and her chart read the weeks before she came as "below plan".
+        joined = RegionMembership.objects.filter(user=user).aggregate(first=Min("start_date"))
+        joined = joined["first"]
     daily = {day: value for (day, _metric), value in found.items()}
     points = []
     for i in range(weeks):
@@ -1116,6 +1121,8 @@ def trend(
         if region is not None:
             shares = membership_shares(memberships, rules, week, week + datetime.timedelta(days=6))
             plan, _source = book.region_value(region.pk, shares, PeriodKind.WEEK, week, metric.pk)
+        elif joined is not None and week + datetime.timedelta(days=6) < joined:
+            plan = None
         else:
             plan, _source = book.user_value(user.pk, PeriodKind.WEEK, week, metric.pk)
         actual = sum(daily.get(week + datetime.timedelta(days=d), 0) for d in range(7))

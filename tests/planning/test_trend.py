@@ -25,8 +25,9 @@ def test_trend_has_plan_and_actual_per_week(org, django_assert_max_num_queries):
     write_log(org.am, org.region, D(2026, 11, 17), visits=12)
     write_log(org.am, org.region, D(2026, 11, 22), visits=4)  # Sunday still counts for the week
     write_log(org.am, org.region, D(2026, 8, 30), visits=99)  # the day before the 12 weeks
-    # Budget: membership ×2 (branch), calendar (2), targets (1), actuals (1).
-    with django_assert_max_num_queries(6):
+    # Budget: membership ×2 (branch), calendar (2), targets (1), actuals (1), her first
+    # membership (1): no plan before it.
+    with django_assert_max_num_queries(7):
         points = selectors.trend(metric=visits, last_week=last_week, user=org.am)
     assert len(points) == 12 and points[0].week == D(2026, 8, 31)
     assert (points[-1].plan, points[-1].actual) == (30, 16)
@@ -111,3 +112,28 @@ def test_the_trend_chart_s_figures_are_read_out_as_a_table(org, client_for):
         ("2026-11-16", "30", "12 (低于计划)"),
         ("2026-11-23", "—", "5 (本周进行中)"),
     ]
+
+
+def test_a_joiners_trend_has_no_plan_for_the_weeks_before_she_joined(org):
+    """QA (a new branch): the admin's annual target import spreads a joiner's year over
+    all its weeks, including the months before the branch had her. Her chart drew those
+    weeks' plan over nothing and read them out as "below plan"."""
+    from tests import factories as f
+
+    visits = metric("visits")
+    joiner = f.UserFactory(name="王芳")
+    f.MembershipFactory(user=joiner, region=org.region, start_date=D(2026, 12, 2))
+    for week in (D(2026, 11, 16), D(2026, 11, 23), D(2026, 11, 30)):
+        Target.objects.create(
+            user=joiner,
+            metric=visits,
+            period_kind=PeriodKind.WEEK,
+            period_start=week,
+            value=10,
+            updated_by=org.admin,
+        )
+    write_log(joiner, org.region, D(2026, 12, 2), visits=4)
+    points = selectors.trend(metric=visits, last_week=D(2026, 11, 30), user=joiner)
+    assert [(p.plan, p.actual) for p in points[-3:]] == [(None, 0), (None, 0), (10, 4)]
+    chart = selectors.trend_chart(points, today=D(2026, 12, 7))
+    assert not any(bar["short"] for bar in chart.bars[:-1])
