@@ -98,7 +98,7 @@ class DailyLog(models.Model):
         _("status"), max_length=16, choices=LogStatus.choices, default=LogStatus.DRAFT
     )
 
-    needs_joint_visit = models.BooleanField(_("joint visit to close (陪同促成)"), default=False)
+    needs_joint_visit = models.BooleanField(_("joint visit to close"), default=False)
     needs_from_manager = models.TextField(
         _("what I need from my regional manager"), blank=True, max_length=FREE_TEXT_MAX_LENGTH
     )
@@ -248,9 +248,9 @@ class SalesChannel(models.TextChoices):
 
 
 class SourceMarket(models.TextChoices):
-    WARM = "warm", _("Warm market (缘故)")
-    REFERRAL = "referral", _("Referral (介绍)")
-    TARGET = "target", _("Target market (目标市场)")
+    WARM = "warm", _("Warm market")
+    REFERRAL = "referral", pgettext_lazy("prospect source", "Referral")
+    TARGET = "target", _("Target market")
 
 
 class Gender(models.TextChoices):
@@ -510,8 +510,8 @@ class BranchReminderSettings(models.Model):
 
 
 class WebhookKind(models.TextChoices):
-    WECOM = "wecom", _("WeCom group robot (企业微信)")
-    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
 
 
 class RegionWebhook(models.Model):

@@ -393,7 +393,7 @@ class TrackedItemForm(TrackedItemFieldsForm):
         # Tick boxes, not a list picked with Ctrl held (QA: an RM did not know the trick).
         widget=forms.CheckboxSelectMultiple,
     )
-    is_key = forms.BooleanField(label=_("Key item (重点事项)"), required=False)
+    is_key = forms.BooleanField(label=_("Key item"), required=False)
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -444,7 +444,7 @@ class CalendarPeriodForm(forms.Form):
     )
     is_working_day = forms.TypedChoiceField(
         label=_("These days are"),
-        choices=[("0", _("days off (a public holiday)")), ("1", _("working days (调休)"))],
+        choices=[("0", _("days off (a public holiday)")), ("1", _("adjusted working days"))],
         coerce=lambda value: value == "1",
         initial="0",
         widget=forms.RadioSelect,

@@ -509,7 +509,7 @@ class TrackedItem(models.Model):
         on_delete=models.PROTECT,
         related_name="assigned_items",
     )
-    is_key = models.BooleanField(_("key item (重点事项)"), default=False)
+    is_key = models.BooleanField(_("key item"), default=False)
     title = models.CharField(_("title"), max_length=200)
     details = models.TextField(_("details"), blank=True, max_length=FREE_TEXT_MAX_LENGTH)
     due_date = models.DateField(_("due date"))

@@ -9,9 +9,6 @@ although every URL answers with the right status.
 """
 
 import datetime
-import re
-from collections import Counter
-from html import unescape
 
 import pytest
 from django.utils import timezone
@@ -23,15 +20,12 @@ from activity.services import VisitInput
 from planning import services as planning_services
 from tests import factories as f
 from tests.matrix import extra_persona
+from tests.walk import walk
 
 TODAY = timezone.localdate()
 # What each AM's records carry: their own customer's and prospect's names, unique.
 CUSTOMER = "{name}的客户"
 PROSPECT = "{name}的准客户"
-# Pages a walk reads of one kind (a URL with its numbers and query left out): the
-# month-by-month links of a targets page go back years, each page a kind's like the last.
-PER_KIND = 4
-SKIP = ("/admin/", "/static/", "/i18n/", "/logout/", "/healthz")
 
 
 def _records_of(am, region_manager):
@@ -82,31 +76,6 @@ def _records_of(am, region_manager):
     )
 
 
-def _walk(client, refused=None):
-    """Every kind of page reachable by links from home, a few of each: {url: html}.
-    Links that were refused go into `refused` as (url, status, the page linking it)."""
-    seen, queue, pages, kinds = set(), [("/", None)], {}, Counter()
-    while queue:
-        url, linked_from = queue.pop(0)
-        kind = re.sub(r"\d+", "N", url.split("?")[0])
-        if url in seen or kinds[kind] >= PER_KIND:
-            continue
-        seen.add(url)
-        kinds[kind] += 1
-        response = client.get(url, follow=True)
-        if response.status_code != 200 and refused is not None:
-            refused.append((url, response.status_code, linked_from))
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-            continue
-        html = response.content.decode()
-        pages[url] = html
-        for href in re.findall(r'href="(/[^"#]*)"', html):
-            href = unescape(href)
-            if not href.startswith(SKIP) and href not in seen:
-                queue.append((href, url))
-    return pages
-
-
 @pytest.fixture
 def walked_org(org):
     # Area 乙 of the same branch: its manager, region 南, its RM and its AM 孙七.
@@ -143,7 +112,7 @@ def test_no_page_a_persona_reaches_shows_someone_elses_people(
     org = walked_org
     reader = getattr(org, persona)  # walked_org adds other_area_manager
     refused = []
-    pages = _walk(client_for(reader), refused)
+    pages = walk(client_for(reader), refused)
     assert len(pages) > 5, pages.keys()  # the walk got somewhere
     # No page links what its reader may not open (a leaver's or a mover's plan was a 404).
     assert refused == []
@@ -157,7 +126,7 @@ def test_no_page_a_persona_reaches_shows_someone_elses_people(
 def test_an_am_sees_no_peers_customers(client_for, walked_org):
     """Customers and prospects are their AM's alone, even within one region."""
     org = walked_org
-    pages = _walk(client_for(org.am))
+    pages = walk(client_for(org.am))
     for text in (
         CUSTOMER.format(name=org.peer_am.name),
         PROSPECT.format(name=org.peer_am.name),
