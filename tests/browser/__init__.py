@@ -66,3 +66,28 @@ _SIDEWAYS = """width => {
 def sideways(page) -> list[str]:
     """What runs past the right edge of the page's viewport; [] when nothing does."""
     return page.evaluate(_SIDEWAYS, page.viewport_size["width"])
+
+
+# Words of the tables' column headers that a phone broke over two lines ("Call" / "backs").
+_BROKEN_HEADER_WORDS = """() => {
+  const found = [];
+  for (const th of document.querySelectorAll("thead th")) {
+    if (!th.getBoundingClientRect().width) continue;
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode()); ) {
+      for (const m of node.textContent.matchAll(/[A-Za-z][A-Za-z'-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const rects = [...range.getClientRects()].filter(r => r.width > 0);
+        if (new Set(rects.map(r => Math.round(th.matches(":lang(en)") && getComputedStyle(th).writingMode.startsWith("vertical") ? r.left : r.top))).size > 1) found.push(m[0]);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def broken_header_words(page) -> list[str]:
+    """English words of the page's table headers broken inside over two lines."""
+    return page.evaluate(_BROKEN_HEADER_WORDS)

@@ -3,7 +3,8 @@ data: nothing runs past the right edge, and the trend charts' weeks read as date
 
 QA: in English the plan tables (the AM's month and week, the region's, a goal sheet's)
 were 470–510 px wide on a 360 px phone, their pace column out of sight; the charts'
-weeks read "09/28", like a fraction.
+weeks read "09/28", like a fraction; the sign-off queue's and the regions' headers broke
+inside words ("Call / bac / ks", "Re / turned").
 """
 
 import datetime
@@ -17,7 +18,7 @@ from accounts.models import User
 from activity import demo as activity_demo
 from planning import demo as planning_demo
 from reports import demo as reports_demo
-from tests.browser import sideways, unreadable_chart_texts
+from tests.browser import broken_header_words, sideways, unreadable_chart_texts
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,7 +56,7 @@ def _pages(org) -> dict:
 
 
 def test_every_roles_pages_fit_a_360_px_phone(demo, live_server, login, new_page, settings):
-    found, charts = {}, {}
+    found, charts, broken = {}, {}, {}
     for role, (user, paths) in _pages(demo).items():
         user = user or User.objects.get(employee_no="0001")
         user.set_password(PASSWORD)
@@ -70,6 +71,8 @@ def test_every_roles_pages_fit_a_360_px_phone(demo, live_server, login, new_page
                 where = f"{language} {role} {path}"
                 if problems := sideways(page):
                     found[where] = problems
+                if words := broken_header_words(page):
+                    broken[where] = words
                 # A template comment run over two lines is printed, not hidden.
                 assert "{#" not in page.locator("main").inner_text(), where
                 if page.locator("svg[data-testid=trend-chart]").count():
@@ -79,6 +82,7 @@ def test_every_roles_pages_fit_a_360_px_phone(demo, live_server, login, new_page
         page.context.close()
 
     assert found == {}, f"past the right edge of a 360 px phone: {found}"
+    assert broken == {}, f"header words broken over two lines: {broken}"
     assert {"en am /plan/", "zh-hans rm /reports/"} <= charts.keys()
     for where, (language, weeks, unreadable) in charts.items():
         assert weeks and all(re.fullmatch(WEEK_LABEL[language], w) for w in weeks), (where, weeks)
