@@ -87,3 +87,21 @@ def test_every_roles_pages_fit_a_360_px_phone(demo, live_server, login, new_page
     for where, (language, weeks, unreadable) in charts.items():
         assert weeks and all(re.fullmatch(WEEK_LABEL[language], w) for w in weeks), (where, weeks)
         assert unreadable == [], where
+
+
+def test_a_regions_plan_with_someone_behind_fits_a_phone(demo, live_server, login, new_page):
+    """QA: a region's plan was 614 px wide on a 360 px phone with the demo's 40 account
+    managers: the hidden words "Behind" of a cell scrolled out of sight in the wide table
+    were placed against the page, not against the table's box, and widened the page."""
+    head = demo.branch.head
+    head.set_password(PASSWORD)
+    head.save(update_fields=["password"])
+    page = login(new_page(**SMALL_PHONE), head)
+    found, behind = {}, 0
+    for region in demo.regions:
+        page.goto(f"{live_server.url}/plan/regions/{region.pk}/")
+        behind += page.locator("[data-testid^=behind-]").count()
+        if problems := sideways(page):
+            found[region.name] = problems
+    assert behind, "nobody behind: the test shows nothing"
+    assert found == {}
