@@ -105,7 +105,9 @@ class RollupRun(models.Model):
         indexes = [models.Index(fields=["branch", "week_start"])]
 
     def __str__(self) -> str:
-        return f"{self.branch_id} {self.week_start} {self.trigger}"
+        # The admin's title and its breadcrumb: the reason in the reader's language, not
+        # its code ("schedule" stood in the Chinese admin).
+        return f"{self.week_start:%Y-%m-%d} · {self.get_trigger_display()}"
 
 
 class BranchReportSettings(models.Model):

@@ -24,6 +24,7 @@ from planning.models import (
     WeeklyReview,
     WeeklyReviewLine,
 )
+from reports.models import RollupRun, RollupTrigger
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,17 @@ def records(org):
     LogEvent.objects.create(
         log=log, actor=org.am, action="submitted", from_status="draft", to_status="submitted"
     )
-    return {"target": target, "sheet": sheet, "review": review, "item": item, "log": log}
+    run = RollupRun.objects.create(
+        branch=org.branch, week_start=monday, trigger=RollupTrigger.SCHEDULE
+    )
+    return {
+        "target": target,
+        "sheet": sheet,
+        "review": review,
+        "item": item,
+        "log": log,
+        "run": run,
+    }
 
 
 # What QA read in English in the Chinese admin (the CSS upper-cases column headers).
@@ -164,6 +175,8 @@ ENGLISH_SEEN = [
     ),
     ("admin:axes_accesslog_changelist", None, ["Attempt Time", "Logout Time", "Path"]),
     ("admin:axes_accessfailurelog_changelist", None, ["Attempt Time", "Access lock out"]),
+    # QA (the English angle): a roll-up's title read "1 2026-10-05 schedule".
+    ("admin:reports_rolluprun_change", "run", ["schedule"]),
 ]
 
 
