@@ -49,7 +49,7 @@ from django.db.models import CharField, F, Func, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext, ngettext_lazy
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 from import_export.results import RowResult
@@ -222,8 +222,11 @@ class SheetColumns:
     other_sheet: str = gettext_noop(
         "The staff were read from the sheet “%(sheet)s”; the sheets before it were ignored."
     )
-    footer_rows: str = gettext_noop(
-        "Rows %(rows)s are totals or notes (合计, 备注…), not staff: skipped."
+    # One row or several (ngettext_lazy's number is "count", given with the rows).
+    footer_rows: str = ngettext_lazy(
+        "Row %(rows)s is a total or a note (合计, 备注…), not staff: skipped.",
+        "Rows %(rows)s are totals or notes (合计, 备注…), not staff: skipped.",
+        "count",
     )
     max_rows: int | None = None  # None: MAX_ROWS
 
@@ -785,10 +788,14 @@ def build_dataset(sheet: Sheet, spec: SheetColumns = STAFF_COLUMNS) -> ParsedFil
             {
                 "level": "warning",
                 "text": str(
-                    _(
+                    ngettext(
+                        "Row %(rows)s is hidden in Excel and was read like the others: "
+                        "check it below, or delete it from the file if it is not to be "
+                        "imported.",
                         "Rows %(rows)s are hidden in Excel and were read like the others: "
                         "check them below, or delete them from the file if they are not to "
-                        "be imported."
+                        "be imported.",
+                        len(sheet.hidden),
                     )
                     % {"rows": _list([str(n) for n in sheet.hidden])}
                 ),
@@ -870,7 +877,8 @@ def build_dataset(sheet: Sheet, spec: SheetColumns = STAFF_COLUMNS) -> ParsedFil
         dataset.append(row)
         numbers.append(number)
     if skipped:
-        notices.append(_(spec.footer_rows) % {"rows": _list([str(n) for n in skipped])})
+        rows = _list([str(n) for n in skipped])
+        notices.append(spec.footer_rows % {"rows": rows, "count": len(skipped)})
     if not numbers and not errors:
         errors.append(_file_error(_(spec.no_rows)))
     return ParsedFile(dataset, numbers, header_text, notices, errors)

@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext, ngettext_lazy
 
 from accounts.models import Region, RegionMembership, Role, User
 from accounts.staff_import import (
@@ -118,8 +118,10 @@ def sheet_columns(metrics: list[Metric]) -> SheetColumns:
         other_sheet=gettext_noop(
             "The targets were read from the sheet “%(sheet)s”; the sheets before it were ignored."
         ),
-        footer_rows=gettext_noop(
-            "Rows %(rows)s are totals or notes (合计, 备注…), not targets: skipped."
+        footer_rows=ngettext_lazy(
+            "Row %(rows)s is a total or a note (合计, 备注…), not targets: skipped.",
+            "Rows %(rows)s are totals or notes (合计, 备注…), not targets: skipped.",
+            "count",
         ),
     )
 
@@ -394,7 +396,11 @@ def _read_rows(plan: TargetPlan, parsed: ParsedFile, metric_columns) -> list[_Ro
             empty.append(str(number))
     if empty:
         plan.notices.append(
-            _("Rows %(rows)s have no number in any metric column: nothing changes for them.")
+            ngettext(
+                "Row %(rows)s has no number in any metric column: nothing changes for it.",
+                "Rows %(rows)s have no number in any metric column: nothing changes for them.",
+                len(empty),
+            )
             % {"rows": joined(empty)}
         )
     return rows

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from accounts import staff_import as si
@@ -349,6 +349,15 @@ class TestTotalsAndNotesRows:
         assert outcome.errors == []
         assert outcome.counts["new"] == 2
         assert any("3、5、6" in n and "跳过" in n for n in outcome.notices), outcome.notices
+
+    def test_one_skipped_row_is_said_in_the_singular(self, org):
+        """QA (English): one 合计 row was "Rows 3 are totals or notes"."""
+        rows = [here(org, "N801", "新人甲"), ["合计", "", "共1人", "", "", "", "", "", "", "", ""]]
+        with translation.override("en"):
+            outcome = check(csv_bytes(rows))
+        assert any(n.startswith("Row 3 is a total or a note") for n in outcome.notices), (
+            outcome.notices
+        )
 
     def test_a_row_without_a_number_is_still_an_error(self, org):
         rows = [here(org, "", "无工号的人"), ["合计王", "", "", "", "客户经理"]]
