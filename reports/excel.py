@@ -7,6 +7,7 @@ Every text cell goes through `safe` (the product's one formula escape), so a val
 from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -125,17 +126,26 @@ def summary_workbook(
             elif behind:
                 out.fill = BEHIND_FILL
         ws.cell(row=r, column=2).number_format = "General"  # 9, and 8.6 for a part-timer
-        for i in range(len(metrics)):
+        for i, cell in enumerate(row.cells):
             first = 3 + i * len(sub)
             ws.cell(row=r, column=first).number_format = "General"
             ws.cell(row=r, column=first + 2).number_format = "0.0%"
+            if cell.covered_part is not None:
+                # The page's "on 12" under the rate: a comment keeps the cell a number.
+                ws.cell(row=r, column=first + 2).comment = Comment(
+                    labels["covered_part"] % {"done": cell.covered_part}, "Footwork"
+                )
             ws.cell(row=r, column=first + 3).number_format = "0.0"
         ws.cell(row=r, column=score_col).number_format = "0.0%"
         # The on-time rates read in whole percent, as on the page: 94%, not 94.4%.
         for col in range(score_col + 1, last_col + 1):
             ws.cell(row=r, column=col).number_format = "0%"
 
-    notes = [region_row.note if region_row is not None else "", total.coverage_note]
+    notes = [
+        region_row.note if region_row is not None else "",
+        total.coverage_note,
+        total.covered_part_note,
+    ]
     if not rows:
         # A new branch's first download: a lone 合计 of zeros, where the page says why.
         notes.insert(0, labels.get("empty", ""))

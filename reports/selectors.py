@@ -83,6 +83,17 @@ class MetricCell:
         return completion(covered, self.target)
 
     @property
+    def covered_part(self) -> int | None:
+        """What the completion divides when it is not the actual: the target covers only
+        some of the people, or of their days. None when it is the actual. QA: a region
+        read 拜访 target 6, actual 28, 200 %, with nothing saying the 200 % was one AM's
+        12 against her own 6 (its other metrics' targets covered everyone, so the row
+        said nothing of coverage)."""
+        if self.target is None or self.covered_actual is None:
+            return None
+        return None if self.covered_actual == self.actual else self.covered_actual
+
+    @property
     def per_head(self) -> Decimal | None:
         return Decimal(self.actual) / self.headcount if self.headcount else None
 
@@ -143,6 +154,11 @@ class SummaryRow:
         return self.target_people, self.people
 
     @property
+    def partly_covered(self) -> bool:
+        """Whether a completion of this row divides less than its actual (`covered_part`)."""
+        return any(c.covered_part is not None for c in self.cells)
+
+    @property
     def coverage_text(self) -> str:
         if self.coverage is None:
             return ""
@@ -161,6 +177,17 @@ class SummaryRow:
             "agreed yet, for instance). Completion compares the target with what those who "
             "have one did, on the days it covers them; the actual counts everyone."
         ) % {"covered": covered, "people": people}
+
+    @property
+    def covered_part_note(self) -> str:
+        """Under the table: what a completion's "on 12" means (`MetricCell.covered_part`)."""
+        if not self.partly_covered:
+            return ""
+        return _(
+            'A completion marked "on N" compares the target with N: what the account '
+            "managers the target covers did, on the days it covers them. The actual counts "
+            "everyone, those without a target too."
+        )
 
 
 def _rate(part: int, whole: int) -> Decimal | None:

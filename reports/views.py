@@ -160,6 +160,7 @@ def _excel_labels() -> dict:
         "on_time": _("Logs on time"),
         "signed_on_time": _("Signed off on time"),
         "coverage": _("%(label)s (%(coverage)s)"),
+        "covered_part": _("on %(done)s"),
         "empty": _("Nothing to show for this period."),
     }
 

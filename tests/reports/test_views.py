@@ -737,3 +737,48 @@ def test_the_completion_chart_figures_are_a_table_a_screen_reader_reads():
         ["2026-11-16", "—", "101.0%"],
         ["2026-11-23", "84.6%", "93.3%"],
     ]
+
+
+def test_a_completion_on_part_of_the_actual_says_so_in_the_row(client_for, org):
+    """QA (a new branch): 东's own 折页 target covered everyone, so its row said nothing
+    of coverage, while its 拜访 target was one AM's: target 6, actual 28, 200 %, which
+    read as 467 % to anyone dividing. The rate now says what it divides: 按 12 计."""
+    visits, leaflets = Metric.objects.get(code="visits"), Metric.objects.get(code="leaflets")
+    for metric, value, user, region in (
+        (visits, 6, org.am, None),
+        (leaflets, 50, None, org.region),
+    ):
+        Target.objects.create(
+            user=user,
+            region=region,
+            metric=metric,
+            period_kind="week",
+            period_start=MONDAY,
+            value=value,
+            updated_by=org.rm,
+        )
+    signed_log(org.am, org.region, MONDAY, 12)
+    signed_log(org.peer_am, org.region, MONDAY, 16)
+    client = client_for(org.branch_head)
+    page = client.get(reverse("reports:summary") + PERIOD)
+    east = next(r for r in page.context["summary"].rows if r.label == "东")
+    assert east.coverage is None  # the row's own label says nothing
+    assert (east.cell(visits.pk).actual, east.cell(visits.pk).covered_part) == (28, 12)
+    assert east.cell(leaflets.pk).covered_part is None
+    html = page.content.decode()
+    row_html = html[html.index('data-testid="row-东"') : html.index("</tr>", html.index("row-东"))]
+    assert re.findall(r'data-testid="covered-part">([^<]*)<', row_html) == ["按 12 计"]
+    assert 'data-testid="covered-part-note"' in html
+
+    ws = load_workbook(
+        io.BytesIO(client.get(reverse("reports:summary_export") + PERIOD).content)
+    ).active
+    excel_row = next(r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == "东")
+    comments = [
+        ws.cell(row=excel_row, column=c).comment.text
+        for c in range(1, ws.max_column + 1)
+        if ws.cell(row=excel_row, column=c).comment
+    ]
+    assert comments == ["按 12 计"]
+    notes = [ws.cell(row=r, column=1).value or "" for r in range(excel_row, ws.max_row + 1)]
+    assert any("按 N 计" in note for note in notes)
