@@ -212,6 +212,8 @@ class MetricValue(models.Model):
     value = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
+        verbose_name = _("metric value")
+        verbose_name_plural = _("metric values")
         constraints = [
             models.UniqueConstraint(fields=["log", "metric"], name="one_value_per_metric_per_log")
         ]
@@ -453,6 +455,8 @@ class ReminderSent(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "day", "key"], name="one_reminder_per_key_per_day"
@@ -473,6 +477,8 @@ class ReminderRun(models.Model):
     finished_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("reminder run")
+        verbose_name_plural = _("reminder runs")
         constraints = [
             models.UniqueConstraint(
                 fields=["branch", "kind", "day"], name="one_reminder_run_per_day"

@@ -59,6 +59,8 @@ class MetricWeekSnapshot(models.Model):
     covered_actual = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("metric week snapshot")
+        verbose_name_plural = _("metric week snapshots")
         constraints = [
             models.UniqueConstraint(
                 fields=["snapshot", "metric"], name="one_metric_row_per_snapshot"

@@ -220,3 +220,21 @@ def test_a_calendar_day_in_year_one_is_refused_with_a_clear_error(admin_client, 
     assert response.status_code == 200
     assert "1900" in response.content.decode()
     assert not CalendarOverride.objects.exists()
+
+
+def test_every_model_of_ours_has_a_chinese_name():
+    """The Chinese admin's group permissions read "Can add metric value" and the log's
+    inline "metric values": four models had no name of their own."""
+    from django.apps import apps
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        english = [
+            f"{model._meta.label}: {model._meta.verbose_name} / {model._meta.verbose_name_plural}"
+            for model in apps.get_models()
+            if model._meta.app_label in ("accounts", "activity", "planning", "reports")
+            and re.search(
+                "[A-Za-z]", f"{model._meta.verbose_name}{model._meta.verbose_name_plural}"
+            )
+        ]
+    assert not english, english
