@@ -171,6 +171,7 @@ def _save_counts(log: DailyLog, counts: Mapping[int, int]) -> None:
 
 def _replace_visits(log: DailyLog, author: User, visits: Iterable[VisitInput]) -> None:
     # The form always posts the whole list, so replacing keeps the log equal to what was typed.
+    visited_before = set(log.visits.exclude(prospect=None).values_list("prospect_id", flat=True))
     log.visits.all().delete()
     own = list(Prospect.objects.filter(owner=author).values_list("pk", "name", "phone"))
     own_prospect_ids = {pk for pk, _name, _phone in own}
@@ -198,6 +199,7 @@ def _replace_visits(log: DailyLog, author: User, visits: Iterable[VisitInput]) -
         )
     VisitRecord.objects.bulk_create(records)
     _follow_stages(log, records)
+    _restore_stages(log, visited_before - {r.prospect_id for r in records if r.stage})
 
 
 def _prospect_for_new(author: User, visit: VisitInput, by_name: dict[str, list]) -> int:
@@ -264,6 +266,28 @@ def _follow_stages(log: DailyLog, records: list[VisitRecord]) -> None:
         by_stage[stage].append(prospect_id)
     for stage, prospect_ids in by_stage.items():
         Prospect.objects.filter(pk__in=prospect_ids).update(stage=stage)
+
+
+def _restore_stages(log: DailyLog, prospect_ids: set[int]) -> None:
+    """Prospects whose visit (or its stage) left this log are at the stage of their latest
+    visit that is left: a visit to 鑫源汽修 marked 已成交 by mistake and removed from the
+    draft kept her 已成交 on her page and in the list. With no visit left, the stage
+    before is not known, and is kept."""
+    if not prospect_ids:
+        return
+    latest = {}
+    for prospect_id, stage in (
+        VisitRecord.objects.filter(prospect_id__in=prospect_ids, log__author_id=log.author_id)
+        .exclude(stage="")
+        .order_by("log__date", "order", "pk")
+        .values_list("prospect_id", "stage")
+    ):
+        latest[prospect_id] = stage
+    by_stage = defaultdict(list)
+    for prospect_id, stage in latest.items():
+        by_stage[stage].append(prospect_id)
+    for stage, ids in by_stage.items():
+        Prospect.objects.filter(pk__in=ids).update(stage=stage)
 
 
 def _transition(

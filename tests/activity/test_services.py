@@ -390,17 +390,59 @@ def test_correcting_an_earlier_log_leaves_a_prospects_later_stage(org, today):
     assert (moved_on.stage, seen_once.stage) == ("ready_to_close", "interested")
 
 
+def test_a_visit_removed_from_a_draft_leaves_the_stage_of_her_visit_before(org, today):
+    """QA: Monday's visit put 鑫源汽修 at 待促成; Tuesday's draft marked her 已成交 by
+    mistake and the visit was removed, or moved to another prospect: her page still said
+    已成交. A visit of Tuesday whose stage was cleared is the same."""
+    removed = f.ProspectFactory(owner=org.am, name="鑫源汽修")
+    relinked = f.ProspectFactory(owner=org.am, name="恒通物流")
+    cleared = f.ProspectFactory(owner=org.am, name="城东汽修厂")
+    other = f.ProspectFactory(owner=org.am, name="嘉禾4S店")
+    monday = today - datetime.timedelta(days=1)
+    save(
+        org.am,
+        monday,
+        visits=[
+            VisitInput(customer=p.name, prospect_id=p.pk, stage="ready_to_close")
+            for p in (removed, relinked, cleared)
+        ],
+    )
+    save(
+        org.am,
+        today,
+        visits=[
+            VisitInput(customer=p.name, prospect_id=p.pk, stage="won")
+            for p in (removed, relinked, cleared)
+        ],
+    )
+    save(
+        org.am,
+        today,
+        visits=[
+            VisitInput(customer="嘉禾4S店", prospect_id=other.pk, stage="won"),
+            VisitInput(customer="城东汽修厂", prospect_id=cleared.pk, stage=""),
+        ],
+    )
+    stages = dict(Prospect.objects.values_list("name", "stage"))
+    assert stages == {
+        "鑫源汽修": "ready_to_close",
+        "恒通物流": "ready_to_close",
+        "城东汽修厂": "ready_to_close",
+        "嘉禾4S店": "won",
+    }
+
+
 @pytest.mark.parametrize("visits", [3, 15])
 def test_saving_visits_takes_the_same_queries_however_many(org, today, visits):
     """A log of 15 visits to her prospects wrote each prospect's stage in a query of its
-    own. Budget: 2 the log, 1 counts (none), 3 visits (delete, prospects, insert), 1
-    later visits, 1 stage update (one stage here), 2 the transaction's savepoint, 1 the
+    own. Budget: 2 the log, 1 counts (none), 4 visits (the prospects visited before,
+    delete, prospects, insert), 1 later visits, 1 stage update (one stage here), 2 the transaction's savepoint, 1 the
     author's lock (a double tap makes one log)."""
     prospects = [f.ProspectFactory(owner=org.am) for _ in range(visits)]
     typed = [VisitInput(customer=p.name, prospect_id=p.pk, stage="interested") for p in prospects]
     with CaptureQueriesContext(connection) as queries:
         save(org.am, today, visits=typed)
-    assert len(queries) == 12, [q["sql"][:80] for q in queries]
+    assert len(queries) == 13, [q["sql"][:80] for q in queries]
     assert Prospect.objects.filter(stage="interested").count() == visits
 
 
