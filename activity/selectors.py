@@ -19,7 +19,15 @@ from config.collation import by_name_pinyin
 from config.text import visible
 from planning.calendar import BranchRules, rules_for, rules_for_branches
 
-from .models import DailyLog, LogStatus, Metric, MetricValue, Notification, Prospect
+from .models import (
+    DailyLog,
+    LogStatus,
+    Metric,
+    MetricValue,
+    Notification,
+    Prospect,
+    VisitRecord,
+)
 
 
 def customer_key(name: str) -> str:
@@ -497,6 +505,16 @@ def prospects_matching(user: User, query: str) -> QuerySet[Prospect]:
 
 def get_own_prospect(user: User, prospect_id: int) -> Prospect:
     return get_object_or_404(prospects_of(user), pk=prospect_id)
+
+
+def prospect_visits(prospect: Prospect) -> QuerySet[VisitRecord]:
+    """Her visits to `prospect`, the latest first (on a day, the one written last): how
+    she moved from 初次接触 to 已成交. Only the owner's logs: a prospect is hers alone."""
+    return (
+        VisitRecord.objects.filter(prospect=prospect, log__author_id=prospect.owner_id)
+        .select_related("log")
+        .order_by("-log__date", "-order", "-pk")
+    )
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:

@@ -633,7 +633,12 @@ def prospect_edit(request, pk: int | None = None):
             form.save()
         messages.success(request, _("Prospect saved."))
         return redirect("activity:prospect_list")
-    return render(request, "activity/prospect_form.html", {"form": form, "prospect": prospect})
+    visits = selectors.prospect_visits(prospect) if prospect is not None else ()
+    return render(
+        request,
+        "activity/prospect_form.html",
+        {"form": form, "prospect": prospect, "visits": visits},
+    )
 
 
 NOTIFICATIONS_PER_PAGE = 50

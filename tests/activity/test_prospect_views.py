@@ -227,3 +227,46 @@ def test_paging_keeps_the_search(client_for, org):
     # One page of results: no pager.
     assert 'data-testid="prospect-pages"' not in client.get(url, {"q": "华夏"}).content.decode()
     assert "没有这个名称的准主顾。" in client.get(url, {"q": "没有"}).content.decode()
+
+
+def test_her_page_lists_her_visits_to_the_prospect_the_latest_first(
+    client_for, org, django_assert_max_num_queries
+):
+    """QA: a prospect's page showed her stage (已成交) and not one of the visits that
+    moved her there: the AM went through a month of logs to find what was said on
+    which day."""
+    import datetime
+
+    prospect = f.ProspectFactory(owner=org.am, name="鑫源汽修", stage="won")
+    other = f.ProspectFactory(owner=org.am, name="恒通物流")
+    days = [datetime.date(2026, 11, d) for d in (9, 16, 23)]
+    stages = ["first_contact", "ready_to_close", "won"]
+    for day, stage in zip(days, stages, strict=True):
+        log = f.DailyLogFactory(author=org.am, region=org.region, date=day, status="submitted")
+        f.VisitRecordFactory(log=log, prospect=prospect, customer="鑫源汽修", stage=stage)
+        f.VisitRecordFactory(log=log, prospect=other, customer="恒通物流", stage="interested")
+    draft = f.DailyLogFactory(
+        author=org.am, region=org.region, date=days[-1].replace(day=24), status="draft"
+    )
+    f.VisitRecordFactory(log=draft, prospect=prospect, customer="鑫源汽修", result="续保提醒")
+    # Someone else's log is not her history, whatever it points at.
+    theirs = f.DailyLogFactory(author=org.peer_am, region=org.region, date=days[0])
+    f.VisitRecordFactory(log=theirs, prospect=prospect, customer="鑫源汽修", stage="won")
+
+    client = client_for(org.am)
+    client.get(reverse("activity:prospect_edit", args=[prospect.pk]))
+    # Budget: one query for her visits whatever their number, as many as the page took.
+    with django_assert_max_num_queries(30) as captured:
+        response = client.get(reverse("activity:prospect_edit", args=[prospect.pk]))
+    assert sum("activity_visitrecord" in q["sql"] for q in captured.captured_queries) == 1
+    visits = list(response.context["visits"])
+    assert [(v.log.date.day, v.stage) for v in visits] == [
+        (24, ""),
+        (23, "won"),
+        (16, "ready_to_close"),
+        (9, "first_contact"),
+    ]
+    page = response.content.decode()
+    assert "续保提醒" in page
+    assert reverse("activity:log_edit", args=[draft.date]) in page
+    assert "恒通物流" not in page.split('data-testid="prospect-visits"')[1]
