@@ -1198,16 +1198,26 @@ class PlannedVisitCheck:
     happened: bool
 
 
-def planned_visits_check(author: User, week: datetime.date) -> list[PlannedVisitCheck]:
-    """Last week's plan for `week` against this week's visit records (by prospect or name)."""
+class PlannedVisitChecks(list):
+    """The checks of a week's planned visits, with how many were made: the RM read down
+    twenty names and their badges to learn the plan was kept in 12."""
+
+    @property
+    def visited(self) -> int:
+        return sum(check.happened for check in self)
+
+
+def planned_visits_check(author: User, week: datetime.date) -> PlannedVisitChecks:
+    """Last week's plan for `week` against this week's visit records (by prospect or name).
+    A planned customer is visited once however often she was seen, on any day of it."""
     previous = WeeklyReview.objects.filter(
         author=author, week_start=week - datetime.timedelta(weeks=1)
     ).first()
     if previous is None:
-        return []
+        return PlannedVisitChecks()
     planned = list(previous.planned_visits.all())
     if not planned:
-        return []
+        return PlannedVisitChecks()
     visits = VisitRecord.objects.filter(
         log__author=author,
         log__date__range=(week, week + datetime.timedelta(days=6)),
@@ -1218,14 +1228,14 @@ def planned_visits_check(author: User, week: datetime.date) -> list[PlannedVisit
         if prospect_id:
             prospect_ids.add(prospect_id)
         names.add(customer_key(customer))
-    return [
+    return PlannedVisitChecks(
         PlannedVisitCheck(
             p,
             (p.prospect_id is not None and p.prospect_id in prospect_ids)
             or customer_key(p.customer) in names,
         )
         for p in planned
-    ]
+    )
 
 
 def manager_comments(author: User, week: datetime.date, reader: User) -> QuerySet[DailyLog]:

@@ -286,6 +286,37 @@ def test_planned_visits_are_matched_against_next_weeks_visit_records(org, client
     assert checks == {"鑫源汽修": True, "城西驾校": True, "东方酒店": False}
 
 
+@pytest.mark.usefixtures("friday")
+def test_the_rm_reads_how_many_planned_customers_were_visited(org, client_for):
+    """QA: the review listed twenty planned names with a badge each and no count: the RM
+    counted badges to learn the plan was kept in 12. A customer visited on Tuesday and
+    again on Thursday is one planned visit made; one visited on another day than the AM
+    thought is made too."""
+    previous = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=WEEK - datetime.timedelta(weeks=1),
+        status="reviewed",
+        reviewed_by=org.rm,
+    )
+    twice = f.ProspectFactory(owner=org.am, name="鑫源汽修")
+    previous.planned_visits.create(prospect=twice, customer=twice.name)
+    previous.planned_visits.create(customer="城西驾校")
+    previous.planned_visits.create(customer="东方酒店")
+    for day in (17, 19):
+        log = write_log(org.am, org.region, D(2026, 11, day))
+        f.VisitRecordFactory(log=log, prospect=twice, customer=twice.name)
+    f.VisitRecordFactory(log=write_log(org.am, org.region, D(2026, 11, 20)), customer="城西驾校")
+    review = WeeklyReview.objects.create(
+        author=org.am, region=org.region, week_start=WEEK, status="submitted"
+    )
+    page = client_for(org.rm).get(reverse("planning:weekly_detail", kwargs={"pk": review.pk}))
+    count = re.search(r'data-testid="visit-checks-count">([^<]*)<', page.content.decode())
+    # 2 of 3, in whichever language: visited twice is once, a name typed is matched.
+    assert count and re.fullmatch(r"\D*2\D+3\D*", count.group(1))
+    assert page.context["visit_checks"].visited == 2
+
+
 def test_a_planned_name_typed_full_width_or_with_a_space_still_matches(org, client_for):
     """QA: the plan said 嘉禾4S店, the log 嘉禾４Ｓ店 (a Chinese keyboard's full-width mode)
     or 嘉禾 4S店: the visit counted as not made."""
