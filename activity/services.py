@@ -246,9 +246,40 @@ def prospect_create(*, owner: User, prospect: Prospect) -> Prospect:
     for found in recent:
         if selectors.customer_key(found.name) == key and phone_number(found.phone) == phone:
             return found
+    _refuse_duplicate(owner, key, phone)
     prospect.owner = owner
     prospect.save()
     return prospect
+
+
+def _refuse_duplicate(owner: User, key: str, phone: str) -> None:
+    """A prospect she has already is not added twice: 陈 一鸣 or 陈一鸣 typed full width
+    beside her 陈一鸣, or her number written 0571-86966953 for 057186966953, made a
+    second one, and her visits and plans split between the two. The same name at another
+    number is someone else (王先生 twice), as a log's "add it" decides."""
+    for name, known in Prospect.objects.filter(owner=owner).values_list("name", "phone"):
+        known = phone_number(known)
+        if selectors.customer_key(name) == key and not (phone and known and phone != known):
+            raise ValidationError(
+                {
+                    "name": _(
+                        "“%(name)s” is on your list already: change it on its page (find "
+                        "it in the list). Someone else of that name: give their phone."
+                    )
+                    % {"name": name}
+                }
+            )
+        if phone and phone == known:
+            raise ValidationError(
+                {
+                    "phone": _(
+                        "This is the phone of “%(name)s” on your list: change that "
+                        "prospect on its page (find it in the list) rather than adding it "
+                        "again."
+                    )
+                    % {"name": name}
+                }
+            )
 
 
 def _follow_stages(log: DailyLog, records: list[VisitRecord]) -> None:

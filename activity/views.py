@@ -627,12 +627,17 @@ def prospect_edit(request, pk: int | None = None):
             % {"saved": form.differences()},
         )
     elif request.method == "POST" and form.is_valid():
-        if prospect is None:
-            services.prospect_create(owner=request.user, prospect=form.instance)
+        try:
+            if prospect is None:
+                services.prospect_create(owner=request.user, prospect=form.instance)
+            else:
+                form.save()
+        except ValidationError as error:
+            for field_name, field_errors in error.message_dict.items():
+                form.add_error(field_name, field_errors)
         else:
-            form.save()
-        messages.success(request, _("Prospect saved."))
-        return redirect("activity:prospect_list")
+            messages.success(request, _("Prospect saved."))
+            return redirect("activity:prospect_list")
     visits = selectors.prospect_visits(prospect) if prospect is not None else ()
     return render(
         request,

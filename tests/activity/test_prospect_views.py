@@ -93,6 +93,8 @@ def test_phone_numbers_are_tidied_and_nonsense_is_refused(client_for, org):
             {"name": f"客户{number}", "phone": typed, "stage": "interested"},
         )
         assert Prospect.objects.get(name=f"客户{number}").phone == kept, typed
+        # The next customer with a number she has would be refused as one she has.
+        Prospect.objects.filter(name=f"客户{number}").delete()
     for typed in ("abc电话", "12345", "23912345678", "13912345678转1"):
         response = client.post(
             reverse("activity:prospect_create"), {"name": "城西驾校", "phone": typed}
@@ -270,3 +272,36 @@ def test_her_page_lists_her_visits_to_the_prospect_the_latest_first(
     assert "续保提醒" in page
     assert reverse("activity:log_edit", args=[draft.date]) in page
     assert "恒通物流" not in page.split('data-testid="prospect-visits"')[1]
+
+
+def test_a_prospect_she_has_already_is_not_added_twice(client_for, org):
+    """QA: an hour after adding 陈一鸣, the AM typed 陈 一鸣 (or 陈一鸣 in full-width mode,
+    or her number as 0571-86966953): a second 陈一鸣 went on her list, and her visits and
+    plans split between the two. What she typed stays on the page."""
+    import time_machine
+
+    with time_machine.travel("2026-11-20 01:00Z"):
+        f.ProspectFactory(owner=org.am, name="陈一鸣", phone="057186966953")
+        f.ProspectFactory(owner=org.peer_am, name="恒通物流")
+    client = client_for(org.am)
+    url = reverse("activity:prospect_create")
+    for posted, field in [
+        ({"name": "陈 一鸣", "stage": "interested"}, "name"),
+        ({"name": "陈一明", "stage": "interested", "phone": "13900001111"}, None),
+        ({"name": "陈一鸣", "stage": "interested", "phone": "0571-86966953"}, "name"),
+        ({"name": "陈女士", "stage": "interested", "phone": "0571 8696 6953"}, "phone"),
+    ]:
+        response = client.post(url, posted)
+        if field is None:  # another name, another number: someone else
+            assert response.status_code == 302
+            continue
+        assert response.status_code == 200, posted
+        assert "陈一鸣" in str(response.context["form"].errors[field])
+        assert posted["name"] in response.content.decode()
+    # The same name at another number is someone else; another AM's is not hers.
+    for name, phone in [("陈一鸣", "13900002222"), ("恒通物流", "")]:
+        assert (
+            client.post(url, {"name": name, "stage": "interested", "phone": phone}).status_code
+            == 302
+        )
+    assert Prospect.objects.filter(owner=org.am).count() == 4
