@@ -3,13 +3,14 @@
 import calendar
 import copy
 import datetime
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Greatest, Replace, TruncDate
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -500,7 +501,32 @@ def prospects_matching(user: User, query: str) -> QuerySet[Prospect]:
     query = visible(query).strip()
     if "\x00" in query:
         return prospects.none()
-    return prospects.filter(name__icontains=query) if query else prospects
+    if not query:
+        return prospects
+    # As names are compared (`customer_key`): 陈 一鸣 or 嘉禾４Ｓ typed (a space, a
+    # full-width keyboard) found nothing of her 陈一鸣 or 嘉禾4S店.
+    key = "".join(unicodedata.normalize("NFKC", query).split())
+    found = Q(name__icontains=query) | Q(name_key__icontains=key)
+    # A number that called her back, however written (0571-86966953, 139 9141 7645):
+    # the phone is what she knows of a caller, and the search looked at names only.
+    digits = "".join(ch for ch in key if ch.isdigit())
+    if len(digits) >= PHONE_SEARCH_DIGITS and PHONE_TYPED.fullmatch(key):
+        found |= Q(phone_key__contains=digits)
+    return prospects.annotate(
+        name_key=_without(F("name"), " ", "\u3000"),
+        phone_key=_without(F("phone"), "-", " ", "(", ")"),
+    ).filter(found)
+
+
+# A phone searched for by at least this many digits: fewer are in too many numbers.
+PHONE_SEARCH_DIGITS = 4
+PHONE_TYPED = re.compile(r"\+?[\d\-().]+")
+
+
+def _without(expression, *characters: str):
+    for character in characters:
+        expression = Replace(expression, Value(character), Value(""))
+    return expression
 
 
 def get_own_prospect(user: User, prospect_id: int) -> Prospect:

@@ -305,3 +305,25 @@ def test_a_prospect_she_has_already_is_not_added_twice(client_for, org):
             == 302
         )
     assert Prospect.objects.filter(owner=org.am).count() == 4
+
+
+def test_the_search_finds_a_name_typed_with_a_space_or_full_width_and_a_phone(client_for, org):
+    """QA: 陈 一鸣 or 嘉禾４Ｓ (a space, a full-width keyboard) found nothing of her 陈一鸣
+    or 嘉禾4S店, nor did the number of a customer who called back, however written."""
+    f.ProspectFactory(owner=org.am, name="陈一鸣", phone="13991417645")
+    f.ProspectFactory(owner=org.am, name="嘉禾4S店", phone="0571-86966953")
+    f.ProspectFactory(owner=org.am, name="城西驾校 东门", phone="")
+    f.ProspectFactory(owner=org.peer_am, name="陈一鸣", phone="13991417645")
+    client = client_for(org.am)
+    for query, found in [
+        ("陈 一鸣", ["陈一鸣"]),
+        ("陈\u3000一鸣", ["陈一鸣"]),
+        ("嘉禾４Ｓ", ["嘉禾4S店"]),
+        ("城西驾校东门", ["城西驾校 东门"]),
+        ("139 9141 7645", ["陈一鸣"]),
+        ("86966953", ["嘉禾4S店"]),
+        ("0571 8696 6953", ["嘉禾4S店"]),
+        ("139", []),  # three digits are in too many numbers
+    ]:
+        response = client.get(reverse("activity:prospect_list"), {"q": query})
+        assert _names(response) == found, query
