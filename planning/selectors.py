@@ -1223,16 +1223,21 @@ def planned_visits_check(author: User, week: datetime.date) -> PlannedVisitCheck
         log__date__range=(week, week + datetime.timedelta(days=6)),
         log__status__in=COUNTED_STATUSES,
     ).values_list("prospect_id", "customer")
-    prospect_ids, names = set(), set()
+    prospect_ids, names, unlinked_names = set(), set(), set()
     for prospect_id, customer in visits:
         if prospect_id:
             prospect_ids.add(prospect_id)
+        else:
+            unlinked_names.add(customer_key(customer))
         names.add(customer_key(customer))
+    # A planned prospect is seen by a visit to her, or one typed by her name alone; a
+    # visit to another prospect of that name is someone else's (王先生 at two numbers).
     return PlannedVisitChecks(
         PlannedVisitCheck(
             p,
-            (p.prospect_id is not None and p.prospect_id in prospect_ids)
-            or customer_key(p.customer) in names,
+            p.prospect_id in prospect_ids or customer_key(p.customer) in unlinked_names
+            if p.prospect_id is not None
+            else customer_key(p.customer) in names,
         )
         for p in planned
     )

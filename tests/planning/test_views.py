@@ -317,6 +317,30 @@ def test_the_rm_reads_how_many_planned_customers_were_visited(org, client_for):
     assert page.context["visit_checks"].visited == 2
 
 
+@pytest.mark.usefixtures("friday")
+def test_a_visit_to_another_prospect_of_the_same_name_is_not_the_planned_one(org, client_for):
+    """QA: she planned 王先生 (139…1111) and visited the other 王先生 on her list (139…2222):
+    the plan read as kept."""
+    previous = WeeklyReview.objects.create(
+        author=org.am,
+        region=org.region,
+        week_start=WEEK - datetime.timedelta(weeks=1),
+        status="reviewed",
+        reviewed_by=org.rm,
+    )
+    planned = f.ProspectFactory(owner=org.am, name="王先生", phone="13900001111")
+    namesake = f.ProspectFactory(owner=org.am, name="王先生", phone="13900002222")
+    typed = f.ProspectFactory(owner=org.am, name="李女士")
+    previous.planned_visits.create(prospect=planned, customer=planned.name)
+    previous.planned_visits.create(prospect=typed, customer=typed.name)
+    previous.planned_visits.create(customer="王先生")  # by name alone: either is him
+    log = write_log(org.am, org.region, D(2026, 11, 17))
+    f.VisitRecordFactory(log=log, prospect=namesake, customer="王先生")
+    f.VisitRecordFactory(log=log, customer="李女士")  # typed, not picked from the list
+    response = client_for(org.am).get(reverse("planning:weekly_edit", kwargs={"week": WEEK}))
+    assert [c.happened for c in response.context["visit_checks"]] == [False, True, True]
+
+
 def test_a_planned_name_typed_full_width_or_with_a_space_still_matches(org, client_for):
     """QA: the plan said 嘉禾4S店, the log 嘉禾４Ｓ店 (a Chinese keyboard's full-width mode)
     or 嘉禾 4S店: the visit counted as not made."""
