@@ -185,6 +185,8 @@ class TargetAdmin(ViewOnlyAdmin):
     ]
     list_filter = ["period_kind", "metric"]
     list_select_related = ["user", "region", "metric", "updated_by"]
+    # A branch's targets are tens of thousands of rows: found by the person's 工号 or name.
+    search_fields = ["user__employee_no", "user__name", "region__name"]
     inlines = [TargetRevisionInline]
 
 
@@ -215,6 +217,7 @@ class MonthlyGoalSheetAdmin(ViewOnlyAdmin):
     list_display = ["month", "author", "region", "status", "agreed_by"]
     list_filter = ["status", "region"]
     list_select_related = ["author", "region", "agreed_by"]
+    search_fields = ["author__employee_no", "author__name"]
     inlines = [MonthlyGoalLineInline]
 
 
@@ -233,6 +236,7 @@ class WeeklyReviewAdmin(ViewOnlyAdmin):
     list_display = ["week_start", "author", "region", "status", "is_late", "reviewed_by"]
     list_filter = ["status", "is_late", "region"]
     list_select_related = ["author", "region", "reviewed_by"]
+    search_fields = ["author__employee_no", "author__name"]
     inlines = [WeeklyReviewLineInline, PlannedVisitInline]
 
 
@@ -246,4 +250,5 @@ class TrackedItemAdmin(ViewOnlyAdmin):
     list_display = ["title", "assignee", "assigner", "due_date", "status", "is_key"]
     list_filter = ["status", "is_key"]
     list_select_related = ["assignee", "assigner"]
+    search_fields = ["assignee__employee_no", "assignee__name", "title"]
     inlines = [TrackedItemNoteInline]
