@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.dates import WEEKDAYS
 from django.utils.html import escape
@@ -489,6 +490,17 @@ class BranchPlanningSettingsForm(forms.ModelForm):
 
     def clean_working_weekdays(self) -> str:
         return "".join(str(day) for day in sorted(set(self.cleaned_data["working_weekdays"])))
+
+    def clean_completion_cap(self):
+        # The table's constraint says the same, but only as "constraint cap_gte_100 is
+        # invalid" above the form (QA): here it is said on the field, in words.
+        cap = self.cleaned_data["completion_cap"]
+        if cap is not None and cap < 100:
+            raise ValidationError(
+                _("The cap is at least 100: a metric met in full counts in full."),
+                "min_value",
+            )
+        return cap
 
 
 class TargetUploadForm(SheetUploadForm):

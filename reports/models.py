@@ -5,6 +5,7 @@ region each person belonged to at the time (logs carry their day's region).
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -124,6 +125,8 @@ class BranchReportSettings(models.Model):
         max_digits=5,
         decimal_places=1,
         default=80,
+        # QA saved -5: no row is ever below it, and the page says "below -5.0%".
+        validators=[MinValueValidator(0)],
     )
 
     class Meta:

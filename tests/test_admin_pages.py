@@ -24,7 +24,7 @@ from planning.models import (
     WeeklyReview,
     WeeklyReviewLine,
 )
-from reports.models import RollupRun, RollupTrigger
+from reports.models import BranchReportSettings, RollupRun, RollupTrigger
 
 
 @pytest.mark.parametrize(
@@ -220,6 +220,35 @@ def test_a_calendar_day_in_year_one_is_refused_with_a_clear_error(admin_client, 
     assert response.status_code == 200
     assert "1900" in response.content.decode()
     assert not CalendarOverride.objects.exists()
+
+
+def test_a_completion_cap_under_100_is_refused_on_its_field(admin_client, org):
+    """QA typed 50: the page said "约束 “cap_gte_100” 是无效的" above the form."""
+    response = admin_client.post(
+        reverse("admin:planning_branchplanningsettings_add"),
+        {
+            "branch": org.branch.pk,
+            "working_weekdays": ["0", "1", "2", "3", "4"],
+            "review_deadline_weekday": "5",
+            "review_deadline_time": "12:00",
+            "completion_cap": "50",
+        },
+    )
+    form = response.context["adminform"].form
+    assert list(form.errors) == ["completion_cap"], form.errors
+    assert "100" in form.errors["completion_cap"][0]
+    assert 'value="50"' in response.content.decode()  # as typed
+
+
+def test_a_negative_highlight_threshold_is_refused(admin_client, org):
+    """QA saved -5: no row is ever highlighted, and the summary says "below -5.0%"."""
+    response = admin_client.post(
+        reverse("admin:reports_branchreportsettings_add"),
+        {"branch": org.branch.pk, "highlight_below": "-5"},
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["highlight_below"]
+    assert not BranchReportSettings.objects.exists()
 
 
 def test_every_model_of_ours_has_a_chinese_name():
