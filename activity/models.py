@@ -1,8 +1,10 @@
 """The daily work log (工作日志) and what hangs off it."""
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
@@ -539,5 +541,27 @@ class RegionWebhook(models.Model):
         verbose_name = _("region chat robot")
         verbose_name_plural = _("region chat robots")
 
+    # Where each kind's robots live. QA saved https://example.com/hook and
+    # http://127.0.0.1:6379/ as a WeCom robot: every reminder about the region was then
+    # posted there (a stranger's server, or a service inside ours), and a DingTalk
+    # address saved as WeCom went unnoticed.
+    HOSTS = {WebhookKind.WECOM: "qyapi.weixin.qq.com", WebhookKind.DINGTALK: "oapi.dingtalk.com"}
+
     def __str__(self) -> str:
         return f"{self.region} {self.get_kind_display()}"
+
+    def clean(self):
+        host = self.HOSTS.get(self.kind)
+        if not host or not self.url:
+            return
+        parts = urlsplit(self.url)
+        if parts.scheme != "https" or (parts.hostname or "").lower() != host:
+            raise ValidationError(
+                {
+                    "url": _(
+                        "A %(kind)s address starts with https://%(host)s/: copy it from the "
+                        "robot's settings in the group chat."
+                    )
+                    % {"kind": self.get_kind_display(), "host": host}
+                }
+            )

@@ -11,7 +11,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.urls import reverse
 
-from activity.models import DailyLog, LogEvent, Metric
+from activity.models import DailyLog, LogEvent, Metric, RegionWebhook
 from planning.models import (
     CalendarOverride,
     MonthlyGoalLine,
@@ -57,6 +57,39 @@ def test_a_robot_address_pasted_without_its_scheme_is_https(admin_client, org):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert org.region.webhook.url == "https://qyapi.weixin.qq.com/send?key=k"
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("wecom", "https://example.com/hook"),
+        ("wecom", "http://127.0.0.1:6379/"),
+        ("wecom", "https://oapi.dingtalk.com/robot/send?access_token=t"),
+        ("wecom", "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"),
+        ("dingtalk", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"),
+    ],
+)
+def test_a_robot_address_not_of_its_kind_is_refused_as_typed(admin_client, org, kind, url):
+    """Every reminder about the region is posted to it: a stranger's server, or a service
+    inside ours, got them."""
+    response = admin_client.post(
+        reverse("admin:activity_regionwebhook_add"),
+        {"region": org.region.pk, "kind": kind, "url": url, "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["url"]
+    assert html.escape(url) in response.content.decode()
+    assert not RegionWebhook.objects.exists()
+
+
+def test_a_dingtalk_robot_address_is_taken(admin_client, org):
+    url = "https://oapi.dingtalk.com/robot/send?access_token=t"
+    response = admin_client.post(
+        reverse("admin:activity_regionwebhook_add"),
+        {"region": org.region.pk, "kind": "dingtalk", "url": url, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert org.region.webhook.url == url
 
 
 def test_a_region_named_with_a_pasted_zero_width_space_is_the_files_region(admin_client, org):
