@@ -484,12 +484,22 @@ class BranchPlanningSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A new branch's page starts from the defaults the branch has without a row. The
+        # two fields declared here took none: QA added settings to move the review
+        # deadline and saved, unawares, a week with no working day (and a deadline on
+        # Monday, the first choice) — nobody owed a log or a review any more.
+        defaults = BranchPlanningSettings
+        self.initial.setdefault("working_weekdays", defaults.DEFAULT_WORKING_WEEKDAYS)
+        self.initial.setdefault("review_deadline_weekday", defaults.DEFAULT_DEADLINE_WEEKDAY)
         days = self.initial.get("working_weekdays")
         if isinstance(days, str):
             self.initial["working_weekdays"] = [int(day) for day in days]
 
     def clean_working_weekdays(self) -> str:
-        return "".join(str(day) for day in sorted(set(self.cleaned_data["working_weekdays"])))
+        days = self.cleaned_data["working_weekdays"]
+        if not days:
+            raise ValidationError(_("Tick at least one working day."), "required")
+        return "".join(str(day) for day in sorted(set(days)))
 
     def clean_completion_cap(self):
         # The table's constraint says the same, but only as "constraint cap_gte_100 is

@@ -271,6 +271,29 @@ def test_the_admin_ticks_working_days_by_name(admin_client, org):
     assert ticked == ["0", "1", "2", "3", "4", "5"]
 
 
+def test_new_planning_settings_start_from_the_defaults_and_keep_a_working_day(admin_client, org):
+    """QA added a branch's settings only to move the review deadline: the page ticked no
+    working day and offered Monday, and saving stored a week nobody works in."""
+    url = reverse("admin:planning_branchplanningsettings_add")
+    page = admin_client.get(url).content.decode()
+    ticked = re.findall(r'name="working_weekdays" value="(\d)"[^>]*checked', page)
+    assert ticked == ["0", "1", "2", "3", "4"]
+    assert re.search(r'<option value="5" selected>', page)
+    response = admin_client.post(
+        url,
+        {
+            "branch": org.branch.pk,
+            "review_deadline_weekday": "4",
+            "review_deadline_time": "18:30",
+            "completion_cap": "150",
+        },
+    )
+    form = response.context["adminform"].form
+    assert list(form.errors) == ["working_weekdays"]
+    assert 'value="18:30"' in response.content.decode()  # what was typed stays
+    assert not BranchPlanningSettings.objects.exists()
+
+
 def _enter(branch, first, last, *, working=False, note=""):
     services.calendar_period_set(
         branch_ids=[branch.pk], first=first, last=last, is_working_day=working, note=note
