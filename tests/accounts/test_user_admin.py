@@ -158,3 +158,22 @@ def test_a_mobile_stored_long_ago_does_not_block_another_change(admin_client, or
     assert response.status_code == 302
     org.am.refresh_from_db()
     assert (org.am.name, org.am.mobile) == ("新名", "0571-8888666")
+
+
+def test_the_staff_list_narrows_to_who_works_in_a_region_today(admin_client, org, today):
+    """A branch's staff list runs to thousands: QA looking for 东's people could filter
+    by role and by active only. Someone who has moved on is not listed with them."""
+    moved = org.outsider_am
+    gone = [moved.pk, org.deactivated.pk]  # left as the admin's deactivation leaves them
+    RegionMembership.objects.filter(user__in=gone).update(end_date=today - datetime.timedelta(1))
+    RegionMembership.objects.create(
+        user=moved,
+        region=org.region,
+        start_date=today - datetime.timedelta(30),
+        end_date=today - datetime.timedelta(1),
+    )
+    url = reverse("admin:accounts_user_changelist")
+    page = admin_client.get(url)
+    assert f"?region={org.region.pk}" in page.content.decode()
+    listed = admin_client.get(url, {"region": org.region.pk}).context["cl"].result_list
+    assert {user.pk for user in listed} == {org.am.pk, org.peer_am.pk}
