@@ -221,9 +221,7 @@ def can_see_contact_details(user: User, *, owner_id: int, region_id: int | None)
     works_in = RegionMembership.objects.on(timezone.localdate()).filter(user_id=owner_id)
     left = Q(pk=region_id) & ~Exists(works_in) if region_id is not None else Q(pk__in=[])
     return (
-        regions_line_managed_by(user)
-        .filter(Q(pk__in=works_in.values("region_id")) | left)
-        .exists()
+        regions_line_managed_by(user).filter(Q(pk__in=works_in.values("region_id")) | left).exists()
     )
 
 
